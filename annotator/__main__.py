@@ -1,0 +1,6 @@
+"""Allow ``python -m annotator``."""
+
+from annotator.cli import main
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,228 @@
+"""The command line: each command parses arguments, calls one plain function, and prints."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress as RichProgress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from annotator import __version__, paths
+from annotator.core.errors import AnnotatorError
+from annotator.pipeline import DEFAULT_MODEL
+
+app = typer.Typer(add_completion=False, no_args_is_help=False, help="Correct named-entity annotations, offline.")
+err = Console(stderr=True)
+out = Console()
+COMMANDS = {"open", "import", "preannotate", "export", "stats"}
+VALUE_OPTIONS = {"--db", "--model", "--out", "--format", "--n-process", "--batch-size", "--labels"}
+
+DbOption = typer.Option(None, "--db", help="Project database (default: $ANNOTATOR_DB or ./annotations.db).")
+ModelOption = typer.Option(DEFAULT_MODEL, "--model", help="spaCy pipeline package name or path.")
+
+
+class RichBar:
+    """The ops Progress protocol on a rich progress bar (on stderr)."""
+
+    def __init__(self) -> None:
+        self.bar = RichProgress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            console=err, transient=False, disable=not err.is_terminal,
+        )
+        self.task: Any = None
+
+    def __enter__(self) -> "RichBar":
+        self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.__exit__(*exc)  # type: ignore[arg-type]
+
+    def start(self, description: str, total: int | None) -> None:
+        self.task = self.bar.add_task(description, total=total)
+
+    def advance(self, n: int = 1) -> None:
+        self.bar.advance(self.task, n)
+
+    def cancelled(self) -> bool:
+        return False
+
+
+def _open_store(db: Optional[Path]):  # noqa: ANN202 - Store, imported lazily
+    from annotator.store import Store
+
+    return Store.open(paths.database_path(db))
+
+
+def _fail(exc: AnnotatorError) -> None:
+    err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+    raise typer.Exit(1)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        out.print(f"annotator {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version_callback, is_eager=True, help="Print the version."),
+) -> None:
+    """annotator: review spaCy's entities, mark boilerplate, export gold."""
+
+
+@app.command("import")
+def import_cmd(
+    paths_: list[Path] = typer.Argument(..., metavar="PATH...", help=".txt files, folders of them, or .jsonl"),
+    db: Optional[Path] = DbOption,
+    model: str = ModelOption,
+    labels: Optional[Path] = typer.Option(None, "--labels", help="Labels JSON file to set as the project's label set."),
+) -> None:
+    """Import documents and gold (one transaction: a bad file changes nothing)."""
+    from annotator.ops.importing import import_paths
+    from annotator.ops.labels import set_project_labels_from_file
+    from annotator.pipeline import tokenizer_for
+
+    def tokenize(text: str):  # noqa: ANN202
+        from annotator.core.tokens import Tokens
+
+        return Tokens.from_doc(tokenizer_for(model)(text))
+
+    try:
+        with _open_store(db) as store, RichBar() as bar:
+            if labels is not None:
+                set_project_labels_from_file(store, labels)
+            report = import_paths(store, paths_, annotator=paths.current_annotator(), tokenize=tokenize, progress=bar)
+    except AnnotatorError as exc:
+        _fail(exc)
+    for line in report.misaligned:
+        err.print(f"[yellow]warning:[/] {line}", highlight=False, soft_wrap=True)
+    out.print(
+        f"Imported {report.files} file(s): {report.new_documents} new document(s), "
+        f"{report.known_documents} already known, gold for {report.gold_documents}"
+        + (f" ({report.gold_replaced} replaced; old gold kept in the edit log)" if report.gold_replaced else "")
+        + (f", {len(report.misaligned)} span(s) not on token boundaries" if report.misaligned else ""),
+        highlight=False,
+    )
+
+
+@app.command()
+def preannotate(
+    db: Optional[Path] = DbOption,
+    model: str = ModelOption,
+    n_process: int = typer.Option(1, "--n-process", min=1, help="Worker processes for nlp.pipe."),
+    batch_size: int = typer.Option(64, "--batch-size", min=1, help="Documents per batch (and per commit)."),
+) -> None:
+    """Pre-annotate documents the pipeline (at this version) has not seen yet."""
+    from annotator.ops.preannotate import preannotate as run
+    from annotator.pipeline import load_pipeline
+
+    try:
+        with _open_store(db) as store:
+            nlp = load_pipeline(model)
+            with RichBar() as bar:
+                report = run(store, nlp, batch_size=batch_size, n_process=n_process, progress=bar)
+    except AnnotatorError as exc:
+        _fail(exc)
+    if report.done == 0:
+        out.print(f"Nothing to pre-annotate: all {report.skipped} document(s) already done by {report.pipeline} {report.version}.", highlight=False)
+        return
+    rate = report.words / report.seconds if report.seconds else 0.0
+    out.print(
+        f"Pre-annotated {report.done} document(s) with {report.pipeline} {report.version} "
+        f"({report.entities} entities, {rate:,.0f} words/s); {report.skipped} already done.",
+        highlight=False,
+    )
+
+
+@app.command()
+def export(
+    out_path: Path = typer.Option(..., "--out", help="Output file."),
+    db: Optional[Path] = DbOption,
+    fmt: str = typer.Option("jsonl", "--format", help="jsonl (Prodigy), doccano or spacy (DocBin)."),
+    include_all: bool = typer.Option(False, "--all", help="Also documents not accepted yet, with their current spans."),
+    strip: bool = typer.Option(False, "--strip-boilerplate", help="JSONL: drop boilerplate text and re-base offsets."),
+    model: str = ModelOption,
+) -> None:
+    """Export gold (accepted documents by default)."""
+    from annotator.ops.exporting import export as run
+    from annotator.pipeline import tokenizer_for
+
+    try:
+        with _open_store(db) as store, RichBar() as bar:
+            report = run(store, out_path, fmt=fmt, include_all=include_all, strip=strip,
+                         tokenizer=lambda: tokenizer_for(model), progress=bar)
+    except AnnotatorError as exc:
+        _fail(exc)
+    for line in report.dropped:
+        err.print(f"[yellow]warning:[/] {line}", highlight=False, soft_wrap=True)
+    out.print(f"Wrote {report.documents} document(s), {report.spans} span(s) to {report.path} ({report.format}).", highlight=False)
+    if report.documents == 0 and not include_all:
+        err.print("[yellow]note:[/] no accepted documents yet; --all exports every document with its current spans.", highlight=False)
+
+
+@app.command()
+def stats(db: Optional[Path] = DbOption, as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
+    """Documents, review progress, gold spans per label, boilerplate."""
+    from annotator.ops.stats import corpus_stats
+
+    try:
+        with _open_store(db) as store:
+            data = corpus_stats(store)
+    except AnnotatorError as exc:
+        _fail(exc)
+    if as_json:
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        return
+    out.print(f"[bold]{data['database']}[/]: {data['documents']} documents, {data['characters']:,} characters", highlight=False)
+    out.print("Review: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in data["states"].items()), highlight=False)
+    for p in data["predictions"]:
+        out.print(f"Pre-annotated by {p['pipeline']} {p['version']}: {p['documents']} documents", highlight=False)
+    if data["spans_per_label"]:
+        table = Table("label", "gold spans", title="Gold spans per label")
+        for label, count in data["spans_per_label"].items():
+            table.add_row(label, str(count))
+        out.print(table)
+    else:
+        out.print("No gold spans yet.")
+    out.print(f"Boilerplate: {data['boilerplate_chars']:,} characters marked", highlight=False)
+
+
+@app.command("open")
+def open_cmd(
+    paths_: list[Path] = typer.Argument(None, metavar="[PATH...]", help="Import and pre-annotate these first."),
+    db: Optional[Path] = DbOption,
+    model: str = ModelOption,
+) -> None:
+    """Open the reviewer's window (importing and pre-annotating PATHs first)."""
+    try:
+        from annotator.gui.app import run_gui
+    except ImportError as exc:
+        err.print(f"[bold red]error:[/] the window is not available: {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    raise typer.Exit(run_gui(paths.database_path(db), [str(p) for p in paths_ or []], model))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: ``annotator [open] [PATH...]`` opens the window; other words are commands."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    first = None
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg in VALUE_OPTIONS:
+            skip = True
+        elif not arg.startswith("-"):
+            first = arg
+            break
+    wants_meta = any(a in ("--help", "-h", "--version") for a in args) and first is None
+    if not wants_meta and (first is None or first not in COMMANDS):
+        args.insert(0, "open")
+    app(args=args, prog_name="annotator")

@@ -1,0 +1,1 @@
+"""The core: plain-Python data model and logic. Imports neither Qt nor SQLite."""

@@ -1,0 +1,212 @@
+"""Gold formats: Prodigy-style JSONL and doccano JSONL, parsed from and written to plain dicts.
+
+Reading a file and writing to the store are elsewhere; this module only converts records,
+so every rule about the formats is testable without a file or a database.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from annotator.core.errors import InputError
+from annotator.core.hashing import input_hash, task_hash
+from annotator.core.model import ACCEPTED, IN_PROGRESS, REVIEW_STATES, SKIPPED, GoldRecord
+from annotator.core.spans import ORIGIN_HUMAN, ORIGINS, Range, Span
+from annotator.core.tokens import Tokens, whitespace_after
+
+VIEW_ID = "ner_manual"
+_ANSWER_TO_STATE = {"accept": ACCEPTED, "ignore": SKIPPED, "reject": SKIPPED}
+_STATE_TO_ANSWER = {ACCEPTED: "accept", SKIPPED: "ignore"}
+
+
+def _int(value: Any, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InputError(f"{what} must be an integer, got {value!r}")
+    return value
+
+
+def _parse_prodigy_spans(items: Any) -> list[Span]:
+    if not isinstance(items, list):
+        raise InputError('"spans" must be a list')
+    spans = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise InputError(f"spans[{i}] must be an object with start, end and label")
+        for key in ("start", "end", "label"):
+            if key not in item:
+                raise InputError(f'spans[{i}] has no "{key}"')
+        label = item["label"]
+        if not isinstance(label, str) or not label:
+            raise InputError(f"spans[{i}] label must be a non-empty string")
+        origin = item.get("origin", ORIGIN_HUMAN)
+        if origin not in ORIGINS:
+            origin = ORIGIN_HUMAN
+        spans.append(Span(_int(item["start"], f"spans[{i}].start"), _int(item["end"], f"spans[{i}].end"), label, origin))
+    return spans
+
+
+def _parse_doccano_labels(items: Any, key: str) -> list[Span]:
+    if not isinstance(items, list):
+        raise InputError(f'"{key}" must be a list')
+    spans = []
+    for i, item in enumerate(items):
+        if isinstance(item, list) and len(item) == 3:
+            start, end, label = item
+        elif isinstance(item, dict) and {"start_offset", "end_offset", "label"} <= item.keys():
+            start, end, label = item["start_offset"], item["end_offset"], item["label"]
+        else:
+            raise InputError(f"{key}[{i}] must be [start, end, label]")
+        if not isinstance(label, str) or not label:
+            raise InputError(f"{key}[{i}] label must be a non-empty string")
+        spans.append(Span(_int(start, f"{key}[{i}] start"), _int(end, f"{key}[{i}] end"), label, ORIGIN_HUMAN))
+    return spans
+
+
+def _parse_tokens(items: Any) -> Tokens | None:
+    if items is None:
+        return None
+    if not isinstance(items, list):
+        raise InputError('"tokens" must be a list')
+    pairs = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict) or "start" not in item or "end" not in item:
+            raise InputError(f"tokens[{i}] must have start and end")
+        pairs.append((_int(item["start"], f"tokens[{i}].start"), _int(item["end"], f"tokens[{i}].end")))
+    return Tokens.from_pairs(pairs)
+
+
+def parse_record(obj: Any) -> GoldRecord:
+    """Turn one parsed JSONL line (Prodigy or doccano form, or just ``text``) into a GoldRecord.
+
+    Raises :class:`InputError` (without file and line; the caller adds them) on a record that
+    is not an object, has no string ``text``, or has malformed spans. Offsets and labels are
+    checked later, against the text and the project's label set.
+    """
+    if not isinstance(obj, dict):
+        raise InputError("each line must be a JSON object")
+    text = obj.get("text")
+    if not isinstance(text, str):
+        raise InputError('missing "text"' if "text" not in obj else '"text" must be a string')
+    if not text:
+        raise InputError('"text" is empty')
+    meta = obj.get("meta") if isinstance(obj.get("meta"), dict) else {}
+    spans: list[Span] | None = None
+    if "spans" in obj:
+        spans = _parse_prodigy_spans(obj["spans"])
+    elif "label" in obj and isinstance(obj["label"], list):
+        spans = _parse_doccano_labels(obj["label"], "label")
+    elif "entities" in obj:
+        spans = _parse_doccano_labels(obj["entities"], "entities")
+    boilerplate: list[Range] = []
+    if "boilerplate" in obj:
+        if not isinstance(obj["boilerplate"], list):
+            raise InputError('"boilerplate" must be a list')
+        for i, item in enumerate(obj["boilerplate"]):
+            if not isinstance(item, dict) or "start" not in item or "end" not in item:
+                raise InputError(f"boilerplate[{i}] must have start and end")
+            boilerplate.append(Range(_int(item["start"], f"boilerplate[{i}].start"), _int(item["end"], f"boilerplate[{i}].end")))
+    state = None
+    answer = obj.get("answer")
+    if answer is not None:
+        if answer not in _ANSWER_TO_STATE:
+            raise InputError(f'"answer" must be accept, reject or ignore, got {answer!r}')
+        state = _ANSWER_TO_STATE[answer]
+    elif meta.get("review_state") in REVIEW_STATES:
+        state = meta["review_state"]
+    elif spans is not None:
+        state = IN_PROGRESS
+    annotator = obj.get("_annotator_id") if isinstance(obj.get("_annotator_id"), str) else None
+    source = meta.get("source") if isinstance(meta.get("source"), str) else None
+    return GoldRecord(
+        text=text,
+        spans=spans,
+        boilerplate=boilerplate,
+        state=state,
+        annotator=annotator,
+        source=source,
+        tokens=_parse_tokens(obj.get("tokens")),
+        meta=meta,
+    )
+
+
+def prodigy_record(
+    text: str,
+    spans: list[Span],
+    boilerplate: list[Range],
+    tokens: Tokens,
+    *,
+    state: str,
+    annotator: str | None,
+    source: str,
+    document_id: int,
+) -> dict[str, Any]:
+    """One Prodigy ``ner_manual`` task for a document (plus our ``boilerplate`` key)."""
+    token_list = [
+        {"text": text[s:e], "start": s, "end": e, "id": i, "ws": whitespace_after(text, e)}
+        for i, (s, e) in enumerate(zip(tokens.starts, tokens.ends))
+    ]
+    span_list = []
+    for span in spans:
+        item: dict[str, Any] = {"start": span.start, "end": span.end, "label": span.label}
+        found = tokens.token_range(span.start, span.end)
+        if found is not None:
+            item["token_start"], item["token_end"] = found
+        item["origin"] = span.origin
+        span_list.append(item)
+    task: dict[str, Any] = {"text": text}
+    task["_input_hash"] = input_hash(task)
+    task["spans"] = span_list
+    task["_task_hash"] = task_hash(task, task["_input_hash"])
+    task["tokens"] = token_list
+    task["boilerplate"] = [{"start": r.start, "end": r.end} for r in boilerplate]
+    task["_view_id"] = VIEW_ID
+    if state in _STATE_TO_ANSWER:
+        task["answer"] = _STATE_TO_ANSWER[state]
+    task["_annotator_id"] = annotator
+    task["meta"] = {"source": source, "document_id": document_id, "review_state": state}
+    return task
+
+
+def doccano_record(text: str, spans: list[Span]) -> dict[str, Any]:
+    """One doccano sequence-labelling line: ``{"text", "label": [[start, end, label]]}``."""
+    return {"text": text, "label": [[s.start, s.end, s.label] for s in spans]}
+
+
+def strip_boilerplate(
+    text: str, spans: list[Span], boilerplate: list[Range], tokens: Tokens
+) -> tuple[str, list[Span], Tokens, list[Span]]:
+    """Remove boilerplate from the text and re-base every offset.
+
+    Returns the new text, the spans that survive (shifted), the tokens that lie wholly
+    outside boilerplate (shifted), and the spans dropped because they touch boilerplate.
+    """
+    kept_pieces: list[str] = []
+    # shifts[i] = (original start of kept piece i, new start of kept piece i, original end)
+    pieces: list[tuple[int, int, int]] = []
+    cursor = 0
+    new_len = 0
+    for rng in sorted(boilerplate):
+        if rng.start > cursor:
+            pieces.append((cursor, new_len, rng.start))
+            kept_pieces.append(text[cursor:rng.start])
+            new_len += rng.start - cursor
+        cursor = max(cursor, rng.end)
+    if cursor < len(text):
+        pieces.append((cursor, new_len, len(text)))
+        kept_pieces.append(text[cursor:])
+
+    def rebase(start: int, end: int) -> tuple[int, int] | None:
+        for orig_start, new_start, orig_end in pieces:
+            if orig_start <= start and end <= orig_end:
+                return start - orig_start + new_start, end - orig_start + new_start
+        return None
+
+    kept, dropped = [], []
+    for span in spans:
+        moved = rebase(span.start, span.end)
+        if moved is None:
+            dropped.append(span)
+        else:
+            kept.append(Span(moved[0], moved[1], span.label, span.origin))
+    token_pairs = [p for p in (rebase(s, e) for s, e in zip(tokens.starts, tokens.ends)) if p is not None]
+    return "".join(kept_pieces), kept, Tokens.from_pairs(token_pairs), dropped

@@ -1,0 +1,120 @@
+"""Spans, ranges and their validation. Offsets are Unicode code points into the text."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from annotator.core.errors import SpanError
+
+ORIGIN_MODEL = "model"
+ORIGIN_HUMAN = "human"
+ORIGINS = (ORIGIN_MODEL, ORIGIN_HUMAN)
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """An entity span ``text[start:end]`` with a label; ``origin`` says who made it."""
+
+    start: int
+    end: int
+    label: str
+    origin: str = ORIGIN_HUMAN
+
+    def key(self) -> tuple[int, int, str]:
+        """Identity for comparisons between model and gold: (start, end, label)."""
+        return (self.start, self.end, self.label)
+
+
+@dataclass(frozen=True, order=True)
+class Range:
+    """A boilerplate range ``text[start:end]``."""
+
+    start: int
+    end: int
+
+
+def _check_bounds(start: object, end: object, text_len: int, what: str) -> None:
+    if not isinstance(start, int) or not isinstance(end, int) or isinstance(start, bool) or isinstance(end, bool):
+        raise SpanError(f"{what} has non-integer offsets ({start!r}, {end!r})")
+    if start >= end:
+        raise SpanError(f"{what} [{start}, {end}) is empty or reversed (start must be < end)")
+    if start < 0 or end > text_len:
+        raise SpanError(f"{what} [{start}, {end}) lies outside the text (length {text_len})")
+
+
+def validate_spans(spans: Iterable[Span], text_len: int, labels: Iterable[str] | None = None) -> list[Span]:
+    """Check spans against the text and label set; return them sorted.
+
+    Raises :class:`SpanError` naming the first span that is out of range, reversed,
+    overlapping another or carries a label outside ``labels`` (when given).
+    """
+    label_set = set(labels) if labels is not None else None
+    ordered = sorted(spans)
+    previous: Span | None = None
+    for span in ordered:
+        _check_bounds(span.start, span.end, text_len, f"span {span.label!r}")
+        if label_set is not None and span.label not in label_set:
+            raise SpanError(
+                f"span [{span.start}, {span.end}) has unknown label {span.label!r} "
+                f"(known: {', '.join(sorted(label_set))})"
+            )
+        if previous is not None and span.start < previous.end:
+            raise SpanError(
+                f"span {span.label!r} [{span.start}, {span.end}) overlaps "
+                f"span {previous.label!r} [{previous.start}, {previous.end})"
+            )
+        previous = span
+    return ordered
+
+
+def validate_ranges(ranges: Iterable[Range], text_len: int) -> list[Range]:
+    """Check boilerplate ranges lie inside the text and do not overlap; return them sorted."""
+    ordered = sorted(ranges)
+    previous: Range | None = None
+    for rng in ordered:
+        _check_bounds(rng.start, rng.end, text_len, "boilerplate range")
+        if previous is not None and rng.start < previous.end:
+            raise SpanError(
+                f"boilerplate range [{rng.start}, {rng.end}) overlaps [{previous.start}, {previous.end})"
+            )
+        previous = rng
+    return ordered
+
+
+def merge_ranges(ranges: Iterable[Range], text: str | None = None) -> list[Range]:
+    """Union of ranges; with ``text``, ranges separated only by whitespace are joined too."""
+    out: list[Range] = []
+    for rng in sorted(ranges):
+        if out:
+            last = out[-1]
+            gap_is_blank = text is not None and text[last.end:rng.start].strip() == ""
+            if rng.start <= last.end or gap_is_blank:
+                out[-1] = Range(last.start, max(last.end, rng.end))
+                continue
+        out.append(rng)
+    return out
+
+
+def subtract_range(ranges: Sequence[Range], cut: Range) -> list[Range]:
+    """Remove ``cut`` from every range (used to unmark part of a boilerplate range)."""
+    out: list[Range] = []
+    for rng in ranges:
+        if rng.end <= cut.start or rng.start >= cut.end:
+            out.append(rng)
+            continue
+        if rng.start < cut.start:
+            out.append(Range(rng.start, cut.start))
+        if rng.end > cut.end:
+            out.append(Range(cut.end, rng.end))
+    return out
+
+
+def overlaps(a_start: int, a_end: int, b_start: int, b_end: int) -> bool:
+    """True when [a_start, a_end) and [b_start, b_end) share at least one character."""
+    return a_start < b_end and b_start < a_end
+
+
+def spans_overlapping(spans: Iterable[Span], start: int, end: int) -> list[Span]:
+    """The spans that share a character with [start, end)."""
+    return [s for s in spans if overlaps(s.start, s.end, start, end)]

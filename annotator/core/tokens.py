@@ -1,0 +1,98 @@
+"""Token boundaries of a text, snapping spans to tokens, and a compact stored form.
+
+Tokens are (start, end) code-point offsets, as spaCy's ``token.idx`` and
+``token.idx + len(token)``. A spaCy ``Doc`` is only read duck-typed, so this module
+does not import spaCy.
+"""
+
+from __future__ import annotations
+
+import sys
+from array import array
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """Token boundaries: ``starts[i]``/``ends[i]`` are code-point offsets of token i."""
+
+    starts: Sequence[int]
+    ends: Sequence[int]
+
+    @classmethod
+    def from_pairs(cls, pairs: Iterable[tuple[int, int]]) -> "Tokens":
+        starts, ends = array("I"), array("I")
+        for s, e in pairs:
+            starts.append(s)
+            ends.append(e)
+        return cls(starts, ends)
+
+    @classmethod
+    def from_doc(cls, doc: Any) -> "Tokens":
+        """Boundaries of a spaCy Doc's tokens (whitespace tokens included)."""
+        return cls.from_pairs((t.idx, t.idx + len(t.text)) for t in doc)
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def to_bytes(self) -> bytes:
+        """Pack as little-endian uint32 pairs, the form kept in the database."""
+        packed = array("I")
+        for s, e in zip(self.starts, self.ends):
+            packed.append(s)
+            packed.append(e)
+        if sys.byteorder == "big":
+            packed.byteswap()
+        return packed.tobytes()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "Tokens":
+        packed = array("I")
+        packed.frombytes(data)
+        if sys.byteorder == "big":
+            packed.byteswap()
+        return cls(packed[0::2], packed[1::2])
+
+    def is_aligned(self, start: int, end: int) -> bool:
+        """True when ``start`` opens a token and ``end`` closes one."""
+        i = bisect_left(self.starts, start)
+        j = bisect_left(self.ends, end)
+        return (
+            i < len(self.starts) and self.starts[i] == start and j < len(self.ends) and self.ends[j] == end
+        )
+
+    def token_range(self, start: int, end: int) -> tuple[int, int] | None:
+        """Indices of the first and last (inclusive) token touching [start, end), or None."""
+        first = bisect_right(self.ends, start)  # first token ending after start
+        last = bisect_left(self.starts, end) - 1  # last token starting before end
+        if first >= len(self.starts) or last < first:
+            return None
+        return first, last
+
+    def snap(self, start: int, end: int, text: str | None = None) -> tuple[int, int] | None:
+        """Expand [start, end) to whole tokens, like ``Doc.char_span(alignment_mode="expand")``.
+
+        Whitespace at either edge of the selection is dropped first, so a drag that
+        starts in the gap between words does not grab a whitespace token. Returns
+        None when no token lies in the selection.
+        """
+        if text is not None:
+            while start < end and text[start].isspace():
+                start += 1
+            while end > start and text[end - 1].isspace():
+                end -= 1
+            if start >= end:
+                return None
+        found = self.token_range(start, end)
+        if found is None:
+            return None
+        first, last = found
+        return self.starts[first], self.ends[last]
+
+
+def whitespace_after(text: str, end: int) -> bool:
+    """spaCy's rule: a token has trailing whitespace when one space follows it."""
+    return end < len(text) and text[end] == " "

@@ -1,0 +1,1 @@
+"""User actions: small functions over the Store that the CLI and the GUI both call."""

@@ -1,0 +1,175 @@
+"""Import .txt files, folders of them and Prodigy/doccano JSONL, as one transaction."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from annotator.core.errors import InputError
+from annotator.core.formats import parse_record
+from annotator.core.hashing import content_hash
+from annotator.core.labels import LabelSet
+from annotator.core.model import IN_PROGRESS, TODO, GoldRecord
+from annotator.core.spans import validate_ranges, validate_spans
+from annotator.core.tokens import Tokens
+from annotator.ops.labels import project_labels
+from annotator.ops.progress import NullProgress, Progress
+from annotator.store import Store
+
+TEXT_SUFFIXES = {".txt", ".text"}
+JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+Tokenize = Callable[[str], Tokens]
+
+
+@dataclass
+class ImportReport:
+    """What an import did."""
+
+    files: int = 0
+    lines: int = 0
+    new_documents: int = 0
+    known_documents: int = 0
+    gold_documents: int = 0
+    gold_replaced: int = 0
+    misaligned: list[str] = field(default_factory=list)  # "file:line: span ... not on token boundaries"
+
+
+def collect_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Expand the given paths (files or folders) to the .txt/.jsonl files to import, sorted."""
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            raise InputError("does not exist", path=path)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES | JSONL_SUFFIXES)
+            if not found:
+                raise InputError("folder holds no .txt or .jsonl files", path=path)
+            files.extend(found)
+        elif path.suffix.lower() in TEXT_SUFFIXES | JSONL_SUFFIXES:
+            files.append(path)
+        else:
+            raise InputError("unsupported file type (expected .txt, a folder of them, or .jsonl)", path=path)
+    return files
+
+
+def import_paths(
+    store: Store,
+    paths: Sequence[str | Path],
+    *,
+    annotator: str,
+    tokenize: Tokenize | None = None,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import everything under ``paths`` in one transaction: any bad file or line changes nothing.
+
+    ``tokenize`` (a pipeline's tokenizer) is used to report imported gold spans that do not
+    sit on token boundaries when the file carries no tokens of its own; such spans are kept
+    exactly as given.
+    """
+    progress = progress or NullProgress()
+    files = collect_files(paths)
+    labels = project_labels(store)
+    report = ImportReport()
+    progress.start("Importing", len(files))
+    with store.transaction():
+        for path in files:
+            if path.suffix.lower() in JSONL_SUFFIXES:
+                _import_jsonl(store, path, labels, annotator, tokenize, report)
+            else:
+                _import_text(store, path, report)
+            report.files += 1
+            progress.advance()
+    return report
+
+
+def _import_text(store: Store, path: Path, report: ImportReport) -> None:
+    from annotator.ops.textfiles import read_text_file
+
+    text, digest = read_text_file(path)
+    _, created = store.add_document(text, path.name, digest, {"path": str(path)})
+    if created:
+        report.new_documents += 1
+    else:
+        report.known_documents += 1
+
+
+def _import_jsonl(
+    store: Store, path: Path, labels: LabelSet, annotator: str, tokenize: Tokenize | None, report: ImportReport
+) -> None:
+    from annotator.ops.textfiles import iter_jsonl_lines
+
+    any_line = False
+    for number, line in iter_jsonl_lines(path):
+        any_line = True
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"malformed JSON ({exc.msg} at column {exc.colno})", path=path, line=number) from None
+        try:
+            record = parse_record(obj)
+            _check_record(record, labels)
+        except InputError as exc:
+            raise InputError(exc.message, path=path, line=number) from None
+        report.lines += 1
+        _store_record(store, record, f"{path.name}:{number}", annotator, tokenize, report, path, number)
+    if not any_line:
+        raise InputError("is empty (no JSON lines)", path=path)
+
+
+def _check_record(record: GoldRecord, labels: LabelSet) -> None:
+    n = len(record.text)
+    if record.spans is not None:
+        validate_spans(record.spans, n, labels.names)
+    validate_ranges(record.boilerplate, n)
+    if record.tokens is not None:
+        previous_end = 0
+        for s, e in zip(record.tokens.starts, record.tokens.ends):
+            if not (previous_end <= s < e <= n):
+                raise InputError(f"tokens are not increasing and inside the text (token [{s}, {e}))")
+            previous_end = e
+
+
+def _store_record(
+    store: Store, record: GoldRecord, fallback_source: str, default_annotator: str,
+    tokenize: Tokenize | None, report: ImportReport, path: Path, line: int,
+) -> None:
+    digest = content_hash(record.text)
+    meta = {k: v for k, v in record.meta.items() if k not in ("source", "document_id", "review_state")}
+    doc_id, created = store.add_document(record.text, record.source or fallback_source, digest, meta)
+    if created:
+        report.new_documents += 1
+    else:
+        report.known_documents += 1
+    if record.tokens is not None and store.tokens(doc_id) is None:
+        store.set_tokens(doc_id, "imported", record.tokens)
+    has_annotation = record.spans is not None or record.boilerplate or record.state not in (None, TODO)
+    if not has_annotation:
+        return
+    who = record.annotator or default_annotator
+    spans = sorted(record.spans or [])
+    tokens = record.tokens or store.tokens(doc_id) or (tokenize(record.text) if tokenize and spans else None)
+    if tokens is not None:
+        for span in spans:
+            if not tokens.is_aligned(span.start, span.end):
+                report.misaligned.append(
+                    f"{path}:{line}: span {span.label} [{span.start}, {span.end}) "
+                    f"{record.text[span.start:span.end]!r} is not on token boundaries (kept as given)"
+                )
+    old_spans, old_bp = store.gold(doc_id, who), store.boilerplate(doc_id, who)
+    new_bp = sorted(record.boilerplate)
+    if (old_spans or old_bp) and (old_spans != spans or old_bp != new_bp):
+        store.log_edit(doc_id, who, "import_replaced_gold", {
+            "old_spans": [s.__dict__ for s in old_spans],
+            "old_boilerplate": [r.__dict__ for r in old_bp],
+            "source": f"{path}:{line}",
+        })
+        report.gold_replaced += 1
+    store.replace_gold(doc_id, who, spans)
+    store.replace_boilerplate(doc_id, who, new_bp)
+    state = record.state or IN_PROGRESS
+    store.set_review(doc_id, state, who)
+    store.log_edit(doc_id, who, "import_gold", {"source": f"{path}:{line}", "spans": len(spans), "state": state})
+    report.gold_documents += 1

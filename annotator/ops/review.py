@@ -1,0 +1,135 @@
+"""Reviewer actions on one document's gold: each is one transaction and one edit-log entry."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from annotator.core.errors import SpanError
+from annotator.core.model import ACCEPTED, IN_PROGRESS, REVIEW_STATES, SKIPPED, TODO
+from annotator.core.spans import ORIGIN_HUMAN, Range, Span, merge_ranges, subtract_range, validate_ranges, validate_spans
+from annotator.core.tokens import Tokens
+from annotator.store import Store
+
+
+def _span_payload(span: Span) -> dict[str, object]:
+    return {"start": span.start, "end": span.end, "label": span.label, "origin": span.origin}
+
+
+def start_review(store: Store, document_id: int, annotator: str) -> None:
+    """First look at a document: its gold starts as a copy of the model's spans (origin model)."""
+    review = store.review(document_id)
+    if review.state != TODO and review.annotator == annotator:
+        return
+    with store.transaction():
+        if not store.has_gold(document_id, annotator) and not store.boilerplate(document_id, annotator):
+            prediction = store.prediction(document_id)
+            spans = prediction.spans if prediction is not None else []
+            store.add_gold(document_id, annotator, spans)
+            store.log_edit(document_id, annotator, "start_review", {
+                "copied_from": f"{prediction.pipeline} {prediction.version}" if prediction else None,
+                "spans": len(spans),
+            })
+        if review.state == TODO:
+            store.set_review(document_id, IN_PROGRESS, annotator)
+
+
+def _touch(store: Store, document_id: int, annotator: str) -> None:
+    """An edit moves a todo document to in progress (an accepted one stays accepted)."""
+    review = store.review(document_id)
+    if review.state == TODO or review.annotator != annotator:
+        store.set_review(document_id, IN_PROGRESS if review.state == TODO else review.state, annotator)
+
+
+def add_span(store: Store, document_id: int, annotator: str, span: Span, labels: Iterable[str]) -> Span:
+    """Add a gold span; refused (SpanError) if it overlaps another or is out of range."""
+    text_len = store.document(document_id).text.__len__()
+    with store.transaction():
+        current = store.gold(document_id, annotator)
+        validate_spans([*current, span], text_len, labels)
+        store.add_gold(document_id, annotator, [span])
+        _touch(store, document_id, annotator)
+        store.log_edit(document_id, annotator, "add_span", _span_payload(span))
+    return span
+
+
+def remove_span(store: Store, document_id: int, annotator: str, span: Span) -> None:
+    with store.transaction():
+        if span not in store.gold(document_id, annotator):
+            raise SpanError(f"span {span.label} [{span.start}, {span.end}) is not in the gold")
+        store.remove_gold(document_id, annotator, [span])
+        _touch(store, document_id, annotator)
+        store.log_edit(document_id, annotator, "remove_span", _span_payload(span))
+
+
+def replace_span(store: Store, document_id: int, annotator: str, old: Span, new: Span, labels: Iterable[str]) -> Span:
+    """Relabel or resize a span in one step (the result's origin is human unless unchanged)."""
+    text_len = len(store.document(document_id).text)
+    with store.transaction():
+        current = store.gold(document_id, annotator)
+        if old not in current:
+            raise SpanError(f"span {old.label} [{old.start}, {old.end}) is not in the gold")
+        validate_spans([s for s in current if s != old] + [new], text_len, labels)
+        store.remove_gold(document_id, annotator, [old])
+        store.add_gold(document_id, annotator, [new])
+        _touch(store, document_id, annotator)
+        store.log_edit(document_id, annotator, "replace_span", {"old": _span_payload(old), "new": _span_payload(new)})
+    return new
+
+
+def relabel_span(store: Store, document_id: int, annotator: str, span: Span, label: str, labels: Iterable[str]) -> Span:
+    return replace_span(store, document_id, annotator, span, Span(span.start, span.end, label, ORIGIN_HUMAN), labels)
+
+
+def set_gold(store: Store, document_id: int, annotator: str, spans: list[Span], labels: Iterable[str], action: str = "set_gold") -> None:
+    """Replace the whole gold (used by undo and bulk actions)."""
+    text_len = len(store.document(document_id).text)
+    ordered = validate_spans(spans, text_len, labels)
+    with store.transaction():
+        store.replace_gold(document_id, annotator, ordered)
+        _touch(store, document_id, annotator)
+        store.log_edit(document_id, annotator, action, {"spans": [_span_payload(s) for s in ordered]})
+
+
+def set_boilerplate(store: Store, document_id: int, annotator: str, ranges: Iterable[Range], action: str = "set_boilerplate") -> list[Range]:
+    text = store.document(document_id).text
+    merged = validate_ranges(merge_ranges(ranges), len(text))
+    with store.transaction():
+        store.replace_boilerplate(document_id, annotator, merged)
+        _touch(store, document_id, annotator)
+        store.log_edit(document_id, annotator, action, {"ranges": [[r.start, r.end] for r in merged]})
+    return merged
+
+
+def mark_boilerplate(store: Store, document_id: int, annotator: str, start: int, end: int) -> list[Range]:
+    """Add [start, end) to the boilerplate, merged with ranges it touches."""
+    current = store.boilerplate(document_id, annotator)
+    return set_boilerplate(store, document_id, annotator, [*current, Range(start, end)], "mark_boilerplate")
+
+
+def unmark_boilerplate(store: Store, document_id: int, annotator: str, start: int, end: int) -> list[Range]:
+    current = store.boilerplate(document_id, annotator)
+    return set_boilerplate(store, document_id, annotator, subtract_range(current, Range(start, end)), "unmark_boilerplate")
+
+
+def set_state(store: Store, document_id: int, annotator: str, state: str) -> None:
+    """Move a document to a review state (accepted, skipped, ...), recording who and when."""
+    if state not in REVIEW_STATES:
+        raise ValueError(f"unknown review state {state!r}")
+    with store.transaction():
+        if state in (ACCEPTED, SKIPPED, IN_PROGRESS) and store.review(document_id).state == TODO:
+            start_review(store, document_id, annotator)
+        store.set_review(document_id, state, annotator)
+        store.log_edit(document_id, annotator, "set_state", {"state": state})
+
+
+def snap_selection(
+    store: Store, document_id: int, start: int, end: int, tokenize: Callable[[str], Tokens] | None = None
+) -> tuple[int, int] | None:
+    """Expand a selection to whole tokens of the pipeline (None when it holds no token)."""
+    text = store.document(document_id).text
+    tokens = store.tokens(document_id)
+    if tokens is None:
+        if tokenize is None:
+            return None
+        tokens = tokenize(text)
+    return tokens.snap(start, end, text)

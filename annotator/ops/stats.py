@@ -1,0 +1,25 @@
+"""Corpus statistics for ``annotator stats``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from annotator.core.model import ACCEPTED, REVIEW_STATES
+from annotator.store import Store
+
+
+def corpus_stats(store: Store) -> dict[str, Any]:
+    """Documents, review states, gold spans per label, boilerplate chars and predictions."""
+    states = store.state_counts()
+    return {
+        "database": str(store.path),
+        "documents": store.document_count(),
+        "characters": store.total_chars(),
+        "reviewed": states.get(ACCEPTED, 0),
+        "states": {state: states.get(state, 0) for state in REVIEW_STATES},
+        "spans_per_label": store.gold_label_counts(),
+        "boilerplate_chars": store.boilerplate_chars(),
+        "predictions": [
+            {"pipeline": p, "version": v, "documents": n} for p, v, n in store.prediction_summary()
+        ],
+    }

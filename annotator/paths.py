@@ -1,0 +1,54 @@
+"""The one module that resolves paths: database, resources and the bundled model, from source or frozen."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from pathlib import Path
+
+DB_ENV = "ANNOTATOR_DB"
+USER_ENV = "ANNOTATOR_USER"
+DEFAULT_DB_NAME = "annotations.db"
+
+
+def is_frozen() -> bool:
+    """True inside a PyInstaller bundle."""
+    return bool(getattr(sys, "frozen", False)) and hasattr(sys, "_MEIPASS")
+
+
+def app_root() -> Path:
+    """The folder holding ``resources/`` and ``seeds/``: the bundle, or the source checkout."""
+    if is_frozen():
+        return Path(sys._MEIPASS)  # type: ignore[attr-defined]
+    return Path(__file__).resolve().parent.parent
+
+
+def resource(name: str) -> Path:
+    """A file under ``resources/``."""
+    return app_root() / "resources" / name
+
+
+def seeds_dir() -> Path:
+    return app_root() / "seeds"
+
+
+def database_path(cli_value: str | os.PathLike[str] | None = None) -> Path:
+    """``--db`` if given, else ``$ANNOTATOR_DB``, else ``annotations.db`` in the current folder."""
+    if cli_value:
+        return Path(cli_value)
+    env = os.environ.get(DB_ENV)
+    if env:
+        return Path(env)
+    return Path.cwd() / DEFAULT_DB_NAME
+
+
+def current_annotator() -> str:
+    """Who is annotating: ``$ANNOTATOR_USER`` or the login name."""
+    name = os.environ.get(USER_ENV)
+    if name:
+        return name
+    try:
+        return getpass.getuser()
+    except Exception:  # getuser raises various errors when no login name is known
+        return "annotator"

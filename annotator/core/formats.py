@@ -139,8 +139,14 @@ def prodigy_record(
     annotator: str | None,
     source: str,
     document_id: int,
+    predicted_by: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
-    """One Prodigy ``ner_manual`` task for a document (plus our ``boilerplate`` key)."""
+    """One Prodigy ``ner_manual`` task for a document (plus our ``boilerplate`` key).
+
+    ``predicted_by`` (pipeline, version) marks spans that are a model's prediction, not gold
+    (a document nobody has reviewed yet); it is written to ``meta`` so import restores them
+    as that pipeline's prediction.
+    """
     token_list = [
         {"text": text[s:e], "start": s, "end": e, "id": i, "ws": whitespace_after(text, e)}
         for i, (s, e) in enumerate(zip(tokens.starts, tokens.ends))
@@ -164,6 +170,8 @@ def prodigy_record(
         task["answer"] = _STATE_TO_ANSWER[state]
     task["_annotator_id"] = annotator
     task["meta"] = {"source": source, "document_id": document_id, "review_state": state}
+    if predicted_by is not None:
+        task["meta"]["pipeline"], task["meta"]["pipeline_version"] = predicted_by
     return task
 
 

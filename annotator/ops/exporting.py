@@ -106,7 +106,7 @@ def export(
                     )
                 record = prodigy_record(
                     text, spans, boilerplate, tokens, state=row.review.state, annotator=row.review.annotator,
-                    source=doc.source, document_id=doc.id,
+                    source=doc.source, document_id=doc.id, predicted_by=row.predicted_by,
                 )
             fh.write(json.dumps(record, ensure_ascii=False))
             fh.write("\n")

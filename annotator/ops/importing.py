@@ -12,7 +12,7 @@ from annotator.core.formats import parse_record
 from annotator.core.hashing import content_hash
 from annotator.core.labels import LabelSet
 from annotator.core.model import IN_PROGRESS, TODO, GoldRecord
-from annotator.core.spans import validate_ranges, validate_spans
+from annotator.core.spans import ORIGIN_MODEL, Span, validate_ranges, validate_spans
 from annotator.core.tokens import Tokens
 from annotator.ops.labels import project_labels
 from annotator.ops.progress import NullProgress, Progress
@@ -137,7 +137,8 @@ def _store_record(
     tokenize: Tokenize | None, report: ImportReport, path: Path, line: int,
 ) -> None:
     digest = content_hash(record.text)
-    meta = {k: v for k, v in record.meta.items() if k not in ("source", "document_id", "review_state")}
+    ours = ("source", "document_id", "review_state", "pipeline", "pipeline_version")
+    meta = {k: v for k, v in record.meta.items() if k not in ours}
     doc_id, created = store.add_document(record.text, record.source or fallback_source, digest, meta)
     if created:
         report.new_documents += 1
@@ -145,8 +146,15 @@ def _store_record(
         report.known_documents += 1
     if record.tokens is not None and store.tokens(doc_id) is None:
         store.set_tokens(doc_id, "imported", record.tokens)
-    has_annotation = record.spans is not None or record.boilerplate or record.state not in (None, TODO)
-    if not has_annotation:
+    if record.state == TODO:
+        # an unreviewed document: its spans (if any) are a model's prediction, not gold
+        if record.spans:
+            pipeline = str(record.meta.get("pipeline") or "imported")
+            version = str(record.meta.get("pipeline_version") or "0")
+            if doc_id not in store.predicted_ids(pipeline, version):
+                store.add_prediction(doc_id, pipeline, version, [Span(s.start, s.end, s.label, ORIGIN_MODEL) for s in record.spans])
+        return
+    if record.spans is None and not record.boilerplate and record.state is None:
         return
     who = record.annotator or default_annotator
     spans = sorted(record.spans or [])

@@ -321,12 +321,15 @@ class Store:
                 boiler.setdefault(r[0], []).append(Range(r[1], r[2]))
             unreviewed = [d for d in part if d not in reviews or reviews[d].annotator is None]
             predicted: dict[int, list[Span]] = {}
+            predictor: dict[int, tuple[str, str]] = {}
             if unreviewed:
                 umarks = ",".join("?" * len(unreviewed))
+                runs = f"SELECT max(id) FROM prediction_runs WHERE document_id IN ({umarks}) GROUP BY document_id"
+                for r in self._q(f"SELECT document_id, pipeline, version FROM prediction_runs WHERE id IN ({runs})", unreviewed):
+                    predictor[r[0]] = (r[1], r[2])
                 for r in self._q(
                     "SELECT pr.document_id, p.start_char, p.end_char, p.label FROM predictions p "
-                    "JOIN prediction_runs pr ON pr.id = p.run_id WHERE pr.id IN ("
-                    f"SELECT max(id) FROM prediction_runs WHERE document_id IN ({umarks}) GROUP BY document_id) "
+                    f"JOIN prediction_runs pr ON pr.id = p.run_id WHERE pr.id IN ({runs}) "
                     "ORDER BY pr.document_id, p.start_char", unreviewed
                 ):
                     predicted.setdefault(r[0], []).append(Span(r[1], r[2], r[3], "model"))
@@ -337,6 +340,7 @@ class Store:
                     docs[doc_id], review, tokens.get(doc_id),
                     gold.get(doc_id, []) if is_gold else predicted.get(doc_id, []),
                     boiler.get(doc_id, []) if is_gold else [], is_gold,
+                    None if is_gold else predictor.get(doc_id),
                 )
 
 
@@ -350,3 +354,4 @@ class ExportRow:
     spans: list[Span]
     boilerplate: list[Range]
     spans_are_gold: bool
+    predicted_by: tuple[str, str] | None = None  # (pipeline, version) when spans are a prediction

@@ -1,0 +1,67 @@
+"""Shared fixtures. Qt runs offscreen, set here so no test depends on the caller's shell."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("ANNOTATOR_USER", "tester")
+
+import pytest
+
+from annotator.core.tokens import Tokens
+from annotator.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+
+
+@pytest.fixture
+def seeds_dir() -> Path:
+    return SEEDS
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "project.db"
+
+
+@pytest.fixture
+def store(db_path: Path):
+    s = Store.open(db_path)
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="session")
+def blank_nlp():
+    import spacy
+
+    return spacy.blank("en")
+
+
+@pytest.fixture(scope="session")
+def tokenize(blank_nlp):
+    def run(text: str) -> Tokens:
+        return Tokens.from_doc(blank_nlp(text))
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def real_nlp():
+    """The real default pipeline, NER-only, loaded once per test session."""
+    from annotator.pipeline import load_pipeline
+
+    return load_pipeline()
+
+
+def snapshot(path: Path) -> list[str]:
+    """Every row of every table, as SQL text: two equal snapshots mean an untouched database."""
+    conn = sqlite3.connect(str(path))
+    try:
+        return list(conn.iterdump())
+    finally:
+        conn.close()

@@ -1,0 +1,111 @@
+"""Opening databases: schema, refusals, backup before migration, WAL and foreign keys."""
+
+import sqlite3
+
+import pytest
+
+from annotator.core.errors import StoreError
+from annotator.store import Store
+from annotator.store import schema
+from tests.conftest import snapshot
+
+
+def test_new_database_has_schema_wal_and_foreign_keys(db_path):
+    with Store.open(db_path) as store:
+        assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert store.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        tables = set(store.db.table_names())
+        assert {"documents", "prediction_runs", "predictions", "gold_spans", "boilerplate", "reviews", "edits"} <= tables
+        applied = [r[0] for r in store.db.execute("SELECT name FROM _sqlite_migrations")]
+        assert applied == schema.known_migration_names()
+
+
+def test_reopening_applies_nothing_new(db_path):
+    Store.open(db_path).close()
+    with Store.open(db_path) as store:
+        assert store.db.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] == len(schema.known_migration_names())
+
+
+def test_not_sqlite_is_refused_and_left_alone(tmp_path):
+    path = tmp_path / "notes.db"
+    path.write_bytes(b"these are my notes, not a database\n")
+    with pytest.raises(StoreError, match="not an SQLite database"):
+        Store.open(path)
+    assert path.read_bytes() == b"these are my notes, not a database\n"
+
+
+def test_foreign_sqlite_database_is_refused_unchanged(tmp_path):
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE customers (name TEXT)")
+    conn.execute("INSERT INTO customers VALUES ('x')")
+    conn.commit()
+    conn.close()
+    before = snapshot(path)
+    with pytest.raises(StoreError, match="not an annotator project"):
+        Store.open(path)
+    assert snapshot(path) == before
+
+
+def test_newer_database_is_refused_unchanged(db_path):
+    with Store.open(db_path) as store:
+        store.add_document("text", "a.txt", "h1")
+        store.db.execute(
+            "INSERT INTO _sqlite_migrations(migration_set, name, applied_at) VALUES (?, ?, ?)",
+            [schema.MIGRATION_SET, "9999_from_the_future", "2030-01-01"],
+        )
+    before = snapshot(db_path)
+    with pytest.raises(StoreError, match="newer annotator.*9999_from_the_future"):
+        Store.open(db_path)
+    assert snapshot(db_path) == before
+
+
+def test_pending_migration_backs_up_first(db_path, monkeypatch):
+    with Store.open(db_path) as store:
+        store.add_document("keep me", "a.txt", "h1")
+    extra = schema.Migrations(schema.MIGRATION_SET)
+    for m in schema.migrations._migrations:
+        extra._migrations.append(m)
+
+    @extra(name="0002_test_step")
+    def step(db):
+        db.execute("ALTER TABLE documents ADD COLUMN extra TEXT")
+
+    monkeypatch.setattr("annotator.store.connection.migrations", extra)
+    monkeypatch.setattr("annotator.store.connection.known_migration_names", lambda: [m.name for m in extra._migrations])
+    with Store.open(db_path) as store:
+        assert "extra" in store.db["documents"].columns_dict
+    backups = list(db_path.parent.glob("project.db.bak-*"))
+    assert len(backups) == 1
+    conn = sqlite3.connect(backups[0])
+    assert conn.execute("SELECT text FROM documents").fetchall() == [("keep me",)]
+    conn.close()
+
+
+def test_edit_log_is_append_only(store):
+    store.log_edit(None, "me", "test", {})
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        store.db.execute("DELETE FROM edits")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        store.db.execute("UPDATE edits SET action = 'x'")
+
+
+def test_missing_folder_and_folder_path(tmp_path):
+    with pytest.raises(StoreError, match="does not exist"):
+        Store.open(tmp_path / "nope" / "a.db")
+    with pytest.raises(StoreError, match="is a folder"):
+        Store.open(tmp_path)
+
+
+def test_locked_database_gives_clear_message(db_path, monkeypatch):
+    monkeypatch.setattr("annotator.store.connection.BUSY_TIMEOUT_MS", 100)
+    with Store.open(db_path) as store:
+        other = sqlite3.connect(db_path)
+        other.execute("BEGIN EXCLUSIVE")
+        try:
+            store.db.execute("PRAGMA busy_timeout = 100")
+            with pytest.raises(StoreError, match="locked by another program"):
+                store.add_document("x", "x.txt", "hx")
+        finally:
+            other.rollback()
+            other.close()

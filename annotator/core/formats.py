@@ -12,7 +12,7 @@ from annotator.core.errors import InputError
 from annotator.core.hashing import input_hash, task_hash
 from annotator.core.model import ACCEPTED, IN_PROGRESS, REVIEW_STATES, SKIPPED, GoldRecord
 from annotator.core.spans import ORIGIN_HUMAN, ORIGINS, Range, Span
-from annotator.core.tokens import Tokens, whitespace_after
+from annotator.core.tokens import Tokens
 
 VIEW_ID = "ner_manual"
 _ANSWER_TO_STATE = {"accept": ACCEPTED, "ignore": SKIPPED, "reject": SKIPPED}
@@ -147,8 +147,9 @@ def prodigy_record(
     (a document nobody has reviewed yet); it is written to ``meta`` so import restores them
     as that pipeline's prediction.
     """
+    n = len(text)
     token_list = [
-        {"text": text[s:e], "start": s, "end": e, "id": i, "ws": whitespace_after(text, e)}
+        {"text": text[s:e], "start": s, "end": e, "id": i, "ws": e < n and text[e] == " "}
         for i, (s, e) in enumerate(zip(tokens.starts, tokens.ends))
     ]
     span_list = []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from annotator.core.errors import SpanError
 
@@ -12,9 +12,12 @@ ORIGIN_HUMAN = "human"
 ORIGINS = (ORIGIN_MODEL, ORIGIN_HUMAN)
 
 
-@dataclass(frozen=True, order=True)
-class Span:
-    """An entity span ``text[start:end]`` with a label; ``origin`` says who made it."""
+class Span(NamedTuple):
+    """An entity span ``text[start:end]`` with a label; ``origin`` says who made it.
+
+    A NamedTuple rather than a dataclass: immutable, ordered by (start, end, label, origin),
+    and several times cheaper to create, which matters when exporting millions of spans.
+    """
 
     start: int
     end: int
@@ -26,8 +29,7 @@ class Span:
         return (self.start, self.end, self.label)
 
 
-@dataclass(frozen=True, order=True)
-class Range:
+class Range(NamedTuple):
     """A boilerplate range ``text[start:end]``."""
 
     start: int

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import gc
 import os
 import tempfile
 from collections.abc import Callable, Iterator
@@ -10,6 +10,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
+
+from srsly import ujson  # spaCy's JSON library: about twice as fast as json here
 
 from annotator.core.errors import InputError
 from annotator.core.formats import doccano_record, prodigy_record, strip_boilerplate
@@ -20,6 +22,7 @@ from annotator.store import Store
 from annotator.store.store import ExportRow
 
 FORMATS = ("jsonl", "doccano", "spacy")
+dumps = ujson.dumps
 
 
 @dataclass
@@ -29,6 +32,19 @@ class ExportReport:
     documents: int = 0
     spans: int = 0
     dropped: list[str] = field(default_factory=list)  # spans that could not be written, with why
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector: export allocates millions of short-lived dicts and
+    no reference cycles, and collections triggered by allocation count cost ~20% of its time."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 @contextmanager
@@ -91,7 +107,7 @@ def export(
     if fmt == "spacy":
         _export_docbin(rows, report, get_tokenizer, tokens_for, progress)
         return report
-    with atomic_output(report.path) as fh:
+    with gc_paused(), atomic_output(report.path) as fh:
         for row in rows:
             doc = row.document
             if fmt == "doccano":
@@ -108,7 +124,7 @@ def export(
                     text, spans, boilerplate, tokens, state=row.review.state, annotator=row.review.annotator,
                     source=doc.source, document_id=doc.id, predicted_by=row.predicted_by,
                 )
-            fh.write(json.dumps(record, ensure_ascii=False))
+            fh.write(dumps(record, ensure_ascii=False, escape_forward_slashes=False))
             fh.write("\n")
             report.documents += 1
             report.spans += len(record.get("spans", record.get("label", [])))

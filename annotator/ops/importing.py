@@ -170,8 +170,8 @@ def _store_record(
     new_bp = sorted(record.boilerplate)
     if (old_spans or old_bp) and (old_spans != spans or old_bp != new_bp):
         store.log_edit(doc_id, who, "import_replaced_gold", {
-            "old_spans": [s.__dict__ for s in old_spans],
-            "old_boilerplate": [r.__dict__ for r in old_bp],
+            "old_spans": [s._asdict() for s in old_spans],
+            "old_boilerplate": [r._asdict() for r in old_bp],
             "source": f"{path}:{line}",
         })
         report.gold_replaced += 1

@@ -20,6 +20,10 @@ from annotator.core.tokens import Tokens
 from annotator.store.connection import explain_error, open_database
 
 
+make_span = Span._make  # builds from a row tuple without argument parsing: the fast path
+make_range = Range._make
+
+
 def now() -> str:
     """The current UTC time, ISO 8601 with microseconds."""
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
@@ -181,7 +185,7 @@ class Store:
             "SELECT start_char, end_char, label, origin FROM gold_spans WHERE document_id = ? AND annotator = ? ORDER BY start_char",
             [document_id, annotator],
         )
-        return [Span(*r) for r in rows]
+        return [make_span(r) for r in rows]
 
     def has_gold(self, document_id: int, annotator: str) -> bool:
         return self._q("SELECT 1 FROM gold_spans WHERE document_id = ? AND annotator = ? LIMIT 1", [document_id, annotator]).fetchone() is not None
@@ -311,14 +315,14 @@ class Store:
                 f"JOIN reviews r ON r.document_id = g.document_id AND r.annotator = g.annotator "
                 f"WHERE g.document_id IN ({marks}) ORDER BY g.document_id, g.start_char", part
             ):
-                gold.setdefault(r[0], []).append(Span(r[1], r[2], r[3], r[4]))
+                gold.setdefault(r[0], []).append(make_span(r[1:]))
             boiler: dict[int, list[Range]] = {}
             for r in self._q(
                 "SELECT b.document_id, b.start_char, b.end_char FROM boilerplate b "
                 f"JOIN reviews r ON r.document_id = b.document_id AND r.annotator = b.annotator "
                 f"WHERE b.document_id IN ({marks}) ORDER BY b.document_id, b.start_char", part
             ):
-                boiler.setdefault(r[0], []).append(Range(r[1], r[2]))
+                boiler.setdefault(r[0], []).append(make_range(r[1:]))
             unreviewed = [d for d in part if d not in reviews or reviews[d].annotator is None]
             predicted: dict[int, list[Span]] = {}
             predictor: dict[int, tuple[str, str]] = {}

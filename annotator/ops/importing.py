@@ -88,8 +88,8 @@ def import_paths(
 def _import_text(store: Store, path: Path, report: ImportReport) -> None:
     from annotator.ops.textfiles import read_text_file
 
-    text, digest = read_text_file(path)
-    _, created = store.add_document(text, path.name, digest, {"path": str(path)})
+    data, digest, length = read_text_file(path)
+    _, created = store.add_document_utf8(data, length, path.name, digest, {"path": str(path)})
     if created:
         report.new_documents += 1
     else:

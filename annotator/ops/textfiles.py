@@ -13,67 +13,45 @@ CHUNK = 1 << 20
 BOM = codecs.BOM_UTF8
 
 
-def _line_of_offset(path: Path, offset: int) -> int:
-    line = 1
-    with path.open("rb") as fh:
-        remaining = offset
-        while remaining > 0:
-            block = fh.read(min(CHUNK, remaining))
-            if not block:
-                break
-            line += block.count(b"\n")
-            remaining -= len(block)
-    return line
+def read_text_file(path: Path) -> tuple[memoryview, str, int]:
+    """Read a .txt file once; return (its UTF-8 text as bytes, SHA-256 hex, length in code points).
 
-
-def read_text_file(path: Path) -> tuple[str, str]:
-    """Return (text, sha256 of its UTF-8) for a .txt file, reading it once in chunks.
-
-    The text is kept exactly (CRLF, tabs, markup); only a leading UTF-8 BOM is dropped.
-    Raises :class:`InputError` naming the file (and line) for an unreadable, empty, binary or
-    non-UTF-8 file.
+    The bytes are the text exactly (CRLF, tabs, markup), minus a leading UTF-8 BOM. They are
+    validated as UTF-8 chunk by chunk without ever building the whole text as a Python str,
+    so a 50 MB file costs 50 MB. Raises :class:`InputError` naming the file (and line) for an
+    unreadable, empty, whitespace-only, binary or non-UTF-8 file.
     """
-    decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
-    hasher = hashlib.sha256()
-    pieces: list[str] = []
-    offset = 0
-    first = True
     try:
-        with path.open("rb") as fh:
-            while True:
-                block = fh.read(CHUNK)
-                if first:
-                    first = False
-                    if block.startswith(BOM):
-                        block = block[len(BOM):]
-                        offset = len(BOM)
-                if not block:
-                    break
-                if b"\x00" in block:
-                    raise InputError("looks like a binary file (contains NUL bytes), not UTF-8 text", path=path)
-                try:
-                    pieces.append(decoder.decode(block))
-                except UnicodeDecodeError as exc:
-                    bad = offset + exc.start
-                    raise InputError(
-                        f"is not valid UTF-8 (byte 0x{block[exc.start]:02x} at offset {bad}); re-save it as UTF-8",
-                        path=path, line=_line_of_offset(path, bad),
-                    ) from None
-                hasher.update(block)
-                offset += len(block)
-            try:
-                pieces.append(decoder.decode(b"", final=True))
-            except UnicodeDecodeError:
-                raise InputError("is not valid UTF-8 (ends inside a character); re-save it as UTF-8", path=path) from None
+        raw = path.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", path=path) from None
-    text = "".join(pieces)
-    del pieces
-    if not text:
+    skip = len(BOM) if raw.startswith(BOM) else 0
+    data = memoryview(raw)[skip:]
+    if not data:
         raise InputError("is empty", path=path)
-    if not text.strip():
+    if raw.find(b"\x00", skip) != -1:
+        raise InputError("looks like a binary file (contains NUL bytes), not UTF-8 text", path=path)
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
+    length = 0
+    has_content = False
+    for offset in range(0, len(data), CHUNK):
+        try:
+            piece = decoder.decode(data[offset:offset + CHUNK])
+        except UnicodeDecodeError as exc:
+            bad = skip + offset + exc.start
+            raise InputError(
+                f"is not valid UTF-8 (byte 0x{raw[bad]:02x} at offset {bad}); re-save it as UTF-8",
+                path=path, line=raw.count(b"\n", 0, bad) + 1,
+            ) from None
+        length += len(piece)
+        has_content = has_content or not piece.isspace()
+    try:
+        length += len(decoder.decode(b"", final=True))
+    except UnicodeDecodeError:
+        raise InputError("is not valid UTF-8 (ends inside a character); re-save it as UTF-8", path=path) from None
+    if not has_content:
         raise InputError("contains only whitespace", path=path)
-    return text, hasher.hexdigest()
+    return data, hashlib.sha256(data).hexdigest(), length
 
 
 def iter_jsonl_lines(path: Path) -> Iterator[tuple[int, str]]:

@@ -87,6 +87,23 @@ class Store:
         )
         return int(cur.lastrowid or 0), True
 
+    def add_document_utf8(
+        self, data: bytes | memoryview, length: int, source: str, content_hash: str, meta: dict[str, Any] | None = None
+    ) -> tuple[int, bool]:
+        """Like :meth:`add_document` for text given as validated UTF-8 bytes of ``length`` code points.
+
+        SQLite stores the bytes as TEXT directly (``CAST(? AS TEXT)`` keeps them as they are),
+        so a large file is never held as a Python str as well.
+        """
+        row = self._q("SELECT id FROM documents WHERE content_hash = ?", [content_hash]).fetchone()
+        if row:
+            return row[0], False
+        cur = self._q(
+            "INSERT INTO documents(source, text, content_hash, length, meta, created_at) VALUES (?, CAST(? AS TEXT), ?, ?, ?, ?)",
+            [source, data, content_hash, length, json.dumps(meta or {}, ensure_ascii=False), now()],
+        )
+        return int(cur.lastrowid or 0), True
+
     def add_documents(self, rows: Iterable[tuple[str, str, str]]) -> int:
         """Bulk insert (text, source, hash) rows, skipping known hashes; return how many were new."""
         stamp = now()

@@ -93,6 +93,23 @@ def initial(db: Database) -> None:
     )
 
 
+@migrations(name="0002_fulltext_search")
+def fulltext_search(db: Database) -> None:
+    """FTS5 index over document text (external content: the text is not stored twice)."""
+    db.executescript(
+        """
+        CREATE VIRTUAL TABLE documents_fts USING fts5(text, content='documents', content_rowid='id');
+        INSERT INTO documents_fts(rowid, text) SELECT id, text FROM documents;
+        CREATE TRIGGER documents_fts_insert AFTER INSERT ON documents BEGIN
+            INSERT INTO documents_fts(rowid, text) VALUES (new.id, new.text);
+        END;
+        CREATE TRIGGER documents_fts_delete AFTER DELETE ON documents BEGIN
+            INSERT INTO documents_fts(documents_fts, rowid, text) VALUES ('delete', old.id, old.text);
+        END;
+        """
+    )
+
+
 def known_migration_names() -> list[str]:
     """Names of every migration this version of annotator knows, in order."""
     return [m.name for m in migrations._migrations]

@@ -147,6 +147,61 @@ class Store:
     def document_count(self) -> int:
         return int(self._q("SELECT count(*) FROM documents").fetchone()[0])
 
+    def search_ids(self, query: str, states: Sequence[str] | None = None) -> list[int]:
+        """Ids of documents whose text contains ``query`` as a phrase (FTS5), in import order."""
+        phrase = '"' + query.replace('"', '""') + '"'
+        sql = "SELECT d.id FROM documents_fts f JOIN documents d ON d.id = f.rowid"
+        params: list[Any] = [phrase]
+        if states is not None:
+            sql += " LEFT JOIN reviews r ON r.document_id = d.id"
+        sql += " WHERE documents_fts MATCH ?"
+        if states is not None:
+            sql += f" AND coalesce(r.state, '{TODO}') IN ({','.join('?' * len(states))})"
+            params += list(states)
+        try:
+            return [r[0] for r in self._q(sql + " ORDER BY d.id", params)]
+        except sqlite3.OperationalError:
+            return []  # a query FTS cannot parse matches nothing
+
+    def list_rows(self, ids: Sequence[int]) -> dict[int, tuple[str, str, int]]:
+        """(source, review state, span count) for the document list, for the given ids.
+
+        The count is the reviewer's gold spans, or the newest prediction's before review.
+        """
+        marks = ",".join("?" * len(ids))
+        rows = self._q(
+            f"""
+            SELECT d.id, d.source, coalesce(r.state, '{TODO}'),
+                CASE WHEN r.annotator IS NOT NULL
+                    THEN (SELECT count(*) FROM gold_spans g WHERE g.document_id = d.id AND g.annotator = r.annotator)
+                    ELSE (SELECT count(*) FROM predictions p WHERE p.run_id =
+                          (SELECT max(id) FROM prediction_runs pr WHERE pr.document_id = d.id))
+                END
+            FROM documents d LEFT JOIN reviews r ON r.document_id = d.id WHERE d.id IN ({marks})
+            """,
+            list(ids),
+        )
+        return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+    def next_id(self, after: int, states: Sequence[str]) -> int | None:
+        """The first document after ``after`` (wrapping around) in one of ``states``."""
+        marks = ",".join("?" * len(states))
+        base = (
+            "SELECT d.id FROM documents d LEFT JOIN reviews r ON r.document_id = d.id "
+            f"WHERE coalesce(r.state, '{TODO}') IN ({marks})"
+        )
+        row = self._q(base + " AND d.id > ? ORDER BY d.id LIMIT 1", [*states, after]).fetchone()
+        if row is None:
+            row = self._q(base + " AND d.id < ? ORDER BY d.id LIMIT 1", [*states, after]).fetchone()
+        return row[0] if row else None
+
+    def unpredicted_ids(self, pipeline: str, version: str) -> list[int]:
+        rows = self._q(
+            "SELECT id FROM documents WHERE id NOT IN (SELECT document_id FROM prediction_runs WHERE pipeline = ? AND version = ?) ORDER BY id",
+            [pipeline, version],
+        )
+        return [r[0] for r in rows]
+
     # -- tokens -----------------------------------------------------------------------
     def set_tokens(self, document_id: int, tokenizer: str, tokens: Tokens) -> None:
         self._q(

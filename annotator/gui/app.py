@@ -1,0 +1,86 @@
+"""Starting the window: Qt application, error handling at the top, database, preparation."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from annotator import __version__, paths as app_paths
+
+
+def _display_problem() -> str | None:
+    """Why Qt could not show a window here, in words, or None when it probably can."""
+    if sys.platform.startswith("linux") and not os.environ.get("QT_QPA_PLATFORM"):
+        if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+            return ("no display: DISPLAY and WAYLAND_DISPLAY are unset. Run it on a desktop, under xvfb-run, "
+                    "or with QT_QPA_PLATFORM=offscreen for a headless check.")
+    return None
+
+
+def create_application(argv: list[str] | None = None):  # noqa: ANN201 - QApplication
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is None:
+        QCoreApplication.setOrganizationName("annotator")
+        QCoreApplication.setApplicationName("annotator")
+        QCoreApplication.setApplicationVersion(__version__)
+        app = QApplication(argv if argv is not None else [sys.argv[0]])
+    return app
+
+
+def install_excepthook(parent_getter) -> None:  # noqa: ANN001
+    """Bugs reach a dialog with copyable details instead of killing the window."""
+    from annotator.gui.dialogs import show_bug
+
+    previous = sys.excepthook
+
+    def hook(exc_type, exc, tb):  # noqa: ANN001
+        previous(exc_type, exc, tb)
+        if issubclass(exc_type, KeyboardInterrupt):
+            return
+        try:
+            show_bug(parent_getter(), exc_type, exc, tb)
+        except Exception:  # the dialog itself failed: the traceback is already on stderr
+            pass
+
+    sys.excepthook = hook
+
+
+def run_gui(db_path: Path, import_paths: list[str], model: str, *, show: bool = True) -> int:
+    """Open the reviewer's window on ``db_path``; import and pre-annotate ``import_paths`` first."""
+    problem = _display_problem()
+    if problem:
+        print(f"error: cannot open the window: {problem}", file=sys.stderr)
+        return 2
+    try:
+        app = create_application()
+    except Exception as exc:  # missing Qt platform plugin or system library
+        print(f"error: cannot start Qt ({exc}). On Linux install libegl1, libgl1, libxkbcommon-x11-0 and the "
+              "libxcb-* packages, or set QT_QPA_PLATFORM=offscreen.", file=sys.stderr)
+        return 2
+    from annotator.core.errors import AnnotatorError
+    from annotator.gui.dialogs import show_error
+    from annotator.gui.main_window import MainWindow
+    from annotator.ops.importing import collect_files
+    from annotator.store import Store
+
+    try:
+        for_import = [str(p) for p in collect_files(import_paths)] if import_paths else []
+        store = Store.open(db_path)
+    except AnnotatorError as exc:
+        show_error(None, "annotator", str(exc))
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    window = MainWindow(store, model=model, annotator=app_paths.current_annotator())
+    install_excepthook(lambda: window)
+    window.show()
+    window.open_initial_document()
+    window.prepare(db_path, for_import)
+    if not show:
+        return 0
+    code = app.exec()
+    store.close()
+    return int(code)

@@ -1,0 +1,155 @@
+"""Qt models: the lazy document list and the span table. They translate, they do not decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
+
+from annotator.core.labels import LabelSet
+from annotator.core.model import ACCEPTED, IN_PROGRESS, SKIPPED, TODO
+from annotator.core.spans import Span
+from annotator.store import Store
+
+Index = QModelIndex | QPersistentModelIndex
+STATE_TEXT = {TODO: "to do", IN_PROGRESS: "in progress", ACCEPTED: "✓ accepted", SKIPPED: "skipped"}
+STATE_COLOR = {ACCEPTED: "#2E7D32", SKIPPED: "#9E9E9E", IN_PROGRESS: "#1565C0"}
+PAGE = 200
+
+
+class DocumentListModel(QAbstractTableModel):
+    """Document ids plus a page cache of (name, state, span count), read as rows are shown."""
+
+    HEADERS = ("Document", "State", "Spans")
+
+    def __init__(self, store: Store):
+        super().__init__()
+        self._store = store
+        self._ids: list[int] = []
+        self._pages: dict[int, dict[int, tuple[str, str, int]]] = {}
+
+    def set_ids(self, ids: list[int]) -> None:
+        self.beginResetModel()
+        self._ids = list(ids)
+        self._pages.clear()
+        self.endResetModel()
+
+    def ids(self) -> list[int]:
+        return self._ids
+
+    def row_of(self, document_id: int) -> int | None:
+        try:
+            return self._ids.index(document_id)
+        except ValueError:
+            return None
+
+    def document_id(self, row: int) -> int:
+        return self._ids[row]
+
+    def refresh_document(self, document_id: int) -> None:
+        """Re-read one document's row (after an edit or a state change)."""
+        row = self.row_of(document_id)
+        if row is None:
+            return
+        self._pages.pop(row // PAGE, None)
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.HEADERS) - 1))
+
+    def refresh_all(self) -> None:
+        self._pages.clear()
+        if self._ids:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, len(self.HEADERS) - 1))
+
+    def _row(self, row: int) -> tuple[str, str, int]:
+        page = row // PAGE
+        if page not in self._pages:
+            ids = self._ids[page * PAGE:(page + 1) * PAGE]
+            self._pages[page] = self._store.list_rows(ids)
+        return self._pages[page].get(self._ids[row], ("?", TODO, 0))
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self._ids)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(self.HEADERS):
+            return self.HEADERS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._ids):
+            return None
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.ToolTipRole,
+                        Qt.ItemDataRole.UserRole, Qt.ItemDataRole.TextAlignmentRole):
+            return None
+        if role == Qt.ItemDataRole.UserRole:
+            return self._ids[index.row()]
+        name, state, count = self._row(index.row())
+        column = index.column()
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter) if column == 2 else None
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return QBrush(QColor(STATE_COLOR[state])) if column == 1 and state in STATE_COLOR else None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{name} — {STATE_TEXT[state]}, {count} spans"
+        return (name, STATE_TEXT.get(state, state), count)[column]
+
+
+class SpanTableModel(QAbstractTableModel):
+    """The current document's gold spans: text, label, origin, offsets."""
+
+    HEADERS = ("Text", "Label", "Origin", "Start–End")
+
+    def __init__(self, labels: LabelSet):
+        super().__init__()
+        self._labels = labels
+        self._text = ""
+        self._spans: list[Span] = []
+
+    def set_labels(self, labels: LabelSet) -> None:
+        self._labels = labels
+
+    def set_spans(self, text: str, spans: list[Span]) -> None:
+        self.beginResetModel()
+        self._text = text
+        self._spans = sorted(spans)
+        self.endResetModel()
+
+    def spans(self) -> list[Span]:
+        return self._spans
+
+    def span(self, row: int) -> Span:
+        return self._spans[row]
+
+    def row_of(self, span: Span) -> int | None:
+        try:
+            return self._spans.index(span)
+        except ValueError:
+            return None
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self._spans)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(self.HEADERS):
+            return self.HEADERS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._spans):
+            return None
+        span = self._spans[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            text = self._text[span.start:span.end].replace("\n", " ⏎ ")
+            return (text, span.label, span.origin, f"{span.start}–{span.end}")[column]
+        if role == Qt.ItemDataRole.BackgroundRole and column == 1:
+            return QBrush(QColor(self._labels.color(span.label)))
+        if role == Qt.ItemDataRole.ForegroundRole and column == 1:
+            return QBrush(QColor("#111111"))
+        return None

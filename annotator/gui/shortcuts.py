@@ -1,0 +1,31 @@
+"""Every keyboard shortcut of the window, in one table (the Help sheet is made from it)."""
+
+from __future__ import annotations
+
+SHORTCUTS: list[tuple[str, str, str]] = [
+    # (action name, key sequence, what it does)
+    ("relabel_all", "Ctrl+R", "Relabel every occurrence of the current span's text (document or corpus)"),
+    ("delete_span", "Del", "Delete the span at the cursor (or every span in the selection)"),
+    ("next_span", "Tab", "Select the next span"),
+    ("prev_span", "Shift+Tab", "Select the previous span"),
+    ("start_left", "Alt+Left", "Move the span's start one token left"),
+    ("start_right", "Alt+Right", "Move the span's start one token right"),
+    ("end_left", "Alt+Shift+Left", "Move the span's end one token left"),
+    ("end_right", "Alt+Shift+Right", "Move the span's end one token right"),
+    ("mark_boilerplate", "B", "Mark the selection (or the line at the cursor) as boilerplate"),
+    ("unmark_boilerplate", "Shift+B", "Unmark the selection (or the boilerplate at the cursor)"),
+    ("accept_suggestions", "Ctrl+B", "Accept the boilerplate suggestions for this document"),
+    ("accept", "Ctrl+Return", "Accept the document and open the next one to review"),
+    ("skip", "Ctrl+Shift+Return", "Skip the document and open the next one to review"),
+    ("next_doc", "Ctrl+PgDown", "Next document in the list"),
+    ("prev_doc", "Ctrl+PgUp", "Previous document in the list"),
+    ("undo", "Ctrl+Z", "Undo"),
+    ("redo", "Ctrl+Shift+Z", "Redo"),
+    ("gold_only", "F8", "Show the gold pane only (small screens)"),
+    ("find", "Ctrl+F", "Search the corpus (full text)"),
+    ("focus_list", "Ctrl+L", "Go to the document list"),
+    ("focus_text", "Ctrl+E", "Go to the gold text"),
+    ("shortcuts", "F1", "This sheet"),
+]
+LABEL_HELP = "Select text (mouse, or Shift+arrows) and press a label's key: the span snaps to whole tokens. " \
+             "With the cursor on a span, a label key relabels it."

@@ -1,0 +1,96 @@
+"""Long work off the GUI thread: import and pre-annotation, with progress, cancel and a result signal."""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QThread, Signal
+
+from annotator.core.errors import AnnotatorError
+
+
+class _SignalProgress:
+    """The ops Progress protocol, reported through Qt signals; cancelled from the GUI thread."""
+
+    def __init__(self, worker: "PrepareWorker"):
+        self._worker = worker
+        self._done = 0
+        self._total: int | None = None
+
+    def start(self, description: str, total: int | None) -> None:
+        self._done, self._total = 0, total
+        self._worker.progress.emit(description, 0, total or 0)
+
+    def advance(self, n: int = 1) -> None:
+        self._done += n
+        self._worker.progress.emit("", self._done, self._total or 0)
+        self._worker.batch_done.emit()
+
+    def cancelled(self) -> bool:
+        return self._worker.cancel_event.is_set()
+
+
+class PrepareWorker(QObject):
+    """Imports ``paths`` (if any), then pre-annotates every document the pipeline has not seen.
+
+    It opens its own connection to the database (SQLite connections stay in one thread;
+    WAL lets the window read and write meanwhile).
+    """
+
+    progress = Signal(str, int, int)  # description ("" = unchanged), done, total
+    batch_done = Signal()
+    finished = Signal(str)  # summary
+    failed = Signal(str)  # one-line reason
+
+    def __init__(self, db_path: Path, paths: list[str], model: str, annotator: str):
+        super().__init__()
+        self.db_path, self.paths, self.model, self.annotator = db_path, paths, model, annotator
+        self.cancel_event = threading.Event()
+
+    def run(self) -> None:
+        from annotator.core.tokens import Tokens
+        from annotator.ops.importing import import_paths
+        from annotator.ops.preannotate import preannotate
+        from annotator.pipeline import load_pipeline
+        from annotator.store import Store
+
+        try:
+            with Store.open(self.db_path) as store:
+                summary = []
+                progress = _SignalProgress(self)
+                nlp = None
+                if self.paths:
+                    self.progress.emit("Importing", 0, 0)
+                    nlp = load_pipeline(self.model)
+                    tokenizer = nlp.tokenizer
+                    report = import_paths(store, self.paths, annotator=self.annotator,
+                                          tokenize=lambda t: Tokens.from_doc(tokenizer(t)), progress=progress)
+                    summary.append(f"imported {report.new_documents} new document(s)")
+                    self.batch_done.emit()
+                if self.cancel_event.is_set():
+                    self.finished.emit("Cancelled.")
+                    return
+                self.progress.emit("Loading the pipeline", 0, 0)
+                nlp = nlp or load_pipeline(self.model)
+                result = preannotate(store, nlp, batch_size=16, progress=progress)
+                summary.append(f"pre-annotated {result.done} document(s) with {result.pipeline} {result.version}")
+                if result.cancelled:
+                    summary.append("cancelled (finished batches kept; the rest resumes next time)")
+                self.finished.emit("; ".join(summary).capitalize() + ".")
+        except AnnotatorError as exc:
+            self.failed.emit(str(exc))
+        except Exception as exc:  # a bug: report it fully rather than kill the thread silently
+            self.failed.emit(f"unexpected error: {exc!r}\n{traceback.format_exc()}")
+
+
+def start_worker(worker: PrepareWorker, parent: QObject) -> QThread:
+    """Run ``worker.run`` in a new QThread owned by ``parent``; the thread ends with the work."""
+    thread = QThread(parent)
+    worker.moveToThread(thread)
+    thread.started.connect(worker.run)
+    worker.finished.connect(thread.quit)
+    worker.failed.connect(thread.quit)
+    thread.start()
+    return thread

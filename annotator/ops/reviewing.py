@@ -1,0 +1,189 @@
+"""What the reviewer's window needs beyond single edits: loading a document for review,
+snapshots for undo, relabelling every occurrence, and boilerplate suggestions."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from annotator.core.boilerplate import Suggestion, corpus_line_counts, suggest_boilerplate
+from annotator.core.model import TODO, Document, Review
+from annotator.core.spans import ORIGIN_HUMAN, Range, Span, merge_ranges, validate_spans
+from annotator.ops import review as actions
+from annotator.store import Store
+
+
+@dataclass(frozen=True)
+class ReviewView:
+    """Everything the window shows for one document."""
+
+    document: Document
+    model_spans: list[Span]
+    model_name: str | None
+    gold: list[Span]
+    boilerplate: list[Range]
+    review: Review
+
+
+def open_document(store: Store, document_id: int, annotator: str, *, start: bool = True) -> ReviewView:
+    """Load a document; with ``start`` a first look copies the model's spans into the gold."""
+    if start:
+        actions.start_review(store, document_id, annotator)
+    return read_document(store, document_id, annotator)
+
+
+def read_document(store: Store, document_id: int, annotator: str) -> ReviewView:
+    prediction = store.prediction(document_id)
+    return ReviewView(
+        store.document(document_id),
+        prediction.spans if prediction else [],
+        f"{prediction.pipeline} {prediction.version}" if prediction else None,
+        store.gold(document_id, annotator),
+        store.boilerplate(document_id, annotator),
+        store.review(document_id),
+    )
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A document's gold, boilerplate and review state at one moment (for undo/redo)."""
+
+    document_id: int
+    gold: tuple[Span, ...]
+    boilerplate: tuple[Range, ...]
+    state: str
+    annotator: str | None
+
+
+def snapshot(store: Store, document_id: int, annotator: str) -> Snapshot:
+    review = store.review(document_id)
+    return Snapshot(
+        document_id, tuple(store.gold(document_id, annotator)), tuple(store.boilerplate(document_id, annotator)),
+        review.state, review.annotator,
+    )
+
+
+def restore(store: Store, snap: Snapshot, annotator: str, action: str) -> None:
+    """Put a document back exactly as in ``snap`` (one transaction, logged as ``action``)."""
+    with store.transaction():
+        store.replace_gold(snap.document_id, annotator, snap.gold)
+        store.replace_boilerplate(snap.document_id, annotator, snap.boilerplate)
+        if snap.state == TODO and snap.annotator is None:
+            store.db.execute("DELETE FROM reviews WHERE document_id = ?", [snap.document_id])
+        else:
+            store.set_review(snap.document_id, snap.state, snap.annotator)
+        store.log_edit(snap.document_id, annotator, action, {
+            "spans": len(snap.gold), "boilerplate": len(snap.boilerplate), "state": snap.state,
+        })
+
+
+def label_selection(store: Store, document_id: int, annotator: str, start: int, end: int, label: str, labels: Iterable[str]) -> Span:
+    """Label [start, end) (already snapped to tokens): spans it overlaps are replaced by it."""
+    current = store.gold(document_id, annotator)
+    new = Span(start, end, label, ORIGIN_HUMAN)
+    kept = [s for s in current if s.end <= start or s.start >= end]
+    if len(kept) == len(current):
+        return actions.add_span(store, document_id, annotator, new, labels)
+    actions.set_gold(store, document_id, annotator, [*kept, new], labels, action="label_selection")
+    return new
+
+
+@dataclass
+class OccurrencePlan:
+    """What "relabel every occurrence" would change, per document."""
+
+    surface: str
+    label: str
+    changes: dict[int, list[Span]]  # document id -> its new gold
+    relabelled: int = 0
+    added: int = 0
+
+    @property
+    def documents(self) -> int:
+        return len(self.changes)
+
+
+def plan_relabel_occurrences(
+    store: Store, annotator: str, surface: str, label: str, labels: Iterable[str], document_id: int | None = None
+) -> OccurrencePlan:
+    """Preview relabelling every occurrence of ``surface`` (one document, or the corpus).
+
+    Spans whose text is ``surface`` get ``label``; occurrences not yet labelled become new
+    spans when they sit on whole tokens and overlap no other span. Documents nobody has
+    reviewed start from the model's spans, as a first look would.
+    """
+    label_names = list(labels)
+    plan = OccurrencePlan(surface, label, {})
+    ids = [document_id] if document_id is not None else store.search_ids(surface)
+    for doc_id in ids:
+        text = store.document(doc_id).text
+        if surface not in text:
+            continue
+        review = store.review(doc_id)
+        if review.annotator == annotator or store.has_gold(doc_id, annotator):
+            gold = store.gold(doc_id, annotator)
+        else:
+            prediction = store.prediction(doc_id)
+            gold = list(prediction.spans) if prediction else []
+        tokens = store.tokens(doc_id)
+        relabelled = added = 0
+        new_gold: list[Span] = []
+        for span in gold:
+            if text[span.start:span.end] == surface and span.label != label:
+                new_gold.append(Span(span.start, span.end, label, ORIGIN_HUMAN))
+                relabelled += 1
+            else:
+                new_gold.append(span)
+        taken = sorted((s.start, s.end) for s in new_gold)
+        at = text.find(surface)
+        while at != -1:
+            end = at + len(surface)
+            free = all(e <= at or s >= end for s, e in taken)
+            on_tokens = tokens.is_aligned(at, end) if tokens is not None else _on_word_edges(text, at, end)
+            if free and on_tokens:
+                new_gold.append(Span(at, end, label, ORIGIN_HUMAN))
+                taken.append((at, end))
+                added += 1
+            at = text.find(surface, at + 1)
+        if relabelled or added:
+            plan.changes[doc_id] = validate_spans(new_gold, len(text), label_names)
+            plan.relabelled += relabelled
+            plan.added += added
+    return plan
+
+
+def _on_word_edges(text: str, start: int, end: int) -> bool:
+    before = text[start - 1] if start > 0 else " "
+    after = text[end] if end < len(text) else " "
+    return not before.isalnum() and not after.isalnum()
+
+
+def apply_relabel_plan(store: Store, annotator: str, plan: OccurrencePlan, labels: Iterable[str]) -> list[Snapshot]:
+    """Apply a plan in one transaction; return the snapshots taken before (for undo)."""
+    label_names = list(labels)
+    before = []
+    with store.transaction():
+        for doc_id, spans in plan.changes.items():
+            before.append(snapshot(store, doc_id, annotator))
+            actions.set_gold(store, doc_id, annotator, spans, label_names, action="relabel_occurrences")
+    return before
+
+
+class BoilerplateAdvisor:
+    """Suggests boilerplate for a document, with the corpus's line counts computed once."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] | None = None
+
+    def load_corpus(self, store: Store) -> None:
+        self.counts = corpus_line_counts(text for _, text in store.iter_texts(store.document_ids()))
+
+    def suggest(self, text: str) -> list[Suggestion]:
+        return suggest_boilerplate(text, self.counts)
+
+
+def accept_suggestions(store: Store, document_id: int, annotator: str, suggestions: Iterable[Suggestion]) -> list[Range]:
+    current = store.boilerplate(document_id, annotator)
+    merged = merge_ranges([*current, *(s.as_range() for s in suggestions)])
+    return actions.set_boilerplate(store, document_id, annotator, merged, action="accept_boilerplate_suggestions")

@@ -1,0 +1,175 @@
+"""The whole review flow on the seeds, driven by real key presses and mouse drags."""
+
+import pytest
+from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtWidgets import QApplication
+
+from annotator.core.model import ACCEPTED, IN_PROGRESS
+from annotator.gui.dialogs import RelabelAllDialog
+from annotator.store import Store
+from tests.gui.conftest import point_at
+
+pytestmark = [pytest.mark.gui, pytest.mark.integration]
+
+
+def gold_texts(store, doc_id):
+    text = store.document(doc_id).text
+    return [(text[s.start:s.end], s.label) for s in store.gold(doc_id, "tester")]
+
+
+def click_at(qtbot, view, offset):
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=point_at(view, offset))
+
+
+def test_review_flow_on_the_seeds(qtbot, window, project_db):
+    store = window.store
+    view = window.gold_view
+    doc = window.view.document
+    assert doc.source.startswith("000_")
+    text = doc.text
+    view.setFocus()
+
+    # 1. relabel "Mali" (PERSON) to GPE everywhere, from the span under a mouse click
+    mali = next(s for s in window.view.gold if text[s.start:s.end] == "Mali" and s.label == "PERSON")
+    click_at(qtbot, view, mali.start + 1)
+    assert window.span_at_cursor() == mali
+
+    seen = {}
+
+    def drive_dialog():
+        dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, RelabelAllDialog) and w.isVisible()]
+        if not dialogs:
+            QTimer.singleShot(100, drive_dialog)
+            return
+        dialog = dialogs[0]
+        try:
+            qtbot.waitExposed(dialog)
+            dialog.label_box.setCurrentIndex(dialog.label_box.findData("GPE"))
+            seen["document"] = dialog.count.text()
+            radio = dialog.in_corpus  # click its indicator, where a user clicks
+            qtbot.mouseClick(radio, Qt.MouseButton.LeftButton, pos=QPoint(8, radio.height() // 2))
+            seen["checked"] = dialog.in_corpus.isChecked()
+            seen["corpus"] = dialog.count.text()
+            seen["relabelled"] = dialog.plan.relabelled
+            dialog.accept()
+        finally:
+            dialog.done(dialog.result() or 0) if dialog.isVisible() else None
+
+    QTimer.singleShot(100, drive_dialog)
+    qtbot.keyClick(view, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    assert seen["document"].endswith("in 1 document(s)"), seen
+    assert seen["corpus"].endswith("in 5 document(s)") and seen["relabelled"] >= 10, seen
+    window.activateWindow()  # a desktop gives focus back after a dialog; offscreen needs asking
+    qtbot.waitUntil(window.isActiveWindow)
+    for doc_id in store.document_ids():
+        assert ("Mali", "PERSON") not in gold_texts(store, doc_id) or store.review(doc_id).state == "todo"
+    assert ("Mali", "GPE") in gold_texts(store, doc.id)
+    other = store.document_ids()[4]
+    assert ("Mali", "GPE") in gold_texts(store, other) and ("Mali", "PERSON") not in gold_texts(store, other)
+
+    # 2. add a span by mouse selection: dragging over part of a word snaps to the whole token
+    word = text.index("mercenary group")
+    start_pt, end_pt = point_at(view, word + 2), point_at(view, word + 7)
+    qtbot.mousePress(view.viewport(), Qt.MouseButton.LeftButton, pos=start_pt)
+    qtbot.mouseMove(view.viewport(), end_pt)
+    qtbot.mouseRelease(view.viewport(), Qt.MouseButton.LeftButton, pos=end_pt)
+    assert view.selection() == (word + 2, word + 7)
+    qtbot.keyClick(view, Qt.Key.Key_O)
+    assert ("mercenary", "ORG") in gold_texts(store, doc.id)
+
+    # ... and by keyboard: shift+arrows over "junta"
+    junta = text.index("junta")
+    window.gold_view.place_cursor(junta)
+    for _ in range(5):
+        qtbot.keyClick(view, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClick(view, Qt.Key.Key_N)
+    assert ("junta", "NORP") in gold_texts(store, doc.id)
+
+    # 3. delete one: Tab to the next span after "junta", then Delete
+    qtbot.keyClick(view, Qt.Key.Key_Tab)
+    doomed = window.span_at_cursor()
+    assert doomed is not None and doomed.start > junta
+    qtbot.keyClick(view, Qt.Key.Key_Delete)
+    assert doomed not in store.gold(doc.id, "tester")
+
+    # 4. boilerplate: B marks the line at the cursor; Ctrl+B accepts the suggestions
+    comments = text.index("No comments yet...")
+    click_at(qtbot, view, comments + 3)
+    qtbot.keyClick(view, Qt.Key.Key_B)
+    marked = store.boilerplate(doc.id, "tester")
+    assert [(r.start, r.end) for r in marked] == [(comments, comments + len("No comments yet..."))]
+    qtbot.keyClick(view, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier)
+    block = store.boilerplate(doc.id, "tester")
+    assert block[-1].end == len(text.rstrip()) and block[0].start <= text.index("Try Our AI Features")
+
+    # 5. undo twice (suggestions, then the line), redo once
+    qtbot.keyClick(view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert store.boilerplate(doc.id, "tester") == marked
+    qtbot.keyClick(view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert store.boilerplate(doc.id, "tester") == []
+    qtbot.keyClick(view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert store.boilerplate(doc.id, "tester") == marked
+
+    # 6. accept: the document is accepted and the next one to review opens
+    assert store.review(doc.id).state == IN_PROGRESS
+    qtbot.keyClick(view, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert store.review(doc.id).state == ACCEPTED and store.review(doc.id).annotator == "tester"
+    assert window.view.document.id != doc.id
+    assert window.progress_status.text() == "1 / 5 accepted"
+
+    # everything is in the database file, as another connection sees it
+    with Store.open(project_db) as fresh:
+        gold = gold_texts(fresh, doc.id)
+        assert ("Mali", "GPE") in gold and ("mercenary", "ORG") in gold and ("junta", "NORP") in gold
+        assert ("Mali", "PERSON") not in gold
+        assert fresh.boilerplate(doc.id, "tester") == marked
+        assert fresh.review(doc.id).state == ACCEPTED
+        actions = [e["action"] for e in fresh.edits(doc.id)]
+        assert "relabel_occurrences" in actions and "undo" in actions and "redo" in actions
+
+
+def test_relabel_occurrences_is_one_undo_step(qtbot, window):
+    store = window.store
+    text = window.view.document.text
+    mali = next(s for s in window.view.gold if text[s.start:s.end] == "Mali" and s.label == "PERSON")
+    window.gold_view.select_range(mali.start, mali.end)
+    from annotator.ops.reviewing import plan_relabel_occurrences
+
+    before = {i: store.gold(i, "tester") for i in store.document_ids()}
+    plan = plan_relabel_occurrences(store, "tester", "Mali", "GPE", window.labels.names)
+    window.relabel_with_plan(plan)
+    assert plan.documents == 5
+    window.gold_view.setFocus()
+    qtbot.keyClick(window.gold_view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert {i: store.gold(i, "tester") for i in store.document_ids()} == before
+
+
+def test_relabel_and_resize_by_keyboard(qtbot, window):
+    store, view = window.store, window.gold_view
+    text = window.view.document.text
+    view.setFocus()
+    peskov = next(s for s in window.view.gold if text[s.start:s.end] == "Dmitry Peskov")
+    view.select_range(peskov.start, peskov.end)
+    qtbot.keyClick(view, Qt.Key.Key_Left, Qt.KeyboardModifier.AltModifier)  # start one token left
+    resized = window.span_at_cursor()
+    assert text[resized.start:resized.end] == "spokesman Dmitry Peskov"
+    qtbot.keyClick(view, Qt.Key.Key_Right, Qt.KeyboardModifier.AltModifier)
+    qtbot.keyClick(view, Qt.Key.Key_O)
+    span = window.span_at_cursor()
+    assert (text[span.start:span.end], span.label) == ("Dmitry Peskov", "ORG")
+    assert span in store.gold(window.view.document.id, "tester")
+
+
+def test_gold_only_toggle_and_settings_remembered(qtbot, make_window, project_db):
+    first = make_window(project_db)
+    first.gold_view.setFocus()
+    qtbot.keyClick(first.gold_view, Qt.Key.Key_F8)
+    assert not first.model_box.isVisible()
+    first.step_document(2)
+    third = first.view.document.id
+    first.resize(761, 555)  # the offscreen screen is 800x600: stay inside it
+    first.close()
+    second = make_window(project_db)
+    assert second.view.document.id == third
+    assert not second.model_box.isVisible()
+    assert (second.width(), second.height()) == (761, 555)

@@ -596,7 +596,7 @@ class MainWindow(QMainWindow):
         self.span_table.scrollTo(index)
 
     def _span_row_clicked(self, index: Any) -> None:
-        span = self.span_model.span(index.row())
+        span = self.span_model.span_at(index.row())
         self.gold_view.select_range(span.start, span.end)
         self.gold_view.setFocus()
 

@@ -120,7 +120,7 @@ class SpanTableModel(QAbstractTableModel):
     def spans(self) -> list[Span]:
         return self._spans
 
-    def span(self, row: int) -> Span:
+    def span_at(self, row: int) -> Span:
         return self._spans[row]
 
     def row_of(self, span: Span) -> int | None:

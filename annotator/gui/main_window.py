@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +15,12 @@ from PySide6.QtWidgets import (
 )
 
 from annotator import __version__
-from annotator.core.errors import AnnotatorError
+from annotator.core.errors import AnnotatorError, StoreError
 from annotator.core.model import ACCEPTED, IN_PROGRESS, SKIPPED, TODO
-from annotator.core.render import render
-from annotator.core.spans import Span
+from annotator.core.render import render, rerender
+from annotator.core.spans import Range, Span
 from annotator.core.tokens import Tokens
-from annotator.gui.commands import SnapshotCommand
+from annotator.gui.commands import BoilerplateCommand, SnapshotCommand, SpanChangeCommand
 from annotator.gui.dialogs import RelabelAllDialog, ShortcutsDialog, show_error
 from annotator.gui.models import DocumentListModel, SpanTableModel
 from annotator.gui.shortcuts import SHORTCUTS
@@ -273,7 +274,7 @@ class MainWindow(QMainWindow):
 
     def show_document(self, document_id: int) -> None:
         """Open a document: its first look copies the model's spans into the gold."""
-        has_prediction = self.store.prediction(document_id) is not None
+        has_prediction = self.store.has_prediction(document_id)
         try:
             self.view = reviewing.open_document(self.store, document_id, self.annotator,
                                                 start=has_prediction or not self.preparing)
@@ -292,17 +293,19 @@ class MainWindow(QMainWindow):
         self._update_progress()
         self.settings.setValue("last_document", document_id)
 
-    def refresh(self) -> None:
-        """Re-read the current document after an edit; repaint only what changed."""
+    def refresh(self, after: reviewing.Snapshot | None = None) -> None:
+        """Re-read the open document's gold and boilerplate (text and model spans do not change)."""
         if self.view is None:
             return
-        self.view = reviewing.read_document(self.store, self.view.document.id, self.annotator)
-        self.model_view.update_rendering(self._render(gold_side=False))
-        self.gold_view.update_rendering(self._render(gold_side=True))
-        self.span_model.set_spans(self.view.document.text, self.view.gold)
-        self.doc_model.refresh_document(self.view.document.id)
-        self._sync_span_table()
-        self._update_status()
+        doc_id = self.view.document.id
+        if after is None or after.document_id != doc_id:
+            after = reviewing.snapshot(self.store, doc_id, self.annotator)
+        old = self.view
+        new = replace(old, gold=list(after.gold), boilerplate=list(after.boilerplate))
+        changed = [Range(s.start, s.end) for s in set(old.gold) ^ set(new.gold)]
+        changed += list(set(old.boilerplate) ^ set(new.boilerplate))
+        self._show_changes(new, changed)
+        self.doc_model.refresh_document(doc_id)
         self._update_progress()
 
     def _render(self, *, gold_side: bool) -> Any:
@@ -325,9 +328,7 @@ class MainWindow(QMainWindow):
         )
 
     def _update_progress(self) -> None:
-        counts = self.store.state_counts()
-        total = sum(counts.values())
-        self.progress_status.setText(f"{counts.get(ACCEPTED, 0)} / {total} accepted")
+        self.progress_status.setText(f"{self.store.accepted_count()} / {self.store.document_count()} accepted")
 
     def step_document(self, delta: int) -> None:
         ids = self.doc_model.ids()
@@ -356,20 +357,93 @@ class MainWindow(QMainWindow):
         """Run one core action with undo snapshots around it; refused actions change nothing."""
         if self.view is None:
             return None
-        ids = document_ids or [self.view.document.id]
+        current = self.view.document.id
+        ids = document_ids or [current]
         try:
-            before = [reviewing.snapshot(self.store, i, self.annotator) for i in ids]
+            before = [self._current_snapshot() if i == current else reviewing.snapshot(self.store, i, self.annotator)
+                      for i in ids]
             result = action()
             after = [reviewing.snapshot(self.store, i, self.annotator) for i in ids]
         except AnnotatorError as exc:
-            self.statusBar().showMessage(f"Not done: {exc}", 8000)
-            if "database" in str(exc) or "disk" in str(exc):
-                show_error(self, "Could not save", f"{exc}\n\nThe edit was not applied; nothing was lost.")
-            self.refresh()
+            self._refused(exc)
             return None
         self.undo_stack.push(SnapshotCommand(description, self.store, self.annotator, before, after, self._undone))
-        self.refresh()
+        self.refresh(next((a for a in after if a.document_id == current), None))
         return result
+
+    def _edit_spans(self, description: str, removed: list[Span], added: list[Span]) -> bool:
+        """Remove and add gold spans in the open document as one undoable step."""
+        if self.view is None:
+            return False
+        doc_id = self.view.document.id
+        try:
+            actions.change_spans(self.store, doc_id, self.annotator, remove=removed, add=added,
+                                 labels=self.labels.names, action="edit_spans")
+        except AnnotatorError as exc:
+            self._refused(exc)
+            return False
+        self.undo_stack.push(SpanChangeCommand(description, self.store, self.annotator, doc_id, removed, added,
+                                               self.labels.names, self._span_delta))
+        self._span_delta(doc_id, removed, added)
+        return True
+
+    def _edit_boilerplate(self, description: str, action: Callable[[], list[Range]]) -> None:
+        if self.view is None:
+            return
+        doc_id = self.view.document.id
+        before = list(self.view.boilerplate)
+        try:
+            after = action()
+        except AnnotatorError as exc:
+            self._refused(exc)
+            return
+        self.undo_stack.push(BoilerplateCommand(description, self.store, self.annotator, doc_id, before, after,
+                                                self._boilerplate_changed))
+        self._boilerplate_changed(doc_id, after)
+
+    def _refused(self, exc: AnnotatorError) -> None:
+        self.statusBar().showMessage(f"Not done: {exc}", 8000)
+        if isinstance(exc, StoreError):
+            show_error(self, "Could not save", f"{exc}\n\nThe edit was not applied; nothing was lost.")
+        self.refresh()
+
+    def _span_delta(self, document_id: int, removed: list[Span], added: list[Span]) -> None:
+        """Apply a span change that the database already has to the open document's view."""
+        self.doc_model.refresh_document(document_id)
+        if self.view is None or self.view.document.id != document_id:
+            self.show_document(document_id)
+            return
+        gone = set(removed)
+        gold = sorted([s for s in self.view.gold if s not in gone] + added)
+        self._show_changes(replace(self.view, gold=gold), [Range(s.start, s.end) for s in (*removed, *added)])
+
+    def _boilerplate_changed(self, document_id: int, ranges: list[Range]) -> None:
+        self.doc_model.refresh_document(document_id)
+        if self.view is None or self.view.document.id != document_id:
+            self.show_document(document_id)
+            return
+        changed = list(set(self.view.boilerplate) ^ set(ranges))
+        self._show_changes(replace(self.view, boilerplate=list(ranges)), changed)
+
+    def _show_changes(self, new_view: reviewing.ReviewView, changed: list[Range]) -> None:
+        v = self.view = replace(new_view, review=self.store.review(new_view.document.id))
+        if len(changed) > 200:
+            self.model_view.update_rendering(self._render(gold_side=False))
+            self.gold_view.update_rendering(self._render(gold_side=True))
+        elif changed:
+            self.model_view.update_rendering(rerender(self.model_view.rendering, v.model_spans, v.gold, v.boilerplate,
+                                                      self.labels, gold_side=False, changed=changed))
+            self.gold_view.update_rendering(rerender(self.gold_view.rendering, v.gold, v.model_spans, v.boilerplate,
+                                                     self.labels, gold_side=True, changed=changed))
+        self.span_model.set_spans(v.document.text, v.gold)
+        self._sync_span_table()
+        self._update_status()
+
+    def _current_snapshot(self) -> reviewing.Snapshot:
+        """The open document's state as the window holds it (it mirrors the database)."""
+        v = self.view
+        assert v is not None
+        return reviewing.Snapshot(v.document.id, tuple(v.gold), tuple(v.boilerplate), v.review.state, v.review.annotator)
 
     def _undone(self, document_ids: list[int], _is_undo: bool) -> None:
         for doc_id in document_ids:
@@ -414,17 +488,18 @@ class MainWindow(QMainWindow):
             if snapped is None:
                 self.statusBar().showMessage("The selection holds no whole token; nothing labelled.", 5000)
                 return
-            span = self._edit(f"Label “{self.view.document.text[snapped[0]:snapped[1]]}” as {label}",
-                              lambda: reviewing.label_selection(self.store, doc_id, self.annotator, *snapped, label, self.labels.names))
+            span = Span(snapped[0], snapped[1], label, "human")
+            replaced = [s for s in self.view.gold if s.start < span.end and span.start < s.end]
+            done = self._edit_spans(f"Label “{self.view.document.text[span.start:span.end]}” as {label}", replaced, [span])
         elif current is not None:
             if current.label == label:
                 return
-            span = self._edit(f"Relabel “{self.view.document.text[current.start:current.end]}” as {label}",
-                              lambda: actions.relabel_span(self.store, doc_id, self.annotator, current, label, self.labels.names))
+            span = Span(current.start, current.end, label, "human")
+            done = self._edit_spans(f"Relabel “{self.view.document.text[span.start:span.end]}” as {label}", [current], [span])
         else:
             self.statusBar().showMessage("Select some text, or put the cursor on a span, then press a label key.", 5000)
             return
-        if span is not None:
+        if done:
             self.gold_view.select_range(span.start, span.end)
 
     def delete_spans(self) -> None:
@@ -437,10 +512,7 @@ class MainWindow(QMainWindow):
             doomed = [current]
         if not doomed:
             return
-        doc_id = self.view.document.id
-        keep = [s for s in self.view.gold if s not in doomed]
-        self._edit(f"Delete {len(doomed)} span(s)",
-                   lambda: actions.set_gold(self.store, doc_id, self.annotator, keep, self.labels.names, "delete_spans"))
+        self._edit_spans(f"Delete {len(doomed)} span(s)", doomed, [])
         self.gold_view.place_cursor(start)
 
     def select_neighbour_span(self, forward: bool) -> None:
@@ -480,9 +552,7 @@ class MainWindow(QMainWindow):
         if new_start >= new_end:
             return
         new = Span(new_start, new_end, span.label, "human")
-        doc_id = self.view.document.id
-        if self._edit(f"Resize {span.label} span",
-                      lambda: actions.replace_span(self.store, doc_id, self.annotator, span, new, self.labels.names)):
+        if self._edit_spans(f"Resize {span.label} span", [span], [new]):
             self.gold_view.select_range(new.start, new.end)
 
     def _selection_or_line(self) -> tuple[int, int]:
@@ -500,7 +570,7 @@ class MainWindow(QMainWindow):
         if start >= end:
             return
         doc_id = self.view.document.id
-        self._edit("Mark boilerplate", lambda: actions.mark_boilerplate(self.store, doc_id, self.annotator, start, end))
+        self._edit_boilerplate("Mark boilerplate", lambda: actions.mark_boilerplate(self.store, doc_id, self.annotator, start, end))
 
     def unmark_boilerplate(self) -> None:
         if self.view is None:
@@ -512,7 +582,8 @@ class MainWindow(QMainWindow):
                 return
             start, end = hit[0].start, hit[0].end
         doc_id = self.view.document.id
-        self._edit("Unmark boilerplate", lambda: actions.unmark_boilerplate(self.store, doc_id, self.annotator, start, end))
+        self._edit_boilerplate("Unmark boilerplate",
+                               lambda: actions.unmark_boilerplate(self.store, doc_id, self.annotator, start, end))
 
     def accept_suggestions(self) -> None:
         if self.view is None:
@@ -525,8 +596,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("No boilerplate suggestions for this document.", 5000)
             return
         doc_id = self.view.document.id
-        self._edit(f"Accept {len(suggestions)} boilerplate suggestion(s)",
-                   lambda: reviewing.accept_suggestions(self.store, doc_id, self.annotator, suggestions))
+        self._edit_boilerplate(f"Accept {len(suggestions)} boilerplate suggestion(s)",
+                               lambda: reviewing.accept_suggestions(self.store, doc_id, self.annotator, suggestions))
         self.statusBar().showMessage(f"Marked {len(suggestions)} boilerplate range(s): "
                                      + "; ".join(sorted({r for s in suggestions for r in s.reasons})), 8000)
 
@@ -654,7 +725,7 @@ class MainWindow(QMainWindow):
         if self.view is None and self.doc_model.ids():
             self.open_initial_document()
         elif self.view is not None and not self.view.model_spans and self.view.review.state == TODO:
-            if self.store.prediction(self.view.document.id) is not None:
+            if self.store.has_prediction(self.view.document.id):
                 self.show_document(self.view.document.id)
 
     def _end_preparation(self) -> None:

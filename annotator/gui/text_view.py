@@ -1,23 +1,29 @@
-"""A read-only, keyboard-selectable text pane that paints entity highlights and label tags."""
+"""A read-only, keyboard-selectable text pane with entity highlights painted as an overlay.
+
+The document holds only plain text (never HTML). Highlights, the boilerplate wash,
+difference underlines and label tags are painted per frame for the visible spans only, so
+opening a 1 MB document costs one ``insertText`` and an edit costs one repaint. Character
+formats over the whole document were measured first and were 10x slower to open (see
+benchmarks/gui_speed.py).
+"""
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
 
-from PySide6.QtCore import QPoint, QRect, Qt, Signal
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
-    QColor, QFont, QFontMetrics, QKeyEvent, QPainter, QPaintEvent, QTextBlockFormat, QTextCharFormat, QTextCursor,
-    QTextFormat,
+    QColor, QFont, QFontMetrics, QHelpEvent, QKeyEvent, QPainter, QPainterPath, QPaintEvent, QPen, QTextBlockFormat,
+    QTextCursor, QTextDocument,
 )
-from PySide6.QtWidgets import QTextEdit, QWidget
+from PySide6.QtWidgets import QTextEdit, QToolTip, QWidget
 
 from annotator.core.offsets import OffsetMap, display_text
-from annotator.core.render import SAME, Highlight, Rendering, changed_ranges
-from annotator.core.spans import Range
+from annotator.core.render import SAME, Highlight, Rendering
 
-LINE_HEIGHT_PERCENT = 175  # room under each line for the label tags
-SPAN_TEXT = QColor("#111111")  # span text is dark on its light label colour in every palette
-DIFF_UNDERLINE = QColor("#D81B60")
+LINE_HEIGHT_PERCENT = 180  # room under each line for the label tags
+DIFF_COLOR = QColor("#D81B60")
 
 
 class AnnotatedTextView(QTextEdit):
@@ -33,104 +39,52 @@ class AnnotatedTextView(QTextEdit):
         self.setUndoRedoEnabled(False)
         self.setAcceptRichText(False)
         self.setLineWrapMode(QTextEdit.LineWrapMode.WidgetWidth)
-        self.document().setDocumentMargin(12)
         font = self.font()
         font.setPointSizeF(max(font.pointSizeF(), 10.5))
         self.setFont(font)
         self._tag_font = QFont(font)
-        self._tag_font.setPointSizeF(font.pointSizeF() * 0.68)
+        self._tag_font.setPointSizeF(font.pointSizeF() * 0.66)
         self._tag_font.setBold(True)
+        self._tag_metrics = QFontMetrics(self._tag_font)
         self._map = OffsetMap("")
-        self._text = ""
         self._rendering = Rendering((), ())
-        self._starts: list[int] = []
-        self._ends_max: list[int] = []
+        self._qt_starts: list[int] = []
+        self._qt_ends_max: list[int] = []
+        self._grey_qt: list[tuple[int, int]] = []
 
     # -- content ----------------------------------------------------------------------
     def set_document(self, text: str, rendering: Rendering) -> None:
-        """Show ``text`` (never as HTML) with ``rendering`` applied in one edit block."""
-        self._text = text
+        """Show ``text`` as plain text with ``rendering`` painted over it."""
         self._map = OffsetMap(text)
-        self.setPlainText(display_text(text))
-        cursor = QTextCursor(self.document())
-        cursor.beginEditBlock()
-        cursor.select(QTextCursor.SelectionType.Document)
+        document = QTextDocument(self)
+        document.setUndoRedoEnabled(False)
+        document.setDefaultFont(self.font())
+        document.setDocumentMargin(12)
+        cursor = QTextCursor(document)
         block = QTextBlockFormat()
         block.setLineHeight(LINE_HEIGHT_PERCENT, QTextBlockFormat.LineHeightTypes.ProportionalHeight.value)
-        cursor.mergeBlockFormat(block)
-        self._rendering = Rendering((), ())
-        self._paint_ranges(cursor, rendering, None)
-        cursor.endEditBlock()
-        self._set_rendering(rendering)
+        cursor.setBlockFormat(block)  # new blocks inherit it: no pass over the whole document
+        cursor.insertText(display_text(text))
+        self.setDocument(document)  # Qt deletes the previous one: it was our child
+        self.update_rendering(rendering)
         self.moveCursor(QTextCursor.MoveOperation.Start)
 
     def update_rendering(self, rendering: Rendering) -> None:
-        """Repaint only the ranges whose formatting changed (a label edit touches one span)."""
-        ranges = changed_ranges(self._rendering, rendering)
-        if not ranges:
-            self._set_rendering(rendering)
-            return
-        cursor = QTextCursor(self.document())
-        cursor.beginEditBlock()
-        self._paint_ranges(cursor, rendering, ranges)
-        cursor.endEditBlock()
-        self._set_rendering(rendering)
+        """Take a new rendering and repaint; nothing in the document changes."""
+        self._rendering = rendering
+        to_qt = self._map.to_qt
+        self._qt_starts = [to_qt(h.start) for h in rendering.highlights]
+        running = 0
+        self._qt_ends_max = []
+        for h in rendering.highlights:
+            running = max(running, to_qt(h.end))
+            self._qt_ends_max.append(running)
+        self._grey_qt = [(to_qt(r.start), to_qt(r.end)) for r in rendering.greyed]
         self.viewport().update()
 
-    def _set_rendering(self, rendering: Rendering) -> None:
-        self._rendering = rendering
-        self._starts = [h.start for h in rendering.highlights]
-        running = 0
-        self._ends_max = []
-        for h in rendering.highlights:
-            running = max(running, h.end)
-            self._ends_max.append(running)
-
-    def _select(self, cursor: QTextCursor, start: int, end: int) -> None:
-        cursor.setPosition(self._map.to_qt(start))
-        cursor.setPosition(self._map.to_qt(end), QTextCursor.MoveMode.KeepAnchor)
-
-    def _paint_ranges(self, cursor: QTextCursor, rendering: Rendering, only: list[Range] | None) -> None:
-        grey = self.palette().color(self.palette().ColorGroup.Disabled, self.palette().ColorRole.Text)
-        plain = QTextCharFormat()
-        plain.setForeground(self.palette().text())
-        plain.setBackground(Qt.GlobalColor.transparent)
-        plain.setUnderlineStyle(QTextCharFormat.UnderlineStyle.NoUnderline)
-        plain.setFontItalic(False)
-        greyed = QTextCharFormat()
-        greyed.setForeground(grey)
-        greyed.setFontItalic(True)
-        if only is None:
-            cursor.select(QTextCursor.SelectionType.Document)
-            cursor.setCharFormat(plain)
-            targets_grey = rendering.greyed
-            targets = rendering.highlights
-        else:
-            for r in only:
-                self._select(cursor, r.start, r.end)
-                cursor.setCharFormat(plain)
-            targets_grey = tuple(g for g in rendering.greyed if any(g.start < r.end and r.start < g.end for r in only))
-            targets = tuple(h for h in rendering.highlights if any(h.start < r.end and r.start < h.end for r in only))
-        for g in targets_grey:
-            self._select(cursor, g.start, g.end)
-            cursor.mergeCharFormat(greyed)
-        for h in targets:
-            self._select(cursor, h.start, h.end)
-            cursor.mergeCharFormat(self._span_format(h))
-
-    def _span_format(self, h: Highlight) -> QTextCharFormat:
-        fmt = QTextCharFormat()
-        color = QColor(h.color)
-        if h.in_boilerplate:
-            color.setAlpha(110)
-        fmt.setBackground(color)
-        fmt.setForeground(SPAN_TEXT if not h.in_boilerplate else QColor("#555555"))
-        fmt.setProperty(QTextFormat.Property.UserProperty, h.label)
-        if h.status != SAME:
-            fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
-            fmt.setUnderlineColor(DIFF_UNDERLINE)
-        fmt.setToolTip(f"{h.label} [{h.start}, {h.end})" + ("" if h.status == SAME else f" — {h.status} vs the other side"))
-        return fmt
+    @property
+    def rendering(self) -> Rendering:
+        return self._rendering
 
     # -- offsets and selection --------------------------------------------------------
     @property
@@ -148,7 +102,8 @@ class AnnotatedTextView(QTextEdit):
     def select_range(self, start: int, end: int) -> None:
         """Select [start, end) and scroll it into view."""
         c = self.textCursor()
-        self._select(c, start, end)
+        c.setPosition(self._map.to_qt(start))
+        c.setPosition(self._map.to_qt(end), QTextCursor.MoveMode.KeepAnchor)
         self.setTextCursor(c)
         self.ensureCursorVisible()
 
@@ -160,47 +115,114 @@ class AnnotatedTextView(QTextEdit):
     def first_visible_offset(self) -> int:
         return self._map.from_qt(self.cursorForPosition(QPoint(0, 0)).position())
 
-    def scroll_to_offset_at(self, offset: int, y: int) -> None:
-        """Scroll so that ``offset`` sits at viewport height ``y`` (pane synchronisation)."""
-        c = QTextCursor(self.document())
-        c.setPosition(self._map.to_qt(min(offset, self._map.length)))
-        bar = self.verticalScrollBar()
-        bar.setValue(bar.value() + self.cursorRect(c).top() - y)
-
     def offset_top(self, offset: int) -> int:
         c = QTextCursor(self.document())
         c.setPosition(self._map.to_qt(min(offset, self._map.length)))
         return self.cursorRect(c).top()
 
-    # -- painting the label tags --------------------------------------------------------
+    def scroll_to_offset_at(self, offset: int, y: int) -> None:
+        """Scroll so that ``offset`` sits at viewport height ``y`` (pane synchronisation)."""
+        bar = self.verticalScrollBar()
+        bar.setValue(bar.value() + self.offset_top(offset) - y)
+
+    # -- geometry -----------------------------------------------------------------------
+    def _line_rects(self, qs: int, qe: int) -> Iterator[tuple[QRectF, float]]:
+        """Viewport rectangles of the text [qs, qe) line by line, with each line's bottom (for tags)."""
+        doc = self.document()
+        layout = doc.documentLayout()
+        dx, dy = -self.horizontalScrollBar().value(), -self.verticalScrollBar().value()
+        block = doc.findBlock(qs)
+        while block.isValid() and block.position() < qe:
+            text_layout = block.layout()
+            origin = layout.blockBoundingRect(block).topLeft()
+            base = block.position()
+            for i in range(text_layout.lineCount()):
+                line = text_layout.lineAt(i)
+                ls, le = base + line.textStart(), base + line.textStart() + line.textLength()
+                if le <= qs and not (ls == le == qs):
+                    continue
+                if ls >= qe:
+                    break
+                a, b = max(qs, ls), min(qe, le)
+                x1 = line.cursorToX(a - base)[0]
+                x2 = line.cursorToX(b - base)[0]
+                top = origin.y() + line.y() + dy
+                rect = QRectF(origin.x() + x1 + dx, top, max(x2 - x1, 2.0), line.ascent() + line.descent())
+                yield rect, top + line.ascent() + line.descent()
+            block = block.next()
+
+    def span_rects(self, start: int, end: int) -> list[QRectF]:
+        """Viewport rectangles where the text [start, end) (code points) is drawn, one per line."""
+        return [rect for rect, _ in self._line_rects(self._map.to_qt(start), self._map.to_qt(end))]
+
+    def _visible_qt_range(self) -> tuple[int, int]:
+        vp = self.viewport()
+        first = self.cursorForPosition(QPoint(0, 0)).position()
+        last = self.cursorForPosition(QPoint(vp.width(), vp.height())).position()
+        return first, last + 1
+
+    # -- painting -----------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
-        super().paintEvent(event)
-        if not self._starts:
-            return
-        viewport = self.viewport()
-        first = self._map.from_qt(self.cursorForPosition(QPoint(0, 0)).position())
-        last = self._map.from_qt(self.cursorForPosition(QPoint(viewport.width(), viewport.height())).position())
-        lo = bisect_left(self._ends_max, first)
-        hi = bisect_right(self._starts, last + 1)
-        if lo >= hi:
-            return
-        painter = QPainter(viewport)
-        painter.setFont(self._tag_font)
-        metrics = QFontMetrics(self._tag_font)
-        cursor = QTextCursor(self.document())
-        for h in self._rendering.highlights[lo:hi]:
-            cursor.setPosition(self._map.to_qt(h.start))
-            rect = self.cursorRect(cursor)
-            tag = h.tag
-            width = metrics.horizontalAdvance(tag) + 6
-            box = QRect(rect.left(), rect.bottom() + 1, width, metrics.height())
+        highlights = self._rendering.highlights
+        first, last = self._visible_qt_range()
+        lo = bisect_left(self._qt_ends_max, first + 1)
+        hi = bisect_right(self._qt_starts, last)
+        dark = self.palette().base().color().lightness() < 128
+        painter = QPainter(self.viewport())
+        visible: list[tuple[Highlight, list[tuple[QRectF, float]]]] = []
+        for k in range(lo, hi):
+            h = highlights[k]
+            rects = list(self._line_rects(self._qt_starts[k], self._map.to_qt(h.end)))
+            visible.append((h, rects))
             color = QColor(h.color)
-            painter.fillRect(box, color.darker(175) if not h.in_boilerplate else QColor("#9E9E9E"))
+            if dark:
+                color.setAlpha(150)
+            for rect, _bottom in rects:
+                painter.fillRect(rect.adjusted(-1, -1, 1, 1), color)
+        painter.end()
+        super().paintEvent(event)  # the text, the selection and the cursor, over the highlights
+        painter = QPainter(self.viewport())
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        wash = QColor(self.palette().base().color())
+        wash.setAlpha(150)
+        g_lo = bisect_left([e for _, e in self._grey_qt], first + 1)
+        for qs, qe in self._grey_qt[g_lo:]:
+            if qs > last:
+                break
+            for rect, bottom in self._line_rects(qs, qe):
+                painter.fillRect(QRectF(rect.left(), rect.top(), rect.width(), bottom - rect.top() + 1), wash)
+        pen = QPen(DIFF_COLOR, 1.4)
+        painter.setFont(self._tag_font)
+        tag_h = self._tag_metrics.height()
+        for h, rects in visible:
+            if h.status != SAME:
+                painter.setPen(pen)
+                for rect, bottom in rects:
+                    self._zigzag(painter, rect.left(), rect.right(), bottom + 0.5)
+            if not rects:
+                continue
+            rect, bottom = rects[0]
+            tag = h.tag
+            box = QRectF(rect.left(), bottom + 2.5, self._tag_metrics.horizontalAdvance(tag) + 6, tag_h)
+            fill = QColor(h.color).darker(170) if not h.in_boilerplate else QColor("#8A8A8A")
+            if h.status != SAME:
+                fill = DIFF_COLOR if h.status != "removed" else QColor("#6D4C41")
+            painter.fillRect(box, fill)
             painter.setPen(QColor("#FFFFFF"))
             painter.drawText(box, Qt.AlignmentFlag.AlignCenter, tag)
         painter.end()
 
-    # -- keys ---------------------------------------------------------------------------
+    @staticmethod
+    def _zigzag(painter: QPainter, x1: float, x2: float, y: float) -> None:
+        path = QPainterPath(QPointF(x1, y))
+        x, up = x1, True
+        while x < x2:
+            x = min(x + 2.5, x2)
+            path.lineTo(x, y - 1.5 if up else y + 0.5)
+            up = not up
+        painter.drawPath(path)
+
+    # -- tooltips and keys ----------------------------------------------------------------
     def event(self, event) -> bool:  # noqa: ANN001 - QEvent
         if isinstance(event, QKeyEvent) and event.type() == QKeyEvent.Type.KeyPress:
             if event.key() == Qt.Key.Key_Tab and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
@@ -209,4 +231,20 @@ class AnnotatedTextView(QTextEdit):
             if event.key() == Qt.Key.Key_Backtab:
                 self.navigate.emit(False)
                 return True
+        if isinstance(event, QHelpEvent) and event.type() == QHelpEvent.Type.ToolTip:
+            offset = self._map.from_qt(self.cursorForPosition(self.viewport().mapFromGlobal(event.globalPos())).position())
+            h = self._highlight_containing(offset)
+            if h is not None:
+                note = "" if h.status == SAME else f" — {h.status} compared with the other side"
+                QToolTip.showText(event.globalPos(), f"{h.label}  [{h.start}, {h.end}){note}", self)
+            else:
+                QToolTip.hideText()
+            return True
         return super().event(event)
+
+    def _highlight_containing(self, offset: int) -> Highlight | None:
+        q = self._map.to_qt(offset)
+        k = bisect_right(self._qt_starts, q) - 1
+        if k >= 0 and q < self._map.to_qt(self._rendering.highlights[k].end):
+            return self._rendering.highlights[k]
+        return None

@@ -40,39 +40,52 @@ def _touch(store: Store, document_id: int, annotator: str) -> None:
         store.set_review(document_id, IN_PROGRESS if review.state == TODO else review.state, annotator)
 
 
+def change_spans(
+    store: Store, document_id: int, annotator: str, *, remove: Iterable[Span] = (), add: Iterable[Span] = (),
+    labels: Iterable[str], action: str = "change_spans",
+) -> None:
+    """Remove some gold spans and add others, in one transaction and one log entry.
+
+    Refused (SpanError, nothing changed) when a span to remove is not in the gold, or a span
+    to add is out of range, has an unknown label or would overlap a span that stays. Only the
+    spans near the change are read, so this costs the same on a 5,000-span document as on
+    a 5-span one.
+    """
+    removed, added = list(remove), sorted(add)
+    text_len = store.document_length(document_id)
+    with store.transaction():
+        for span in removed:
+            if not store.has_gold_span(document_id, annotator, span):
+                raise SpanError(f"span {span.label} [{span.start}, {span.end}) is not in the gold")
+        validate_spans(added, text_len, labels)
+        gone = {(s.start, s.end, s.label) for s in removed}
+        for span in added:
+            for other in store.gold_overlapping(document_id, annotator, span.start, span.end):
+                if (other.start, other.end, other.label) not in gone:
+                    raise SpanError(
+                        f"span {span.label} [{span.start}, {span.end}) overlaps span {other.label} [{other.start}, {other.end})"
+                    )
+        store.remove_gold(document_id, annotator, removed)
+        store.add_gold(document_id, annotator, added)
+        _touch(store, document_id, annotator)
+        store.log_edit(document_id, annotator, action, {
+            "removed": [_span_payload(s) for s in removed], "added": [_span_payload(s) for s in added],
+        })
+
+
 def add_span(store: Store, document_id: int, annotator: str, span: Span, labels: Iterable[str]) -> Span:
     """Add a gold span; refused (SpanError) if it overlaps another or is out of range."""
-    text_len = store.document(document_id).text.__len__()
-    with store.transaction():
-        current = store.gold(document_id, annotator)
-        validate_spans([*current, span], text_len, labels)
-        store.add_gold(document_id, annotator, [span])
-        _touch(store, document_id, annotator)
-        store.log_edit(document_id, annotator, "add_span", _span_payload(span))
+    change_spans(store, document_id, annotator, add=[span], labels=labels, action="add_span")
     return span
 
 
 def remove_span(store: Store, document_id: int, annotator: str, span: Span) -> None:
-    with store.transaction():
-        if span not in store.gold(document_id, annotator):
-            raise SpanError(f"span {span.label} [{span.start}, {span.end}) is not in the gold")
-        store.remove_gold(document_id, annotator, [span])
-        _touch(store, document_id, annotator)
-        store.log_edit(document_id, annotator, "remove_span", _span_payload(span))
+    change_spans(store, document_id, annotator, remove=[span], labels=[span.label], action="remove_span")
 
 
 def replace_span(store: Store, document_id: int, annotator: str, old: Span, new: Span, labels: Iterable[str]) -> Span:
-    """Relabel or resize a span in one step (the result's origin is human unless unchanged)."""
-    text_len = len(store.document(document_id).text)
-    with store.transaction():
-        current = store.gold(document_id, annotator)
-        if old not in current:
-            raise SpanError(f"span {old.label} [{old.start}, {old.end}) is not in the gold")
-        validate_spans([s for s in current if s != old] + [new], text_len, labels)
-        store.remove_gold(document_id, annotator, [old])
-        store.add_gold(document_id, annotator, [new])
-        _touch(store, document_id, annotator)
-        store.log_edit(document_id, annotator, "replace_span", {"old": _span_payload(old), "new": _span_payload(new)})
+    """Relabel or resize a span in one step."""
+    change_spans(store, document_id, annotator, remove=[old], add=[new], labels=labels, action="replace_span")
     return new
 
 
@@ -82,7 +95,7 @@ def relabel_span(store: Store, document_id: int, annotator: str, span: Span, lab
 
 def set_gold(store: Store, document_id: int, annotator: str, spans: list[Span], labels: Iterable[str], action: str = "set_gold") -> None:
     """Replace the whole gold (used by undo and bulk actions)."""
-    text_len = len(store.document(document_id).text)
+    text_len = store.document_length(document_id)
     ordered = validate_spans(spans, text_len, labels)
     with store.transaction():
         store.replace_gold(document_id, annotator, ordered)
@@ -91,8 +104,7 @@ def set_gold(store: Store, document_id: int, annotator: str, spans: list[Span], 
 
 
 def set_boilerplate(store: Store, document_id: int, annotator: str, ranges: Iterable[Range], action: str = "set_boilerplate") -> list[Range]:
-    text = store.document(document_id).text
-    merged = validate_ranges(merge_ranges(ranges), len(text))
+    merged = validate_ranges(merge_ranges(ranges), store.document_length(document_id))
     with store.transaction():
         store.replace_boilerplate(document_id, annotator, merged)
         _touch(store, document_id, annotator)

@@ -125,6 +125,13 @@ class Store:
             raise StoreError(f"no document with id {document_id}", path=self.path)
         return Document(row[0], row[1], row[2], row[3], json.loads(row[4]))
 
+    def document_length(self, document_id: int) -> int:
+        """Length of the text in code points, without reading the text."""
+        row = self._q("SELECT length FROM documents WHERE id = ?", [document_id]).fetchone()
+        if row is None:
+            raise StoreError(f"no document with id {document_id}", path=self.path)
+        return int(row[0])
+
     def document_ids(self, states: Sequence[str] | None = None) -> list[int]:
         """Ids in import order, optionally only those in the given review states."""
         if states is None:
@@ -232,6 +239,9 @@ class Store:
                 [(run_id, s.start, s.end, s.label) for s in spans],
             )
 
+    def has_prediction(self, document_id: int) -> bool:
+        return self._q("SELECT 1 FROM prediction_runs WHERE document_id = ? LIMIT 1", [document_id]).fetchone() is not None
+
     def prediction(self, document_id: int, pipeline: str | None = None, version: str | None = None) -> Prediction | None:
         """The given pipeline's prediction for a document, or the newest one when not given."""
         sql = "SELECT id, pipeline, version, created_at FROM prediction_runs WHERE document_id = ?"
@@ -259,7 +269,26 @@ class Store:
             "SELECT start_char, end_char, label, origin FROM gold_spans WHERE document_id = ? AND annotator = ? ORDER BY start_char",
             [document_id, annotator],
         )
-        return [make_span(r) for r in rows]
+        return list(map(make_span, rows.fetchall()))
+
+    def gold_overlapping(self, document_id: int, annotator: str, start: int, end: int) -> list[Span]:
+        """Gold spans sharing a character with [start, end), by index (spans do not overlap each other)."""
+        before = self._q(
+            "SELECT start_char, end_char, label, origin FROM gold_spans WHERE document_id = ? AND annotator = ? "
+            "AND start_char < ? ORDER BY start_char DESC LIMIT 1", [document_id, annotator, start],
+        ).fetchall()
+        inside = self._q(
+            "SELECT start_char, end_char, label, origin FROM gold_spans WHERE document_id = ? AND annotator = ? "
+            "AND start_char >= ? AND start_char < ? ORDER BY start_char", [document_id, annotator, start, end],
+        ).fetchall()
+        found = [make_span(r) for r in before if r[1] > start]
+        return found + [make_span(r) for r in inside]
+
+    def has_gold_span(self, document_id: int, annotator: str, span: Span) -> bool:
+        return self._q(
+            "SELECT 1 FROM gold_spans WHERE document_id = ? AND annotator = ? AND start_char = ? AND end_char = ? AND label = ?",
+            [document_id, annotator, span.start, span.end, span.label],
+        ).fetchone() is not None
 
     def has_gold(self, document_id: int, annotator: str) -> bool:
         return self._q("SELECT 1 FROM gold_spans WHERE document_id = ? AND annotator = ? LIMIT 1", [document_id, annotator]).fetchone() is not None
@@ -316,6 +345,9 @@ class Store:
             "ON CONFLICT(document_id) DO UPDATE SET state = excluded.state, annotator = excluded.annotator, updated_at = excluded.updated_at",
             [document_id, state, annotator, when or now()],
         )
+
+    def accepted_count(self) -> int:
+        return int(self._q("SELECT count(*) FROM reviews WHERE state = 'accepted'").fetchone()[0])
 
     def state_counts(self) -> dict[str, int]:
         rows = self._q(

@@ -1,6 +1,6 @@
 from annotator.core.labels import Label, LabelSet
 from annotator.core.offsets import OffsetMap, display_text
-from annotator.core.render import ADDED, CHANGED, REMOVED, SAME, changed_ranges, render
+from annotator.core.render import ADDED, CHANGED, REMOVED, SAME, render
 from annotator.core.spans import Range, Span
 
 TEXT = "a🎉b\r\nc🇲🇱d e\u0301 👩\u200d👩\u200d👧 Mali"
@@ -40,7 +40,72 @@ def test_render_marks_differences_on_both_sides():
     assert g.highlights[0].color == "#44BB99"
 
 
-def test_changed_ranges_only_what_differs():
-    a = render([Span(0, 4, "GPE"), Span(5, 9, "GPE")], [], [], LABELS, gold_side=True)
-    b = render([Span(0, 4, "PERSON"), Span(5, 9, "GPE")], [], [Range(20, 25)], LABELS, gold_side=True)
-    assert changed_ranges(a, b) == [Range(0, 4), Range(0, 4), Range(20, 25)]
+def test_render_overlap_sweep_matches_brute_force():
+    import random
+
+    rng = random.Random(1)
+    for _ in range(200):
+        def spans(n):
+            out, pos = [], 0
+            for _ in range(n):
+                pos += rng.randint(0, 5)
+                end = pos + rng.randint(1, 6)
+                out.append(Span(pos, end, rng.choice(["GPE", "PERSON"])))
+                pos = end
+            return out
+
+        gold, model = spans(rng.randint(0, 12)), spans(rng.randint(0, 12))
+        bp = [Range(r.start, r.end) for r in spans(rng.randint(0, 3))]
+        result = render(gold, model, bp, LABELS, gold_side=True)
+        for h, g in zip(result.highlights, sorted(gold)):
+            touching = any(m.start < g.end and g.start < m.end for m in model)
+            expected = SAME if g in model or (g.start, g.end, g.label) in {(m.start, m.end, m.label) for m in model} else (CHANGED if touching else ADDED)
+            assert h.status == expected
+            assert h.in_boilerplate == any(r.start < g.end and g.start < r.end for r in bp)
+
+
+def test_rerender_equals_full_render_after_random_edits():
+    import random
+
+    from annotator.core.render import rerender
+
+    rng = random.Random(5)
+
+    def spans(n):
+        out, pos = [], 0
+        for _ in range(n):
+            pos += rng.randint(0, 6)
+            end = pos + rng.randint(1, 6)
+            out.append(Span(pos, end, rng.choice(["GPE", "PERSON"])))
+            pos = end
+        return out
+
+    for _ in range(300):
+        model, gold = spans(rng.randint(0, 15)), spans(rng.randint(0, 15))
+        bp = [Range(r.start, r.end) for r in spans(rng.randint(0, 3))]
+        before_g = render(gold, model, bp, LABELS, gold_side=True)
+        before_m = render(model, gold, bp, LABELS, gold_side=False)
+        # an edit: relabel, delete or add one gold span, or change the boilerplate
+        new_gold, new_bp, changed = list(gold), list(bp), []
+        kind = rng.choice(["relabel", "delete", "add", "boilerplate"])
+        if kind in ("relabel", "delete") and new_gold:
+            k = rng.randrange(len(new_gold))
+            old = new_gold.pop(k)
+            changed.append(Range(old.start, old.end))
+            if kind == "relabel":
+                new_gold.insert(k, Span(old.start, old.end, "PERSON" if old.label == "GPE" else "GPE"))
+        elif kind == "add":
+            free = [p for p in range(60) if all(not (s.start <= p < s.end) for s in new_gold)]
+            if free:
+                p = rng.choice(free)
+                new_gold.append(Span(p, p + 1, "GPE"))
+                changed.append(Range(p, p + 1))
+        else:
+            r = Range(rng.randint(0, 40), rng.randint(41, 60))
+            new_bp = [r]
+            changed += [r, *bp]
+        new_gold.sort()
+        expect_g = render(new_gold, model, new_bp, LABELS, gold_side=True)
+        expect_m = render(model, new_gold, new_bp, LABELS, gold_side=False)
+        assert rerender(before_g, new_gold, sorted(model), new_bp, LABELS, gold_side=True, changed=changed) == expect_g
+        assert rerender(before_m, sorted(model), new_gold, new_bp, LABELS, gold_side=False, changed=changed) == expect_m

@@ -1,7 +1,9 @@
 """Qt models under qtmodeltester, emoji offsets, kill -9, locked and read-only databases."""
 
+import math
 import os
 import signal
+from collections import Counter
 import sqlite3
 import subprocess
 import sys
@@ -53,9 +55,24 @@ def test_emoji_text_highlights_and_stored_offsets_agree(qtbot, make_window, tmp_
     labels = window.labels
 
     def background_at(offset):
-        cursor = QTextCursor(view.document())
-        cursor.setPosition(view.offset_map.to_qt(offset) + 1)  # format of the character at offset
-        return cursor.charFormat().background().color()
+        """The painted colour just above the character at ``offset`` (the highlight's 1 px margin)."""
+        view.ensureCursorVisible()
+        image = view.viewport().grab().toImage()
+        rect = view.span_rects(offset, offset + 1)[0]
+        y = math.ceil(rect.top())  # first pixel row fully inside the fill, above the glyphs
+        colours = Counter(image.pixel(x, y) for x in range(math.ceil(rect.left()), int(rect.right())))
+        return QColor(colours.most_common(1)[0][0])
+
+    # the painted span covers exactly the characters of the stored offsets
+    rect = view.span_rects(mali, mali + 4)[0]
+    cursor = QTextCursor(view.document())
+    cursor.setPosition(view.offset_map.to_qt(mali))
+    assert abs(rect.left() - view.cursorRect(cursor).left()) <= 1
+    cursor.setPosition(view.offset_map.to_qt(mali + 4))
+    assert abs(rect.right() - view.cursorRect(cursor).left()) <= 1
+    cursor.setPosition(view.offset_map.to_qt(mali))
+    cursor.setPosition(view.offset_map.to_qt(mali + 4), QTextCursor.MoveMode.KeepAnchor)
+    assert cursor.selectedText() == "Mali"
 
     assert background_at(mali) == QColor(labels.color("PERSON"))
     assert background_at(mali - 1) != QColor(labels.color("PERSON"))
@@ -76,8 +93,10 @@ def test_emoji_text_highlights_and_stored_offsets_agree(qtbot, make_window, tmp_
     stored = window.store.gold(window.view.document.id, "tester")
     k_start, k_end = tokenize(text).snap(keita, keita + 5)  # the tokenizer keeps "Keita</b" together
     assert [(text[s.start:s.end], s.label) for s in stored] == [("Mali", "PERSON"), (text[k_start:k_end], "PERSON"), ("Bamako", "GPE")]
+    assert [(h.start, h.end, h.label) for h in view.rendering.highlights] == [(s.start, s.end, s.label) for s in stored]
+    view.place_cursor(0)  # no selection colour over the spans
     for span in stored:
-        assert background_at(span.start) == QColor(labels.color(span.label))
+        assert background_at(span.start) == QColor(labels.color(span.label)), (span, view.span_rects(span.start, span.end))
 
 
 KILL_SCRIPT = textwrap.dedent(

@@ -53,6 +53,7 @@ class MainWindow(QMainWindow):
         self.preparing = False
         self._tokenizer: Any = None
         self._syncing = False
+        self._moving_selection = False
         self._thread: QThread | None = None
         self._worker: PrepareWorker | None = None
         self._progress: QProgressDialog | None = None
@@ -262,14 +263,16 @@ class MainWindow(QMainWindow):
             self.doc_table.clearSelection()
             return
         index = self.doc_model.index(row, 0)
-        self.doc_table.selectionModel().blockSignals(True)
-        self.doc_table.selectionModel().setCurrentIndex(
-            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
-        self.doc_table.selectionModel().blockSignals(False)
+        self._moving_selection = True  # the view must see the change (no blockSignals), we must not react
+        try:
+            self.doc_table.selectionModel().setCurrentIndex(
+                index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+        finally:
+            self._moving_selection = False
         self.doc_table.scrollTo(index)
 
     def _list_row_changed(self, current: Any, _previous: Any) -> None:
-        if current.isValid():
+        if current.isValid() and not self._moving_selection:
             self.show_document(self.doc_model.document_id(current.row()))
 
     def show_document(self, document_id: int) -> None:

@@ -194,6 +194,7 @@ class AnnotatedTextView(QTextEdit):
         pen = QPen(DIFF_COLOR, 1.4)
         painter.setFont(self._tag_font)
         tag_h = self._tag_metrics.height()
+        last_line, last_right = None, -1.0
         for h, rects in visible:
             if h.status != SAME:
                 painter.setPen(pen)
@@ -203,7 +204,11 @@ class AnnotatedTextView(QTextEdit):
                 continue
             rect, bottom = rects[0]
             tag = h.tag
-            box = QRectF(rect.left(), bottom + 2.5, self._tag_metrics.horizontalAdvance(tag) + 6, tag_h)
+            left = rect.left()
+            if last_line == bottom and left < last_right + 3:  # keep tags of neighbouring spans apart
+                left = last_right + 3
+            box = QRectF(left, bottom + 2.5, self._tag_metrics.horizontalAdvance(tag) + 6, tag_h)
+            last_line, last_right = bottom, box.right()
             fill = QColor(h.color).darker(170) if not h.in_boilerplate else QColor("#8A8A8A")
             if h.status != SAME:
                 fill = DIFF_COLOR if h.status != "removed" else QColor("#6D4C41")

@@ -116,6 +116,8 @@ def test_review_flow_on_the_seeds(qtbot, window, project_db):
     assert store.review(doc.id).state == ACCEPTED and store.review(doc.id).annotator == "tester"
     assert window.view.document.id != doc.id
     assert window.progress_status.text() == "1 / 5 accepted"
+    selected = window.doc_table.selectionModel().selectedRows()
+    assert [window.doc_model.document_id(i.row()) for i in selected] == [window.view.document.id]
 
     # everything is in the database file, as another connection sees it
     with Store.open(project_db) as fresh:

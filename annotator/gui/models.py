@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QGuiApplication
 
 from annotator.core.labels import LabelSet
 from annotator.core.model import ACCEPTED, IN_PROGRESS, SKIPPED, TODO
@@ -14,7 +14,8 @@ from annotator.store import Store
 
 Index = QModelIndex | QPersistentModelIndex
 STATE_TEXT = {TODO: "to do", IN_PROGRESS: "in progress", ACCEPTED: "✓ accepted", SKIPPED: "skipped"}
-STATE_COLOR = {ACCEPTED: "#2E7D32", SKIPPED: "#9E9E9E", IN_PROGRESS: "#1565C0"}
+STATE_COLOR = {ACCEPTED: "#2E7D32", SKIPPED: "#8A8A8A", IN_PROGRESS: "#1565C0"}  # on a light palette
+STATE_COLOR_DARK = {ACCEPTED: "#81C784", SKIPPED: "#9E9E9E", IN_PROGRESS: "#64B5F6"}  # on a dark one
 PAGE = 200
 
 
@@ -91,7 +92,10 @@ class DocumentListModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter) if column == 2 else None
         if role == Qt.ItemDataRole.ForegroundRole:
-            return QBrush(QColor(STATE_COLOR[state])) if column == 1 and state in STATE_COLOR else None
+            if column != 1 or state not in STATE_COLOR:
+                return None
+            dark = QGuiApplication.palette().base().color().lightness() < 128
+            return QBrush(QColor((STATE_COLOR_DARK if dark else STATE_COLOR)[state]))
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{name} — {STATE_TEXT[state]}, {count} spans"
         return (name, STATE_TEXT.get(state, state), count)[column]

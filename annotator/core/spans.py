@@ -24,10 +24,6 @@ class Span(NamedTuple):
     label: str
     origin: str = ORIGIN_HUMAN
 
-    def key(self) -> tuple[int, int, str]:
-        """Identity for comparisons between model and gold: (start, end, label)."""
-        return (self.start, self.end, self.label)
-
 
 class Range(NamedTuple):
     """A boilerplate range ``text[start:end]``."""
@@ -111,12 +107,3 @@ def subtract_range(ranges: Sequence[Range], cut: Range) -> list[Range]:
             out.append(Range(cut.end, rng.end))
     return out
 
-
-def overlaps(a_start: int, a_end: int, b_start: int, b_end: int) -> bool:
-    """True when [a_start, a_end) and [b_start, b_end) share at least one character."""
-    return a_start < b_end and b_start < a_end
-
-
-def spans_overlapping(spans: Iterable[Span], start: int, end: int) -> list[Span]:
-    """The spans that share a character with [start, end)."""
-    return [s for s in spans if overlaps(s.start, s.end, start, end)]

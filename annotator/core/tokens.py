@@ -92,7 +92,3 @@ class Tokens:
         first, last = found
         return self.starts[first], self.ends[last]
 
-
-def whitespace_after(text: str, end: int) -> bool:
-    """spaCy's rule: a token has trailing whitespace when one space follows it."""
-    return end < len(text) and text[end] == " "

@@ -66,20 +66,7 @@ class MainWindow(QMainWindow):
     # -- layout -------------------------------------------------------------------------
     def _build_widgets(self) -> None:
         self.doc_model = DocumentListModel(self.store)
-        self.doc_table = QTableView()
-        self.doc_table.setObjectName("documentList")
-        self.doc_table.setModel(self.doc_model)
-        self.doc_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.doc_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.doc_table.verticalHeader().hide()
-        self.doc_table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.doc_table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
-        header = self.doc_table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(1, 92)
-        header.resizeSection(2, 48)
+        self.doc_table = self._make_table("documentList", self.doc_model, [(1, 92), (2, 48)], row_padding=8)
         self.doc_table.setWordWrap(False)
         self.doc_table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.doc_table.selectionModel().currentRowChanged.connect(self._list_row_changed)
@@ -126,19 +113,7 @@ class MainWindow(QMainWindow):
         self.model_view.verticalScrollBar().valueChanged.connect(lambda _v: self._sync_scroll(self.model_view, self.gold_view))
 
         self.span_model = SpanTableModel(self.labels)
-        self.span_table = QTableView()
-        self.span_table.setObjectName("spanTable")
-        self.span_table.setModel(self.span_model)
-        self.span_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.span_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.span_table.verticalHeader().hide()
-        self.span_table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.span_table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
-        span_header = self.span_table.horizontalHeader()
-        span_header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((1, 96), (2, 58), (3, 84)):
-            span_header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
-            span_header.resizeSection(column, width)
+        self.span_table = self._make_table("spanTable", self.span_model, [(1, 96), (2, 58), (3, 84)], row_padding=6)
         self.span_table.clicked.connect(self._span_row_clicked)
         self.palette_box = QWidget()
         self.palette_layout = QGridLayout(self.palette_box)
@@ -159,6 +134,23 @@ class MainWindow(QMainWindow):
         self.progress_status.setObjectName("progressStatus")
         self.statusBar().addWidget(self.doc_status, 1)
         self.statusBar().addPermanentWidget(self.progress_status)
+
+    def _make_table(self, name: str, model: Any, widths: list[tuple[int, int]], row_padding: int) -> QTableView:
+        """A row-selecting table with fixed row heights (cheap for 100k rows); column 0 stretches."""
+        table = QTableView()
+        table.setObjectName(name)
+        table.setModel(model)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.verticalHeader().hide()
+        table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + row_padding)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column, width in widths:
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(column, width)
+        return table
 
     @staticmethod
     def _titled(title: QLabel, view: QWidget) -> QWidget:

@@ -19,7 +19,27 @@ STATE_COLOR_DARK = {ACCEPTED: "#81C784", SKIPPED: "#9E9E9E", IN_PROGRESS: "#64B5
 PAGE = 200
 
 
-class DocumentListModel(QAbstractTableModel):
+class _FlatTableModel(QAbstractTableModel):
+    """A flat table with fixed column ``HEADERS`` and ``_row_count()`` rows."""
+
+    HEADERS: tuple[str, ...] = ()
+
+    def _row_count(self) -> int:
+        raise NotImplementedError
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else self._row_count()
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(self.HEADERS):
+            return self.HEADERS[section]
+        return None
+
+
+class DocumentListModel(_FlatTableModel):
     """Document ids plus a page cache of (name, state, span count), read as rows are shown."""
 
     HEADERS = ("Document", "State", "Spans")
@@ -68,16 +88,8 @@ class DocumentListModel(QAbstractTableModel):
             self._pages[page] = self._store.list_rows(ids)
         return self._pages[page].get(self._ids[row], ("?", TODO, 0))
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self._ids)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(self.HEADERS):
-            return self.HEADERS[section]
-        return None
+    def _row_count(self) -> int:
+        return len(self._ids)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._ids):
@@ -101,7 +113,7 @@ class DocumentListModel(QAbstractTableModel):
         return (name, STATE_TEXT.get(state, state), count)[column]
 
 
-class SpanTableModel(QAbstractTableModel):
+class SpanTableModel(_FlatTableModel):
     """The current document's gold spans: text, label, origin, offsets."""
 
     HEADERS = ("Text", "Label", "Origin", "Start–End")
@@ -133,16 +145,8 @@ class SpanTableModel(QAbstractTableModel):
         except ValueError:
             return None
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self._spans)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(self.HEADERS):
-            return self.HEADERS[section]
-        return None
+    def _row_count(self) -> int:
+        return len(self._spans)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._spans):

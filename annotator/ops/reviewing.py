@@ -78,17 +78,6 @@ def restore(store: Store, snap: Snapshot, annotator: str, action: str) -> None:
         })
 
 
-def label_selection(store: Store, document_id: int, annotator: str, start: int, end: int, label: str, labels: Iterable[str]) -> Span:
-    """Label [start, end) (already snapped to tokens): spans it overlaps are replaced by it."""
-    current = store.gold(document_id, annotator)
-    new = Span(start, end, label, ORIGIN_HUMAN)
-    kept = [s for s in current if s.end <= start or s.start >= end]
-    if len(kept) == len(current):
-        return actions.add_span(store, document_id, annotator, new, labels)
-    actions.set_gold(store, document_id, annotator, [*kept, new], labels, action="label_selection")
-    return new
-
-
 @dataclass
 class OccurrencePlan:
     """What "relabel every occurrence" would change, per document."""

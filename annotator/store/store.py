@@ -104,17 +104,6 @@ class Store:
         )
         return int(cur.lastrowid or 0), True
 
-    def add_documents(self, rows: Iterable[tuple[str, str, str]]) -> int:
-        """Bulk insert (text, source, hash) rows, skipping known hashes; return how many were new."""
-        stamp = now()
-        with self.transaction():
-            before = self.db.conn.total_changes
-            self.db.conn.executemany(
-                "INSERT OR IGNORE INTO documents(source, text, content_hash, length, meta, created_at) VALUES (?, ?, ?, ?, '{}', ?)",
-                ((source, text, h, len(text), stamp) for text, source, h in rows),
-            )
-            return self.db.conn.total_changes - before
-
     def document_id_by_hash(self, content_hash: str) -> int | None:
         row = self._q("SELECT id FROM documents WHERE content_hash = ?", [content_hash]).fetchone()
         return row[0] if row else None
@@ -202,13 +191,6 @@ class Store:
         if row is None:
             row = self._q(base + " AND d.id < ? ORDER BY d.id LIMIT 1", [*states, after]).fetchone()
         return row[0] if row else None
-
-    def unpredicted_ids(self, pipeline: str, version: str) -> list[int]:
-        rows = self._q(
-            "SELECT id FROM documents WHERE id NOT IN (SELECT document_id FROM prediction_runs WHERE pipeline = ? AND version = ?) ORDER BY id",
-            [pipeline, version],
-        )
-        return [r[0] for r in rows]
 
     # -- tokens -----------------------------------------------------------------------
     def set_tokens(self, document_id: int, tokenizer: str, tokens: Tokens) -> None:
@@ -311,10 +293,6 @@ class Store:
                 "DELETE FROM gold_spans WHERE document_id = ? AND annotator = ? AND start_char = ? AND end_char = ? AND label = ?",
                 [(document_id, annotator, s.start, s.end, s.label) for s in spans],
             )
-
-    def gold_annotators(self, document_id: int) -> list[str]:
-        rows = self._q("SELECT DISTINCT annotator FROM gold_spans WHERE document_id = ? UNION SELECT DISTINCT annotator FROM boilerplate WHERE document_id = ?", [document_id, document_id])
-        return sorted(r[0] for r in rows)
 
     # -- boilerplate ------------------------------------------------------------------
     def boilerplate(self, document_id: int, annotator: str) -> list[Range]:

@@ -40,19 +40,24 @@ def test_render_marks_differences_on_both_sides():
     assert g.highlights[0].color == "#44BB99"
 
 
+def random_spans(rng, n: int) -> list[Span]:
+    """``n`` sorted, non-overlapping spans with random gaps, lengths and labels."""
+    out, pos = [], 0
+    for _ in range(n):
+        pos += rng.randint(0, 6)
+        end = pos + rng.randint(1, 6)
+        out.append(Span(pos, end, rng.choice(["GPE", "PERSON"])))
+        pos = end
+    return out
+
+
 def test_render_overlap_sweep_matches_brute_force():
     import random
 
     rng = random.Random(1)
     for _ in range(200):
         def spans(n):
-            out, pos = [], 0
-            for _ in range(n):
-                pos += rng.randint(0, 5)
-                end = pos + rng.randint(1, 6)
-                out.append(Span(pos, end, rng.choice(["GPE", "PERSON"])))
-                pos = end
-            return out
+            return random_spans(rng, n)
 
         gold, model = spans(rng.randint(0, 12)), spans(rng.randint(0, 12))
         bp = [Range(r.start, r.end) for r in spans(rng.randint(0, 3))]
@@ -72,13 +77,7 @@ def test_rerender_equals_full_render_after_random_edits():
     rng = random.Random(5)
 
     def spans(n):
-        out, pos = [], 0
-        for _ in range(n):
-            pos += rng.randint(0, 6)
-            end = pos + rng.randint(1, 6)
-            out.append(Span(pos, end, rng.choice(["GPE", "PERSON"])))
-            pos = end
-        return out
+        return random_spans(rng, n)
 
     for _ in range(300):
         model, gold = spans(rng.randint(0, 15)), spans(rng.randint(0, 15))

@@ -120,7 +120,7 @@ def test_every_write_is_committed_without_an_explicit_transaction(db_path):
         store.add_prediction(doc, "en_x", "1", [Span(0, 4, "GPE", "model")])
         store.add_gold(doc, "me", [Span(0, 4, "GPE")])
         store.replace_boilerplate(doc, "me", [Range(5, 8)])
-        store.add_documents([("Other text", "b.txt", "h2")])
+        store.add_document("Other text", "b.txt", "h2")
         store.remove_gold(doc, "me", [Span(0, 4, "GPE")])
         store.add_gold(doc, "me", [Span(9, 14, "GPE")])
         assert not store.db.conn.in_transaction

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -460,16 +461,18 @@ class MainWindow(QMainWindow):
         return self.store.tokens(self.view.document.id) or self._tokenize(self.view.document.text)
 
     def span_at_cursor(self) -> Span | None:
-        if self.view is None:
+        """The gold span the selection is exactly, or the cursor is in (or just after)."""
+        if self.view is None or not self.view.gold:
             return None
+        gold = self.view.gold  # sorted and non-overlapping: bisect, this runs on every cursor move
         start, end = self.gold_view.selection()
-        for span in self.view.gold:
-            if start == end and span.start <= start < span.end or (start, end) == (span.start, span.end):
-                return span
-        if start == end:  # cursor just after a span's last character still means that span
-            for span in self.view.gold:
-                if span.end == start:
-                    return span
+        k = bisect_right(gold, (start, float("inf"))) - 1
+        if start < end:
+            return gold[k] if k >= 0 and (gold[k].start, gold[k].end) == (start, end) else None
+        if k >= 0 and start < gold[k].end:
+            return gold[k]
+        if k >= 0 and gold[k].end == start:  # just after a span's last character still means that span
+            return gold[k]
         return None
 
     def apply_label(self, label: str) -> None:

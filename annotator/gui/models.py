@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -140,10 +141,8 @@ class SpanTableModel(_FlatTableModel):
         return self._spans[row]
 
     def row_of(self, span: Span) -> int | None:
-        try:
-            return self._spans.index(span)
-        except ValueError:
-            return None
+        i = bisect_left(self._spans, span)
+        return i if i < len(self._spans) and self._spans[i] == span else None
 
     def _row_count(self) -> int:
         return len(self._spans)

@@ -19,7 +19,7 @@ from annotator.pipeline import DEFAULT_MODEL
 app = typer.Typer(add_completion=False, no_args_is_help=False, help="Correct named-entity annotations, offline.")
 err = Console(stderr=True)
 out = Console()
-COMMANDS = {"open", "import", "preannotate", "export", "stats"}
+COMMANDS = {"open", "import", "preannotate", "export", "stats", "evaluate"}
 VALUE_OPTIONS = {"--db", "--model", "--out", "--format", "--n-process", "--batch-size", "--labels"}
 
 DbOption = typer.Option(None, "--db", help="Project database (default: $ANNOTATOR_DB or ./annotations.db).")
@@ -192,6 +192,61 @@ def stats(db: Optional[Path] = DbOption, as_json: bool = typer.Option(False, "--
     else:
         out.print("No gold spans yet.")
     out.print(f"Boilerplate: {data['boilerplate_chars']:,} characters marked", highlight=False)
+
+
+@app.command()
+def evaluate(
+    db: Optional[Path] = DbOption,
+    model: Optional[str] = typer.Option(None, "--model", help="Run this pipeline on the gold texts (default: score the "
+                                        "stored predictions of the default pipeline)."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    out_file: Optional[Path] = typer.Option(None, "--out", help="Also write the JSON result to this file."),
+) -> None:
+    """Score a pipeline against the accepted gold, exactly as spaCy's scorer does."""
+    from annotator.ops.evaluating import evaluate_model, evaluate_stored
+    from annotator.ops.exporting import atomic_output
+    from annotator.pipeline import load_pipeline
+
+    try:
+        with _open_store(db) as store:
+            if model is None:
+                report = evaluate_stored(store)
+            else:
+                nlp = load_pipeline(model)
+                with RichBar() as bar:
+                    report = evaluate_model(store, nlp, progress=bar)
+            data = {"pipeline": report.pipeline, **report.evaluation.to_dict()}
+            if out_file is not None:
+                with atomic_output(out_file) as fh:
+                    fh.write(json.dumps(data, indent=2) + "\n")
+    except AnnotatorError as exc:
+        _fail(exc)
+    if as_json:
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        return
+    _print_evaluation(data)
+
+
+def _pct(value: Any) -> str:
+    return "—" if value is None else f"{100 * value:5.1f}"
+
+
+def _print_evaluation(data: dict[str, Any]) -> None:
+    out.print(f"[bold]{data['pipeline']}[/] on {data['documents']} accepted document(s): "
+              f"P {_pct(data['ents_p'])}  R {_pct(data['ents_r'])}  F {_pct(data['ents_f'])}  "
+              f"(tp {data['tp']}, fp {data['fp']}, fn {data['fn']})", highlight=False)
+    table = Table("label", "P", "R", "F", "tp", "fp", "fn", title="Per label (exact match, as spaCy)")
+    for label, s in sorted((data["ents_per_type"] or {}).items()):
+        table.add_row(label, _pct(s["p"]), _pct(s["r"]), _pct(s["f"]), str(s["tp"]), str(s["fp"]), str(s["fn"]))
+    out.print(table)
+    p = data["partial"]
+    out.print(f"Partial match (overlap, same label): P {_pct(p['p'])}  R {_pct(p['r'])}  F {_pct(p['f'])}", highlight=False)
+    confusion = data["confusion"]
+    columns = sorted({c for row in confusion.values() for c in row})
+    conf = Table("gold \\ predicted", *columns, title="Confusion (same boundaries; missed and spurious)")
+    for row in sorted(confusion):
+        conf.add_row(row, *(str(confusion[row].get(c, "")) for c in columns))
+    out.print(conf)
 
 
 @app.command("open")

@@ -176,7 +176,7 @@ class MainWindow(QMainWindow):
             "skip": lambda: self.finish_document(SKIPPED), "next_doc": lambda: self.step_document(1),
             "prev_doc": lambda: self.step_document(-1), "gold_only": self.toggle_gold_only,
             "find": self.focus_search, "focus_list": self.doc_table.setFocus, "focus_text": self.gold_view.setFocus,
-            "shortcuts": self.show_shortcuts,
+            "shortcuts": self.show_shortcuts, "evaluation": self.show_evaluation,
         }
         for name, key, text in SHORTCUTS:
             if name in ("undo", "redo"):
@@ -236,6 +236,8 @@ class MainWindow(QMainWindow):
             menu.addAction(a[name])
         menu.addAction(self.list_dock.toggleViewAction())
         menu.addAction(self.side_dock.toggleViewAction())
+        menu = bar.addMenu("&Tools")
+        menu.addAction(a["evaluation"])
         menu = bar.addMenu("&Help")
         menu.addAction(a["shortcuts"])
         menu.addAction("&About annotator", self.show_about)
@@ -679,6 +681,26 @@ class MainWindow(QMainWindow):
             self.list_dock.show()
         self.search.setFocus()
         self.search.selectAll()
+
+    def show_evaluation(self) -> None:
+        """Scores of the stored predictions against the accepted gold (non-modal; Refresh re-scores)."""
+        from annotator.gui.evaluation_view import EvaluationDialog
+        from annotator.ops.evaluating import evaluate_stored
+
+        if getattr(self, "evaluation_dialog", None) is None:
+            self.evaluation_dialog = EvaluationDialog(
+                lambda: evaluate_stored(self.store, None, self._tokenize), self.open_span, self.labels, self)
+        else:
+            self.evaluation_dialog.refresh()
+        self.evaluation_dialog.show()
+        self.evaluation_dialog.raise_()
+
+    def open_span(self, document_id: int, start: int, end: int) -> None:
+        """Open a document with [start, end) selected in the gold pane."""
+        if self.view is None or self.view.document.id != document_id:
+            self.show_document(document_id)
+        self.gold_view.select_range(start, end)
+        self.gold_view.setFocus()
 
     def show_shortcuts(self) -> None:
         ShortcutsDialog(self.labels, self).exec()

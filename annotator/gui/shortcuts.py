@@ -26,6 +26,7 @@ SHORTCUTS: list[tuple[str, str, str]] = [
     ("focus_list", "Ctrl+L", "Go to the document list"),
     ("focus_text", "Ctrl+E", "Go to the gold text"),
     ("shortcuts", "F1", "This sheet"),
+    ("evaluation", "Ctrl+Shift+E", "Evaluation: the model's scores against the accepted gold"),
 ]
 LABEL_HELP = "Select text (mouse, or Shift+arrows) and press a label's key: the span snaps to whole tokens. " \
              "With the cursor on a span, a label key relabels it."

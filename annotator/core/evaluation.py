@@ -1,0 +1,201 @@
+"""Scoring predictions against gold, exactly as spaCy's NER scorer does, plus what it does not show.
+
+spaCy (``spacy.scorer.get_ner_prf``) compares entities as token ranges: a prediction is a
+true positive when a gold entity has the same label and the same tokens, a false positive
+otherwise, unless one of its tokens has *missing* gold annotation, in which case it counts
+neither way; every gold entity left unmatched is a false negative; a document with no
+annotated token is skipped. Here boilerplate tokens are the missing ones (as in the DocBin
+export), and so are the tokens of a gold entity that touches boilerplate.
+
+Beyond spaCy: a confusion table of gold x predicted labels for same-boundary spans (plus
+missed and spurious), partial-match scores (tokens overlap, label equal), and the list of
+disagreements to review.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from annotator.core.spans import Range, Span
+from annotator.core.tokens import Tokens
+
+MISSED = "(missed)"  # confusion column: a gold entity with no same-boundary prediction
+SPURIOUS = "(spurious)"  # confusion row: a prediction with no same-boundary gold entity
+
+
+@dataclass
+class PRF:
+    """Counts and spaCy's PRFScore formulas (the same 1e-100 guards, so 0/0 gives 0.0)."""
+
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    def __len__(self) -> int:
+        return self.tp + self.fp + self.fn
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp + 1e-100)
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn + 1e-100)
+
+    @property
+    def fscore(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * ((p * r) / (p + r + 1e-100))
+
+    def to_dict(self) -> dict[str, float | int]:
+        return {"p": self.precision, "r": self.recall, "f": self.fscore, "tp": self.tp, "fp": self.fp, "fn": self.fn}
+
+
+@dataclass(frozen=True)
+class EvalDocument:
+    """One accepted document: its tokens, gold, boilerplate and the predictions to score."""
+
+    document_id: int
+    source: str
+    text: str
+    tokens: Tokens
+    gold: list[Span]
+    predicted: list[Span]
+    boilerplate: list[Range] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    document_id: int
+    source: str
+    start: int
+    end: int
+    kind: str  # "type" (same tokens, other label), "boundary" (overlap), "missed", "spurious"
+    gold_label: str | None
+    predicted_label: str | None
+    text: str
+
+
+@dataclass
+class Evaluation:
+    per_type: dict[str, PRF]
+    documents: int  # documents scored (with some annotated token)
+    confusion: dict[str, dict[str, int]]
+    partial: dict[str, float | int]
+    disagreements: list[Disagreement]
+
+    @property
+    def totals(self) -> PRF:
+        total = PRF()
+        for prf in self.per_type.values():
+            total.tp, total.fp, total.fn = total.tp + prf.tp, total.fp + prf.fp, total.fn + prf.fn
+        return total
+
+    def to_dict(self) -> dict[str, Any]:
+        """The stable machine-readable form (``annotator evaluate --json``)."""
+        totals = self.totals
+        scored = len(totals) > 0
+        return {
+            "ents_p": totals.precision if scored else None,
+            "ents_r": totals.recall if scored else None,
+            "ents_f": totals.fscore if scored else None,
+            "ents_per_type": {label: prf.to_dict() for label, prf in self.per_type.items()} if scored else None,
+            "tp": totals.tp, "fp": totals.fp, "fn": totals.fn,
+            "documents": self.documents,
+            "confusion": self.confusion,
+            "partial": self.partial,
+        }
+
+
+def _token_span(tokens: Tokens, start: int, end: int) -> tuple[int, int] | None:
+    """Token range [first, last + 1) covering [start, end), like ``char_span(alignment_mode="expand")``."""
+    found = tokens.token_range(start, end)
+    return None if found is None else (found[0], found[1] + 1)
+
+
+def _missing_tokens(doc: EvalDocument) -> set[int]:
+    missing: set[int] = set()
+    for rng in doc.boilerplate:
+        found = _token_span(doc.tokens, rng.start, rng.end)
+        if found:
+            missing.update(range(*found))
+    for span in doc.gold:  # a gold entity touching boilerplate is left unannotated too (as exported)
+        found = _token_span(doc.tokens, span.start, span.end)
+        if found and missing.intersection(range(*found)):
+            missing.update(range(*found))
+    return missing
+
+
+def evaluate(documents: Iterable[EvalDocument]) -> Evaluation:
+    """Score predictions against gold over ``documents`` (see the module docstring)."""
+    per_type: dict[str, PRF] = {}
+    confusion: dict[str, dict[str, int]] = {}
+    disagreements: list[Disagreement] = []
+    scored_docs = 0
+    partial_pred_hits = partial_preds = partial_gold_hits = partial_golds = 0
+
+    def count(row: str, col: str) -> None:
+        confusion.setdefault(row, {})
+        confusion[row][col] = confusion[row].get(col, 0) + 1
+
+    for doc in documents:
+        missing = _missing_tokens(doc)
+        n_tokens = len(doc.tokens)
+        if n_tokens == 0 or len(missing) >= n_tokens:
+            continue  # spaCy skips a document with no annotated token
+        scored_docs += 1
+        golds: dict[tuple[str, int, int], Span] = {}
+        for span in doc.gold:
+            found = _token_span(doc.tokens, span.start, span.end)
+            if found and not missing.intersection(range(*found)):
+                golds[(span.label, *found)] = span
+        gold_by_tokens = {(k[1], k[2]): k for k in golds}
+        unmatched = dict(golds)
+        counted: list[tuple[Span, tuple[int, int]]] = []
+        for span in doc.predicted:
+            per_type.setdefault(span.label, PRF())
+            found = _token_span(doc.tokens, span.start, span.end)
+            if found is None or missing.intersection(range(*found)):
+                continue  # over missing annotation: neither right nor wrong
+            counted.append((span, found))
+            key = (span.label, *found)
+            if key in unmatched:
+                per_type[span.label].tp += 1
+                del unmatched[key]
+            else:
+                per_type[span.label].fp += 1
+            same = gold_by_tokens.get(found)
+            if same is not None:
+                count(same[0], span.label)
+                if same[0] != span.label:
+                    disagreements.append(Disagreement(doc.document_id, doc.source, span.start, span.end, "type",
+                                                      same[0], span.label, doc.text[span.start:span.end]))
+            else:
+                count(SPURIOUS, span.label)
+                overlapping = [g for g in golds.values() if g.start < span.end and span.start < g.end]
+                kind = "boundary" if overlapping else "spurious"
+                disagreements.append(Disagreement(doc.document_id, doc.source, span.start, span.end, kind,
+                                                  overlapping[0].label if overlapping else None, span.label,
+                                                  doc.text[span.start:span.end]))
+        for (label, first, last), span in unmatched.items():
+            per_type.setdefault(label, PRF()).fn += 1
+            if not any(found == (first, last) for _, found in counted):
+                count(label, MISSED)
+                if not any(p.start < span.end and span.start < p.end for p, _ in counted):
+                    disagreements.append(Disagreement(doc.document_id, doc.source, span.start, span.end, "missed",
+                                                      label, None, doc.text[span.start:span.end]))
+        partial_preds += len(counted)
+        partial_golds += len(golds)
+        for span, (first, last) in counted:
+            partial_pred_hits += any(k[0] == span.label and k[1] < last and first < k[2] for k in golds)
+        for label, first, last in golds:
+            partial_gold_hits += any(p.label == label and f < last and first < l for p, (f, l) in counted)
+
+    p = partial_pred_hits / (partial_preds + 1e-100)
+    r = partial_gold_hits / (partial_golds + 1e-100)
+    partial = {"p": p, "r": r, "f": 2 * ((p * r) / (p + r + 1e-100)), "predicted": partial_preds,
+               "predicted_matching": partial_pred_hits, "gold": partial_golds, "gold_matched": partial_gold_hits}
+    disagreements.sort(key=lambda d: (d.document_id, d.start))
+    return Evaluation(per_type, scored_docs, confusion, partial, disagreements)

@@ -16,7 +16,8 @@ from annotator import __version__, paths
 from annotator.core.errors import AnnotatorError
 from annotator.pipeline import DEFAULT_MODEL
 
-app = typer.Typer(add_completion=False, no_args_is_help=False, help="Correct named-entity annotations, offline.")
+app = typer.Typer(add_completion=False, no_args_is_help=False, pretty_exceptions_enable=False,
+                  help="Correct named-entity annotations, offline.")
 err = Console(stderr=True)
 out = Console()
 COMMANDS = {"open", "import", "preannotate", "export", "stats", "evaluate"}
@@ -280,4 +281,14 @@ def main(argv: list[str] | None = None) -> None:
     wants_meta = any(a in ("--help", "-h", "--version") for a in args) and first is None
     if not wants_meta and (first is None or first not in COMMANDS):
         args.insert(0, "open")
-    app(args=args, prog_name="annotator")
+    try:
+        app(args=args, prog_name="annotator")
+    except Exception as exc:  # a bug: one clear line, the traceback in a file to attach to a report
+        import tempfile
+        import traceback
+
+        with tempfile.NamedTemporaryFile("w", prefix="annotator-error-", suffix=".txt", delete=False) as fh:
+            traceback.print_exc(file=fh)
+        err.print(f"[bold red]error:[/] unexpected failure: {type(exc).__name__}: {exc}\n"
+                  f"The details are in {fh.name}; please attach that file to a bug report.", highlight=False, soft_wrap=True)
+        sys.exit(70)

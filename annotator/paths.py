@@ -33,13 +33,29 @@ def seeds_dir() -> Path:
     return app_root() / "seeds"
 
 
+def user_data_dir() -> Path:
+    """The per-user data folder (XDG on Linux, Application Support on macOS, %APPDATA% on Windows)."""
+    if sys.platform == "win32":
+        base = Path(os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "annotator"
+
+
 def database_path(cli_value: str | os.PathLike[str] | None = None) -> Path:
-    """``--db`` if given, else ``$ANNOTATOR_DB``, else ``annotations.db`` in the current folder."""
+    """``--db`` if given, else ``$ANNOTATOR_DB``, else ``annotations.db``: in the current folder
+    when run from source, in the user's data folder when frozen (never inside the bundle)."""
     if cli_value:
         return Path(cli_value)
     env = os.environ.get(DB_ENV)
     if env:
         return Path(env)
+    if is_frozen():
+        folder = user_data_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder / DEFAULT_DB_NAME
     return Path.cwd() / DEFAULT_DB_NAME
 
 

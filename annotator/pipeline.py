@@ -60,6 +60,20 @@ def pipeline_config_path(name_or_path: str) -> Path | None:
     return None
 
 
+def _register_factories() -> None:
+    """spaCy 3.8 registers component factories lazily (when a Language is first made)."""
+    import spacy
+
+    try:
+        from spacy.pipeline.factories import register_factories
+    except ImportError:  # older spaCy registers them at import
+        return
+    register_factories()
+    entry_points = getattr(spacy.util.registry, "_entry_point_factories", None)
+    if entry_points is not None:
+        entry_points.get_all()
+
+
 def ner_only_exclude(name_or_path: str) -> list[str]:
     """Components of a pipeline that NER does not need, read from its config before loading.
 
@@ -75,6 +89,7 @@ def ner_only_exclude(name_or_path: str) -> list[str]:
         import spacy
         from spacy.language import Language
 
+        _register_factories()
         config = spacy.util.load_config(cfg_path, interpolate=False)
         order = list(config["nlp"]["pipeline"])
         components = config["components"]

@@ -10,11 +10,29 @@ from annotator import __version__, paths as app_paths
 
 
 def _display_problem() -> str | None:
-    """Why Qt could not show a window here, in words, or None when it probably can."""
-    if sys.platform.startswith("linux") and not os.environ.get("QT_QPA_PLATFORM"):
-        if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
-            return ("no display: DISPLAY and WAYLAND_DISPLAY are unset. Run it on a desktop, under xvfb-run, "
-                    "or with QT_QPA_PLATFORM=offscreen for a headless check.")
+    """Why Qt could not show a window here, in words, or None when it probably can.
+
+    Qt aborts the process when no platform plugin loads, so the usual causes are checked first.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    if platform.startswith("offscreen") or platform.startswith("minimal"):
+        return None
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        return ("no display: DISPLAY and WAYLAND_DISPLAY are unset. Run it on a desktop, under xvfb-run, "
+                "or with QT_QPA_PLATFORM=offscreen for a headless check.")
+    if os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY") and platform in ("", "xcb"):
+        import ctypes.util
+
+        missing = [lib for lib in ("xcb-cursor", "xkbcommon-x11", "xcb-icccm", "xcb-keysyms")
+                   if ctypes.util.find_library(lib) is None]
+        if missing:
+            packages = {"xcb-cursor": "libxcb-cursor0", "xkbcommon-x11": "libxkbcommon-x11-0",
+                        "xcb-icccm": "libxcb-icccm4", "xcb-keysyms": "libxcb-keysyms1"}
+            return ("Qt's X11 (xcb) platform needs system libraries that are missing: "
+                    + ", ".join(f"lib{m}" for m in missing) + ". On Debian/Ubuntu: sudo apt install "
+                    + " ".join(packages[m] for m in missing))
     return None
 
 
@@ -49,8 +67,12 @@ def install_excepthook(parent_getter) -> None:  # noqa: ANN001
     sys.excepthook = hook
 
 
-def run_gui(db_path: Path, import_paths: list[str], model: str, *, show: bool = True) -> int:
-    """Open the reviewer's window on ``db_path``; import and pre-annotate ``import_paths`` first."""
+def run_gui(db_path: Path, import_paths: list[str], model: str, *, show: bool = True, smoke: bool = False) -> int:
+    """Open the reviewer's window on ``db_path``; import and pre-annotate ``import_paths`` first.
+
+    With ``smoke`` the window opens, shows the first document, prints one line and quits
+    (start-up checks and the cold-start benchmark).
+    """
     problem = _display_problem()
     if problem:
         print(f"error: cannot open the window: {problem}", file=sys.stderr)
@@ -78,6 +100,19 @@ def run_gui(db_path: Path, import_paths: list[str], model: str, *, show: bool = 
     install_excepthook(lambda: window)
     window.show()
     window.open_initial_document()
+    if smoke:
+        from PySide6.QtCore import QTimer
+
+        def report() -> None:
+            shown = window.view.document.source if window.view else "no document"
+            print(f"annotator: window up, first document shown: {shown}", flush=True)
+            window.close()
+            app.quit()
+
+        QTimer.singleShot(0, report)  # after the first paint
+        code = app.exec()
+        store.close()
+        return int(code)
     window.prepare(db_path, for_import)
     if not show:
         return 0

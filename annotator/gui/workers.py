@@ -73,6 +73,11 @@ class PrepareWorker(QObject):
                 if self.cancel_event.is_set():
                     self.finished.emit("Cancelled.")
                     return
+                if nlp is None and store.count_unpredicted() == 0:
+                    # nothing new: do not load spaCy while the window starts (`annotator preannotate
+                    # --model X` re-runs documents with another pipeline)
+                    self.finished.emit("Every document is pre-annotated.")
+                    return
                 self.progress.emit("Loading the pipeline", 0, 0)
                 nlp = nlp or load_pipeline(self.model)
                 result = preannotate(store, nlp, batch_size=self.batch_size, progress=progress)

@@ -221,6 +221,12 @@ class Store:
                 [(run_id, s.start, s.end, s.label) for s in spans],
             )
 
+    def count_unpredicted(self) -> int:
+        """Documents no pipeline has pre-annotated yet."""
+        return int(self._q(
+            "SELECT count(*) FROM documents WHERE id NOT IN (SELECT document_id FROM prediction_runs)"
+        ).fetchone()[0])
+
     def has_prediction(self, document_id: int) -> bool:
         return self._q("SELECT 1 FROM prediction_runs WHERE document_id = ? LIMIT 1", [document_id]).fetchone() is not None
 

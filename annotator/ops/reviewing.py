@@ -70,7 +70,7 @@ def restore(store: Store, snap: Snapshot, annotator: str, action: str) -> None:
         store.replace_gold(snap.document_id, annotator, snap.gold)
         store.replace_boilerplate(snap.document_id, annotator, snap.boilerplate)
         if snap.state == TODO and snap.annotator is None:
-            store.db.execute("DELETE FROM reviews WHERE document_id = ?", [snap.document_id])
+            store.clear_review(snap.document_id)
         else:
             store.set_review(snap.document_id, snap.state, snap.annotator)
         store.log_edit(snap.document_id, annotator, action, {

@@ -330,6 +330,10 @@ class Store:
             [document_id, state, annotator, when or now()],
         )
 
+    def clear_review(self, document_id: int) -> None:
+        """Back to never reviewed (undo of a first look)."""
+        self._q("DELETE FROM reviews WHERE document_id = ?", [document_id])
+
     def accepted_count(self) -> int:
         return int(self._q("SELECT count(*) FROM reviews WHERE state = 'accepted'").fetchone()[0])
 

@@ -18,3 +18,18 @@ def test_core_imports_neither_qt_nor_sqlite():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == ""
+
+
+def test_sql_lives_only_in_the_store_package():
+    import re
+    from pathlib import Path
+
+    root = Path(annotator.core.__file__).resolve().parents[1]
+    offenders = []
+    for path in root.rglob("*.py"):
+        if "store" in path.relative_to(root).parts:
+            continue
+        text = path.read_text(encoding="utf-8")
+        if re.search(r"\.execute\(|\b(SELECT|INSERT INTO|DELETE FROM|UPDATE \w+ SET)\b", text):
+            offenders.append(str(path.relative_to(root)))
+    assert offenders == []

@@ -92,3 +92,18 @@ class Tokens:
         first, last = found
         return self.starts[first], self.ends[last]
 
+    def move_edge(self, start: int, end: int, edge: str, step: int, text: str) -> tuple[int, int] | None:
+        """Move a span's ``edge`` ("start" or "end") by ``step`` tokens, skipping whitespace tokens.
+
+        None when the edge is not on a token boundary, would leave the text, or the span
+        would become empty.
+        """
+        words = [(s, e) for s, e in zip(self.starts, self.ends) if not text[s:e].isspace()]
+        bounds = [s for s, _ in words] if edge == "start" else [e for _, e in words]
+        position = start if edge == "start" else end
+        i = bisect_left(bounds, position)
+        if i >= len(bounds) or bounds[i] != position or not 0 <= i + step < len(bounds):
+            return None
+        new_start, new_end = (bounds[i + step], end) if edge == "start" else (start, bounds[i + step])
+        return (new_start, new_end) if new_start < new_end else None
+

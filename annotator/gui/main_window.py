@@ -536,23 +536,10 @@ class MainWindow(QMainWindow):
         if self.view is None or span is None:
             self.statusBar().showMessage("Put the cursor on a span first (Tab selects the next one).", 5000)
             return
-        tokens = self._tokens()
-        text = self.view.document.text
-        starts = [s for s, e in zip(tokens.starts, tokens.ends) if not text[s:e].isspace()]
-        ends = [e for s, e in zip(tokens.starts, tokens.ends) if not text[s:e].isspace()]
-        new_start, new_end = span.start, span.end
-        if edge == "start":
-            i = starts.index(span.start) if span.start in starts else None
-            if i is None or not 0 <= i + step < len(starts):
-                return
-            new_start = starts[i + step]
-        else:
-            j = ends.index(span.end) if span.end in ends else None
-            if j is None or not 0 <= j + step < len(ends):
-                return
-            new_end = ends[j + step]
-        if new_start >= new_end:
+        moved = self._tokens().move_edge(span.start, span.end, edge, step, self.view.document.text)
+        if moved is None:
             return
+        new_start, new_end = moved
         new = Span(new_start, new_end, span.label, "human")
         if self._edit_spans(f"Resize {span.label} span", [span], [new]):
             self.gold_view.select_range(new.start, new.end)

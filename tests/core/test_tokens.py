@@ -32,3 +32,16 @@ def test_bytes_round_trip(blank_nlp):
     tokens = Tokens.from_doc(blank_nlp("A 🎉 test\r\nwith\ttabs"))
     again = Tokens.from_bytes(tokens.to_bytes())
     assert list(again.starts) == list(tokens.starts) and list(again.ends) == list(tokens.ends)
+
+
+def test_move_edge_by_tokens(blank_nlp):
+    text = "the spokesman  Dmitry Peskov said"
+    tokens = Tokens.from_doc(blank_nlp(text))
+    d = text.index("Dmitry")
+    p_end = text.index("Peskov") + len("Peskov")
+    assert tokens.move_edge(d, p_end, "start", -1, text) == (text.index("spokesman"), p_end)  # skips the double space
+    assert tokens.move_edge(d, p_end, "end", 1, text) == (d, len(text))
+    assert tokens.move_edge(d, p_end, "start", 1, text) == (text.index("Peskov"), p_end)
+    assert tokens.move_edge(d, d + 6, "end", -1, text) is None  # would be empty
+    assert tokens.move_edge(0, 3, "start", -1, text) is None  # already at the start
+    assert tokens.move_edge(1, 3, "start", 1, text) is None  # not on a boundary

@@ -4,7 +4,6 @@ import pytest
 
 from annotator.core.evaluation import MISSED, SPURIOUS, EvalDocument, evaluate
 from annotator.core.spans import Range, Span
-from annotator.core.tokens import Tokens
 
 
 def find(text, needle, label):

@@ -142,7 +142,7 @@ def test_edits_survive_kill_9(project_db, tmp_path):
 
 def test_locked_database_shows_a_message_and_loses_nothing(qtbot, window, project_db, monkeypatch):
     messages = []
-    monkeypatch.setattr("annotator.gui.main_window.show_error", lambda parent, title, message, details=None: messages.append(message))
+    monkeypatch.setattr("annotator.gui.editing.show_error", lambda parent, title, message, details=None: messages.append(message))
     window.store.db.execute("PRAGMA busy_timeout = 200")
     doc_id = window.view.document.id
     before = window.store.gold(doc_id, "tester")
@@ -166,7 +166,7 @@ def test_locked_database_shows_a_message_and_loses_nothing(qtbot, window, projec
 
 def test_read_only_database_shows_a_message(qtbot, window, monkeypatch):
     messages = []
-    monkeypatch.setattr("annotator.gui.main_window.show_error", lambda parent, title, message, details=None: messages.append(message))
+    monkeypatch.setattr("annotator.gui.editing.show_error", lambda parent, title, message, details=None: messages.append(message))
     window.store.db.execute("PRAGMA query_only = ON")  # as a read-only file behaves (tests run as root)
     text = window.view.document.text
     junta = text.index("junta")

@@ -8,7 +8,6 @@ from spacy.tokens import DocBin
 from annotator.core.errors import InputError
 from annotator.core.model import ACCEPTED, SKIPPED
 from annotator.core.spans import Range, Span
-from annotator.core.tokens import Tokens
 from annotator.ops import review
 from annotator.ops.exporting import export
 from annotator.ops.importing import import_paths

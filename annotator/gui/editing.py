@@ -1,0 +1,306 @@
+"""The window's editing actions: each calls one core action and pushes one undo command.
+
+A mixin of MainWindow (it uses the window's store, view, panes and undo stack); kept apart so
+each module stays readable.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from annotator.core.errors import AnnotatorError, StoreError
+from annotator.core.model import ACCEPTED, IN_PROGRESS, TODO
+from annotator.core.render import rerender
+from annotator.core.spans import Range, Span
+from annotator.core.tokens import Tokens
+from annotator.gui.commands import BoilerplateCommand, SnapshotCommand, SpanChangeCommand
+from annotator.gui.dialogs import RelabelAllDialog, show_error
+from annotator.ops import review as actions
+from annotator.ops import reviewing
+
+
+class EditingMixin:
+    """Label, relabel, resize, delete, boilerplate, relabel every occurrence, accept and skip."""
+
+    def _edit(self, description: str, action: Callable[[], Any], document_ids: list[int] | None = None) -> Any:
+        """Run one core action with undo snapshots around it; refused actions change nothing."""
+        if self.view is None:
+            return None
+        current = self.view.document.id
+        ids = document_ids or [current]
+        try:
+            before = [self._current_snapshot() if i == current else reviewing.snapshot(self.store, i, self.annotator)
+                      for i in ids]
+            result = action()
+            after = [reviewing.snapshot(self.store, i, self.annotator) for i in ids]
+        except AnnotatorError as exc:
+            self._refused(exc)
+            return None
+        self.undo_stack.push(SnapshotCommand(description, self.store, self.annotator, before, after, self._undone))
+        self.refresh(next((a for a in after if a.document_id == current), None))
+        return result
+
+    def _edit_spans(self, description: str, removed: list[Span], added: list[Span]) -> bool:
+        """Remove and add gold spans in the open document as one undoable step."""
+        if self.view is None:
+            return False
+        doc_id = self.view.document.id
+        try:
+            actions.change_spans(self.store, doc_id, self.annotator, remove=removed, add=added,
+                                 labels=self.labels.names, action="edit_spans")
+        except AnnotatorError as exc:
+            self._refused(exc)
+            return False
+        self.undo_stack.push(SpanChangeCommand(description, self.store, self.annotator, doc_id, removed, added,
+                                               self.labels.names, self._span_delta))
+        self._span_delta(doc_id, removed, added)
+        return True
+
+    def _edit_boilerplate(self, description: str, action: Callable[[], list[Range]]) -> None:
+        if self.view is None:
+            return
+        doc_id = self.view.document.id
+        before = list(self.view.boilerplate)
+        try:
+            after = action()
+        except AnnotatorError as exc:
+            self._refused(exc)
+            return
+        self.undo_stack.push(BoilerplateCommand(description, self.store, self.annotator, doc_id, before, after,
+                                                self._boilerplate_changed))
+        self._boilerplate_changed(doc_id, after)
+
+    def _refused(self, exc: AnnotatorError) -> None:
+        self.statusBar().showMessage(f"Not done: {exc}", 8000)
+        if isinstance(exc, StoreError):
+            show_error(self, "Could not save", f"{exc}\n\nThe edit was not applied; nothing was lost.")
+        self.refresh()
+
+    def _span_delta(self, document_id: int, removed: list[Span], added: list[Span]) -> None:
+        """Apply a span change that the database already has to the open document's view."""
+        self.doc_model.refresh_document(document_id)
+        if self.view is None or self.view.document.id != document_id:
+            self.show_document(document_id)
+            return
+        gone = set(removed)
+        gold = sorted([s for s in self.view.gold if s not in gone] + added)
+        self._show_changes(replace(self.view, gold=gold), [Range(s.start, s.end) for s in (*removed, *added)])
+
+    def _boilerplate_changed(self, document_id: int, ranges: list[Range]) -> None:
+        self.doc_model.refresh_document(document_id)
+        if self.view is None or self.view.document.id != document_id:
+            self.show_document(document_id)
+            return
+        changed = list(set(self.view.boilerplate) ^ set(ranges))
+        self._show_changes(replace(self.view, boilerplate=list(ranges)), changed)
+
+    def _show_changes(self, new_view: reviewing.ReviewView, changed: list[Range]) -> None:
+        v = self.view = replace(new_view, review=self.store.review(new_view.document.id))
+        if len(changed) > 200:
+            self.model_view.update_rendering(self._render(gold_side=False))
+            self.gold_view.update_rendering(self._render(gold_side=True))
+        elif changed:
+            self.model_view.update_rendering(rerender(self.model_view.rendering, v.model_spans, v.gold, v.boilerplate,
+                                                      self.labels, gold_side=False, changed=changed))
+            self.gold_view.update_rendering(rerender(self.gold_view.rendering, v.gold, v.model_spans, v.boilerplate,
+                                                     self.labels, gold_side=True, changed=changed))
+        self.span_model.set_spans(v.document.text, v.gold)
+        self._sync_span_table()
+        self._update_status()
+
+    def _current_snapshot(self) -> reviewing.Snapshot:
+        """The open document's state as the window holds it (it mirrors the database)."""
+        v = self.view
+        assert v is not None
+        return reviewing.Snapshot(v.document.id, tuple(v.gold), tuple(v.boilerplate), v.review.state, v.review.annotator)
+
+    def _undone(self, document_ids: list[int], _is_undo: bool) -> None:
+        for doc_id in document_ids:
+            self.doc_model.refresh_document(doc_id)
+        if self.view is not None and self.view.document.id in document_ids:
+            self.refresh()
+        elif document_ids:
+            self.show_document(document_ids[0])
+
+    def _tokenize(self, text: str) -> Tokens:
+        if self._tokenizer is None:
+            from annotator.pipeline import tokenizer_for
+
+            self._tokenizer = tokenizer_for(self.model_name)
+        return Tokens.from_doc(self._tokenizer(text))
+
+    def _tokens(self) -> Tokens:
+        assert self.view is not None
+        return self.store.tokens(self.view.document.id) or self._tokenize(self.view.document.text)
+
+    def span_at_cursor(self) -> Span | None:
+        """The gold span the selection is exactly, or the cursor is in (or just after)."""
+        if self.view is None or not self.view.gold:
+            return None
+        gold = self.view.gold  # sorted and non-overlapping: bisect, this runs on every cursor move
+        start, end = self.gold_view.selection()
+        k = bisect_right(gold, (start, float("inf"))) - 1
+        if start < end:
+            return gold[k] if k >= 0 and (gold[k].start, gold[k].end) == (start, end) else None
+        if k >= 0 and start < gold[k].end:
+            return gold[k]
+        if k >= 0 and gold[k].end == start:  # just after a span's last character still means that span
+            return gold[k]
+        return None
+
+    def apply_label(self, label: str) -> None:
+        if self.view is None:
+            return
+        doc_id = self.view.document.id
+        start, end = self.gold_view.selection()
+        current = self.span_at_cursor()
+        if start < end and (current is None or (current.start, current.end) != (start, end)):
+            snapped = actions.snap_selection(self.store, doc_id, start, end, self._tokenize)
+            if snapped is None:
+                self.statusBar().showMessage("The selection holds no whole token; nothing labelled.", 5000)
+                return
+            span = Span(snapped[0], snapped[1], label, "human")
+            replaced = [s for s in self.view.gold if s.start < span.end and span.start < s.end]
+            done = self._edit_spans(f"Label “{self.view.document.text[span.start:span.end]}” as {label}", replaced, [span])
+        elif current is not None:
+            if current.label == label:
+                return
+            span = Span(current.start, current.end, label, "human")
+            done = self._edit_spans(f"Relabel “{self.view.document.text[span.start:span.end]}” as {label}", [current], [span])
+        else:
+            self.statusBar().showMessage("Select some text, or put the cursor on a span, then press a label key.", 5000)
+            return
+        if done:
+            self.gold_view.select_range(span.start, span.end)
+
+    def delete_spans(self) -> None:
+        if self.view is None:
+            return
+        start, end = self.gold_view.selection()
+        doomed = [s for s in self.view.gold if s.start < end and start < s.end] if start < end else []
+        current = self.span_at_cursor()
+        if not doomed and current is not None:
+            doomed = [current]
+        if not doomed:
+            return
+        self._edit_spans(f"Delete {len(doomed)} span(s)", doomed, [])
+        self.gold_view.place_cursor(start)
+
+    def select_neighbour_span(self, forward: bool) -> None:
+        if self.view is None or not self.view.gold:
+            return
+        current = self.span_at_cursor()
+        pos = self.gold_view.cursor_offset()
+        spans = self.view.gold
+        if forward:
+            after = [s for s in spans if s.start > (current.start if current else pos - 1)]
+            target = after[0] if after else spans[0]
+        else:
+            before = [s for s in spans if s.start < (current.start if current else pos)]
+            target = before[-1] if before else spans[-1]
+        self.gold_view.select_range(target.start, target.end)
+
+    def move_edge(self, edge: str, step: int) -> None:
+        span = self.span_at_cursor()
+        if self.view is None or span is None:
+            self.statusBar().showMessage("Put the cursor on a span first (Tab selects the next one).", 5000)
+            return
+        moved = self._tokens().move_edge(span.start, span.end, edge, step, self.view.document.text)
+        if moved is None:
+            return
+        new_start, new_end = moved
+        new = Span(new_start, new_end, span.label, "human")
+        if self._edit_spans(f"Resize {span.label} span", [span], [new]):
+            self.gold_view.select_range(new.start, new.end)
+
+    def _selection_or_line(self) -> tuple[int, int]:
+        start, end = self.gold_view.selection()
+        if start < end:
+            return start, end
+        block = self.gold_view.textCursor().block()
+        m = self.gold_view.offset_map
+        return m.from_qt(block.position()), m.from_qt(block.position() + block.length() - 1)
+
+    def mark_boilerplate(self) -> None:
+        if self.view is None:
+            return
+        start, end = self._selection_or_line()
+        if start >= end:
+            return
+        doc_id = self.view.document.id
+        self._edit_boilerplate("Mark boilerplate", lambda: actions.mark_boilerplate(self.store, doc_id, self.annotator, start, end))
+
+    def unmark_boilerplate(self) -> None:
+        if self.view is None:
+            return
+        start, end = self.gold_view.selection()
+        if start == end:
+            hit = [r for r in self.view.boilerplate if r.start <= start < r.end]
+            if not hit:
+                return
+            start, end = hit[0].start, hit[0].end
+        doc_id = self.view.document.id
+        self._edit_boilerplate("Unmark boilerplate",
+                               lambda: actions.unmark_boilerplate(self.store, doc_id, self.annotator, start, end))
+
+    def accept_suggestions(self) -> None:
+        if self.view is None:
+            return
+        if self.advisor.counts is None:
+            self.statusBar().showMessage("Reading the corpus for repeated lines…")
+            self.advisor.load_corpus(self.store)
+        suggestions = self.advisor.suggest(self.view.document.text)
+        if not suggestions:
+            self.statusBar().showMessage("No boilerplate suggestions for this document.", 5000)
+            return
+        doc_id = self.view.document.id
+        self._edit_boilerplate(f"Accept {len(suggestions)} boilerplate suggestion(s)",
+                               lambda: reviewing.accept_suggestions(self.store, doc_id, self.annotator, suggestions))
+        self.statusBar().showMessage(f"Marked {len(suggestions)} boilerplate range(s): "
+                                     + "; ".join(sorted({r for s in suggestions for r in s.reasons})), 8000)
+
+    def relabel_all(self) -> None:
+        span = self.span_at_cursor()
+        if self.view is None or span is None:
+            self.statusBar().showMessage("Put the cursor on a span first.", 5000)
+            return
+        surface = self.view.document.text[span.start:span.end]
+        doc_id = self.view.document.id
+
+        def preview(label: str, corpus: bool) -> reviewing.OccurrencePlan:
+            return reviewing.plan_relabel_occurrences(self.store, self.annotator, surface, label, self.labels.names,
+                                                      None if corpus else doc_id)
+
+        dialog = RelabelAllDialog(surface, span.label, self.labels, preview, self)
+        if dialog.exec() != RelabelAllDialog.DialogCode.Accepted or dialog.plan is None:
+            return
+        self.relabel_with_plan(dialog.plan)
+
+    def relabel_with_plan(self, plan: reviewing.OccurrencePlan) -> None:
+        ids = list(plan.changes)
+        self._edit(f"Relabel every “{plan.surface}” as {plan.label} ({plan.relabelled + plan.added} spans)",
+                   lambda: reviewing.apply_relabel_plan(self.store, self.annotator, plan, self.labels.names), ids)
+        for doc_id in ids:
+            self.doc_model.refresh_document(doc_id)
+        self.statusBar().showMessage(
+            f"Relabelled {plan.relabelled} and added {plan.added} “{plan.surface}” span(s) in {plan.documents} document(s).", 8000)
+
+    def finish_document(self, state: str) -> None:
+        if self.view is None:
+            return
+        doc_id = self.view.document.id
+        verb = "Accept" if state == ACCEPTED else "Skip"
+        if self._edit(f"{verb} {self.view.document.source}",
+                      lambda: actions.set_state(self.store, doc_id, self.annotator, state) or True) is None:
+            return
+        nxt = self.store.next_id(doc_id, [TODO, IN_PROGRESS])
+        if nxt is None:
+            self.statusBar().showMessage("Every document is reviewed.", 8000)
+            return
+        if self.doc_model.row_of(nxt) is None:
+            self.state_filter.setCurrentIndex(0)
+            self.search.clear()
+        self.show_document(nxt)

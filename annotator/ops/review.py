@@ -15,15 +15,19 @@ def _span_payload(span: Span) -> dict[str, object]:
     return {"start": span.start, "end": span.end, "label": span.label, "origin": span.origin}
 
 
-def start_review(store: Store, document_id: int, annotator: str) -> None:
-    """First look at a document: its gold starts as a copy of the model's spans (origin model)."""
+def start_review(store: Store, document_id: int, annotator: str) -> list[Span] | None:
+    """First look at a document: its gold starts as a copy of the model's spans (origin model).
+
+    Returns the spans copied into the gold, or None when the gold was already there.
+    """
     review = store.review(document_id)
     if review.state != TODO and review.annotator == annotator:
-        return
+        return None
+    copied = None
     with store.transaction():
         if not store.has_gold(document_id, annotator) and not store.boilerplate(document_id, annotator):
-            prediction = store.prediction(document_id)
-            spans = prediction.spans if prediction is not None else []
+            prediction = store.prediction(document_id, with_tokens=False)
+            spans = copied = prediction.spans if prediction is not None else []
             store.add_gold(document_id, annotator, spans)
             store.log_edit(document_id, annotator, "start_review", {
                 "copied_from": f"{prediction.pipeline} {prediction.version}" if prediction else None,
@@ -31,6 +35,7 @@ def start_review(store: Store, document_id: int, annotator: str) -> None:
             })
         if review.state == TODO:
             store.set_review(document_id, IN_PROGRESS, annotator)
+    return copied
 
 
 def _touch(store: Store, document_id: int, annotator: str) -> None:

@@ -28,18 +28,18 @@ class ReviewView:
 
 def open_document(store: Store, document_id: int, annotator: str, *, start: bool = True) -> ReviewView:
     """Load a document; with ``start`` a first look copies the model's spans into the gold."""
-    if start:
-        actions.start_review(store, document_id, annotator)
-    return read_document(store, document_id, annotator)
+    copied = actions.start_review(store, document_id, annotator) if start else None
+    return read_document(store, document_id, annotator, gold=copied)
 
 
-def read_document(store: Store, document_id: int, annotator: str) -> ReviewView:
-    prediction = store.prediction(document_id)
+def read_document(store: Store, document_id: int, annotator: str, gold: list[Span] | None = None) -> ReviewView:
+    """Everything the window shows for a document (``gold`` when the caller already has it)."""
+    prediction = store.prediction(document_id, with_tokens=False)
     return ReviewView(
         store.document(document_id),
         prediction.spans if prediction else [],
         f"{prediction.pipeline} {prediction.version}" if prediction else None,
-        store.gold(document_id, annotator),
+        list(gold) if gold is not None else store.gold(document_id, annotator),
         store.boilerplate(document_id, annotator),
         store.review(document_id),
     )

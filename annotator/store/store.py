@@ -230,7 +230,9 @@ class Store:
     def has_prediction(self, document_id: int) -> bool:
         return self._q("SELECT 1 FROM prediction_runs WHERE document_id = ? LIMIT 1", [document_id]).fetchone() is not None
 
-    def prediction(self, document_id: int, pipeline: str | None = None, version: str | None = None) -> Prediction | None:
+    def prediction(
+        self, document_id: int, pipeline: str | None = None, version: str | None = None, *, with_tokens: bool = True
+    ) -> Prediction | None:
         """The given pipeline's prediction for a document, or the newest one when not given."""
         sql = "SELECT id, pipeline, version, created_at FROM prediction_runs WHERE document_id = ?"
         params: list[Any] = [document_id]
@@ -244,12 +246,12 @@ class Store:
         if row is None:
             return None
         spans = [
-            Span(s, e, label, "model")
+            make_span((s, e, label, "model"))
             for s, e, label in self._q(
                 "SELECT start_char, end_char, label FROM predictions WHERE run_id = ? ORDER BY start_char", [row[0]]
-            )
+            ).fetchall()
         ]
-        return Prediction(document_id, row[1], row[2], spans, self.tokens(document_id), row[3])
+        return Prediction(document_id, row[1], row[2], spans, self.tokens(document_id) if with_tokens else None, row[3])
 
     # -- gold -------------------------------------------------------------------------
     def gold(self, document_id: int, annotator: str) -> list[Span]:

@@ -19,7 +19,27 @@ from annotator.ops.reviewing import Snapshot, restore
 from annotator.store import Store
 
 
-class SnapshotCommand(QUndoCommand):
+class _AppliedCommand(QUndoCommand):
+    """A command whose action already ran when it was pushed: the first redo() does nothing."""
+
+    def __init__(self, text: str):
+        super().__init__(text)
+        self._first = True
+
+    def _apply(self, forward: bool) -> None:
+        raise NotImplementedError
+
+    def redo(self) -> None:
+        if self._first:
+            self._first = False
+            return
+        self._apply(True)
+
+    def undo(self) -> None:
+        self._apply(False)
+
+
+class SnapshotCommand(_AppliedCommand):
     """Switches documents between ``before`` and ``after`` snapshots."""
 
     def __init__(
@@ -30,23 +50,15 @@ class SnapshotCommand(QUndoCommand):
         self._store, self._annotator = store, annotator
         self._before, self._after = before, after
         self._on_change = on_change
-        self._first = True
 
-    def redo(self) -> None:
-        if self._first:  # the action already ran when the command was made
-            self._first = False
-            return
-        for snap in self._after:
-            restore(self._store, snap, self._annotator, "redo")
-        self._on_change([s.document_id for s in self._after], False)
-
-    def undo(self) -> None:
-        for snap in self._before:
-            restore(self._store, snap, self._annotator, "undo")
-        self._on_change([s.document_id for s in self._before], True)
+    def _apply(self, forward: bool) -> None:
+        snaps = self._after if forward else self._before
+        for snap in snaps:
+            restore(self._store, snap, self._annotator, "redo" if forward else "undo")
+        self._on_change([s.document_id for s in snaps], not forward)
 
 
-class SpanChangeCommand(QUndoCommand):
+class SpanChangeCommand(_AppliedCommand):
     """Spans removed and added in one document: redo and undo are the same core action, inverted."""
 
     def __init__(
@@ -57,23 +69,15 @@ class SpanChangeCommand(QUndoCommand):
         self._store, self._annotator, self._doc = store, annotator, document_id
         self._removed, self._added, self._labels = removed, added, labels
         self._on_delta = on_delta
-        self._first = True
 
-    def redo(self) -> None:
-        if self._first:
-            self._first = False
-            return
-        change_spans(self._store, self._doc, self._annotator, remove=self._removed, add=self._added,
-                     labels=self._labels, action="redo")
-        self._on_delta(self._doc, self._removed, self._added)
-
-    def undo(self) -> None:
-        change_spans(self._store, self._doc, self._annotator, remove=self._added, add=self._removed,
-                     labels=self._labels, action="undo")
-        self._on_delta(self._doc, self._added, self._removed)
+    def _apply(self, forward: bool) -> None:
+        remove, add = (self._removed, self._added) if forward else (self._added, self._removed)
+        change_spans(self._store, self._doc, self._annotator, remove=remove, add=add,
+                     labels=self._labels, action="redo" if forward else "undo")
+        self._on_delta(self._doc, remove, add)
 
 
-class BoilerplateCommand(QUndoCommand):
+class BoilerplateCommand(_AppliedCommand):
     """A document's boilerplate ranges before and after one action."""
 
     def __init__(
@@ -84,15 +88,8 @@ class BoilerplateCommand(QUndoCommand):
         self._store, self._annotator, self._doc = store, annotator, document_id
         self._before, self._after = before, after
         self._on_change = on_change
-        self._first = True
 
-    def redo(self) -> None:
-        if self._first:
-            self._first = False
-            return
-        set_boilerplate(self._store, self._doc, self._annotator, self._after, action="redo")
-        self._on_change(self._doc, self._after)
-
-    def undo(self) -> None:
-        set_boilerplate(self._store, self._doc, self._annotator, self._before, action="undo")
-        self._on_change(self._doc, self._before)
+    def _apply(self, forward: bool) -> None:
+        ranges = self._after if forward else self._before
+        set_boilerplate(self._store, self._doc, self._annotator, ranges, action="redo" if forward else "undo")
+        self._on_change(self._doc, ranges)

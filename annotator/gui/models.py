@@ -49,11 +49,13 @@ class DocumentListModel(_FlatTableModel):
         super().__init__()
         self._store = store
         self._ids: list[int] = []
+        self._rows: dict[int, int] = {}  # document id -> row: row_of runs on every edit
         self._pages: dict[int, dict[int, tuple[str, str, int]]] = {}
 
     def set_ids(self, ids: list[int]) -> None:
         self.beginResetModel()
         self._ids = list(ids)
+        self._rows = {doc_id: row for row, doc_id in enumerate(self._ids)}
         self._pages.clear()
         self.endResetModel()
 
@@ -61,10 +63,7 @@ class DocumentListModel(_FlatTableModel):
         return self._ids
 
     def row_of(self, document_id: int) -> int | None:
-        try:
-            return self._ids.index(document_id)
-        except ValueError:
-            return None
+        return self._rows.get(document_id)
 
     def document_id(self, row: int) -> int:
         return self._ids[row]

@@ -51,6 +51,7 @@ class AnnotatedTextView(QTextEdit):
         self._qt_starts: list[int] = []
         self._qt_ends_max: list[int] = []
         self._grey_qt: list[tuple[int, int]] = []
+        self._grey_ends: list[int] = []
 
     # -- content ----------------------------------------------------------------------
     def set_document(self, text: str, rendering: Rendering) -> None:
@@ -80,6 +81,7 @@ class AnnotatedTextView(QTextEdit):
             running = max(running, to_qt(h.end))
             self._qt_ends_max.append(running)
         self._grey_qt = [(to_qt(r.start), to_qt(r.end)) for r in rendering.greyed]
+        self._grey_ends = [e for _, e in self._grey_qt]
         self.viewport().update()
 
     @property
@@ -185,7 +187,7 @@ class AnnotatedTextView(QTextEdit):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         wash = QColor(self.palette().base().color())
         wash.setAlpha(150)
-        g_lo = bisect_left([e for _, e in self._grey_qt], first + 1)
+        g_lo = bisect_left(self._grey_ends, first + 1)
         for qs, qe in self._grey_qt[g_lo:]:
             if qs > last:
                 break

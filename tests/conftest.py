@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -56,6 +57,28 @@ def real_nlp():
     from annotator.pipeline import load_pipeline
 
     return load_pipeline()
+
+
+@pytest.fixture(scope="session")
+def seeded_db(tmp_path_factory, real_nlp) -> Path:
+    """The five seeds imported and pre-annotated once; each test works on a copy."""
+    from annotator.ops.importing import import_paths
+    from annotator.ops.preannotate import preannotate
+
+    path = tmp_path_factory.mktemp("template") / "seeds.db"
+    with Store.open(path) as store:
+        import_paths(store, [SEEDS], annotator="tester")
+        preannotate(store, real_nlp)
+        store.db.execute("PRAGMA journal_mode = DELETE").fetchone()  # one self-contained file to copy
+    return path
+
+
+@pytest.fixture
+def project_db(seeded_db, tmp_path) -> Path:
+    """A copy of the pre-annotated seeds (copied while no connection to either file is open)."""
+    path = tmp_path / "project.db"
+    shutil.copy(seeded_db, path)
+    return path
 
 
 def snapshot(path: Path) -> list[str]:

@@ -27,5 +27,13 @@ class SpanError(InputError):
     """A span or range is out of range, reversed, overlapping or has an unknown label."""
 
 
+class OutputError(AnnotatorError):
+    """A file we were asked to write cannot be written (folder missing, read-only, disk full)."""
+
+
 class StoreError(AnnotatorError):
     """The database cannot be opened or written (not SQLite, newer schema, locked, read-only)."""
+
+
+class BusyError(StoreError):
+    """Another process held the database's write lock for longer than we were willing to wait."""

@@ -91,7 +91,9 @@ def run_gui(db_path: Path, import_paths: list[str], model: str, *, show: bool = 
 
     try:
         for_import = [str(p) for p in collect_files(import_paths)] if import_paths else []
-        store = Store.open(db_path)
+        from annotator.store.connection import GUI_BUSY_TIMEOUT_MS, default_busy_timeout_ms
+
+        store = Store.open(db_path, busy_timeout_ms=default_busy_timeout_ms(GUI_BUSY_TIMEOUT_MS))
     except AnnotatorError as exc:
         show_error(None, "annotator", str(exc))
         print(f"error: {exc}", file=sys.stderr)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from PySide6.QtGui import QUndoCommand
 
+from annotator.core.errors import AnnotatorError
 from annotator.core.spans import Range, Span
 from annotator.ops.review import change_spans, set_boilerplate
 from annotator.ops.reviewing import Snapshot, restore
@@ -20,23 +21,40 @@ from annotator.store import Store
 
 
 class _AppliedCommand(QUndoCommand):
-    """A command whose action already ran when it was pushed: the first redo() does nothing."""
+    """A command whose action already ran when it was pushed: the first redo() does nothing.
+
+    A refused undo or redo (another process holds the database, say) does not raise into
+    Qt: it is kept in ``error`` and the window moves the stack back with :meth:`skip_next`,
+    so the stack never claims a change the database does not have.
+    """
 
     def __init__(self, text: str):
         super().__init__(text)
-        self._first = True
+        self._skip = True
+        self.error: AnnotatorError | None = None
 
     def _apply(self, forward: bool) -> None:
         raise NotImplementedError
 
-    def redo(self) -> None:
-        if self._first:
-            self._first = False
+    def skip_next(self) -> None:
+        """The next redo() or undo() only moves the stack (the database is already there)."""
+        self._skip = True
+
+    def _run(self, forward: bool) -> None:
+        self.error = None
+        if self._skip:
+            self._skip = False
             return
-        self._apply(True)
+        try:
+            self._apply(forward)
+        except AnnotatorError as exc:
+            self.error = exc
+
+    def redo(self) -> None:
+        self._run(True)
 
     def undo(self) -> None:
-        self._apply(False)
+        self._run(False)
 
 
 class SnapshotCommand(_AppliedCommand):

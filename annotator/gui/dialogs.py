@@ -97,6 +97,15 @@ def show_error(parent: QWidget | None, title: str, message: str, details: str | 
     box.exec()
 
 
+def ask_retry(parent: QWidget | None, message: str) -> bool:
+    """Another process holds the database: offer to try the edit again (True) or give it up."""
+    box = QMessageBox(QMessageBox.Icon.Information, "Another process is writing",
+                      f"{message}\n\nYour document stays open as it is. Try the edit again?",
+                      QMessageBox.StandardButton.Retry | QMessageBox.StandardButton.Cancel, parent)
+    box.setDefaultButton(QMessageBox.StandardButton.Retry)
+    return box.exec() == QMessageBox.StandardButton.Retry
+
+
 def show_bug(parent: QWidget | None, exc_type: type[BaseException], exc: BaseException, tb: object) -> None:
     """A bug reached the top: say so, keep the window alive, offer the details to copy."""
     details = "".join(traceback.format_exception(exc_type, exc, tb))  # type: ignore[arg-type]

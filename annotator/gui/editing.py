@@ -11,13 +11,13 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from annotator.core.errors import AnnotatorError, StoreError
+from annotator.core.errors import AnnotatorError, BusyError, StoreError
 from annotator.core.model import ACCEPTED, IN_PROGRESS, TODO
 from annotator.core.render import rerender
 from annotator.core.spans import Range, Span
 from annotator.core.tokens import Tokens
 from annotator.gui.commands import BoilerplateCommand, SnapshotCommand, SpanChangeCommand
-from annotator.gui.dialogs import RelabelAllDialog, show_error
+from annotator.gui.dialogs import RelabelAllDialog, ask_retry, show_error
 from annotator.ops import review as actions
 from annotator.ops import reviewing
 
@@ -25,20 +25,41 @@ from annotator.ops import reviewing
 class EditingMixin:
     """Label, relabel, resize, delete, boilerplate, relabel every occurrence, accept and skip."""
 
+    def _attempt(self, action: Callable[[], Any]) -> tuple[bool, Any]:
+        """Run a database action; (True, result), or (False, None) when it was refused.
+
+        When another process holds the write lock longer than the window waits, the reviewer
+        may retry; the document, the selection and the undo history stay as they were.
+        """
+        while True:
+            try:
+                return True, action()
+            except BusyError as exc:
+                if ask_retry(self, exc.message):
+                    continue
+                self._refused(exc, dialog=False)
+                return False, None
+            except AnnotatorError as exc:
+                self._refused(exc)
+                return False, None
+
     def _edit(self, description: str, action: Callable[[], Any], document_ids: list[int] | None = None) -> Any:
         """Run one core action with undo snapshots around it; refused actions change nothing."""
         if self.view is None:
             return None
         current = self.view.document.id
         ids = document_ids or [current]
-        try:
+
+        def run() -> tuple[list[reviewing.Snapshot], Any, list[reviewing.Snapshot]]:
             before = [self._current_snapshot() if i == current else reviewing.snapshot(self.store, i, self.annotator)
                       for i in ids]
             result = action()
-            after = [reviewing.snapshot(self.store, i, self.annotator) for i in ids]
-        except AnnotatorError as exc:
-            self._refused(exc)
+            return before, result, [reviewing.snapshot(self.store, i, self.annotator) for i in ids]
+
+        ok, done = self._attempt(run)
+        if not ok:
             return None
+        before, result, after = done
         self.undo_stack.push(SnapshotCommand(description, self.store, self.annotator, before, after, self._undone))
         self.refresh(next((a for a in after if a.document_id == current), None))
         return result
@@ -48,36 +69,56 @@ class EditingMixin:
         if self.view is None:
             return False
         doc_id = self.view.document.id
-        try:
-            actions.change_spans(self.store, doc_id, self.annotator, remove=removed, add=added,
-                                 labels=self.labels.names, action="edit_spans")
-        except AnnotatorError as exc:
-            self._refused(exc)
+        ok, _ = self._attempt(lambda: actions.change_spans(self.store, doc_id, self.annotator, remove=removed,
+                                                           add=added, labels=self.labels.names, action="edit_spans"))
+        if not ok:
             return False
         self.undo_stack.push(SpanChangeCommand(description, self.store, self.annotator, doc_id, removed, added,
                                                self.labels.names, self._span_delta))
         self._span_delta(doc_id, removed, added)
         return True
 
-    def _edit_boilerplate(self, description: str, action: Callable[[], list[Range]]) -> None:
+    def _edit_boilerplate(self, description: str, action: Callable[[], list[Range]]) -> bool:
         if self.view is None:
-            return
+            return False
         doc_id = self.view.document.id
         before = list(self.view.boilerplate)
-        try:
-            after = action()
-        except AnnotatorError as exc:
-            self._refused(exc)
-            return
+        ok, after = self._attempt(action)
+        if not ok:
+            return False
         self.undo_stack.push(BoilerplateCommand(description, self.store, self.annotator, doc_id, before, after,
                                                 self._boilerplate_changed))
         self._boilerplate_changed(doc_id, after)
+        return True
 
-    def _refused(self, exc: AnnotatorError) -> None:
-        self.statusBar().showMessage(f"Not done: {exc}", 8000)
-        if isinstance(exc, StoreError):
+    def undo(self) -> None:
+        self._step_history(forward=False)
+
+    def redo(self) -> None:
+        self._step_history(forward=True)
+
+    def _step_history(self, forward: bool) -> None:
+        """Undo or redo through the stack; a refused step leaves stack and database as they were."""
+        stack = self.undo_stack
+        while stack.canRedo() if forward else stack.canUndo():
+            command = stack.command(stack.index() if forward else stack.index() - 1)
+            stack.redo() if forward else stack.undo()
+            error = getattr(command, "error", None)
+            if error is None:
+                return
+            command.skip_next()  # move the stack back without touching the database
+            stack.undo() if forward else stack.redo()
+            if isinstance(error, BusyError) and ask_retry(self, error.message):
+                continue
+            self._refused(error, dialog=not isinstance(error, BusyError))
+            return
+
+    def _refused(self, exc: AnnotatorError, dialog: bool = True) -> None:
+        self.statusBar().showMessage(f"Not done: {exc.message}", 8000)
+        if dialog and isinstance(exc, StoreError):
             show_error(self, "Could not save", f"{exc}\n\nThe edit was not applied; nothing was lost.")
         self.refresh()
+        self.gold_view.setFocus()
 
     def _span_delta(self, document_id: int, removed: list[Span], added: list[Span]) -> None:
         """Apply a span change that the database already has to the open document's view."""

@@ -190,10 +190,20 @@ class MainWindow(EditingMixin, PreparationMixin, QMainWindow):
         self.actions_by_name["delete_span"].setShortcuts([QKeySequence("Del"), QKeySequence("Backspace")])
         self.actions_by_name["accept"].setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
         self.actions_by_name["gold_only"].setCheckable(True)
-        undo = self.undo_stack.createUndoAction(self, "&Undo")
+        undo = QAction("&Undo", self)
+        undo.setObjectName("undo")
         undo.setShortcut(QKeySequence("Ctrl+Z"))
-        redo = self.undo_stack.createRedoAction(self, "&Redo")
+        undo.setEnabled(False)
+        undo.triggered.connect(self.undo)
+        self.undo_stack.canUndoChanged.connect(undo.setEnabled)
+        self.undo_stack.undoTextChanged.connect(lambda text: undo.setText(f"&Undo {text}".strip()))
+        redo = QAction("&Redo", self)
+        redo.setObjectName("redo")
         redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        redo.setEnabled(False)
+        redo.triggered.connect(self.redo)
+        self.undo_stack.canRedoChanged.connect(redo.setEnabled)
+        self.undo_stack.redoTextChanged.connect(lambda text: redo.setText(f"&Redo {text}".strip()))
         self.addAction(undo)
         self.addAction(redo)
         self.actions_by_name["undo"], self.actions_by_name["redo"] = undo, redo
@@ -288,7 +298,7 @@ class MainWindow(EditingMixin, PreparationMixin, QMainWindow):
         self.doc_model.refresh_document(document_id)
         self._update_status()
         self._update_progress()
-        self.settings.setValue("last_document", document_id)
+        self.settings.setValue(self._last_document_key(), self.view.document.content_hash)
 
     def refresh(self, after: reviewing.Snapshot | None = None) -> None:
         """Re-read the open document's gold and boilerplate (text and model spans do not change)."""
@@ -335,19 +345,26 @@ class MainWindow(EditingMixin, PreparationMixin, QMainWindow):
         row = 0 if row is None else max(0, min(len(ids) - 1, row + delta))
         self.show_document(ids[row])
 
+    def _last_document_key(self) -> str:
+        """Where the last document of *this* database is remembered (by project id and file)."""
+        import hashlib
+
+        where = hashlib.sha1(str(self.store.path.resolve()).encode("utf-8", "replace")).hexdigest()[:12]
+        return f"last_document/{self.store.project_id() or 'none'}-{where}"
+
     def open_initial_document(self) -> None:
-        last = self.settings.value("last_document")
-        try:
-            last_id = int(last) if last is not None else None
-        except (TypeError, ValueError):
-            last_id = None
-        ids = self.store.document_ids()
-        if last_id in ids:
+        """The document this database had open last time, else the first one still to review."""
+        last = self.settings.value(self._last_document_key())
+        last_id = self.store.document_id_by_hash(last) if isinstance(last, str) and last else None
+        if last_id is not None:
             self.show_document(last_id)
             return
-        nxt = self.store.next_id(0, [TODO, IN_PROGRESS]) if ids else None
-        if nxt is not None or ids:
-            self.show_document(nxt if nxt is not None else ids[0])
+        nxt = self.store.next_id(0, [TODO, IN_PROGRESS])
+        if nxt is None:
+            ids = self.store.document_ids()
+            nxt = ids[0] if ids else None
+        if nxt is not None:
+            self.show_document(nxt)
 
     # -- view ---------------------------------------------------------------------------
     def _sync_scroll(self, source: AnnotatedTextView, target: AnnotatedTextView) -> None:

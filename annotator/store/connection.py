@@ -1,29 +1,49 @@
-"""Opening a project database safely: refuse what is not ours, back up before migrating."""
+"""Opening a project database safely: refuse what is not ours, back up before migrating.
+
+Rules this module keeps (SQLite's "How To Corrupt An SQLite Database File"):
+
+- Nothing but SQLite touches the database, its ``-wal`` or its ``-shm``. On POSIX, closing
+  *any* descriptor of a file drops every lock the process holds on it, SQLite's included:
+  a header check with Python's ``open()`` while another connection of this process is open
+  lets a second process checkpoint and delete the WAL that connection still writes to. The
+  header is therefore checked by SQLite itself, and backups use SQLite's backup API.
+- Every write transaction starts with ``BEGIN IMMEDIATE`` (the connection's isolation level
+  makes the implicit ones immediate too), so a writer that finds the database busy waits
+  for the busy timeout instead of failing at once when it upgrades from reading.
+- WAL needs shared memory, which network file systems do not give: such a location is
+  refused unless the user accepts the risk, and then the rollback journal is used.
+"""
 
 from __future__ import annotations
 
-import shutil
+import os
 import sqlite3
+import stat
+import time
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import quote
 
 from sqlite_utils import Database
 
-from annotator.core.errors import StoreError
+from annotator.core.errors import BusyError, StoreError
+from annotator.store.filesystem import network_filesystem
 from annotator.store.schema import MIGRATION_SET, known_migration_names, migrations
 
-SQLITE_HEADER = b"SQLite format 3\x00"
-BUSY_TIMEOUT_MS = 5000
+BUSY_TIMEOUT_MS = 30_000  # command line and background work: wait for other writers
+GUI_BUSY_TIMEOUT_MS = 4_000  # the window's own edits: never freeze the window for long
+BUSY_TIMEOUT_ENV = "ANNOTATOR_BUSY_TIMEOUT_MS"
+NETWORK_FS_ENV = "ANNOTATOR_ALLOW_NETWORK_FS"
 
 
-def _check_header(path: Path) -> None:
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(len(SQLITE_HEADER))
-    except OSError as exc:
-        raise StoreError(f"cannot read the database: {exc.strerror}", path=path) from None
-    if head and head != SQLITE_HEADER:
-        raise StoreError("is not an SQLite database (refusing to open or change it)", path=path)
+def default_busy_timeout_ms(default: int = BUSY_TIMEOUT_MS) -> int:
+    """``$ANNOTATOR_BUSY_TIMEOUT_MS`` when set to a number, else ``default``."""
+    raw = os.environ.get(BUSY_TIMEOUT_ENV, "").strip()
+    return int(raw) if raw.isdigit() else default
+
+
+def network_fs_allowed() -> bool:
+    return os.environ.get(NETWORK_FS_ENV, "").strip().lower() in ("1", "true", "yes")
 
 
 def _applied(conn: sqlite3.Connection) -> list[str]:
@@ -45,66 +65,164 @@ def _has_user_tables(conn: sqlite3.Connection) -> bool:
     return bool(row[0])
 
 
-def open_database(path: Path, *, create: bool = True) -> Database:
+def _check_location(path: Path, create: bool, allow_network_fs: bool) -> tuple[bool, str | None]:
+    """Refuse folders, FIFOs, devices, missing files (unless ``create``); return (exists, network fs)."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:
+        raise StoreError(f"cannot read the database: {exc.strerror}", path=path) from None
+    if mode is not None and stat.S_ISDIR(mode):
+        raise StoreError("is a folder, not a database file", path=path)
+    if mode is not None and not stat.S_ISREG(mode):
+        raise StoreError("is not a regular file (a pipe, socket or device); give a database file", path=path)
+    if mode is None:
+        if not create:
+            raise StoreError("no such database (check the name; `annotator import` creates one)", path=path)
+        if not path.parent.exists():
+            raise StoreError(f"folder {path.parent} does not exist", path=path)
+    network = network_filesystem(path)
+    if network and not allow_network_fs:
+        raise StoreError(
+            f"is on {network}. SQLite's write-ahead log needs shared memory that network file systems do not "
+            "give, so edits could be lost or the file damaged. Work on a local copy (move work between laptops "
+            "as files: `annotator assign` and `annotator merge`), or pass --allow-network-fs (or set "
+            f"{NETWORK_FS_ENV}=1) to use it anyway, from one machine at a time",
+            path=path,
+        )
+    return mode is not None, network
+
+
+def _connect(path: Path, create: bool, busy_timeout_ms: int) -> sqlite3.Connection:
+    uri = "file:" + quote(str(path.absolute())) + ("?mode=rwc" if create else "?mode=rw")
+    conn = sqlite3.connect(uri, uri=True, timeout=busy_timeout_ms / 1000, check_same_thread=False,
+                           isolation_level="IMMEDIATE")
+    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+    return conn
+
+
+def _set_journal_mode(conn: sqlite3.Connection, mode: str, busy_timeout_ms: int) -> None:
+    """Switch the journal mode (outside a transaction), retrying while another process holds it."""
+    deadline = time.monotonic() + busy_timeout_ms / 1000
+    while True:
+        try:
+            current = conn.execute("PRAGMA journal_mode").fetchone()[0]
+            if current.lower() != mode:
+                conn.execute(f"PRAGMA journal_mode = {mode}").fetchone()
+            return
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def open_database(
+    path: Path, *, create: bool = True, busy_timeout_ms: int | None = None, allow_network_fs: bool | None = None
+) -> Database:
     """Open (or create) the project database at ``path``, migrated to this version's schema.
 
-    Refuses with :class:`StoreError` a file that is not SQLite, a database from a newer
-    annotator, or one this version cannot write. Before migrating an existing database it
-    copies it to ``<name>.bak-<UTC timestamp>`` so a schema change never loses data.
+    Refuses with :class:`StoreError` a folder, pipe or device, a missing file when not
+    ``create``, a file that is not SQLite, a foreign SQLite database, a database from a newer
+    annotator, and a database on a network file system (unless ``allow_network_fs``). Before
+    migrating an existing database it copies it to ``<name>.bak-<UTC timestamp>`` with
+    SQLite's backup API, so a schema change never loses data. Several processes may open
+    and migrate the same new database at once: migration runs under the write lock and
+    re-checks what is pending once it holds it.
     """
     path = Path(path)
-    if path.is_dir():
-        raise StoreError("is a folder, not a database file", path=path)
-    if path.exists():
-        _check_header(path)
-    elif not create:
-        raise StoreError("no such database", path=path)
-    elif not path.parent.exists():
-        raise StoreError(f"folder {path.parent} does not exist", path=path)
+    timeout = busy_timeout_ms if busy_timeout_ms is not None else default_busy_timeout_ms()
+    allow = network_fs_allowed() if allow_network_fs is None else allow_network_fs
+    existed, network = _check_location(path, create, allow)
+    conn = None
     try:
-        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
-        applied = _applied(conn)
-        newer = [name for name in applied if name not in known_migration_names()]
-        if newer:
-            conn.close()
-            raise StoreError(
-                f"was written by a newer annotator (schema step {newer[-1]!r}); "
-                "upgrade annotator to open it - it was not changed",
-                path=path,
-            )
-        pending = [name for name in known_migration_names() if name not in applied]
-        if pending and _has_user_tables(conn):
-            if not applied:
-                conn.close()
-                raise StoreError("is an SQLite database but not an annotator project (refusing to change it)", path=path)
-            _backup(conn, path)
+        conn = _connect(path, create, timeout)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # SQLite reads the header
+        except sqlite3.DatabaseError as exc:
+            if "not a database" in str(exc) or "encrypted" in str(exc):
+                raise StoreError("is not an SQLite database, or is a damaged one (refusing to open or change it); "
+                                 "if it is your project, restore a backup (*.bak-*)", path=path) from None
+            raise
+        _refuse_foreign(conn, path)
+        _set_journal_mode(conn, "delete" if network else "wal", timeout)
         db = Database(conn)
-        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         db.execute("PRAGMA foreign_keys = ON")
-        if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-            db.enable_wal()
-        migrations.apply(db)
+        _migrate(conn, db, path, existed)
         return db
+    except StoreError:
+        if conn is not None:
+            conn.close()
+        raise
     except sqlite3.DatabaseError as exc:
-        raise StoreError(_explain(exc), path=path) from None
+        if conn is not None:
+            conn.close()
+        raise store_error(exc, path) from None
 
 
-def _backup(conn: sqlite3.Connection, path: Path) -> None:
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+def _refuse_foreign(conn: sqlite3.Connection, path: Path) -> None:
+    applied = _applied(conn)
+    newer = [name for name in applied if name not in known_migration_names()]
+    if newer:
+        raise StoreError(
+            f"was written by a newer annotator (schema step {newer[-1]!r}); "
+            "upgrade annotator to open it - it was not changed",
+            path=path,
+        )
+    if not applied and _has_user_tables(conn):
+        raise StoreError("is an SQLite database but not an annotator project (refusing to change it)", path=path)
+
+
+def _migrate(conn: sqlite3.Connection, db: Database, path: Path, existed: bool) -> None:
+    pending = [name for name in known_migration_names() if name not in _applied(conn)]
+    if not pending:
+        return
+    if existed and _has_user_tables(conn):
+        _backup(conn, path)  # before taking the write lock: the backup reads through this connection
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        _refuse_foreign(conn, path)  # another process may have migrated (or written) meanwhile
+        migrations.apply(db)  # each step a savepoint inside this transaction
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
+def _backup(conn: sqlite3.Connection, path: Path) -> Path:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     target = path.with_name(f"{path.name}.bak-{stamp}")
     dest = sqlite3.connect(str(target))
     try:
         conn.backup(dest)
     finally:
         dest.close()
-    if not target.exists():  # pragma: no cover - backup() raises instead
-        shutil.copy2(path, target)
+    return target
 
 
-def _explain(exc: sqlite3.DatabaseError) -> str:
+def _is_busy(exc: BaseException) -> bool:
     text = str(exc)
-    if "locked" in text or "busy" in text:
-        return "the database is locked by another program; close it and try again"
+    return "locked" in text or "busy" in text
+
+
+def store_error(exc: sqlite3.DatabaseError, path: Path | str | None) -> StoreError:
+    """The known error for an SQLite error: :class:`BusyError` when a lock outlasted the wait."""
+    if _is_busy(exc):
+        return BusyError(
+            "another annotator process is writing to the database (an import, a pre-annotation, a merge or "
+            "another window) and held it longer than we waited; nothing was changed - try again in a moment",
+            path=path,
+        )
+    return StoreError(explain_error(exc), path=path)
+
+
+def explain_error(exc: sqlite3.DatabaseError) -> str:
+    """A one-line, user-facing explanation of an SQLite error."""
+    text = str(exc)
+    if _is_busy(exc):
+        return ("another annotator process is writing to the database and held it longer than we waited; "
+                "nothing was changed - try again in a moment")
     if "readonly" in text or "read-only" in text:
         return "the database is read-only; copy it somewhere writable or fix its permissions"
     if "not a database" in text or "malformed" in text or "corrupt" in text:
@@ -113,9 +231,6 @@ def _explain(exc: sqlite3.DatabaseError) -> str:
         return "cannot open the database file (check the folder exists and is writable)"
     if "disk" in text and "full" in text:
         return "the disk is full; free some space - nothing was written"
+    if "disk I/O" in text:
+        return f"the disk reported an error ({text}); check the drive and free space"
     return text
-
-
-def explain_error(exc: sqlite3.DatabaseError) -> str:
-    """A one-line, user-facing explanation of an SQLite error."""
-    return _explain(exc)

@@ -110,6 +110,14 @@ def fulltext_search(db: Database) -> None:
     )
 
 
+@migrations(name="0003_project_identity")
+def project_identity(db: Database) -> None:
+    """A random id that names the project (copies and annotators' files share it)."""
+    import uuid
+
+    db.execute("INSERT OR IGNORE INTO settings(key, value) VALUES ('project_id', ?)", [str(uuid.uuid4())])
+
+
 def known_migration_names() -> list[str]:
     """Names of every migration this version of annotator knows, in order."""
     return [m.name for m in migrations._migrations]

@@ -17,7 +17,7 @@ from annotator.core.errors import StoreError
 from annotator.core.model import TODO, Document, Prediction, Review
 from annotator.core.spans import Range, Span
 from annotator.core.tokens import Tokens
-from annotator.store.connection import explain_error, open_database
+from annotator.store.connection import open_database, store_error
 
 
 make_span = Span._make  # builds from a row tuple without argument parsing: the fast path
@@ -37,9 +37,14 @@ class Store:
         self.path = path
 
     @classmethod
-    def open(cls, path: str | Path, *, create: bool = True) -> "Store":
+    def open(
+        cls, path: str | Path, *, create: bool = True, busy_timeout_ms: int | None = None,
+        allow_network_fs: bool | None = None,
+    ) -> "Store":
+        """Open the project database (see :func:`open_database` for what is refused)."""
         path = Path(path)
-        return cls(open_database(path, create=create), path)
+        return cls(open_database(path, create=create, busy_timeout_ms=busy_timeout_ms,
+                                 allow_network_fs=allow_network_fs), path)
 
     def close(self) -> None:
         self.db.close()
@@ -52,12 +57,57 @@ class Store:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator["Store"]:
-        """All writes inside commit together or not at all (nested blocks are savepoints)."""
+        """All writes inside commit together or not at all (nested blocks are savepoints).
+
+        The outermost block takes the write lock at once (``BEGIN IMMEDIATE``), so a writer
+        that finds another process writing waits for the busy timeout rather than failing
+        when it first writes; :class:`BusyError` when the wait runs out.
+        """
+        conn = self.db.conn
         try:
-            with self.db.atomic():
+            if conn.in_transaction:
+                with self.db.atomic():  # a savepoint inside the open transaction
+                    yield self
+                return
+            conn.execute("BEGIN IMMEDIATE")
+            try:
                 yield self
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            try:
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
         except sqlite3.DatabaseError as exc:
-            raise StoreError(explain_error(exc), path=self.path) from None
+            if isinstance(exc, sqlite3.IntegrityError):
+                raise
+            raise store_error(exc, self.path) from None
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator["Store"]:
+        """Reads inside see one consistent state of the database (a read transaction).
+
+        In WAL mode a reader never blocks writers, so an export can take its time while the
+        window keeps saving; what it writes is the database as it was when it started.
+        """
+        conn = self.db.conn
+        if conn.in_transaction:
+            yield self
+            return
+        try:
+            conn.execute("BEGIN DEFERRED")
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # start the read now
+        except sqlite3.DatabaseError as exc:
+            raise store_error(exc, self.path) from None
+        try:
+            yield self
+        finally:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
 
     def _q(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Cursor:
         try:
@@ -65,7 +115,17 @@ class Store:
         except sqlite3.DatabaseError as exc:
             if isinstance(exc, sqlite3.IntegrityError):
                 raise
-            raise StoreError(explain_error(exc), path=self.path) from None
+            raise store_error(exc, self.path) from None
+
+    def _many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """executemany inside one transaction (outside one it would leave it open, uncommitted)."""
+        with self.transaction():
+            try:
+                self.db.conn.executemany(sql, rows)
+            except sqlite3.DatabaseError as exc:
+                if isinstance(exc, sqlite3.IntegrityError):
+                    raise
+                raise store_error(exc, self.path) from None
 
     # -- settings ---------------------------------------------------------------------
     def setting(self, key: str) -> str | None:
@@ -74,6 +134,10 @@ class Store:
 
     def set_setting(self, key: str, value: str) -> None:
         self._q("INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", [key, value])
+
+    def project_id(self) -> str:
+        """The project's identity (a UUID made when the database was created or upgraded)."""
+        return self.setting("project_id") or ""
 
     # -- documents --------------------------------------------------------------------
     def add_document(self, text: str, source: str, content_hash: str, meta: dict[str, Any] | None = None) -> tuple[int, bool]:
@@ -113,6 +177,12 @@ class Store:
         if row is None:
             raise StoreError(f"no document with id {document_id}", path=self.path)
         return Document(row[0], row[1], row[2], row[3], json.loads(row[4]))
+
+    def document_source(self, document_id: int) -> str:
+        row = self._q("SELECT source FROM documents WHERE id = ?", [document_id]).fetchone()
+        if row is None:
+            raise StoreError(f"no document with id {document_id}", path=self.path)
+        return str(row[0])
 
     def document_length(self, document_id: int) -> int:
         """Length of the text in code points, without reading the text."""
@@ -216,7 +286,7 @@ class Store:
                 [document_id, pipeline, version, now()],
             )
             run_id = cur.lastrowid
-            self.db.conn.executemany(
+            self._many(
                 "INSERT INTO predictions(run_id, start_char, end_char, label) VALUES (?, ?, ?, ?)",
                 [(run_id, s.start, s.end, s.label) for s in spans],
             )
@@ -289,18 +359,16 @@ class Store:
             self.add_gold(document_id, annotator, spans)
 
     def add_gold(self, document_id: int, annotator: str, spans: Iterable[Span]) -> None:
-        with self.transaction():  # executemany outside one would leave an open, uncommitted transaction
-            self.db.conn.executemany(
-                "INSERT INTO gold_spans(document_id, annotator, start_char, end_char, label, origin) VALUES (?, ?, ?, ?, ?, ?)",
-                [(document_id, annotator, s.start, s.end, s.label, s.origin) for s in spans],
-            )
+        self._many(
+            "INSERT INTO gold_spans(document_id, annotator, start_char, end_char, label, origin) VALUES (?, ?, ?, ?, ?, ?)",
+            [(document_id, annotator, s.start, s.end, s.label, s.origin) for s in spans],
+        )
 
     def remove_gold(self, document_id: int, annotator: str, spans: Iterable[Span]) -> None:
-        with self.transaction():
-            self.db.conn.executemany(
-                "DELETE FROM gold_spans WHERE document_id = ? AND annotator = ? AND start_char = ? AND end_char = ? AND label = ?",
-                [(document_id, annotator, s.start, s.end, s.label) for s in spans],
-            )
+        self._many(
+            "DELETE FROM gold_spans WHERE document_id = ? AND annotator = ? AND start_char = ? AND end_char = ? AND label = ?",
+            [(document_id, annotator, s.start, s.end, s.label) for s in spans],
+        )
 
     # -- boilerplate ------------------------------------------------------------------
     def boilerplate(self, document_id: int, annotator: str) -> list[Range]:
@@ -313,7 +381,7 @@ class Store:
     def replace_boilerplate(self, document_id: int, annotator: str, ranges: Iterable[Range]) -> None:
         with self.transaction():
             self._q("DELETE FROM boilerplate WHERE document_id = ? AND annotator = ?", [document_id, annotator])
-            self.db.conn.executemany(
+            self._many(
                 "INSERT INTO boilerplate(document_id, annotator, start_char, end_char) VALUES (?, ?, ?, ?)",
                 [(document_id, annotator, r.start, r.end) for r in ranges],
             )
@@ -365,13 +433,34 @@ class Store:
         ]
 
     # -- statistics -------------------------------------------------------------------
+    _INSIDE_BOILERPLATE = (
+        "EXISTS (SELECT 1 FROM boilerplate b WHERE b.document_id = g.document_id AND b.annotator = g.annotator "
+        "AND b.start_char <= g.start_char AND g.end_char <= b.end_char)"
+    )
+
     def gold_label_counts(self) -> dict[str, int]:
-        """Gold spans per label, counting each document's reviewing annotator's gold."""
+        """Gold spans per label, counting each document's reviewing annotator's gold.
+
+        Spans lying inside that annotator's boilerplate are not gold (see
+        :func:`annotator.core.spans.split_by_boilerplate`) and are not counted.
+        """
         rows = self._q(
             "SELECT g.label, count(*) FROM gold_spans g JOIN reviews r ON r.document_id = g.document_id "
-            "AND r.annotator = g.annotator GROUP BY g.label ORDER BY 2 DESC"
+            f"AND r.annotator = g.annotator WHERE NOT {self._INSIDE_BOILERPLATE} GROUP BY g.label ORDER BY 2 DESC, 1"
         )
         return dict(rows.fetchall())
+
+    def gold_inside_boilerplate_count(self) -> int:
+        """Spans of reviewed documents lying inside boilerplate (left out of gold)."""
+        row = self._q(
+            "SELECT count(*) FROM gold_spans g JOIN reviews r ON r.document_id = g.document_id "
+            f"AND r.annotator = g.annotator WHERE {self._INSIDE_BOILERPLATE}"
+        ).fetchone()
+        return int(row[0])
+
+    def used_labels(self) -> set[str]:
+        """Every label any gold span uses (inside boilerplate or not)."""
+        return {r[0] for r in self._q("SELECT DISTINCT label FROM gold_spans")}
 
     def boilerplate_chars(self) -> int:
         row = self._q(
@@ -379,6 +468,14 @@ class Store:
             "ON r.document_id = b.document_id AND r.annotator = b.annotator"
         ).fetchone()
         return int(row[0])
+
+    def accepted_prediction_coverage(self) -> dict[str, int]:
+        """Per pipeline name: how many accepted documents it has a stored prediction for."""
+        rows = self._q(
+            "SELECT pr.pipeline, count(DISTINCT pr.document_id) FROM prediction_runs pr "
+            "JOIN reviews r ON r.document_id = pr.document_id AND r.state = 'accepted' GROUP BY pr.pipeline"
+        )
+        return dict(rows.fetchall())
 
     def prediction_summary(self) -> list[tuple[str, str, int]]:
         rows = self._q("SELECT pipeline, version, count(*) FROM prediction_runs GROUP BY 1, 2 ORDER BY 1, 2")

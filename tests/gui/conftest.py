@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -10,30 +9,10 @@ from PySide6.QtCore import QPoint, QSettings
 from PySide6.QtGui import QTextCursor
 
 from annotator.gui.main_window import MainWindow
-from annotator.ops.importing import import_paths
-from annotator.ops.preannotate import preannotate
 from annotator.pipeline import DEFAULT_MODEL
 from annotator.store import Store
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
-
-
-@pytest.fixture(scope="session")
-def seeded_db(tmp_path_factory, real_nlp) -> Path:
-    """The five seeds imported and pre-annotated once; each test works on a copy."""
-    path = tmp_path_factory.mktemp("template") / "seeds.db"
-    with Store.open(path) as store:
-        import_paths(store, [SEEDS], annotator="tester")
-        preannotate(store, real_nlp)
-        store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    return path
-
-
-@pytest.fixture
-def project_db(seeded_db, tmp_path) -> Path:
-    path = tmp_path / "project.db"
-    shutil.copy(seeded_db, path)
-    return path
 
 
 @pytest.fixture

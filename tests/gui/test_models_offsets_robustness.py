@@ -140,9 +140,11 @@ def test_edits_survive_kill_9(project_db, tmp_path):
         assert any(s.start == first_mali and s.label == "GPE" for s in store.gold(doc_id, "tester")) or ("Mali", "GPE") in gold
 
 
-def test_locked_database_shows_a_message_and_loses_nothing(qtbot, window, project_db, monkeypatch):
-    messages = []
-    monkeypatch.setattr("annotator.gui.editing.show_error", lambda parent, title, message, details=None: messages.append(message))
+def test_locked_database_offers_retry_keeps_place_and_loses_nothing(qtbot, window, project_db, monkeypatch):
+    asked = []
+    answers = iter([True, False])  # Retry once (still locked), then Cancel
+    monkeypatch.setattr("annotator.gui.editing.ask_retry", lambda parent, message: asked.append(message) or next(answers))
+    monkeypatch.setattr("annotator.gui.editing.show_error", lambda *a, **k: pytest.fail("no error dialog for a busy database"))
     window.store.db.execute("PRAGMA busy_timeout = 200")
     doc_id = window.view.document.id
     before = window.store.gold(doc_id, "tester")
@@ -156,12 +158,38 @@ def test_locked_database_shows_a_message_and_loses_nothing(qtbot, window, projec
     finally:
         other.rollback()
         other.close()
-    assert messages and "locked by another program" in messages[0]
+    assert len(asked) == 2 and "another annotator process is writing" in asked[0]
     assert window.store.gold(doc_id, "tester") == before
     assert [s for s in window.view.gold] == before  # the window shows what is stored
-    window.gold_view.select_range(junta, junta + 5)
-    window.apply_label("NORP")  # the lock is gone: the same edit now lands
+    assert window.view.document.id == doc_id and window.gold_view.selection() == (junta, junta + 5)
+    assert window.undo_stack.count() == 0
+    window.apply_label("NORP")  # the lock is gone: the same edit, same selection, now lands
     assert Span(junta, junta + 5, "NORP") in window.store.gold(doc_id, "tester")
+
+
+def test_refused_undo_keeps_stack_and_database_in_step(qtbot, window, project_db, monkeypatch):
+    monkeypatch.setattr("annotator.gui.editing.ask_retry", lambda parent, message: False)
+    doc_id = window.view.document.id
+    text = window.view.document.text
+    junta = text.index("junta")
+    window.gold_view.select_range(junta, junta + 5)
+    window.apply_label("NORP")
+    edited = window.store.gold(doc_id, "tester")
+    window.store.db.execute("PRAGMA busy_timeout = 100")
+    other = sqlite3.connect(project_db)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        window.undo()
+    finally:
+        other.rollback()
+        other.close()
+    assert window.store.gold(doc_id, "tester") == edited and window.undo_stack.index() == 1
+    assert "Not done" in window.statusBar().currentMessage()
+    window.undo()
+    assert Span(junta, junta + 5, "NORP") not in window.store.gold(doc_id, "tester")
+    assert window.undo_stack.index() == 0
+    window.redo()
+    assert window.store.gold(doc_id, "tester") == edited and window.undo_stack.index() == 1
 
 
 def test_read_only_database_shows_a_message(qtbot, window, monkeypatch):

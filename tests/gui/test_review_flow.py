@@ -175,3 +175,21 @@ def test_gold_only_toggle_and_settings_remembered(qtbot, make_window, project_db
     assert second.view.document.id == third
     assert not second.model_box.isVisible()
     assert (second.width(), second.height()) == (761, 555)
+
+
+def test_last_document_is_remembered_per_database(qtbot, make_window, project_db, seeded_db, tmp_path):
+    """Open A at its 4th document, quit; a fresh B opens its own first document to review, and
+    B's 4th document is not touched; A reopens at its 4th."""
+    window_a = make_window(project_db)
+    fourth = window_a.store.document_ids()[3]
+    window_a.show_document(fourth)
+    window_a.close()
+    other = tmp_path / "other.db"
+    other.write_bytes(seeded_db.read_bytes())
+    window_b = make_window(other)
+    b_ids = window_b.store.document_ids()
+    assert window_b.view.document.id == b_ids[0]
+    assert window_b.store.review(b_ids[3]).state == "todo"
+    window_b.close()
+    again = make_window(project_db)
+    assert again.view.document.id == fourth

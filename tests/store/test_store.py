@@ -4,7 +4,7 @@ import sqlite3
 
 import pytest
 
-from annotator.core.errors import StoreError
+from annotator.core.errors import BusyError, StoreError
 from annotator.store import Store
 from annotator.store import schema
 from tests.conftest import snapshot
@@ -97,14 +97,12 @@ def test_missing_folder_and_folder_path(tmp_path):
         Store.open(tmp_path)
 
 
-def test_locked_database_gives_clear_message(db_path, monkeypatch):
-    monkeypatch.setattr("annotator.store.connection.BUSY_TIMEOUT_MS", 100)
-    with Store.open(db_path) as store:
+def test_locked_database_gives_clear_message(db_path):
+    with Store.open(db_path, busy_timeout_ms=100) as store:
         other = sqlite3.connect(db_path)
         other.execute("BEGIN EXCLUSIVE")
         try:
-            store.db.execute("PRAGMA busy_timeout = 100")
-            with pytest.raises(StoreError, match="locked by another program"):
+            with pytest.raises(BusyError, match="another annotator process is writing.*try again"):
                 store.add_document("x", "x.txt", "hx")
         finally:
             other.rollback()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
@@ -107,3 +108,35 @@ def subtract_range(ranges: Sequence[Range], cut: Range) -> list[Range]:
             out.append(Range(cut.end, rng.end))
     return out
 
+
+
+class BoilerplateSplit(NamedTuple):
+    """Spans sorted by where they lie relative to the boilerplate."""
+
+    outside: list[Span]  # no character in boilerplate: the gold the reviewer saw
+    inside: list[Span]  # every character in boilerplate: page furniture, not gold
+    crossing: list[Span]  # some characters in, some out
+
+
+def split_by_boilerplate(spans: Iterable[Span], boilerplate: Iterable[Range]) -> BoilerplateSplit:
+    """Partition spans by boilerplate: outside, wholly inside, or crossing an edge.
+
+    Boilerplate is missing annotation: spans inside it were never reviewed as entities (they
+    are the model's output, kept only so unmarking restores them), so exports, statistics
+    and scores leave them out. Runs in O((n + m) log m) for n spans and m ranges.
+    """
+    merged = merge_ranges(boilerplate)
+    starts = [r.start for r in merged]
+    out = BoilerplateSplit([], [], [])
+    for span in spans:
+        k = bisect_right(starts, span.start) - 1
+        holder = merged[k] if k >= 0 and merged[k].end > span.start else None
+        if holder is not None and span.end <= holder.end:
+            out.inside.append(span)
+            continue
+        nxt = merged[k + 1] if k + 1 < len(merged) else None
+        if holder is not None or (nxt is not None and nxt.start < span.end):
+            out.crossing.append(span)
+        else:
+            out.outside.append(span)
+    return out

@@ -11,8 +11,12 @@ from annotator.core.evaluation import EvalDocument, Evaluation, evaluate
 from annotator.core.model import ACCEPTED
 from annotator.core.tokens import Tokens
 from annotator.ops.progress import NullProgress, Progress
-from annotator.pipeline import DEFAULT_MODEL, doc_spans, pipeline_info
+from annotator.pipeline import DEFAULT_MODEL, pipeline_info, predict
 from annotator.store import Store
+
+
+NO_GOLD = ("no accepted documents to evaluate against: accept some in the window, "
+           "or import gold JSONL with \"answer\": \"accept\"")
 
 
 @dataclass
@@ -25,8 +29,7 @@ class EvaluationReport:
 def _gold_documents(store: Store, tokenize: Callable[[str], Tokens] | None) -> list[tuple[Any, Tokens]]:
     ids = store.document_ids([ACCEPTED])
     if not ids:
-        raise InputError("no accepted documents to evaluate against: accept some in the window, "
-                         "or import gold JSONL with \"answer\": \"accept\"")
+        raise InputError(NO_GOLD)
     rows = []
     for row in store.export_rows(ids):
         tokens = row.tokens
@@ -36,6 +39,26 @@ def _gold_documents(store: Store, tokenize: Callable[[str], Tokens] | None) -> l
             tokens = tokenize(row.document.text)
         rows.append((row, tokens))
     return rows
+
+
+def choose_stored_pipeline(store: Store, preferred: str = DEFAULT_MODEL) -> str:
+    """Whose stored predictions to score when none is named: ``preferred`` if it predicted every
+    accepted document, else the one pipeline that did; refused (naming them) when that is unclear."""
+    accepted = store.accepted_count()
+    if not accepted:
+        raise InputError(NO_GOLD)
+    coverage = store.accepted_prediction_coverage()
+    complete = [name for name, n in coverage.items() if n == accepted]
+    if preferred in complete:
+        return preferred
+    if len(complete) == 1:
+        return complete[0]
+    if not coverage:
+        raise InputError("no stored predictions for the accepted documents: run `annotator preannotate` "
+                         "or pass --model")
+    listed = ", ".join(f"{name} ({n} of {accepted})" for name, n in sorted(coverage.items()))
+    raise InputError(f"accepted documents carry predictions from {listed}: choose one with --predictions NAME, "
+                     "or run a pipeline with --model")
 
 
 def evaluate_stored(
@@ -70,9 +93,12 @@ def evaluate_model(store: Store, nlp: Any, *, batch_size: int = 64, progress: Pr
     rows = _gold_documents(store, lambda text: Tokens.from_doc(nlp.tokenizer(text)))
     progress.start(f"Evaluating {info.name} {info.version}", len(rows))
     docs = []
-    texts = ((row.document.text, (row, tokens)) for row, tokens in rows)
-    for doc, (row, tokens) in nlp.pipe(texts, as_tuples=True, batch_size=batch_size):
+    by_id = {row.document.id: (row, tokens) for row, tokens in rows}
+    for result in predict(nlp, ((i, row.document.text) for i, (row, _) in by_id.items()), batch_size=batch_size):
+        row, tokens = by_id[result.document_id]
+        if result.error is not None:
+            raise InputError(f"{row.document.source}: the pipeline failed on it ({result.error})")
         docs.append(EvalDocument(row.document.id, row.document.source, row.document.text, tokens, row.spans,
-                                 doc_spans(doc), row.boilerplate))
+                                 result.spans, row.boilerplate))
         progress.advance()
     return EvaluationReport(evaluate(docs), f"{info.name} {info.version}", len(docs))

@@ -1,10 +1,16 @@
-"""Export gold as Prodigy JSONL, doccano JSONL or a spaCy DocBin; written atomically."""
+"""Export gold as Prodigy JSONL, doccano JSONL or a spaCy DocBin; written atomically.
+
+Gold is what the reviewer saw: spans lying wholly inside boilerplate (text the reviewer
+marked as page furniture) are not gold and are left out; spans crossing a boilerplate edge
+are kept in JSONL, left unannotated in a DocBin and dropped when the boilerplate is
+stripped, and each kind of problem is reported once, as a count with the first examples.
+Documents nobody has reviewed (``--all``) keep their newest prediction as it is.
+"""
 
 from __future__ import annotations
 
 import gc
 import os
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -13,16 +19,36 @@ from typing import IO, Any
 
 from srsly import ujson  # spaCy's JSON library: about twice as fast as json here
 
-from annotator.core.errors import InputError
+from annotator.core.errors import InputError, OutputError
 from annotator.core.formats import doccano_record, prodigy_record, strip_boilerplate
 from annotator.core.model import ACCEPTED
+from annotator.core.spans import Span, split_by_boilerplate
 from annotator.core.tokens import Tokens
 from annotator.ops.progress import NullProgress, Progress
+from annotator.tempfiles import make_temp, remove_stale_temps
 from annotator.store import Store
 from annotator.store.store import ExportRow
 
 FORMATS = ("jsonl", "doccano", "spacy")
 dumps = ujson.dumps
+EXAMPLES = 3  # locations shown per kind of problem
+
+# kind -> how the summary line describes it (the count goes in front)
+PROBLEMS = {
+    "inside_boilerplate": "span(s) lying inside boilerplate left out (not gold: the reviewer marked that text as "
+                          "page furniture)",
+    "crossing_kept": "span(s) cross a boilerplate edge; kept as they are",
+    "crossing_missing": "span(s) cross a boilerplate edge; their tokens are left unannotated (missing)",
+    "crossing_dropped": "span(s) cross a boilerplate edge and were dropped with the boilerplate",
+    "no_token": "span(s) cover no token and were dropped",
+    "widened": "span(s) do not sit on token boundaries and were widened to whole tokens",
+}
+
+
+@dataclass
+class ProblemCount:
+    count: int = 0
+    examples: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -31,7 +57,28 @@ class ExportReport:
     format: str
     documents: int = 0
     spans: int = 0
-    dropped: list[str] = field(default_factory=list)  # spans that could not be written, with why
+    problems: dict[str, ProblemCount] = field(default_factory=dict)
+
+    def note(self, kind: str, source: str, spans: list[Span]) -> None:
+        """Count ``spans`` under ``kind``, keeping the first few locations as examples."""
+        if not spans:
+            return
+        entry = self.problems.setdefault(kind, ProblemCount())
+        entry.count += len(spans)
+        for span in spans[: max(0, EXAMPLES - len(entry.examples))]:
+            entry.examples.append(f"{source} {span.label} [{span.start}, {span.end})")
+
+    def count(self, kind: str) -> int:
+        entry = self.problems.get(kind)
+        return entry.count if entry else 0
+
+    def summary_lines(self) -> list[tuple[str, str]]:
+        """(kind, line) per kind of problem: the count, what happened, the first locations."""
+        lines = []
+        for kind, entry in self.problems.items():
+            more = "; ..." if entry.count > len(entry.examples) else ""
+            lines.append((kind, f"{entry.count} {PROBLEMS[kind]} (e.g. {'; '.join(entry.examples)}{more})"))
+        return lines
 
 
 @contextmanager
@@ -49,21 +96,47 @@ def gc_paused() -> Iterator[None]:
 
 @contextmanager
 def atomic_output(path: Path, binary: bool = False) -> Iterator[IO[Any]]:
-    """Write to a temporary file beside ``path`` and move it into place only on success."""
+    """Write to a temporary file beside ``path`` and move it into place only on success.
+
+    The temporary file never outlives the export: it is removed on any error (a full disk,
+    Ctrl+C, SIGTERM), and one left by a killed export is removed by the next export to the
+    same name. OS errors become :class:`OutputError` naming ``path``.
+    """
+    path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
-        raise InputError(f"folder {folder} does not exist", path=path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+        raise OutputError(f"folder {folder} does not exist", path=path)
+    if path.is_dir():
+        raise OutputError("is a folder; give a file name to write", path=path)
+    remove_stale_temps(path, ".part")
+    try:
+        fd, tmp = make_temp(path, ".part")
+    except OSError as exc:
+        raise OutputError(f"cannot write here: {exc.strerror}", path=path) from None
     try:
         with (os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="\n")) as fh:
             yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file the usual mode
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise OutputError(f"cannot write: {exc.strerror or exc} (nothing was written)", path=path) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def check_options(fmt: str, strip: bool) -> None:
+    """Refuse an unknown format or a combination that makes no sense (before any file is opened)."""
+    if fmt not in FORMATS:
+        raise InputError(f"unknown format {fmt!r} (choose {', '.join(FORMATS)})")
+    if strip and fmt == "spacy":
+        raise InputError("--strip-boilerplate goes with --format jsonl or doccano (a DocBin marks boilerplate "
+                         "as missing annotation instead)")
 
 
 def export(
@@ -79,16 +152,13 @@ def export(
     """Export accepted documents (all with ``include_all``) to ``out`` in ``fmt``.
 
     ``tokenizer`` returns a spaCy tokenizer (called lazily, only for documents that have
-    no stored tokens, and for the DocBin's vocabulary).
+    no stored tokens, and for the DocBin's vocabulary). The database is read as one
+    consistent snapshot, so edits made meanwhile (the window stays open) are either all in
+    or all out.
     """
-    if fmt not in FORMATS:
-        raise InputError(f"unknown format {fmt!r} (choose {', '.join(FORMATS)})")
-    if strip and fmt != "jsonl":
-        raise InputError("--strip-boilerplate goes with --format jsonl")
+    check_options(fmt, strip)
     progress = progress or NullProgress()
-    ids = store.document_ids() if include_all else store.document_ids([ACCEPTED])
     report = ExportReport(Path(out), fmt)
-    progress.start(f"Exporting {fmt}", len(ids))
     cache: dict[str, Any] = {}
 
     def get_tokenizer() -> Any:
@@ -103,23 +173,49 @@ def export(
             return row.tokens
         return Tokens.from_doc(get_tokenizer()(row.document.text))
 
-    rows = store.export_rows(ids)
-    if fmt == "spacy":
-        _export_docbin(rows, report, get_tokenizer, tokens_for, progress)
-        return report
+    with store.snapshot():
+        ids = store.document_ids() if include_all else store.document_ids([ACCEPTED])
+        progress.start(f"Exporting {fmt}", len(ids))
+        rows = (_gold_only(row, report) for row in store.export_rows(ids))
+        if fmt == "spacy":
+            _export_docbin(rows, report, get_tokenizer, tokens_for, progress)
+        else:
+            _export_jsonl(rows, report, fmt, strip, tokens_for, progress)
+    return report
+
+
+def _gold_only(row: ExportRow, report: ExportReport) -> ExportRow:
+    """A gold row without the spans lying inside its boilerplate (counted in the report)."""
+    if not row.spans_are_gold or not row.boilerplate:
+        return row
+    split = split_by_boilerplate(row.spans, row.boilerplate)
+    if not split.inside:
+        return row
+    report.note("inside_boilerplate", row.document.source, split.inside)
+    return ExportRow(row.document, row.review, row.tokens, sorted(split.outside + split.crossing), row.boilerplate,
+                     row.spans_are_gold, row.predicted_by)
+
+
+def _export_jsonl(
+    rows: Iterator[ExportRow], report: ExportReport, fmt: str, strip: bool,
+    tokens_for: Callable[[ExportRow], Tokens], progress: Progress,
+) -> None:
     with gc_paused(), atomic_output(report.path) as fh:
         for row in rows:
             doc = row.document
-            if fmt == "doccano":
-                record = doccano_record(doc.text, row.spans)
+            text, spans, boilerplate = doc.text, row.spans, row.boilerplate
+            tokens = tokens_for(row) if fmt == "jsonl" else None
+            crossing = split_by_boilerplate(spans, boilerplate).crossing if boilerplate else []
+            if strip and boilerplate:
+                text, spans, tokens, dropped = strip_boilerplate(text, spans, boilerplate, tokens)
+                report.note("crossing_dropped", doc.source, dropped)
+                boilerplate = []
             else:
-                text, spans, boilerplate, tokens = doc.text, row.spans, row.boilerplate, tokens_for(row)
-                if strip:
-                    text, spans, tokens, dropped = strip_boilerplate(text, spans, boilerplate, tokens)
-                    boilerplate = []
-                    report.dropped.extend(
-                        f"{doc.source}: {s.label} [{s.start}, {s.end}) touches boilerplate" for s in dropped
-                    )
+                report.note("crossing_kept", doc.source, crossing)
+            if fmt == "doccano":
+                record = doccano_record(text, spans)
+            else:
+                assert tokens is not None
                 record = prodigy_record(
                     text, spans, boilerplate, tokens, state=row.review.state, annotator=row.review.annotator,
                     source=doc.source, document_id=doc.id, predicted_by=row.predicted_by,
@@ -127,9 +223,8 @@ def export(
             fh.write(dumps(record, ensure_ascii=False, escape_forward_slashes=False))
             fh.write("\n")
             report.documents += 1
-            report.spans += len(record.get("spans", record.get("label", [])))
+            report.spans += len(spans)
             progress.advance()
-    return report
 
 
 def _export_docbin(
@@ -142,6 +237,7 @@ def _export_docbin(
     docbin = DocBin(store_user_data=False)
     for row in rows:
         text = row.document.text
+        source = row.document.source
         tokens = tokens_for(row)
         words = [text[s:e] for s, e in zip(tokens.starts, tokens.ends)]
         spaces = [e < len(text) and text[e] == " " and (i + 1 >= len(tokens) or tokens.starts[i + 1] > e)
@@ -155,16 +251,14 @@ def _export_docbin(
         for span in row.spans:
             ent = doc.char_span(span.start, span.end, label=span.label, alignment_mode="expand")
             if ent is None:
-                report.dropped.append(f"{row.document.source}: {span.label} [{span.start}, {span.end}) has no token")
+                report.note("no_token", source, [span])
                 continue
             if any(m.start < ent.end and ent.start < m.end for m in missing):
                 missing.append(ent)  # an entity touching boilerplate is left unannotated too
+                report.note("crossing_missing", source, [span])
                 continue
             if ent.start_char != span.start or ent.end_char != span.end:
-                report.dropped.append(
-                    f"{row.document.source}: {span.label} [{span.start}, {span.end}) widened to tokens "
-                    f"[{ent.start_char}, {ent.end_char})"
-                )
+                report.note("widened", source, [span])
             entities.append(ent)
         doc.set_ents(entities, missing=_union_tokens(doc, missing), default="outside")
         docbin.add(doc)

@@ -34,7 +34,7 @@ def set_project_labels_from_file(store: Store, path: Path) -> LabelSet:
     except OSError as exc:
         raise InputError(f"cannot read labels file: {exc.strerror}", path=path) from None
     labels = load_label_set(text, str(path))
-    used = set(store.gold_label_counts())
+    used = store.used_labels()
     missing = sorted(used - set(labels.names))
     if missing:
         raise InputError(f"gold already uses labels missing from this file: {', '.join(missing)}", path=path)

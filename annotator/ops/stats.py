@@ -9,7 +9,11 @@ from annotator.store import Store
 
 
 def corpus_stats(store: Store) -> dict[str, Any]:
-    """Documents, review states, gold spans per label, boilerplate chars and predictions."""
+    """Documents, review states, gold spans per label, boilerplate chars and predictions.
+
+    Gold spans lying inside boilerplate are not gold: they are left out of ``spans_per_label``
+    and counted apart in ``spans_inside_boilerplate``.
+    """
     states = store.state_counts()
     return {
         "database": str(store.path),
@@ -18,6 +22,7 @@ def corpus_stats(store: Store) -> dict[str, Any]:
         "reviewed": states.get(ACCEPTED, 0),
         "states": {state: states.get(state, 0) for state in REVIEW_STATES},
         "spans_per_label": store.gold_label_counts(),
+        "spans_inside_boilerplate": store.gold_inside_boilerplate_count(),
         "boilerplate_chars": store.boilerplate_chars(),
         "predictions": [
             {"pipeline": p, "version": v, "documents": n} for p, v, n in store.prediction_summary()

@@ -21,9 +21,11 @@ app = typer.Typer(add_completion=False, no_args_is_help=False, pretty_exceptions
 err = Console(stderr=True)
 out = Console()
 COMMANDS = {"open", "import", "preannotate", "export", "stats", "evaluate"}
-VALUE_OPTIONS = {"--db", "--model", "--out", "--format", "--n-process", "--batch-size", "--labels"}
+VALUE_OPTIONS = {"--db", "--model", "--out", "--format", "--n-process", "--batch-size", "--labels", "--predictions"}
 
 DbOption = typer.Option(None, "--db", help="Project database (default: $ANNOTATOR_DB or ./annotations.db).")
+NetFsOption = typer.Option(False, "--allow-network-fs", help="Open a database on a network file system anyway "
+                           "(rollback journal, one machine at a time; or set ANNOTATOR_ALLOW_NETWORK_FS=1).")
 ModelOption = typer.Option(DEFAULT_MODEL, "--model", help="spaCy pipeline package name or path.")
 
 
@@ -54,10 +56,11 @@ class RichBar:
         return False
 
 
-def _open_store(db: Optional[Path]):  # noqa: ANN202 - Store, imported lazily
+def _open_store(db: Optional[Path], *, create: bool = False, allow_network_fs: bool = False):  # noqa: ANN202
+    """The project database; commands that only read (or need documents) never create one."""
     from annotator.store import Store
 
-    return Store.open(paths.database_path(db))
+    return Store.open(paths.database_path(db), create=create, allow_network_fs=allow_network_fs or None)
 
 
 def _fail(exc: AnnotatorError) -> None:
@@ -84,32 +87,40 @@ def import_cmd(
     db: Optional[Path] = DbOption,
     model: str = ModelOption,
     labels: Optional[Path] = typer.Option(None, "--labels", help="Labels JSON file to set as the project's label set."),
+    allow_network_fs: bool = NetFsOption,
 ) -> None:
-    """Import documents and gold (one transaction: a bad file changes nothing)."""
+    """Import documents and gold (one transaction: a bad file changes nothing, and creates no database)."""
     from annotator.ops.importing import import_paths
     from annotator.ops.labels import set_project_labels_from_file
     from annotator.pipeline import tokenizer_for
+    from annotator.store.creating import fill_database
 
     def tokenize(text: str):  # noqa: ANN202
         from annotator.core.tokens import Tokens
 
         return Tokens.from_doc(tokenizer_for(model)(text))
 
-    try:
-        with _open_store(db) as store, RichBar() as bar:
+    def work(store):  # noqa: ANN001, ANN202
+        with RichBar() as bar:
             if labels is not None:
                 set_project_labels_from_file(store, labels)
-            report = import_paths(store, paths_, annotator=paths.current_annotator(), tokenize=tokenize, progress=bar)
+            return import_paths(store, paths_, annotator=paths.current_annotator(), tokenize=tokenize,
+                                tokenizer_name=model, progress=bar)
+
+    try:
+        report = fill_database(paths.database_path(db), work, allow_network_fs=allow_network_fs or None)
     except AnnotatorError as exc:
         _fail(exc)
-    for line in report.misaligned:
-        err.print(f"[yellow]warning:[/] {line}", highlight=False, soft_wrap=True)
+    if report.misaligned:
+        more = f" (first: {'; '.join(report.misaligned[:3])}{', ...' if len(report.misaligned) > 3 else ''})"
+        err.print(f"[yellow]warning:[/] {len(report.misaligned)} span(s) not on token boundaries, kept as given"
+                  + more, highlight=False, soft_wrap=True)
     out.print(
         f"Imported {report.files} file(s): {report.new_documents} new document(s), "
         f"{report.known_documents} already known, gold for {report.gold_documents}"
         + (f" ({report.gold_replaced} replaced; old gold kept in the edit log)" if report.gold_replaced else "")
         + (f", {len(report.misaligned)} span(s) not on token boundaries" if report.misaligned else ""),
-        highlight=False,
+        highlight=False, soft_wrap=True,
     )
 
 
@@ -119,26 +130,30 @@ def preannotate(
     model: str = ModelOption,
     n_process: int = typer.Option(1, "--n-process", min=1, help="Worker processes for nlp.pipe."),
     batch_size: int = typer.Option(64, "--batch-size", min=1, help="Documents per batch (and per commit)."),
+    allow_network_fs: bool = NetFsOption,
 ) -> None:
     """Pre-annotate documents the pipeline (at this version) has not seen yet."""
     from annotator.ops.preannotate import preannotate as run
     from annotator.pipeline import load_pipeline
 
     try:
-        with _open_store(db) as store:
+        with _open_store(db, allow_network_fs=allow_network_fs) as store:
             nlp = load_pipeline(model)
             with RichBar() as bar:
                 report = run(store, nlp, batch_size=batch_size, n_process=n_process, progress=bar)
     except AnnotatorError as exc:
         _fail(exc)
-    if report.done == 0:
+    for line in report.failures:
+        err.print(f"[yellow]warning:[/] {line}", highlight=False, soft_wrap=True)
+    if report.done == 0 and not report.failures:
         out.print(f"Nothing to pre-annotate: all {report.skipped} document(s) already done by {report.pipeline} {report.version}.", highlight=False)
         return
     rate = report.words / report.seconds if report.seconds else 0.0
     out.print(
         f"Pre-annotated {report.done} document(s) with {report.pipeline} {report.version} "
-        f"({report.entities} entities, {rate:,.0f} words/s); {report.skipped} already done.",
-        highlight=False,
+        f"({report.entities} entities, {rate:,.0f} words/s); {report.skipped} already done"
+        + (f"; {len(report.failures)} could not be processed (skipped)" if report.failures else "") + ".",
+        highlight=False, soft_wrap=True,
     )
 
 
@@ -148,33 +163,42 @@ def export(
     db: Optional[Path] = DbOption,
     fmt: str = typer.Option("jsonl", "--format", help="jsonl (Prodigy), doccano or spacy (DocBin)."),
     include_all: bool = typer.Option(False, "--all", help="Also documents not accepted yet, with their current spans."),
-    strip: bool = typer.Option(False, "--strip-boilerplate", help="JSONL: drop boilerplate text and re-base offsets."),
+    strip: bool = typer.Option(False, "--strip-boilerplate", help="JSONL and doccano: drop boilerplate text and "
+                               "re-base offsets."),
     model: str = ModelOption,
+    allow_network_fs: bool = NetFsOption,
 ) -> None:
-    """Export gold (accepted documents by default)."""
-    from annotator.ops.exporting import export as run
+    """Export gold (accepted documents by default); spans inside boilerplate are not gold and are left out."""
+    from annotator.ops.exporting import check_options, export as run
     from annotator.pipeline import tokenizer_for
 
     try:
-        with _open_store(db) as store, RichBar() as bar:
+        check_options(fmt, strip)
+        with _open_store(db, allow_network_fs=allow_network_fs) as store, RichBar() as bar:
             report = run(store, out_path, fmt=fmt, include_all=include_all, strip=strip,
                          tokenizer=lambda: tokenizer_for(model), progress=bar)
     except AnnotatorError as exc:
         _fail(exc)
-    for line in report.dropped:
-        err.print(f"[yellow]warning:[/] {line}", highlight=False, soft_wrap=True)
-    out.print(f"Wrote {report.documents} document(s), {report.spans} span(s) to {report.path} ({report.format}).", highlight=False)
+    for kind, line in report.summary_lines():
+        err.print(f"[yellow]{'note' if kind == 'inside_boilerplate' else 'warning'}:[/] {line}",
+                  highlight=False, soft_wrap=True)
+    out.print(f"Wrote {report.documents} document(s), {report.spans} span(s) to {report.path} ({report.format}).",
+              highlight=False, soft_wrap=True)
     if report.documents == 0 and not include_all:
         err.print("[yellow]note:[/] no accepted documents yet; --all exports every document with its current spans.", highlight=False)
 
 
 @app.command()
-def stats(db: Optional[Path] = DbOption, as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
-    """Documents, review progress, gold spans per label, boilerplate."""
+def stats(
+    db: Optional[Path] = DbOption,
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    allow_network_fs: bool = NetFsOption,
+) -> None:
+    """Documents, review progress, gold spans per label (boilerplate left out), boilerplate."""
     from annotator.ops.stats import corpus_stats
 
     try:
-        with _open_store(db) as store:
+        with _open_store(db, allow_network_fs=allow_network_fs) as store:
             data = corpus_stats(store)
     except AnnotatorError as exc:
         _fail(exc)
@@ -192,7 +216,9 @@ def stats(db: Optional[Path] = DbOption, as_json: bool = typer.Option(False, "--
         out.print(table)
     else:
         out.print("No gold spans yet.")
-    out.print(f"Boilerplate: {data['boilerplate_chars']:,} characters marked", highlight=False)
+    out.print(f"Boilerplate: {data['boilerplate_chars']:,} characters marked"
+              + (f"; {data['spans_inside_boilerplate']} span(s) inside it are not gold and not counted"
+                 if data["spans_inside_boilerplate"] else ""), highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -202,16 +228,24 @@ def evaluate(
                                         "stored predictions of the default pipeline)."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
     out_file: Optional[Path] = typer.Option(None, "--out", help="Also write the JSON result to this file."),
+    predictions: Optional[str] = typer.Option(None, "--predictions", help="Score the stored predictions of this "
+                                              "pipeline (default: the default pipeline's, or the only pipeline that "
+                                              "predicted every accepted document)."),
+    allow_network_fs: bool = NetFsOption,
 ) -> None:
     """Score a pipeline against the accepted gold, exactly as spaCy's scorer does."""
-    from annotator.ops.evaluating import evaluate_model, evaluate_stored
+    from annotator.core.tokens import Tokens
+    from annotator.ops.evaluating import choose_stored_pipeline, evaluate_model, evaluate_stored
     from annotator.ops.exporting import atomic_output
-    from annotator.pipeline import load_pipeline
+    from annotator.pipeline import load_pipeline, tokenizer_for
+
+    def tokenize(text: str) -> Tokens:  # documents imported without tokens: the default pipeline's tokenizer
+        return Tokens.from_doc(tokenizer_for(DEFAULT_MODEL)(text))
 
     try:
-        with _open_store(db) as store:
+        with _open_store(db, allow_network_fs=allow_network_fs) as store:
             if model is None:
-                report = evaluate_stored(store)
+                report = evaluate_stored(store, predictions or choose_stored_pipeline(store), tokenize=tokenize)
             else:
                 nlp = load_pipeline(model)
                 with RichBar() as bar:
@@ -256,14 +290,34 @@ def open_cmd(
     db: Optional[Path] = DbOption,
     model: str = ModelOption,
     smoke: bool = typer.Option(False, "--smoke", hidden=True, help="Show the first document, print a line, quit."),
+    allow_network_fs: bool = NetFsOption,
 ) -> None:
     """Open the reviewer's window (importing and pre-annotating PATHs first)."""
+    import os
+
     try:
         from annotator.gui.app import run_gui
     except ImportError as exc:
         err.print(f"[bold red]error:[/] the window is not available: {exc}", highlight=False)
         raise typer.Exit(1) from None
+    if allow_network_fs:
+        from annotator.store.connection import NETWORK_FS_ENV
+
+        os.environ[NETWORK_FS_ENV] = "1"  # the window's worker thread opens its own connection
     raise typer.Exit(run_gui(paths.database_path(db), [str(p) for p in paths_ or []], model, smoke=smoke))
+
+
+def _exit_cleanly_on_sigterm() -> None:
+    """``kill`` (SIGTERM) unwinds like Ctrl+C: open transactions roll back, partial files are removed."""
+    import signal
+
+    def stop(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    try:
+        signal.signal(signal.SIGTERM, stop)
+    except (ValueError, OSError):  # not the main thread, or no such signal here
+        pass
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -282,6 +336,7 @@ def main(argv: list[str] | None = None) -> None:
     wants_meta = any(a in ("--help", "-h", "--version") for a in args) and first is None
     if not wants_meta and (first is None or first not in COMMANDS):
         args.insert(0, "open")
+    _exit_cleanly_on_sigterm()
     try:
         app(args=args, prog_name="annotator")
     except Exception as exc:  # a bug: one clear line, the traceback in a file to attach to a report

@@ -81,3 +81,54 @@ def test_main_routes_paths_to_open(monkeypatch):
     main(["--version"])
     main([])
     assert seen == [["open", "seeds/"], ["--db", "x.db", "import", "a.txt"], ["--version"], ["open"]]
+
+
+@pytest.mark.integration
+def test_predictions_made_elsewhere_without_tokens_work_everywhere(tmp_path, seeds_dir):
+    """Prodigy JSONL of predictions (meta.pipeline, no tokens), then gold for the same texts:
+    evaluate, export and preannotate all work (the texts are tokenized on import)."""
+    db = tmp_path / "p.db"
+    texts = [p.read_text(encoding="utf-8") for p in sorted(seeds_dir.glob("*.txt"))][:2]
+    preds = tmp_path / "preds.jsonl"
+    gold = tmp_path / "gold.jsonl"
+    with preds.open("w", encoding="utf-8") as fh:
+        for text in texts:
+            at = text.index("Mali")
+            fh.write(json.dumps({"text": text, "spans": [{"start": at, "end": at + 4, "label": "PERSON"}],
+                                 "meta": {"pipeline": "en_cluster_model", "pipeline_version": "2.0"}}) + "\n")
+    with gold.open("w", encoding="utf-8") as fh:
+        for text in texts:
+            at = text.index("Mali")
+            fh.write(json.dumps({"text": text, "spans": [{"start": at, "end": at + 4, "label": "GPE"}],
+                                 "answer": "accept"}) + "\n")
+    assert run("import", preds, "--db", db).exit_code == 0
+    assert run("import", gold, "--db", db).exit_code == 0
+    result = run("evaluate", "--db", db, "--json")
+    assert result.exit_code == 0, result.output
+    scores = json.loads(result.stdout)
+    assert scores["documents"] == 2 and scores["fp"] == 2 and scores["fn"] == 2  # PERSON where gold says GPE
+    assert run("export", "--db", db, "--out", tmp_path / "g.spacy", "--format", "spacy").exit_code == 0
+    result = run("preannotate", "--db", db)
+    assert result.exit_code == 0 and "Pre-annotated 2 document(s)" in result.stdout
+
+
+def test_export_note_about_boilerplate_is_one_line(tmp_path):
+    db = tmp_path / "p.db"
+    lines = []
+    for i in range(40):
+        text = f"Story {i} about Mali.\nRelated: Kyiv and Paris"
+        start = text.index("Related")
+        lines.append(json.dumps({"text": text, "answer": "accept", "boilerplate": [{"start": start, "end": len(text)}],
+                                 "spans": [{"start": text.index("Mali"), "end": text.index("Mali") + 4, "label": "GPE"},
+                                           {"start": text.index("Kyiv"), "end": text.index("Kyiv") + 4, "label": "PERSON"},
+                                           {"start": text.index("Paris"), "end": text.index("Paris") + 5, "label": "GPE"}]}))
+    (tmp_path / "g.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert run("import", tmp_path / "g.jsonl", "--db", db).exit_code == 0
+    for fmt in ("jsonl", "doccano", "spacy"):
+        result = run("export", "--db", db, "--out", tmp_path / f"x.{fmt}", "--format", fmt)
+        assert result.exit_code == 0, result.output
+        notes = [line for line in result.stderr.splitlines() if line.strip()]
+        assert len(notes) == 1 and notes[0].startswith("note: 80 span(s) lying inside boilerplate"), result.stderr
+        assert "Wrote 40 document(s), 40 span(s)" in result.stdout
+    stats = json.loads(run("stats", "--db", db, "--json").stdout)
+    assert stats["spans_per_label"] == {"GPE": 40} and stats["spans_inside_boilerplate"] == 80

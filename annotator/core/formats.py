@@ -6,12 +6,14 @@ so every rule about the formats is testable without a file or a database.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from typing import Any
 
 from annotator.core.errors import InputError
 from annotator.core.hashing import input_hash, task_hash
-from annotator.core.model import ACCEPTED, IN_PROGRESS, REVIEW_STATES, SKIPPED, GoldRecord
+from annotator.core.model import ACCEPTED, IN_PROGRESS, REVIEW_STATES, SKIPPED, TODO, GoldRecord
 from annotator.core.spans import ORIGIN_HUMAN, ORIGINS, Range, Span
+from annotator.core.texts import check_text
 from annotator.core.tokens import Tokens
 
 VIEW_ID = "ner_manual"
@@ -62,16 +64,24 @@ def _parse_doccano_labels(items: Any, key: str) -> list[Span]:
     return spans
 
 
-def _parse_tokens(items: Any) -> Tokens | None:
+def _parse_tokens(items: Any, text_len: int) -> Tokens | None:
+    """Token offsets from a record: increasing, non-empty and inside the text, or refused."""
     if items is None:
         return None
     if not isinstance(items, list):
         raise InputError('"tokens" must be a list')
     pairs = []
+    previous_end = 0
     for i, item in enumerate(items):
         if not isinstance(item, dict) or "start" not in item or "end" not in item:
             raise InputError(f"tokens[{i}] must have start and end")
-        pairs.append((_int(item["start"], f"tokens[{i}].start"), _int(item["end"], f"tokens[{i}].end")))
+        start, end = _int(item["start"], f"tokens[{i}].start"), _int(item["end"], f"tokens[{i}].end")
+        if not 0 <= start < end <= text_len:
+            raise InputError(f"tokens[{i}] [{start}, {end}) is empty, reversed or outside the text (length {text_len})")
+        if start < previous_end:
+            raise InputError(f"tokens[{i}] [{start}, {end}) starts before the previous token ends ({previous_end})")
+        previous_end = end
+        pairs.append((start, end))
     return Tokens.from_pairs(pairs)
 
 
@@ -87,8 +97,7 @@ def parse_record(obj: Any) -> GoldRecord:
     text = obj.get("text")
     if not isinstance(text, str):
         raise InputError('missing "text"' if "text" not in obj else '"text" must be a string')
-    if not text:
-        raise InputError('"text" is empty')
+    check_text(text, '"text"')
     meta = obj.get("meta") if isinstance(obj.get("meta"), dict) else {}
     spans: list[Span] | None = None
     if "spans" in obj:
@@ -113,6 +122,8 @@ def parse_record(obj: Any) -> GoldRecord:
         state = _ANSWER_TO_STATE[answer]
     elif meta.get("review_state") in REVIEW_STATES:
         state = meta["review_state"]
+    elif spans is not None and isinstance(meta.get("pipeline"), str) and "_annotator_id" not in obj:
+        state = TODO  # a model's predictions made elsewhere, nobody's gold
     elif spans is not None:
         state = IN_PROGRESS
     annotator = obj.get("_annotator_id") if isinstance(obj.get("_annotator_id"), str) else None
@@ -124,7 +135,7 @@ def parse_record(obj: Any) -> GoldRecord:
         state=state,
         annotator=annotator,
         source=source,
-        tokens=_parse_tokens(obj.get("tokens")),
+        tokens=_parse_tokens(obj.get("tokens"), len(text)),
         meta=meta,
     )
 
@@ -182,12 +193,13 @@ def doccano_record(text: str, spans: list[Span]) -> dict[str, Any]:
 
 
 def strip_boilerplate(
-    text: str, spans: list[Span], boilerplate: list[Range], tokens: Tokens
-) -> tuple[str, list[Span], Tokens, list[Span]]:
+    text: str, spans: list[Span], boilerplate: list[Range], tokens: Tokens | None
+) -> tuple[str, list[Span], Tokens | None, list[Span]]:
     """Remove boilerplate from the text and re-base every offset.
 
     Returns the new text, the spans that survive (shifted), the tokens that lie wholly
-    outside boilerplate (shifted), and the spans dropped because they touch boilerplate.
+    outside boilerplate (shifted; None when ``tokens`` is None), and the spans dropped
+    because they touch boilerplate.
     """
     kept_pieces: list[str] = []
     # shifts[i] = (original start of kept piece i, new start of kept piece i, original end)
@@ -204,10 +216,15 @@ def strip_boilerplate(
         pieces.append((cursor, new_len, len(text)))
         kept_pieces.append(text[cursor:])
 
+    piece_starts = [p[0] for p in pieces]
+
     def rebase(start: int, end: int) -> tuple[int, int] | None:
-        for orig_start, new_start, orig_end in pieces:
-            if orig_start <= start and end <= orig_end:
-                return start - orig_start + new_start, end - orig_start + new_start
+        k = bisect_right(piece_starts, start) - 1
+        if k < 0:
+            return None
+        orig_start, new_start, orig_end = pieces[k]
+        if end <= orig_end:
+            return start - orig_start + new_start, end - orig_start + new_start
         return None
 
     kept, dropped = [], []
@@ -217,5 +234,7 @@ def strip_boilerplate(
             dropped.append(span)
         else:
             kept.append(Span(moved[0], moved[1], span.label, span.origin))
+    if tokens is None:
+        return "".join(kept_pieces), kept, None, dropped
     token_pairs = [p for p in (rebase(s, e) for s, e in zip(tokens.starts, tokens.ends)) if p is not None]
     return "".join(kept_pieces), kept, Tokens.from_pairs(token_pairs), dropped

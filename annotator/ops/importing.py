@@ -12,10 +12,11 @@ from annotator.core.formats import parse_record
 from annotator.core.hashing import content_hash
 from annotator.core.labels import LabelSet
 from annotator.core.model import IN_PROGRESS, TODO, GoldRecord
-from annotator.core.spans import ORIGIN_MODEL, Span, validate_ranges, validate_spans
+from annotator.core.spans import ORIGIN_MODEL, Span, merge_ranges, validate_ranges, validate_spans
 from annotator.core.tokens import Tokens
 from annotator.ops.labels import project_labels
 from annotator.ops.progress import NullProgress, Progress
+from annotator.ops.textfiles import require_regular_file
 from annotator.store import Store
 
 TEXT_SUFFIXES = {".txt", ".text"}
@@ -49,6 +50,7 @@ def collect_files(paths: Iterable[str | Path]) -> list[Path]:
                 raise InputError("folder holds no .txt or .jsonl files", path=path)
             files.extend(found)
         elif path.suffix.lower() in TEXT_SUFFIXES | JSONL_SUFFIXES:
+            require_regular_file(path)
             files.append(path)
         else:
             raise InputError("unsupported file type (expected .txt, a folder of them, or .jsonl)", path=path)
@@ -61,13 +63,15 @@ def import_paths(
     *,
     annotator: str,
     tokenize: Tokenize | None = None,
+    tokenizer_name: str = "tokenizer",
     progress: Progress | None = None,
 ) -> ImportReport:
     """Import everything under ``paths`` in one transaction: any bad file or line changes nothing.
 
-    ``tokenize`` (a pipeline's tokenizer) is used to report imported gold spans that do not
-    sit on token boundaries when the file carries no tokens of its own; such spans are kept
-    exactly as given.
+    ``tokenize`` (a pipeline's tokenizer, named ``tokenizer_name``) tokenizes records that
+    carry spans (gold or predictions made elsewhere) but no tokens, so every command works
+    on them; it also finds imported gold spans that do not sit on token boundaries, which
+    are kept exactly as given and reported.
     """
     progress = progress or NullProgress()
     files = collect_files(paths)
@@ -77,7 +81,7 @@ def import_paths(
     with store.transaction():
         for path in files:
             if path.suffix.lower() in JSONL_SUFFIXES:
-                _import_jsonl(store, path, labels, annotator, tokenize, report)
+                _import_jsonl(store, path, labels, annotator, tokenize, tokenizer_name, report)
             else:
                 _import_text(store, path, report)
             report.files += 1
@@ -97,7 +101,8 @@ def _import_text(store: Store, path: Path, report: ImportReport) -> None:
 
 
 def _import_jsonl(
-    store: Store, path: Path, labels: LabelSet, annotator: str, tokenize: Tokenize | None, report: ImportReport
+    store: Store, path: Path, labels: LabelSet, annotator: str, tokenize: Tokenize | None, tokenizer_name: str,
+    report: ImportReport,
 ) -> None:
     from annotator.ops.textfiles import iter_jsonl_lines
 
@@ -108,13 +113,21 @@ def _import_jsonl(
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
             raise InputError(f"malformed JSON ({exc.msg} at column {exc.colno})", path=path, line=number) from None
+        except RecursionError:
+            raise InputError("JSON nested too deeply to be an annotation record", path=path, line=number) from None
         try:
             record = parse_record(obj)
             _check_record(record, labels)
         except InputError as exc:
             raise InputError(exc.message, path=path, line=number) from None
         report.lines += 1
-        _store_record(store, record, f"{path.name}:{number}", annotator, tokenize, report, path, number)
+        try:
+            _store_record(store, record, f"{path.name}:{number}", annotator, tokenize, tokenizer_name, report, path,
+                          number)
+        except UnicodeEncodeError as exc:
+            bad = exc.object[exc.start] if isinstance(exc.object, str) else "?"
+            raise InputError(f"holds a string that is not valid Unicode (lone surrogate \\u{ord(bad):04x}), "
+                             "e.g. in meta or a label", path=path, line=number) from None
     if not any_line:
         raise InputError("is empty (no JSON lines)", path=path)
 
@@ -124,17 +137,11 @@ def _check_record(record: GoldRecord, labels: LabelSet) -> None:
     if record.spans is not None:
         validate_spans(record.spans, n, labels.names)
     validate_ranges(record.boilerplate, n)
-    if record.tokens is not None:
-        previous_end = 0
-        for s, e in zip(record.tokens.starts, record.tokens.ends):
-            if not (previous_end <= s < e <= n):
-                raise InputError(f"tokens are not increasing and inside the text (token [{s}, {e}))")
-            previous_end = e
 
 
 def _store_record(
     store: Store, record: GoldRecord, fallback_source: str, default_annotator: str,
-    tokenize: Tokenize | None, report: ImportReport, path: Path, line: int,
+    tokenize: Tokenize | None, tokenizer_name: str, report: ImportReport, path: Path, line: int,
 ) -> None:
     digest = content_hash(record.text)
     ours = ("source", "document_id", "review_state", "pipeline", "pipeline_version")
@@ -144,8 +151,11 @@ def _store_record(
         report.new_documents += 1
     else:
         report.known_documents += 1
-    if record.tokens is not None and store.tokens(doc_id) is None:
-        store.set_tokens(doc_id, "imported", record.tokens)
+    if store.tokens(doc_id) is None:
+        if record.tokens is not None:
+            store.set_tokens(doc_id, "imported", record.tokens)
+        elif record.spans and tokenize is not None:  # spans need tokens to be evaluated, exported, snapped
+            store.set_tokens(doc_id, f"{tokenizer_name} (at import)", tokenize(record.text))
     if record.state == TODO:
         # an unreviewed document: its spans (if any) are a model's prediction, not gold
         if record.spans:
@@ -167,7 +177,7 @@ def _store_record(
                     f"{record.text[span.start:span.end]!r} is not on token boundaries (kept as given)"
                 )
     old_spans, old_bp = store.gold(doc_id, who), store.boilerplate(doc_id, who)
-    new_bp = sorted(record.boilerplate)
+    new_bp = merge_ranges(record.boilerplate)
     if (old_spans or old_bp) and (old_spans != spans or old_bp != new_bp):
         store.log_edit(doc_id, who, "import_replaced_gold", {
             "old_spans": [s._asdict() for s in old_spans],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +22,7 @@ def read_text_file(path: Path) -> tuple[memoryview, str, int]:
     so a 50 MB file costs 50 MB. Raises :class:`InputError` naming the file (and line) for an
     unreadable, empty, whitespace-only, binary or non-UTF-8 file.
     """
+    require_regular_file(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -29,8 +31,10 @@ def read_text_file(path: Path) -> tuple[memoryview, str, int]:
     data = memoryview(raw)[skip:]
     if not data:
         raise InputError("is empty", path=path)
-    if raw.find(b"\x00", skip) != -1:
-        raise InputError("looks like a binary file (contains NUL bytes), not UTF-8 text", path=path)
+    nul = raw.find(b"\x00", skip)
+    if nul != -1:
+        raise InputError("contains a NUL character; binary data is not text", path=path,
+                         line=raw.count(b"\n", 0, nul) + 1)
     decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
     length = 0
     has_content = False
@@ -54,20 +58,32 @@ def read_text_file(path: Path) -> tuple[memoryview, str, int]:
     return data, hashlib.sha256(data).hexdigest(), length
 
 
+def require_regular_file(path: Path) -> None:
+    """Refuse pipes, sockets and devices (reading a FIFO would wait forever)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", path=path) from None
+    if not stat.S_ISREG(mode):
+        kind = "a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a device or socket"
+        raise InputError(f"is {kind}, not a regular file; import files or folders of them", path=path)
+
+
 def iter_jsonl_lines(path: Path) -> Iterator[tuple[int, str]]:
     """Yield (line number, decoded line) of a JSONL file, streaming; blank lines are skipped."""
+    require_regular_file(path)
     try:
         with path.open("rb") as fh:
             for number, raw in enumerate(fh, start=1):
                 if number == 1 and raw.startswith(BOM):
                     raw = raw[len(BOM):]
                 if b"\x00" in raw:
-                    raise InputError("looks like a binary file (contains NUL bytes)", path=path, line=number)
+                    raise InputError("contains a NUL character; binary data is not text", path=path, line=number)
                 try:
                     line = raw.decode("utf-8")
                 except UnicodeDecodeError as exc:
                     raise InputError(f"is not valid UTF-8 (byte 0x{raw[exc.start]:02x}); re-save it as UTF-8", path=path, line=number) from None
                 if line.strip():
-                    yield number, line
+                    yield number, line.rstrip("\r\n")
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", path=path) from None

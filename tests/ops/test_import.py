@@ -103,7 +103,7 @@ def _bad_inputs(tmp_path: Path) -> dict[str, tuple[Path, str]]:
     cases["non-utf8"] = (p, r"latin1.txt:1: is not valid UTF-8 \(byte 0xe9")
     p = tmp_path / "image.txt"
     p.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
-    cases["binary"] = (p, "image.txt: looks like a binary file")
+    cases["binary"] = (p, "image.txt:3: contains a NUL character")
     p = tmp_path / "empty.txt"
     p.write_bytes(b"")
     cases["empty"] = (p, "empty.txt: is empty")

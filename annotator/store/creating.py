@@ -1,0 +1,56 @@
+"""Creating a database only when the work that fills it succeeds.
+
+A failed first ``annotator import`` must leave no new file behind. The work runs on a
+temporary database beside the target; once it succeeded and its last connection is
+closed (rollback journal by then, so the file is complete on its own), it is hard-linked
+to the target name, which fails if another process created the target meanwhile: then
+the work runs again on that database, as on any existing one. Nothing of ours is open on
+the temporary files when they are linked or removed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from annotator.core.errors import StoreError
+from annotator.store.store import Store
+from annotator.tempfiles import remove_stale_temps, temp_path
+
+T = TypeVar("T")
+SUFFIX = ".new"
+COMPANIONS = ("-wal", "-shm", "-journal")
+
+
+def _remove(path: Path) -> None:
+    for extra in ("", *COMPANIONS):
+        Path(str(path) + extra).unlink(missing_ok=True)
+
+
+def fill_database(path: Path, work: Callable[[Store], T], **open_kwargs: Any) -> T:
+    """Run ``work`` on the database at ``path``, creating it only if ``work`` succeeds."""
+    path = Path(path)
+    if path.exists() or path.is_symlink():
+        with Store.open(path, create=False, **open_kwargs) as store:
+            return work(store)
+    if not path.parent.exists():
+        raise StoreError(f"folder {path.parent} does not exist", path=path)
+    remove_stale_temps(path, SUFFIX, COMPANIONS)
+    tmp = temp_path(path, SUFFIX)
+    try:
+        with Store.open(tmp, create=True, **open_kwargs) as store:
+            result = work(store)
+            store.db.execute("PRAGMA journal_mode = DELETE").fetchone()  # fold the WAL into the file
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            return fill_database(path, work, **open_kwargs)
+        except OSError:  # no hard links here (FAT, some network drives): rename unless taken meanwhile
+            if path.exists():
+                return fill_database(path, work, **open_kwargs)
+            os.replace(tmp, path)
+        return result
+    finally:
+        _remove(tmp)

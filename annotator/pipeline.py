@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from annotator.core.errors import InputError
+from annotator.core.pieces import split_with_context
 from annotator.core.spans import ORIGIN_MODEL, Span
 from annotator.core.tokens import Tokens
 
@@ -151,17 +153,87 @@ def pipeline_info(nlp: Any) -> PipelineInfo:
     return PipelineInfo(name, str(meta.get("version", "0.0.0")), tuple(sorted(labels)))
 
 
-def doc_spans(doc: Any) -> list[Span]:
-    """The Doc's entities as model spans (code-point offsets)."""
-    return [Span(ent.start_char, ent.end_char, ent.label_, ORIGIN_MODEL) for ent in doc.ents]
+PIECE_CHARS = 100_000  # longer texts run as pieces: spaCy's memory grows with the text (and E088 at 1M)
+PIECE_CONTEXT = 1_000  # characters of text around a piece that the model sees too
+
+
+@dataclass(frozen=True)
+class Predicted:
+    """One document through the pipeline: its entities and tokens, or why it failed."""
+
+    document_id: int
+    spans: list[Span]
+    tokens: Tokens | None
+    error: str | None = None
+
+
+def _piece_stream(
+    items: Iterable[tuple[int, str]], limit: int, context: int
+) -> Iterator[tuple[str, tuple[int, int, int, int, bool]]]:
+    """(window text, (document id, window start, piece start, piece end, last piece?)) for every
+    document; a long one is cut into pieces, each run with some of the text around it."""
+    for doc_id, text in items:
+        pieces = split_with_context(text, limit, context)
+        for k, p in enumerate(pieces):
+            window = text if len(pieces) == 1 else text[p.context_start:p.context_end]
+            yield window, (doc_id, p.context_start, p.start, p.end, k == len(pieces) - 1)
+
+
+def _guarded_pipe(nlp: Any, stream: Iterator[tuple[str, Any]], batch_size: int) -> Iterator[tuple[Any, Any]]:
+    """``nlp.pipe`` a batch at a time; a batch that fails is re-run piece by piece, and a piece
+    that still fails comes out as its exception instead of a Doc (the others go on)."""
+    while True:
+        chunk = list(islice(stream, batch_size))
+        if not chunk:
+            return
+        try:
+            docs = list(nlp.pipe((text for text, _ in chunk), batch_size=batch_size))
+        except Exception:  # noqa: BLE001 - find the piece that fails, keep the rest
+            docs = []
+            for text, _ in chunk:
+                try:
+                    docs.append(nlp(text))
+                except Exception as exc:  # noqa: BLE001
+                    docs.append(exc)
+        yield from zip(docs, (ctx for _, ctx in chunk))
 
 
 def predict(
-    nlp: Any, items: Iterable[tuple[int, str]], *, batch_size: int = 64, n_process: int = 1
-) -> Iterator[tuple[int, list[Span], Tokens]]:
-    """Stream (id, text) through ``nlp.pipe``; yield (id, entity spans, tokens)."""
-    for doc, doc_id in nlp.pipe(((text, doc_id) for doc_id, text in items), as_tuples=True, batch_size=batch_size, n_process=n_process):
-        yield doc_id, doc_spans(doc), Tokens.from_doc(doc)
+    nlp: Any, items: Iterable[tuple[int, str]], *, batch_size: int = 64, n_process: int = 1,
+    piece_chars: int = PIECE_CHARS, piece_context: int = PIECE_CONTEXT,
+) -> Iterator[Predicted]:
+    """Stream (id, text) through the pipeline; yield each document's entities and tokens.
+
+    Texts longer than ``piece_chars`` (or the pipeline's ``max_length``) run as pieces cut
+    at whitespace (:mod:`annotator.core.pieces`), each with ``piece_context`` characters of
+    the text around it so entities near a cut come out as in one pass; offsets are shifted
+    back and what starts in the context belongs to the neighbouring piece. With one process a
+    document the pipeline fails on comes out with ``error`` set and the others go on; with
+    several, a failure raises (the caller re-runs what is left in one process).
+    """
+    limit = max(2, min(piece_chars, getattr(nlp, "max_length", piece_chars)))
+    stream = _piece_stream(items, limit, min(piece_context, limit // 8))
+    if n_process > 1:
+        docs: Iterator[tuple[Any, Any]] = nlp.pipe(stream, as_tuples=True, batch_size=batch_size, n_process=n_process)
+    else:
+        docs = _guarded_pipe(nlp, stream, batch_size)
+    spans: list[Span] = []
+    pairs: list[tuple[int, int]] = []
+    error: str | None = None
+    for doc, (doc_id, offset, start, end, last) in docs:
+        if isinstance(doc, Exception):
+            error = error or f"{type(doc).__name__}: {str(doc).splitlines()[0][:200] if str(doc) else ''}"
+        elif error is None:
+            spans.extend(Span(e.start_char + offset, e.end_char + offset, e.label_, ORIGIN_MODEL)
+                         for e in doc.ents if start <= e.start_char + offset < end)
+            pairs.extend((t.idx + offset, t.idx + offset + len(t.text))
+                         for t in doc if start <= t.idx + offset < end)
+        if last:
+            if error is None:
+                yield Predicted(doc_id, spans, Tokens.from_pairs(pairs))
+            else:
+                yield Predicted(doc_id, [], None, error)
+            spans, pairs, error = [], [], None
 
 
 @lru_cache(maxsize=4)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from annotator.ops.labels import ensure_labels
@@ -22,6 +22,7 @@ class PreannotateReport:
     words: int
     seconds: float
     cancelled: bool = False
+    failures: list[str] = field(default_factory=list)  # "source: could not be pre-annotated (why); skipped"
 
 
 def preannotate(
@@ -57,23 +58,43 @@ def preannotate(
         progress.advance(len(pending))
         pending.clear()
 
-    stream = predict(nlp, store.iter_texts(todo), batch_size=batch_size, n_process=n_process)
-    try:
-        for doc_id, spans, tokens in stream:
-            pending.append((doc_id, spans, tokens))
-            report.done += 1
-            report.entities += len(spans)
-            report.words += len(tokens)
-            if len(pending) >= batch_size:
+    failed: set[int] = set()
+
+    def run(ids: list[int], processes: int) -> None:
+        stream = predict(nlp, store.iter_texts(ids), batch_size=batch_size, n_process=processes)
+        try:
+            for result in stream:
+                if result.error is not None:
+                    failed.add(result.document_id)
+                    source = store.document_source(result.document_id)
+                    report.failures.append(f"{source}: could not be pre-annotated ({result.error}); skipped")
+                    progress.advance()
+                    continue
+                assert result.tokens is not None
+                pending.append((result.document_id, result.spans, result.tokens))
+                report.done += 1
+                report.entities += len(result.spans)
+                report.words += len(result.tokens)
+                if len(pending) >= batch_size:
+                    flush()
+                    if progress.cancelled():
+                        report.cancelled = True
+                        return
+            if pending:
                 flush()
-                if progress.cancelled():
-                    report.cancelled = True
-                    break
+        finally:
+            close = getattr(stream, "close", None)
+            if close is not None:
+                close()
+
+    try:
+        run(todo, n_process)
+    except Exception:  # noqa: BLE001 - several processes cannot tell which document failed: one can
+        if n_process == 1:
+            raise
         if pending:
-            flush()
-    finally:
-        close = getattr(stream, "close", None)
-        if close is not None:
-            close()
+            flush()  # what came back before the failure is good
+        done_now = store.predicted_ids(info.name, info.version)
+        run([i for i in todo if i not in done_now and i not in failed], 1)
     report.seconds = time.perf_counter() - started
     return report

@@ -14,11 +14,10 @@ from PySide6.QtWidgets import (
 )
 
 from annotator import __version__
-from annotator.core.errors import AnnotatorError
 from annotator.core.model import ACCEPTED, IN_PROGRESS, SKIPPED, TODO
 from annotator.core.render import render
 from annotator.core.spans import Range
-from annotator.gui.dialogs import ShortcutsDialog, show_error
+from annotator.gui.dialogs import ShortcutsDialog
 from annotator.gui.models import DocumentListModel, SpanTableModel
 from annotator.gui.shortcuts import SHORTCUTS
 from annotator.gui.text_view import AnnotatedTextView
@@ -282,12 +281,11 @@ class MainWindow(EditingMixin, PreparationMixin, QMainWindow):
     def show_document(self, document_id: int) -> None:
         """Open a document: its first look copies the model's spans into the gold."""
         has_prediction = self.store.has_prediction(document_id)
-        try:
-            self.view = reviewing.open_document(self.store, document_id, self.annotator,
-                                                start=has_prediction or not self.preparing)
-        except AnnotatorError as exc:
-            show_error(self, "Cannot open the document", str(exc))
+        ok, view = self._attempt(lambda: reviewing.open_document(self.store, document_id, self.annotator,
+                                                                 start=has_prediction or not self.preparing))
+        if not ok:
             return
+        self.view = view
         text = self.view.document.text
         self.model_view.set_document(text, self._render(gold_side=False))
         self.gold_view.set_document(text, self._render(gold_side=True))

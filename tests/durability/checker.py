@@ -16,12 +16,23 @@ class Check:
     acknowledged: int = 0  # ACK lines read
     documents: int = 0  # documents with at least one acknowledged state
     lost: list[str] = field(default_factory=list)  # acknowledged states the database does not have
+    lost_edits: int = 0  # acknowledged edit-log rows missing from the database
     in_flight: int = 0  # documents whose last (unacknowledged) edit landed after the last ACK
     integrity: str = ""
 
 
 def read_acks(lines: list[str]) -> list[dict]:
-    return [json.loads(line[4:]) for line in lines if line.startswith("ACK ")]
+    """The ACK lines; the last line may have been cut by the kill (then it acknowledged nothing)."""
+    acks = []
+    for k, line in enumerate(lines):
+        if not line.startswith("ACK "):
+            continue
+        try:
+            acks.append(json.loads(line[4:]))
+        except json.JSONDecodeError:
+            if k != len(lines) - 1:
+                raise
+    return acks
 
 
 def database_state(conn: sqlite3.Connection, doc_id: int, annotator: str = "tester") -> dict:
@@ -52,6 +63,7 @@ def check_database(db: Path, lines: list[str], *, finished: bool) -> Check:
                 result.in_flight += 1  # the edit being made when the process died committed: newer, not lost
                 continue
             if have != want:
+                result.lost_edits += max(1, want["edits"] - have["edits"])
                 diff = {k: (want[k], have[k]) for k in want if want[k] != have[k]}
                 result.lost.append(f"document {doc_id}: acknowledged vs stored {json.dumps(diff)[:300]}")
     finally:

@@ -63,17 +63,22 @@ def test_frozen_window_opens_offscreen(frozen, tmp_path, seeds_dir):
     assert "first document shown: 004_00f4041110890fad.txt" in result.stdout
 
 
-def test_frozen_default_database_is_in_the_user_data_dir(frozen, tmp_path):
+def test_frozen_default_database_is_in_the_user_data_dir(frozen, tmp_path, seeds_dir):
     home = tmp_path / "home"
+    result = run([str(frozen), "stats", "--json"], tmp_path, XDG_DATA_HOME=str(home))
+    assert result.returncode == 1 and "no such database" in result.stderr  # reading commands never create one
+    result = run([str(frozen), "import", str(seeds_dir / "004_00f4041110890fad.txt")], tmp_path, XDG_DATA_HOME=str(home))
+    assert result.returncode == 0, result.stderr
     result = run([str(frozen), "stats", "--json"], tmp_path, XDG_DATA_HOME=str(home))
     assert result.returncode == 0, result.stderr
     assert (home / "annotator" / "annotations.db").is_file()
     assert not list(frozen.parent.rglob("*.db"))  # nothing written inside the bundle
 
 
-def test_frozen_start_failures_are_clear(frozen, tmp_path):
+def test_frozen_start_failures_are_clear(frozen, tmp_path, seeds_dir):
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
     result = subprocess.run([str(frozen), "--db", str(tmp_path / "x.db")], capture_output=True, text=True, env=env, timeout=120)
     assert result.returncode == 2 and "no display" in result.stderr and "Traceback" not in result.stderr
+    assert run([str(frozen), "import", str(seeds_dir / "004_00f4041110890fad.txt"), "--db", "x.db"], tmp_path).returncode == 0
     result = run([str(frozen), "preannotate", "--db", "x.db", "--model", "no_such_model"], tmp_path)
     assert result.returncode == 1 and "cannot load spaCy pipeline" in result.stderr and "Traceback" not in result.stderr

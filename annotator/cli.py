@@ -91,6 +91,7 @@ def import_cmd(
 ) -> None:
     """Import documents and gold (one transaction: a bad file changes nothing, and creates no database)."""
     from annotator.ops.importing import import_paths
+    from annotator.ops.indexing import index_pending
     from annotator.ops.labels import set_project_labels_from_file
     from annotator.pipeline import tokenizer_for
     from annotator.store.creating import fill_database
@@ -104,8 +105,11 @@ def import_cmd(
         with RichBar() as bar:
             if labels is not None:
                 set_project_labels_from_file(store, labels)
-            return import_paths(store, paths_, annotator=paths.current_annotator(), tokenize=tokenize,
-                                tokenizer_name=model, progress=bar)
+            report = import_paths(store, paths_, annotator=paths.current_annotator(), tokenize=tokenize,
+                                  tokenizer_name=model, progress=bar)
+        with RichBar() as bar:  # the documents are committed; the search index follows in batches
+            index_pending(store, bar)
+        return report
 
     try:
         report = fill_database(paths.database_path(db), work, allow_network_fs=allow_network_fs or None)

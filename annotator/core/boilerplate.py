@@ -14,6 +14,7 @@ The reviewer accepts or edits these; nothing here is applied without them.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -89,6 +90,27 @@ def corpus_line_counts(texts: Iterable[str]) -> Counter[str]:
     for text in texts:
         counts.update({line.norm for line in _lines(text)})
     return counts
+
+
+_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def short_line_norms(text: str) -> set[str]:
+    """The normalized lines of ``text`` the cross-document rule looks at (at most
+    CORPUS_LINE_MAX_WORDS words), as :func:`_lines` normalizes them, without splitting the
+    long lines into words: what import-time indexing computes for every document."""
+    found = set()
+    for line in _BREAK.split(text):
+        words = line.split(None, CORPUS_LINE_MAX_WORDS)
+        if words and len(words) <= CORPUS_LINE_MAX_WORDS:
+            found.add(" ".join(words).casefold())
+    return found
+
+
+def line_key(norm: str) -> int:
+    """A 64-bit key for a normalized line (stored instead of the line)."""
+    digest = hashlib.blake2b(norm.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "little", signed=True)
 
 
 def _appended_article_start(lines: list[_Line], flagged: set[int]) -> _Line | None:

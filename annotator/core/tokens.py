@@ -7,12 +7,13 @@ does not import spaCy.
 
 from __future__ import annotations
 
-import sys
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from annotator.core.packing import pack_tokens, unpack_tokens
 
 
 @dataclass(frozen=True)
@@ -39,22 +40,13 @@ class Tokens:
         return len(self.starts)
 
     def to_bytes(self) -> bytes:
-        """Pack as little-endian uint32 pairs, the form kept in the database."""
-        packed = array("I")
-        for s, e in zip(self.starts, self.ends):
-            packed.append(s)
-            packed.append(e)
-        if sys.byteorder == "big":
-            packed.byteswap()
-        return packed.tobytes()
+        """The compact stored form (:func:`annotator.core.packing.pack_tokens`)."""
+        return pack_tokens(self.starts, self.ends)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> "Tokens":
-        packed = array("I")
-        packed.frombytes(data)
-        if sys.byteorder == "big":
-            packed.byteswap()
-        return cls(packed[0::2], packed[1::2])
+        starts, ends = unpack_tokens(data)
+        return cls(starts, ends)
 
     def is_aligned(self, start: int, end: int) -> bool:
         """True when ``start`` opens a token and ``end`` closes one."""

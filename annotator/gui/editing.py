@@ -290,10 +290,7 @@ class EditingMixin:
     def accept_suggestions(self) -> None:
         if self.view is None:
             return
-        if self.advisor.counts is None:
-            self.statusBar().showMessage("Reading the corpus for repeated lines…")
-            self.advisor.load_corpus(self.store)
-        suggestions = self.advisor.suggest(self.view.document.text)
+        suggestions = reviewing.suggest_for(self.store, self.view.document.text)
         if not suggestions:
             self.statusBar().showMessage("No boilerplate suggestions for this document.", 5000)
             return

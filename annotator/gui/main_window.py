@@ -47,7 +47,6 @@ class MainWindow(EditingMixin, PreparationMixin, QMainWindow):
         self.settings = settings or QSettings()
         self.labels = project_labels(store)
         self.undo_stack = QUndoStack(self)
-        self.advisor = reviewing.BoilerplateAdvisor()
         self.view: reviewing.ReviewView | None = None
         self.preparing = False
         self._tokenizer: Any = None

@@ -14,8 +14,9 @@ from annotator.core.errors import AnnotatorError
 class _SignalProgress:
     """The ops Progress protocol, reported through Qt signals; cancelled from the GUI thread."""
 
-    def __init__(self, worker: "PrepareWorker"):
+    def __init__(self, worker: "PrepareWorker", batches: bool = True):
         self._worker = worker
+        self._batches = batches  # each step lands documents (import, pre-annotation): refresh the list
         self._done = 0
         self._total: int | None = None
 
@@ -26,7 +27,8 @@ class _SignalProgress:
     def advance(self, n: int = 1) -> None:
         self._done += n
         self._worker.progress.emit("", self._done, self._total or 0)
-        self._worker.batch_done.emit()
+        if self._batches:
+            self._worker.batch_done.emit()
 
     def cancelled(self) -> bool:
         return self._worker.cancel_event.is_set()
@@ -53,6 +55,7 @@ class PrepareWorker(QObject):
     def run(self) -> None:
         from annotator.core.tokens import Tokens
         from annotator.ops.importing import import_paths
+        from annotator.ops.indexing import index_pending
         from annotator.ops.preannotate import preannotate
         from annotator.pipeline import load_pipeline
         from annotator.store import Store
@@ -73,6 +76,11 @@ class PrepareWorker(QObject):
                 if self.cancel_event.is_set():
                     self.finished.emit("Cancelled.")
                     return
+                if store.unindexed_count():
+                    index_pending(store, _SignalProgress(self, batches=False))  # for search and suggestions
+                    if self.cancel_event.is_set():
+                        self.finished.emit("Cancelled.")
+                        return
                 if nlp is None and store.count_unpredicted() == 0:
                     # nothing new: do not load spaCy while the window starts (`annotator preannotate
                     # --model X` re-runs documents with another pipeline)

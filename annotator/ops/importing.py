@@ -161,7 +161,7 @@ def _store_record(
         if record.spans:
             pipeline = str(record.meta.get("pipeline") or "imported")
             version = str(record.meta.get("pipeline_version") or "0")
-            if doc_id not in store.predicted_ids(pipeline, version):
+            if not store.has_prediction_by(doc_id, pipeline, version):  # an index lookup: import stays linear
                 store.add_prediction(doc_id, pipeline, version, [Span(s.start, s.end, s.label, ORIGIN_MODEL) for s in record.spans])
         return
     if record.spans is None and not record.boilerplate and record.state is None:

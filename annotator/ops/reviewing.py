@@ -3,11 +3,10 @@ snapshots for undo, relabelling every occurrence, and boilerplate suggestions.""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from annotator.core.boilerplate import Suggestion, corpus_line_counts, suggest_boilerplate
+from annotator.core.boilerplate import Suggestion, corpus_line_counts, line_key, short_line_norms, suggest_boilerplate
 from annotator.core.model import TODO, Document, Review
 from annotator.core.spans import ORIGIN_HUMAN, Range, Span, merge_ranges, validate_spans
 from annotator.ops import review as actions
@@ -159,17 +158,17 @@ def apply_relabel_plan(store: Store, annotator: str, plan: OccurrencePlan, label
     return before
 
 
-class BoilerplateAdvisor:
-    """Suggests boilerplate for a document, with the corpus's line counts computed once."""
+def suggest_for(store: Store, text: str) -> list[Suggestion]:
+    """Boilerplate suggestions for ``text``, the cross-document rule reading the stored line
+    counts (kept up to date by indexing): costs the document's lines, not the corpus."""
+    norms = {norm: line_key(norm) for norm in short_line_norms(text)}
+    stored = store.line_counts(norms.values())
+    return suggest_boilerplate(text, {norm: stored.get(key, 0) for norm, key in norms.items()})
 
-    def __init__(self) -> None:
-        self.counts: Counter[str] | None = None
 
-    def load_corpus(self, store: Store) -> None:
-        self.counts = corpus_line_counts(text for _, text in store.iter_texts(store.document_ids()))
-
-    def suggest(self, text: str) -> list[Suggestion]:
-        return suggest_boilerplate(text, self.counts)
+def suggest_by_scanning(store: Store, text: str) -> list[Suggestion]:
+    """The same suggestions computed the simple way, reading every document (for tests)."""
+    return suggest_boilerplate(text, corpus_line_counts(t for _, t in store.iter_texts(store.document_ids())))
 
 
 def accept_suggestions(store: Store, document_id: int, annotator: str, suggestions: Iterable[Suggestion]) -> list[Range]:

@@ -15,6 +15,7 @@ from sqlite_utils import Database
 
 from annotator.core.errors import StoreError
 from annotator.core.model import TODO, Document, Prediction, Review
+from annotator.core.packing import pack_spans, unpack_spans
 from annotator.core.spans import Range, Span
 from annotator.core.tokens import Tokens
 from annotator.store.connection import open_database, store_error
@@ -215,20 +216,77 @@ class Store:
         return int(self._q("SELECT count(*) FROM documents").fetchone()[0])
 
     def search_ids(self, query: str, states: Sequence[str] | None = None) -> list[int]:
-        """Ids of documents whose text contains ``query`` as a phrase (FTS5), in import order."""
+        """Ids of documents whose text contains ``query`` as a phrase (FTS5), in import order.
+
+        Documents not indexed yet (imported since the last :meth:`index_batch`) are scanned
+        (case-insensitive substring), so a search never misses a document.
+        """
         phrase = '"' + query.replace('"', '""') + '"'
-        sql = "SELECT d.id FROM documents_fts f JOIN documents d ON d.id = f.rowid"
-        params: list[Any] = [phrase]
+        upto = self.indexed_upto()
+        state_join, state_where, state_params = "", "", []
         if states is not None:
-            sql += " LEFT JOIN reviews r ON r.document_id = d.id"
-        sql += " WHERE documents_fts MATCH ?"
-        if states is not None:
-            sql += f" AND coalesce(r.state, '{TODO}') IN ({','.join('?' * len(states))})"
-            params += list(states)
+            state_join = " LEFT JOIN reviews r ON r.document_id = d.id"
+            state_where = f" AND coalesce(r.state, '{TODO}') IN ({','.join('?' * len(states))})"
+            state_params = list(states)
+        sql = ("SELECT d.id FROM documents_fts f JOIN documents d ON d.id = f.rowid" + state_join
+               + " WHERE documents_fts MATCH ?" + state_where + " ORDER BY d.id")
         try:
-            return [r[0] for r in self._q(sql + " ORDER BY d.id", params)]
-        except sqlite3.OperationalError:
-            return []  # a query FTS cannot parse matches nothing
+            found = [r[0] for r in self.db.execute(sql, [phrase, *state_params])]
+        except sqlite3.OperationalError as exc:
+            if "fts5" not in str(exc):
+                raise store_error(exc, self.path) from None
+            found = []  # a query FTS cannot parse matches nothing
+        pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        found += [r[0] for r in self._q(
+            "SELECT d.id FROM documents d" + state_join + " WHERE d.id > ? AND d.text LIKE ? ESCAPE '\\'"
+            + state_where + " ORDER BY d.id", [upto, pattern, *state_params])]
+        return found
+
+    # -- search index (full text, repeated lines) ----------------------------------------
+    def indexed_upto(self) -> int:
+        """Documents with ids up to this are in the full-text index and the line counts."""
+        value = self.setting("indexed_upto")
+        return int(value) if value else 0
+
+    def unindexed_count(self) -> int:
+        return int(self._q("SELECT count(*) FROM documents WHERE id > ?", [self.indexed_upto()]).fetchone()[0])
+
+    def index_batch(self, limit: int = 2000) -> int:
+        """Index the next ``limit`` documents (full text and line counts) in one transaction.
+
+        Returns how many were indexed (0 when none is left). Safe to interrupt between
+        batches and to run from several processes: each batch re-reads the mark under the
+        write lock.
+        """
+        from annotator.core.boilerplate import line_key, short_line_norms
+
+        with self.transaction():
+            upto = self.indexed_upto()
+            rows = self._q("SELECT id, text FROM documents WHERE id > ? ORDER BY id LIMIT ?", [upto, limit]).fetchall()
+            if not rows:
+                return 0
+            last = rows[-1][0]
+            self._q("INSERT INTO documents_fts(rowid, text) SELECT id, text FROM documents WHERE id > ? AND id <= ?",
+                    [upto, last])
+            keys: dict[int, int] = {}
+            for _, text in rows:
+                for norm in short_line_norms(text):
+                    key = line_key(norm)
+                    keys[key] = keys.get(key, 0) + 1
+            self._many("INSERT INTO line_counts(hash, documents) VALUES (?, ?) "
+                       "ON CONFLICT(hash) DO UPDATE SET documents = documents + excluded.documents", keys.items())
+            self.set_setting("indexed_upto", str(last))
+            return len(rows)
+
+    def line_counts(self, keys: Iterable[int]) -> dict[int, int]:
+        """How many indexed documents hold each of these line keys (absent: none)."""
+        wanted = list(keys)
+        found: dict[int, int] = {}
+        for i in range(0, len(wanted), 500):
+            part = wanted[i:i + 500]
+            rows = self._q(f"SELECT hash, documents FROM line_counts WHERE hash IN ({','.join('?' * len(part))})", part)
+            found.update(rows.fetchall())
+        return found
 
     def list_rows(self, ids: Sequence[int]) -> dict[int, tuple[str, str, int]]:
         """(source, review state, span count) for the document list, for the given ids.
@@ -241,8 +299,8 @@ class Store:
             SELECT d.id, d.source, coalesce(r.state, '{TODO}'),
                 CASE WHEN r.annotator IS NOT NULL
                     THEN (SELECT count(*) FROM gold_spans g WHERE g.document_id = d.id AND g.annotator = r.annotator)
-                    ELSE (SELECT count(*) FROM predictions p WHERE p.run_id =
-                          (SELECT max(id) FROM prediction_runs pr WHERE pr.document_id = d.id))
+                    ELSE (SELECT n_spans FROM prediction_runs pr WHERE pr.document_id = d.id
+                          ORDER BY pr.id DESC LIMIT 1)
                 END
             FROM documents d LEFT JOIN reviews r ON r.document_id = d.id WHERE d.id IN ({marks})
             """,
@@ -280,16 +338,19 @@ class Store:
         return {r[0] for r in rows}
 
     def add_prediction(self, document_id: int, pipeline: str, version: str, spans: Iterable[Span]) -> None:
-        with self.transaction():
-            cur = self._q(
-                "INSERT INTO prediction_runs(document_id, pipeline, version, created_at) VALUES (?, ?, ?, ?)",
-                [document_id, pipeline, version, now()],
-            )
-            run_id = cur.lastrowid
-            self._many(
-                "INSERT INTO predictions(run_id, start_char, end_char, label) VALUES (?, ?, ?, ?)",
-                [(run_id, s.start, s.end, s.label) for s in spans],
-            )
+        """Store a pipeline's spans for a document (one packed row; see core.packing)."""
+        items = [(s.start, s.end, s.label) for s in spans]
+        self._q(
+            "INSERT INTO prediction_runs(document_id, pipeline, version, created_at, spans, n_spans) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [document_id, pipeline, version, now(), pack_spans(items), len(items)],
+        )
+
+    def has_prediction_by(self, document_id: int, pipeline: str, version: str) -> bool:
+        return self._q(
+            "SELECT 1 FROM prediction_runs WHERE document_id = ? AND pipeline = ? AND version = ?",
+            [document_id, pipeline, version],
+        ).fetchone() is not None
 
     def count_unpredicted(self) -> int:
         """Documents no pipeline has pre-annotated yet."""
@@ -304,7 +365,7 @@ class Store:
         self, document_id: int, pipeline: str | None = None, version: str | None = None, *, with_tokens: bool = True
     ) -> Prediction | None:
         """The given pipeline's prediction for a document, or the newest one when not given."""
-        sql = "SELECT id, pipeline, version, created_at FROM prediction_runs WHERE document_id = ?"
+        sql = "SELECT spans, pipeline, version, created_at FROM prediction_runs WHERE document_id = ?"
         params: list[Any] = [document_id]
         if pipeline is not None:
             sql += " AND pipeline = ?"
@@ -315,12 +376,7 @@ class Store:
         row = self._q(sql + " ORDER BY id DESC LIMIT 1", params).fetchone()
         if row is None:
             return None
-        spans = [
-            make_span((s, e, label, "model"))
-            for s, e, label in self._q(
-                "SELECT start_char, end_char, label FROM predictions WHERE run_id = ? ORDER BY start_char", [row[0]]
-            ).fetchall()
-        ]
+        spans = [make_span((s, e, label, "model")) for s, e, label in unpack_spans(row[0])]
         return Prediction(document_id, row[1], row[2], spans, self.tokens(document_id) if with_tokens else None, row[3])
 
     # -- gold -------------------------------------------------------------------------
@@ -526,14 +582,11 @@ class Store:
             if unreviewed:
                 umarks = ",".join("?" * len(unreviewed))
                 runs = f"SELECT max(id) FROM prediction_runs WHERE document_id IN ({umarks}) GROUP BY document_id"
-                for r in self._q(f"SELECT document_id, pipeline, version FROM prediction_runs WHERE id IN ({runs})", unreviewed):
-                    predictor[r[0]] = (r[1], r[2])
                 for r in self._q(
-                    "SELECT pr.document_id, p.start_char, p.end_char, p.label FROM predictions p "
-                    f"JOIN prediction_runs pr ON pr.id = p.run_id WHERE pr.id IN ({runs}) "
-                    "ORDER BY pr.document_id, p.start_char", unreviewed
+                    f"SELECT document_id, pipeline, version, spans FROM prediction_runs WHERE id IN ({runs})", unreviewed
                 ):
-                    predicted.setdefault(r[0], []).append(Span(r[1], r[2], r[3], "model"))
+                    predictor[r[0]] = (r[1], r[2])
+                    predicted[r[0]] = [make_span((s, e, label, "model")) for s, e, label in unpack_spans(r[3])]
             for doc_id in part:
                 review = reviews.get(doc_id) or Review(doc_id, TODO, None, None)
                 is_gold = review.annotator is not None

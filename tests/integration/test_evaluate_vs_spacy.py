@@ -15,6 +15,7 @@ from annotator.ops import review, reviewing
 from annotator.ops.evaluating import evaluate_model, evaluate_stored
 from annotator.ops.exporting import export
 from annotator.ops.importing import import_paths
+from annotator.ops.indexing import index_pending
 from annotator.ops.preannotate import preannotate
 
 pytestmark = pytest.mark.integration
@@ -26,12 +27,11 @@ def reviewed(store, seeds_dir, real_nlp):
     import_paths(store, [seeds_dir], annotator="me")
     preannotate(store, real_nlp)
     labels = real_nlp.get_pipe("ner").labels
-    advisor = reviewing.BoilerplateAdvisor()
-    advisor.load_corpus(store)
+    index_pending(store)
     for doc_id in store.document_ids():
         reviewing.open_document(store, doc_id, "me")
         text = store.document(doc_id).text
-        reviewing.accept_suggestions(store, doc_id, "me", advisor.suggest(text))
+        reviewing.accept_suggestions(store, doc_id, "me", reviewing.suggest_for(store, text))
         if "junta" in text:
             at = text.index("junta")
             if not store.gold_overlapping(doc_id, "me", at, at + 5):

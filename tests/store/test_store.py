@@ -15,7 +15,8 @@ def test_new_database_has_schema_wal_and_foreign_keys(db_path):
         assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert store.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
         tables = set(store.db.table_names())
-        assert {"documents", "prediction_runs", "predictions", "gold_spans", "boilerplate", "reviews", "edits"} <= tables
+        assert {"documents", "prediction_runs", "document_tokens", "gold_spans", "boilerplate", "reviews", "edits"} <= tables
+        assert "predictions" not in tables  # packed into prediction_runs.spans since 0004
         applied = [r[0] for r in store.db.execute("SELECT name FROM _sqlite_migrations")]
         assert applied == schema.known_migration_names()
 
@@ -127,3 +128,48 @@ def test_every_write_is_committed_without_an_explicit_transaction(db_path):
         assert store.gold(doc, "me") == [Span(9, 14, "GPE")]
         assert store.boilerplate(doc, "me") == [Range(5, 8)]
         assert store.document_count() == 2
+
+
+def _old_database(path, runs: int = 3):
+    """A database as annotator 0.1.0 wrote it: schema up to 0003, predictions as rows, tokens as uint32 pairs."""
+    from array import array
+
+    from sqlite_utils import Database
+
+    db = Database(sqlite3.connect(str(path)))
+    schema.migrations.apply(db, stop_before="0004_compact_storage")
+    conn = db.conn
+    rows = []
+    for k in range(runs):
+        text = f"Document {k}: Mali and Niger met in Niamey with Peskov."
+        doc_id = conn.execute("INSERT INTO documents(source, text, content_hash, length, created_at) VALUES (?, ?, ?, ?, 'x')",
+                              [f"d{k}.txt", text, f"hash{k}", len(text)]).lastrowid
+        pairs = array("I")
+        at = 0
+        for word in text.split(" "):
+            pairs.extend([at, at + len(word)])
+            at += len(word) + 1
+        conn.execute("INSERT INTO document_tokens VALUES (?, 'old', ?)", [doc_id, pairs.tobytes()])
+        run = conn.execute("INSERT INTO prediction_runs(document_id, pipeline, version, created_at) VALUES (?, 'en_x', '1', 'x')",
+                           [doc_id]).lastrowid
+        spans = [(text.index("Mali"), text.index("Mali") + 4, "PERSON"), (text.index("Niger"), text.index("Niger") + 5, "GPE")]
+        conn.executemany("INSERT INTO predictions VALUES (?, ?, ?, ?)", [(run, *s) for s in spans])
+        rows.append((doc_id, text, [tuple(pairs[i:i + 2]) for i in range(0, len(pairs), 2)], spans))
+    conn.execute("INSERT INTO prediction_runs(document_id, pipeline, version, created_at) VALUES (?, 'en_empty', '1', 'x')",
+                 [rows[0][0]])  # a run that found nothing
+    conn.commit()
+    conn.close()
+    return rows
+
+
+def test_old_database_migrates_to_packed_storage_keeping_every_span_and_token(db_path):
+    rows = _old_database(db_path)
+    with Store.open(db_path) as store:
+        for doc_id, _text, pairs, spans in rows:
+            prediction = store.prediction(doc_id, "en_x")
+            assert [(s.start, s.end, s.label) for s in prediction.spans] == spans
+            tokens = store.tokens(doc_id)
+            assert list(zip(tokens.starts, tokens.ends)) == pairs
+        assert store.prediction(rows[0][0], "en_empty").spans == []
+        assert store.list_rows([rows[1][0]])[rows[1][0]][2] == 2
+    assert len(list(db_path.parent.glob("project.db.bak-*"))) == 1

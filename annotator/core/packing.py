@@ -1,0 +1,115 @@
+"""Compact binary forms of token boundaries and predicted spans, as kept in the database.
+
+Offsets are stored as differences (the gap since the previous token or span and its
+length), which are small numbers: one byte each for nearly every token of news text,
+in the narrowest array type that holds them, then deflated. A 3.9 KB document's 700
+tokens take about 0.6 KB instead of 5.6 KB as uint32 pairs; its 100 predicted spans about
+0.3 KB instead of 100 rows. Decoding is C-level (``array`` + ``itertools.accumulate``).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import zlib
+from array import array
+from collections.abc import Iterable, Sequence
+from itertools import accumulate
+
+TOKENS_MAGIC = b"TK1"
+SPANS_MAGIC = b"SP1"
+_TYPES = ("B", "H", "I", "Q")
+
+
+def _pack_values(values: Sequence[int]) -> bytes:
+    """Non-negative ints in the narrowest array type, deflated: type code byte + payload."""
+    top = max(values, default=0)
+    for code in _TYPES:
+        if top < 1 << (8 * array(code).itemsize):
+            break
+    packed = array(code, values)
+    if sys.byteorder == "big":
+        packed.byteswap()
+    return code.encode("ascii") + zlib.compress(packed.tobytes(), 1)
+
+
+def _unpack_values(data: bytes | memoryview) -> array:
+    code = chr(data[0])
+    if code not in _TYPES:
+        raise ValueError(f"unknown packed array type {code!r}")
+    values = array(code)
+    values.frombytes(zlib.decompress(data[1:]))
+    if sys.byteorder == "big":
+        values.byteswap()
+    return values
+
+
+def pack_tokens(starts: Sequence[int], ends: Sequence[int]) -> bytes:
+    """Token boundaries (increasing, non-overlapping) as gap/length pairs."""
+    values = []
+    previous = 0
+    for s, e in zip(starts, ends):
+        if s < previous or e < s:
+            raise ValueError(f"tokens must be increasing and non-overlapping (token [{s}, {e}))")
+        values.append(s - previous)
+        values.append(e - s)
+        previous = e
+    return TOKENS_MAGIC + _pack_values(values)
+
+
+def unpack_tokens(data: bytes | memoryview) -> tuple[array, array]:
+    """(starts, ends) as uint32 arrays; also reads the older form, uint32 start/end pairs."""
+    if bytes(data[:3]) != TOKENS_MAGIC:
+        pairs = array("I")
+        pairs.frombytes(bytes(data))
+        if sys.byteorder == "big":
+            pairs.byteswap()
+        return pairs[0::2], pairs[1::2]
+    positions = _running_sums(_unpack_values(memoryview(data)[3:]))
+    return positions[0::2], positions[1::2]
+
+
+def _running_sums(values: array) -> array:
+    """Prefix sums as a uint32 array (numpy, which spaCy brings, does it in C: ~10x faster)."""
+    try:
+        import numpy as np
+    except ImportError:  # pragma: no cover - spaCy always brings numpy
+        return array("I", accumulate(values))
+    sums = np.cumsum(np.frombuffer(values, dtype=values.typecode if values.typecode != "Q" else "u8"), dtype="<u4")
+    out = array("I")
+    out.frombytes(sums.astype("=u4", copy=False).tobytes())
+    return out
+
+
+def pack_spans(spans: Iterable[tuple[int, int, str]]) -> bytes:
+    """Spans (start, end, label), sorted by start, as gap/length/label-index triples."""
+    ordered = sorted(spans)
+    labels: dict[str, int] = {}
+    values = []
+    previous = 0
+    for start, end, label in ordered:
+        if end <= start:
+            raise ValueError(f"span [{start}, {end}) is empty or reversed")
+        values += (start - previous, end - start, labels.setdefault(label, len(labels)))
+        previous = start
+    names = json.dumps(list(labels), ensure_ascii=False).encode("utf-8")
+    return SPANS_MAGIC + len(names).to_bytes(4, "little") + names + _pack_values(values)
+
+
+def unpack_spans(data: bytes | memoryview) -> list[tuple[int, int, str]]:
+    """The spans of :func:`pack_spans`, sorted by start."""
+    view = memoryview(data)
+    if bytes(view[:3]) != SPANS_MAGIC:
+        raise ValueError("not a packed span list")
+    size = int.from_bytes(view[3:7], "little")
+    names = json.loads(bytes(view[7:7 + size]).decode("utf-8"))
+    values = _unpack_values(view[7 + size:])
+    starts = accumulate(values[0::3])
+    return [(s, s + n, names[k]) for s, n, k in zip(starts, values[1::3], values[2::3])]
+
+
+def count_spans(data: bytes | memoryview) -> int:
+    """How many spans a packed list holds (decodes the arrays, not the labels)."""
+    view = memoryview(data)
+    size = int.from_bytes(view[3:7], "little")
+    return len(_unpack_values(view[7 + size:])) // 3

@@ -139,6 +139,10 @@ class Store:
         """The project's identity (a UUID made when the database was created or upgraded)."""
         return self.setting("project_id") or ""
 
+    def owner(self) -> str | None:
+        """Whom an assigned annotator's file is for (``annotator assign``), or None for a project."""
+        return self.setting("owner")
+
     # -- documents --------------------------------------------------------------------
     def add_document(self, text: str, source: str, content_hash: str, meta: dict[str, Any] | None = None) -> tuple[int, bool]:
         """Insert a document unless one with the same content hash exists; return (id, created)."""
@@ -571,3 +575,4 @@ class ExportRow:
     boilerplate: list[Range]
     spans_are_gold: bool
     predicted_by: tuple[str, str] | None = None  # (pipeline, version) when spans are a prediction
+    sessions: tuple[str, ...] = ()  # annotators whose agreeing or adjudicated work the gold stands for

@@ -171,12 +171,17 @@ def copy_documents(store: Store, alias: str, ids: Sequence[int]) -> int:
     return int(new)
 
 
-def versions(store: Store, schema: str, ids: Sequence[int]) -> dict[tuple[int, str], Version]:
-    """Every annotator's version (state, spans, boilerplate, edit keys) of documents ``ids`` in ``schema``."""
+def versions(store: Store, schema: str, ids: Sequence[int],
+             annotators: Sequence[str] | None = None) -> dict[tuple[int, str], Version]:
+    """Annotators' versions (state, spans, boilerplate, edit keys) of documents ``ids`` in ``schema``
+    (only ``annotators``' when given)."""
     out: dict[tuple[int, str], Version] = {}
     if not ids:
         return out
-    marks, params = _marks(ids), list(ids)
+    where, params = f"x.document_id IN ({_marks(ids)}) AND {PERSON.format('x')}", list(ids)
+    if annotators is not None:
+        where += f" AND x.annotator IN ({_marks(annotators)})"
+        params += list(annotators)
 
     def get(doc: int, who: str) -> Version:
         found = out.get((doc, who))
@@ -185,30 +190,40 @@ def versions(store: Store, schema: str, ids: Sequence[int]) -> dict[tuple[int, s
         return found
 
     for doc, who, state, when in store._q(
-            f"SELECT document_id, annotator, state, updated_at FROM {schema}.annotator_reviews x "
-            f"WHERE document_id IN ({marks}) AND {PERSON.format('x')}", params):
+            f"SELECT document_id, annotator, state, updated_at FROM {schema}.annotator_reviews x WHERE {where}", params):
         version = get(doc, who)
         version.state, version.updated_at = state, when
-    for row in store._q(f"SELECT document_id, annotator, start_char, end_char, label, origin FROM {schema}.gold_spans x "
-                        f"WHERE document_id IN ({marks}) AND {PERSON.format('x')} ORDER BY document_id, start_char", params):
-        get(row[0], row[1]).spans.append(make_span(row[2:]))
+    rows = store._q(f"SELECT document_id, annotator, start_char, end_char, label, origin FROM {schema}.gold_spans x "
+                    f"WHERE {where} ORDER BY document_id, annotator, start_char", params)
+    current, spans = None, []
+    for row in rows:
+        if (row[0], row[1]) != current:
+            current = (row[0], row[1])
+            spans = get(*current).spans
+        spans.append(make_span(row[2:]))
     for row in store._q(f"SELECT document_id, annotator, start_char, end_char FROM {schema}.boilerplate x "
-                        f"WHERE document_id IN ({marks}) AND {PERSON.format('x')} ORDER BY document_id, start_char", params):
+                        f"WHERE {where} ORDER BY document_id, start_char", params):
         get(row[0], row[1]).boilerplate.append(make_range(row[2:]))
+    current, edits = None, []
     for doc, who, when, action, payload in store._q(
             f"SELECT document_id, annotator, created_at, action, payload FROM {schema}.edits x "
-            f"WHERE document_id IN ({marks}) AND annotator IS NOT NULL AND {PERSON.format('x')} ORDER BY id", params):
-        get(doc, who).edits.append((when, action, payload))
+            f"WHERE {where} AND x.annotator IS NOT NULL ORDER BY document_id, annotator, id", params):
+        if (doc, who) != current:
+            current = (doc, who)
+            edits = get(doc, who).edits
+        edits.append((when, action, payload))
     return out
 
 
-def write_versions(store: Store, items: Sequence[tuple[int, str, Version]]) -> None:
-    """Make each (document, annotator) layer exactly ``version`` (inside a transaction)."""
+def write_versions(store: Store, items: Sequence[tuple[int, str, Version]], replace: set[tuple[int, str]]) -> None:
+    """Make each (document, annotator) layer exactly ``version`` (inside a transaction); the pairs in
+    ``replace`` have spans or boilerplate in the store already, which go."""
     if not items:
         return
-    pairs = [(doc, who) for doc, who, _ in items]
-    store._many("DELETE FROM gold_spans WHERE document_id = ? AND annotator = ?", pairs)
-    store._many("DELETE FROM boilerplate WHERE document_id = ? AND annotator = ?", pairs)
+    pairs = [(doc, who) for doc, who, _ in items if (doc, who) in replace]
+    if pairs:
+        store._many("DELETE FROM gold_spans WHERE document_id = ? AND annotator = ?", pairs)
+        store._many("DELETE FROM boilerplate WHERE document_id = ? AND annotator = ?", pairs)
     store._many("INSERT INTO gold_spans(document_id, annotator, start_char, end_char, label, origin) VALUES (?, ?, ?, ?, ?, ?)",
                 [(doc, who, s.start, s.end, s.label, s.origin) for doc, who, v in items for s in v.spans])
     store._many("INSERT INTO boilerplate(document_id, annotator, start_char, end_char) VALUES (?, ?, ?, ?)",

@@ -208,17 +208,14 @@ def _chars(ranges: Iterable[Range]) -> int:
 
 def _compared_tokens(doc: AgreementDocument, boilerplate: Sequence[Range]) -> list[int]:
     """Indices of the tokens compared: not whitespace, not touching ``boilerplate``."""
-    text, starts, ends = doc.text, doc.tokens.starts, doc.tokens.ends
-    bp_starts = [r.start for r in boilerplate]
-    keep = []
-    for i, (s, e) in enumerate(zip(starts, ends)):
-        if text[s:e].isspace():
-            continue
-        k = bisect_right(bp_starts, e - 1) - 1  # the last range starting before the token ends
-        if k >= 0 and boilerplate[k].end > s:
-            continue
-        keep.append(i)
-    return keep
+    text, starts = doc.text, doc.tokens.starts
+    skip: set[int] = set()
+    for rng in boilerplate:
+        found = doc.tokens.token_range(rng.start, rng.end)
+        if found is not None:
+            skip.update(range(found[0], found[1] + 1))
+    # a token is whitespace exactly when its first character is (spaCy never mixes the two)
+    return [i for i, s in enumerate(starts) if i not in skip and not text[s].isspace()]
 
 
 def compare_pair(doc: AgreementDocument, a: Layer, b: Layer, per_label: dict[str, LabelScores]) -> Scores:
@@ -241,15 +238,21 @@ def compare_pair(doc: AgreementDocument, a: Layer, b: Layer, per_label: dict[str
     return scores
 
 
-def rank_document(document_id: int, source: str, layers: Sequence[Layer]) -> DocumentDisagreement:
-    """How much the layers of one document disagree (spans only: no text or tokens needed)."""
+def rank_document(document_id: int, source: str, layers: Sequence[Layer],
+                  pair_f1: Sequence[float | None] | None = None) -> DocumentDisagreement:
+    """How much the layers of one document disagree (spans only: no text or tokens needed).
+
+    ``pair_f1``: the pairs' exact F1 when the caller has them already (None for a pair with no spans).
+    """
     layers = sorted(layers, key=lambda layer: layer.annotator)
-    f1s = []
-    for a, b in combinations(layers, 2):
-        union = union_boilerplate([a, b])
-        keys_a, keys_b = {key(s) for s in outside(a.spans, union)}, {key(s) for s in outside(b.spans, union)}
-        total = len(keys_a) + len(keys_b)
-        f1s.append(2 * len(keys_a & keys_b) / total if total else 1.0)
+    if pair_f1 is None:
+        pair_f1 = []
+        for a, b in combinations(layers, 2):
+            union = union_boilerplate([a, b])
+            keys_a, keys_b = {key(s) for s in outside(a.spans, union)}, {key(s) for s in outside(b.spans, union)}
+            total = len(keys_a) + len(keys_b)
+            pair_f1.append(2 * len(keys_a & keys_b) / total if total else None)
+    f1s = [1.0 if f1 is None else f1 for f1 in pair_f1]
     union = union_boilerplate(layers)
     held = [{key(s) for s in outside(layer.spans, union)} for layer in layers]
     every = set.union(*held) if held else set()
@@ -272,7 +275,10 @@ def measure(documents: Iterable[AgreementDocument]) -> Agreement:
         layers = sorted(doc.layers, key=lambda layer: layer.annotator)
         if len(layers) < 2:
             continue
+        f1s = []
         for a, b in combinations(layers, 2):
-            pairs.setdefault((a.annotator, b.annotator), Scores()).add(compare_pair(doc, a, b, per_label))
-        ranked.append(rank_document(doc.document_id, doc.source, layers))
+            scores = compare_pair(doc, a, b, per_label)
+            pairs.setdefault((a.annotator, b.annotator), Scores()).add(scores)
+            f1s.append(scores.exact_f1)
+        ranked.append(rank_document(doc.document_id, doc.source, layers, f1s))
     return Agreement(pairs, per_label, by_disagreement(ranked))

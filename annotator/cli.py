@@ -271,10 +271,15 @@ def evaluate(
     conflicts = report.gold.conflict_line()
     if conflicts:
         err.print(f"[yellow]note:[/] {conflicts}", highlight=False, soft_wrap=True)
+    _show(data, as_json, _print_evaluation)
+
+
+def _show(data: dict[str, Any], as_json: bool, printer: Any) -> None:
+    """A command's result as JSON on stdout, or printed for people."""
     if as_json:
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
-        return
-    _print_evaluation(data)
+    else:
+        printer(data)
 
 
 def _pct(value: Any) -> str:

@@ -10,7 +10,7 @@ from typing import Any, Optional
 import typer
 from rich.table import Table
 
-from annotator.cli import DbOption, NetFsOption, _fail, _open_store, app, err, out
+from annotator.cli import DbOption, NetFsOption, _fail, _open_store, _show, app, err, out
 from annotator.core.errors import AnnotatorError
 
 
@@ -119,10 +119,7 @@ def agreement(
                 fh.write(json.dumps(data, indent=2) + "\n")
     except AnnotatorError as exc:
         _fail(exc)
-    if as_json:
-        sys.stdout.write(json.dumps(data, indent=2) + "\n")
-        return
-    _print_agreement(data)
+    _show(data, as_json, _print_agreement)
 
 
 def _f(value: Any) -> str:

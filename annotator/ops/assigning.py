@@ -130,3 +130,12 @@ def _add_labels(own: Store, labels_json: str) -> None:
     extra = tuple(label for label in project.labels if label.name not in mine)
     if extra:
         own.set_setting(LABELS_SETTING, LabelSet(mine.labels + extra).to_json())
+
+
+def visible_ids(store: Store, states: list[str] | None = None) -> list[int]:
+    """The documents the window lists: in an annotator's file only those assigned to its owner
+    (by the owner's own review state), in a project every document (by its latest review)."""
+    owner = store.owner()
+    if owner is None:
+        return store.document_ids(states)
+    return team.assigned_document_ids(store, owner, states)

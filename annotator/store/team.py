@@ -316,3 +316,15 @@ def texts_and_tokens(store: Store, ids: Sequence[int]) -> dict[int, tuple[str, s
     rows = store._q(f"SELECT d.id, d.source, d.text, t.tokens FROM documents d LEFT JOIN document_tokens t "
                     f"ON t.document_id = d.id WHERE d.id IN ({_marks(ids)})", list(ids))
     return {r[0]: (r[1], r[2], Tokens.from_bytes(r[3]) if r[3] is not None else None) for r in rows}
+
+
+def assigned_document_ids(store: Store, annotator: str, states: Sequence[str] | None = None) -> list[int]:
+    """Ids of the documents assigned to ``annotator`` in import order, optionally only those in
+    ``states`` of the annotator's own review (todo when they have none)."""
+    sql = ("SELECT a.document_id FROM assignments a LEFT JOIN annotator_reviews r ON r.document_id = a.document_id "
+           "AND r.annotator = a.annotator WHERE a.annotator = ?")
+    params: list[object] = [annotator]
+    if states is not None:
+        sql += f" AND coalesce(r.state, 'todo') IN ({_marks(states)})"
+        params += list(states)
+    return [r[0] for r in store._q(sql + " ORDER BY a.document_id", params)]

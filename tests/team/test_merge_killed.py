@@ -88,3 +88,43 @@ def test_sigkill_during_a_files_merge_leaves_the_project_as_after_the_previous_f
     assert finished.returncode == 0, finished.stderr
     final = _state(project)
     assert len(final["gold"]) == 30 + 3 * DOCS and len(final["edits"]) == 3 * (10 + DOCS)
+
+
+def test_window_edits_wait_their_turn_while_a_file_is_merged(tmp_path):
+    """The lead's window (its busy timeout, its edit actions) keeps saving while another process merges."""
+    from annotator.core.errors import BusyError
+    from annotator.ops import review
+    from annotator.store.connection import GUI_BUSY_TIMEOUT_MS
+
+    project = tmp_path / "project.db"
+    with Store.open(project) as store, store.transaction():
+        ids = [store.add_document(f"Kyiv {i}: Mali and Wagner talks went on.", f"d{i}.txt",
+                                  content_hash(f"Kyiv {i}: Mali and Wagner talks went on."))[0] for i in range(3000)]
+    big = tmp_path / "bob.db"
+    shutil.copy(project, big)
+    _work(big, "bob", ids)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    acknowledged, busy = [], 0
+    with Store.open(project, busy_timeout_ms=GUI_BUSY_TIMEOUT_MS) as window:
+        with subprocess.Popen([sys.executable, "-m", "annotator", "merge", str(big), "--db", str(project)],
+                              cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+            doc = ids[0]
+            while proc.poll() is None or len(acknowledged) < 20:
+                start = len(acknowledged) % 30
+                span = Span(start, start + 1, "ORG")
+                try:
+                    review.add_span(window, doc, "lead", span, ["ORG"])
+                    acknowledged.append(span)
+                except BusyError:
+                    busy += 1
+                    continue
+                review.remove_span(window, doc, "lead", span)
+            out, errors = proc.communicate(timeout=60)
+        assert proc.returncode == 0, errors
+        assert "3000 new" in out
+    assert busy == 0
+    with Store.open(project) as store:
+        assert store.gold(ids[0], "lead") == []
+        logged = [e for e in store.edits(ids[0]) if e["annotator"] == "lead"]
+        assert len(logged) == 2 * len(acknowledged)
+        assert len(store.gold(ids[-1], "bob")) == 3

@@ -41,3 +41,22 @@ def test_window_on_an_assigned_file_works_as_its_annotator(tmp_path, tokenize):
         opened = [doc for doc in own.document_ids() if own.review(doc).state != "todo"]
         assert opened and {own.review(doc).annotator for doc in opened} == {"ann"}
         assert [e["annotator"] for e in own.edits()] and {e["annotator"] for e in own.edits()} == {"ann"}
+
+
+def test_an_annotators_file_lists_only_their_documents_by_their_own_state(tmp_path, tokenize):
+    from annotator.core.hashing import content_hash
+    from annotator.ops import review
+    from annotator.ops.assigning import visible_ids
+
+    make_project(tmp_path / "project.db", tokenize)
+    with Store.open(tmp_path / "project.db") as store:
+        assign(store, tmp_path / "out", ["ann", "bob"], overlap=0.0, seed=1)
+        assert visible_ids(store) == store.document_ids()
+    with Store.open(tmp_path / "out" / "ann.db", create=False) as own:
+        mine = own.document_ids()
+        own.add_document("Somebody else's text.", "x.txt", content_hash("Somebody else's text."))  # not assigned
+        assert visible_ids(own) == mine
+        review.set_state(own, mine[0], "ann", "accepted")
+        review.set_state(own, mine[1], "intruder", "accepted")  # another name's state is not ann's
+        assert visible_ids(own, ["accepted"]) == [mine[0]]
+        assert visible_ids(own, ["todo"]) == mine[1:]

@@ -23,7 +23,8 @@ exact F1.
 
 from __future__ import annotations
 
-from bisect import bisect_right
+import re
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -206,33 +207,62 @@ def _chars(ranges: Iterable[Range]) -> int:
     return sum(r.end - r.start for r in ranges)
 
 
-def _compared_tokens(doc: AgreementDocument, boilerplate: Sequence[Range]) -> list[int]:
-    """Indices of the tokens compared: not whitespace, not touching ``boilerplate``."""
-    text, starts = doc.text, doc.tokens.starts
+_WHITESPACE_RUN = re.compile(r"[^\S ]+|  +")  # where spaCy makes whitespace tokens: not one plain space
+
+
+def _excluded_tokens(doc: AgreementDocument, boilerplate: Sequence[Range]) -> set[int]:
+    """Indices of the tokens not compared: whitespace, or touching ``boilerplate``."""
+    tokens, starts = doc.tokens, doc.tokens.starts
     skip: set[int] = set()
+    for match in _WHITESPACE_RUN.finditer(doc.text):  # a token starting inside a whitespace run is whitespace
+        first, last = bisect_left(starts, match.start()), bisect_left(starts, match.end())
+        skip.update(range(first, last))
     for rng in boilerplate:
-        found = doc.tokens.token_range(rng.start, rng.end)
+        found = tokens.token_range(rng.start, rng.end)
         if found is not None:
             skip.update(range(found[0], found[1] + 1))
-    # a token is whitespace exactly when its first character is (spaCy never mixes the two)
-    return [i for i, s in enumerate(starts) if i not in skip and not text[s].isspace()]
+    return skip
+
+
+def _sparse_tags(spans: Iterable[Span], tokens: Tokens) -> dict[int, str]:
+    """The IOB tags of :func:`iob_tags` that are not ``O``, by token index."""
+    tags: dict[int, str] = {}
+    for span in spans:
+        found = tokens.token_range(span.start, span.end)
+        if found is None:
+            continue
+        first, last = found
+        tags[first] = "B-" + span.label
+        inside = "I-" + span.label
+        for i in range(first + 1, last + 1):
+            tags[i] = inside
+    return tags
 
 
 def compare_pair(doc: AgreementDocument, a: Layer, b: Layer, per_label: dict[str, LabelScores]) -> Scores:
-    """Scores of one pair of layers on one document (adds to ``per_label``)."""
+    """Scores of one pair of layers on one document (adds to ``per_label``).
+
+    Tokens outside every span are ``O`` for both annotators: only the tokens some span touches
+    are looked at one by one, the others are counted as agreeing ``O``.
+    """
     union = union_boilerplate([a, b])
     spans_a, spans_b = outside(a.spans, union), outside(b.spans, union)
     keys_a, keys_b = {key(s) for s in spans_a}, {key(s) for s in spans_b}
     both = keys_a & keys_b
     scores = Scores(agreed=len(both), spans_a=len(spans_a), spans_b=len(spans_b), documents=1)
-    for k in both:
-        per_label.setdefault(k[2], LabelScores()).agreed += 1
-    for s in spans_a + spans_b:
-        per_label.setdefault(s.label, LabelScores()).spans += 1
+    for label, count in Counter(k[2] for k in both).items():
+        per_label.setdefault(label, LabelScores()).agreed += count
+    for label, count in Counter(s.label for s in spans_a + spans_b).items():
+        per_label.setdefault(label, LabelScores()).spans += count
     scores.overlap_a = _overlap_hits(spans_a, spans_b)
     scores.overlap_b = _overlap_hits(spans_b, spans_a)
-    tags_a, tags_b = iob_tags(spans_a, doc.tokens), iob_tags(spans_b, doc.tokens)
-    scores.tags = Counter((tags_a[i], tags_b[i]) for i in _compared_tokens(doc, union))
+    tags_a, tags_b = _sparse_tags(spans_a, doc.tokens), _sparse_tags(spans_b, doc.tokens)
+    excluded = _excluded_tokens(doc, union)
+    touched = (tags_a.keys() | tags_b.keys()) - excluded
+    scores.tags = Counter((tags_a.get(i, OUTSIDE), tags_b.get(i, OUTSIDE)) for i in touched)
+    plain = len(doc.tokens) - len(excluded) - len(touched)
+    if plain:
+        scores.tags[(OUTSIDE, OUTSIDE)] += plain
     scores.boilerplate_both = _chars(intersect_ranges(a.boilerplate, b.boilerplate))
     scores.boilerplate_either = _chars(union)
     return scores
@@ -275,10 +305,17 @@ def measure(documents: Iterable[AgreementDocument]) -> Agreement:
         layers = sorted(doc.layers, key=lambda layer: layer.annotator)
         if len(layers) < 2:
             continue
-        f1s = []
+        compared = []
         for a, b in combinations(layers, 2):
             scores = compare_pair(doc, a, b, per_label)
             pairs.setdefault((a.annotator, b.annotator), Scores()).add(scores)
-            f1s.append(scores.exact_f1)
-        ranked.append(rank_document(doc.document_id, doc.source, layers, f1s))
+            compared.append(scores)
+        if len(layers) == 2:  # the pair's own counts say it all
+            (only,) = compared
+            every = only.spans_a + only.spans_b - only.agreed
+            f1 = only.exact_f1
+            ranked.append(DocumentDisagreement(doc.document_id, doc.source, (layers[0].annotator, layers[1].annotator),
+                                               every - only.agreed, every, 1.0 if f1 is None else f1))
+        else:
+            ranked.append(rank_document(doc.document_id, doc.source, layers, [s.exact_f1 for s in compared]))
     return Agreement(pairs, per_label, by_disagreement(ranked))

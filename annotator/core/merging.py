@@ -40,13 +40,17 @@ class Version:
     spans: list[Span] = field(default_factory=list)
     boilerplate: list[Range] = field(default_factory=list)
     edits: list[EditKey] = field(default_factory=list)  # in log order
+    stored: int | None = None  # spans and ranges the file holds when they were not read (None: read)
 
     @property
     def empty(self) -> bool:
         """Nothing to bring: never opened, no spans, no boilerplate."""
-        return (self.state in (None, TODO)) and not self.spans and not self.boilerplate
+        held = (len(self.spans) + len(self.boilerplate)) if self.stored is None else self.stored
+        return self.state in (None, TODO) and not held
 
     def content(self) -> tuple[object, ...]:
+        if self.stored is not None:
+            raise ValueError("the spans of this version were not read")
         return (self.state or TODO, sorted(self.spans), sorted(self.boilerplate))
 
     @property

@@ -117,14 +117,39 @@ def _merge_db(store: Store, path: Path, report: FileReport, add_new: bool) -> No
                 report.added += team.copy_documents(store, alias, unknown)
                 known = team.ids_by_hash(store, hashes)
             to_project = {src: known[digest] for src, digest in page if digest in known}
-            incoming = team.versions(store, alias, list(to_project))
-            _apply(store, {(to_project[src], who): v for (src, who), v in incoming.items()}, report)
+            _merge_page(store, alias, to_project, report)
 
 
-def _apply(store: Store, incoming: dict[tuple[int, str], Version], report: FileReport) -> None:
-    """Decide and write one page of incoming versions (project document ids)."""
-    current = team.versions(store, "main", sorted({doc for doc, _ in incoming}), sorted({who for _, who in incoming}))
+def _merge_page(store: Store, alias: str, to_project: dict[int, int], report: FileReport) -> None:
+    """One page of a project file. Spans are read only where the project has a version to compare
+    with; what comes in is copied by SQL, file to project, without passing through Python, and so
+    are the edit-log entries of annotators the project has none of for a document."""
+    incoming = team.versions(store, alias, list(to_project), spans=False)
+    if not incoming:
+        return
+    current = team.versions(store, "main", sorted(set(to_project.values())), sorted({who for _, who in incoming}))
+    compare = [(src, who) for src, who in incoming if not current.get((to_project[src], who), Version()).empty]
+    if compare:
+        full = team.versions(store, alias, sorted({src for src, _ in compare}), sorted({who for _, who in compare}))
+        incoming.update({pair: full[pair] for pair in compare})
+    source = {(to_project[src], who): src for src, who in incoming}
+    by_sql = {pair for pair in source if not current.get(pair, Version()).edits}
+    writes, edits = _decide(store, {(to_project[src], who): v for (src, who), v in incoming.items()}, current,
+                            report, by_sql)
     replace = {pair for pair, version in current.items() if version.spans or version.boilerplate}
+    layers = {(doc, who) for doc, who, _ in writes}
+    picks = [(source[pair], pair[0], pair[1], pair in layers, pair in by_sql) for pair in layers | by_sql]
+    report.edits_added += team.copy_versions(store, alias, picks, replace)
+    team.add_edits(store, edits)
+    report.edits_added += len(edits)
+
+
+def _decide(store: Store, incoming: dict[tuple[int, str], Version], current: dict[tuple[int, str], Version],
+            report: FileReport, edits_elsewhere: set[tuple[int, str]] = frozenset(),  # type: ignore[assignment]
+            ) -> tuple[list[tuple[int, str, Version]], list[tuple[int, str, EditKey]]]:
+    """Decide a page of incoming versions (project document ids): returns the versions to write and
+    the edit-log entries the project lacks (but for the pairs in ``edits_elsewhere``); records
+    assignments and counts in ``report``."""
     writes, edits, assigned = [], [], []
     for (doc, who), version in incoming.items():
         mine = current.get((doc, who))
@@ -138,11 +163,10 @@ def _apply(store: Store, incoming: dict[tuple[int, str], Version], report: FileR
         if not version.empty:
             report.annotators.add(who)
             assigned.append((doc, who))
-        edits.extend((doc, who, key) for key in new_edits(version.edits, mine.edits if mine else []))
-    team.write_versions(store, writes, replace)
-    team.add_edits(store, edits)
+        if (doc, who) not in edits_elsewhere:
+            edits.extend((doc, who, key) for key in new_edits(version.edits, mine.edits if mine else []))
     team.assign(store, assigned, now())
-    report.edits_added += len(edits)
+    return writes, edits
 
 
 def _line_time(obj: dict[str, Any], fallback: str) -> str:
@@ -200,5 +224,9 @@ def _flush_lines(store: Store, path: Path, batch: list[tuple[int, str, GoldRecor
         edit: EditKey = (when, "merge_jsonl", payload)
         incoming[(known[digest], who)] = Version(record.state, when, sorted(record.spans or []),
                                                  merge_ranges(record.boilerplate), [edit])
-    _apply(store, incoming, report)
+    current = team.versions(store, "main", sorted({doc for doc, _ in incoming}), sorted({who for _, who in incoming}))
+    writes, edits = _decide(store, incoming, current, report)
+    team.write_versions(store, writes, {pair for pair, v in current.items() if v.spans or v.boilerplate})
+    team.add_edits(store, edits)
+    report.edits_added += len(edits)
 

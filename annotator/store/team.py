@@ -11,11 +11,13 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 from pathlib import Path
 from urllib.parse import quote
 
 from annotator.core.merging import EditKey, Version
 from annotator.core.model import ACCEPTED
+from annotator.core.spans import Range
 from annotator.core.team import FINAL, Layer
 from annotator.core.tokens import Tokens
 from annotator.store.connection import store_error
@@ -88,12 +90,17 @@ def accepted_layers(store: Store, ids: Sequence[int]) -> dict[int, dict[str, Lay
         out.setdefault(doc, {})[who] = Layer(shown, [], [], when)
     join = (f"JOIN annotator_reviews r ON r.document_id = x.document_id AND r.annotator = x.annotator "
             f"AND r.state = '{ACCEPTED}' WHERE x.document_id IN ({marks})")
-    for row in store._q(f"SELECT x.document_id, x.annotator, x.start_char, x.end_char, x.label, x.origin "
-                        f"FROM gold_spans x {join} ORDER BY x.document_id, x.annotator, x.start_char", params):
-        out[row[0]][row[1]].spans.append(make_span(row[2:]))
-    for row in store._q(f"SELECT x.document_id, x.annotator, x.start_char, x.end_char FROM boilerplate x {join} "
-                        "ORDER BY x.document_id, x.annotator, x.start_char", params):
-        out[row[0]][row[1]].boilerplate.append(make_range(row[2:]))
+    current, found = None, []
+    for doc, who, *rest in store._q(f"SELECT x.document_id, x.annotator, x.start_char, x.end_char, x.label, x.origin "
+                                    f"FROM gold_spans x {join} ORDER BY x.document_id, x.annotator, x.start_char",
+                                    params):
+        if (doc, who) != current:
+            current, found = (doc, who), out[doc][who].spans
+        found.append(make_span(rest))
+    for doc, who, start, end in store._q(f"SELECT x.document_id, x.annotator, x.start_char, x.end_char "
+                                         f"FROM boilerplate x {join} ORDER BY x.document_id, x.annotator, x.start_char",
+                                         params):
+        out[doc][who].boilerplate.append(Range(start, end))
     return out
 
 
@@ -171,10 +178,10 @@ def copy_documents(store: Store, alias: str, ids: Sequence[int]) -> int:
     return int(new)
 
 
-def versions(store: Store, schema: str, ids: Sequence[int],
-             annotators: Sequence[str] | None = None) -> dict[tuple[int, str], Version]:
+def versions(store: Store, schema: str, ids: Sequence[int], annotators: Sequence[str] | None = None,
+             *, spans: bool = True) -> dict[tuple[int, str], Version]:
     """Annotators' versions (state, spans, boilerplate, edit keys) of documents ``ids`` in ``schema``
-    (only ``annotators``' when given)."""
+    (only ``annotators``' when given); without ``spans`` only how many spans and ranges each has."""
     out: dict[tuple[int, str], Version] = {}
     if not ids:
         return out
@@ -193,6 +200,28 @@ def versions(store: Store, schema: str, ids: Sequence[int],
             f"SELECT document_id, annotator, state, updated_at FROM {schema}.annotator_reviews x WHERE {where}", params):
         version = get(doc, who)
         version.state, version.updated_at = state, when
+    if spans:
+        _read_spans(store, schema, where, params, get)
+    else:
+        for table in ("gold_spans", "boilerplate"):
+            for doc, who, count in store._q(f"SELECT document_id, annotator, count(*) FROM {schema}.{table} x "
+                                            f"WHERE {where} GROUP BY 1, 2", params):
+                version = get(doc, who)
+                version.stored = (version.stored or 0) + count
+        for version in out.values():
+            version.stored = version.stored or 0
+    current, edits = None, []
+    for doc, who, when, action, payload in store._q(
+            f"SELECT document_id, annotator, created_at, action, payload FROM {schema}.edits x "
+            f"WHERE {where} AND x.annotator IS NOT NULL ORDER BY document_id, annotator, id", params):
+        if (doc, who) != current:
+            current = (doc, who)
+            edits = get(doc, who).edits
+        edits.append((when, action, payload))
+    return out
+
+
+def _read_spans(store: Store, schema: str, where: str, params: list[object], get: Any) -> None:
     rows = store._q(f"SELECT document_id, annotator, start_char, end_char, label, origin FROM {schema}.gold_spans x "
                     f"WHERE {where} ORDER BY document_id, annotator, start_char", params)
     current, spans = None, []
@@ -204,15 +233,42 @@ def versions(store: Store, schema: str, ids: Sequence[int],
     for row in store._q(f"SELECT document_id, annotator, start_char, end_char FROM {schema}.boilerplate x "
                         f"WHERE {where} ORDER BY document_id, start_char", params):
         get(row[0], row[1]).boilerplate.append(make_range(row[2:]))
-    current, edits = None, []
-    for doc, who, when, action, payload in store._q(
-            f"SELECT document_id, annotator, created_at, action, payload FROM {schema}.edits x "
-            f"WHERE {where} AND x.annotator IS NOT NULL ORDER BY document_id, annotator, id", params):
-        if (doc, who) != current:
-            current = (doc, who)
-            edits = get(doc, who).edits
-        edits.append((when, action, payload))
-    return out
+
+
+def copy_versions(store: Store, alias: str, picks: Sequence[tuple[int, int, str, bool, bool]],
+                  replace: set[tuple[int, str]]) -> int:
+    """Copy annotators' layers and edit logs from the attached file, in SQL (inside a transaction).
+
+    ``picks`` are (file document, project document, annotator, copy the layer, copy the edit log).
+    A copied layer replaces the project's (spans, boilerplate, review state; the pairs in
+    ``replace`` have spans or boilerplate to remove first). Returns the edit-log entries copied.
+    """
+    if not picks:
+        return 0
+    store._q("CREATE TEMP TABLE IF NOT EXISTS pick (src INTEGER, dst INTEGER, annotator TEXT, layer INTEGER, "
+             "edits INTEGER)")
+    store._q("DELETE FROM temp.pick")
+    store._many("INSERT INTO temp.pick(src, dst, annotator, layer, edits) VALUES (?, ?, ?, ?, ?)", picks)
+    pairs = [(dst, who) for _, dst, who, layer, _ in picks if layer and (dst, who) in replace]
+    if pairs:
+        store._many("DELETE FROM gold_spans WHERE document_id = ? AND annotator = ?", pairs)
+        store._many("DELETE FROM boilerplate WHERE document_id = ? AND annotator = ?", pairs)
+    join = "FROM temp.pick p JOIN {0}.{1} x ON x.document_id = p.src AND x.annotator = p.annotator WHERE p.{2}"
+    store._q("INSERT INTO main.gold_spans(document_id, annotator, start_char, end_char, label, origin) "
+             f"SELECT p.dst, x.annotator, x.start_char, x.end_char, x.label, x.origin "
+             f"{join.format(alias, 'gold_spans', 'layer')} ORDER BY p.dst, x.start_char")
+    store._q("INSERT INTO main.boilerplate(document_id, annotator, start_char, end_char) "
+             f"SELECT p.dst, x.annotator, x.start_char, x.end_char {join.format(alias, 'boilerplate', 'layer')} "
+             "ORDER BY p.dst, x.start_char")
+    store._q("DELETE FROM main.annotator_reviews WHERE (document_id, annotator) IN (SELECT p.dst, p.annotator "
+             f"FROM temp.pick p WHERE p.layer AND NOT EXISTS (SELECT 1 FROM {alias}.annotator_reviews x "
+             "WHERE x.document_id = p.src AND x.annotator = p.annotator))")
+    store._q("INSERT INTO main.annotator_reviews(document_id, annotator, state, updated_at) "
+             f"SELECT p.dst, x.annotator, x.state, x.updated_at {join.format(alias, 'annotator_reviews', 'layer')} "
+             "ON CONFLICT(document_id, annotator) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at")
+    return int(store._q("INSERT INTO main.edits(document_id, annotator, action, payload, created_at) "
+                        f"SELECT p.dst, x.annotator, x.action, x.payload, x.created_at "
+                        f"{join.format(alias, 'edits', 'edits')} ORDER BY x.id").rowcount)
 
 
 def write_versions(store: Store, items: Sequence[tuple[int, str, Version]], replace: set[tuple[int, str]]) -> None:

@@ -178,14 +178,8 @@ def cohen_kappa(tags: Counter[tuple[str, str]]) -> float | None:
 def iob_tags(spans: Iterable[Span], tokens: Tokens) -> list[str]:
     """One IOB tag per token (tokens a span touches belong to it)."""
     tags = [OUTSIDE] * len(tokens)
-    for span in spans:
-        found = tokens.token_range(span.start, span.end)
-        if found is None:
-            continue
-        first, last = found
-        tags[first] = "B-" + span.label
-        for i in range(first + 1, last + 1):
-            tags[i] = "I-" + span.label
+    for i, tag in _sparse_tags(spans, tokens).items():
+        tags[i] = tag
     return tags
 
 

@@ -124,11 +124,12 @@ def _merge_page(store: Store, alias: str, to_project: dict[int, int], report: Fi
     """One page of a project file. Spans are read only where the project has a version to compare
     with; what comes in is copied by SQL, file to project, without passing through Python, and so
     are the edit-log entries of annotators the project has none of for a document."""
-    incoming = team.versions(store, alias, list(to_project), spans=False)
+    incoming = team.versions(store, alias, list(to_project), spans=False, edits=False)
     if not incoming:
         return
     current = team.versions(store, "main", sorted(set(to_project.values())), sorted({who for _, who in incoming}))
-    compare = [(src, who) for src, who in incoming if not current.get((to_project[src], who), Version()).empty]
+    # the file's spans and edit keys are read only where the project has something of that annotator's
+    compare = [(src, who) for src, who in incoming if (to_project[src], who) in current]
     if compare:
         full = team.versions(store, alias, sorted({src for src, _ in compare}), sorted({who for _, who in compare}))
         incoming.update({pair: full[pair] for pair in compare})

@@ -170,6 +170,7 @@ def team_reviews(db: Database) -> None:
         );
         CREATE INDEX assignments_annotator ON assignments(annotator, document_id);
         CREATE INDEX edits_doc_annotator ON edits(document_id, annotator, created_at);
+        DROP INDEX edits_doc;  -- edits_doc_annotator serves every lookup by document
         """
     )
 

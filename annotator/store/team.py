@@ -179,9 +179,10 @@ def copy_documents(store: Store, alias: str, ids: Sequence[int]) -> int:
 
 
 def versions(store: Store, schema: str, ids: Sequence[int], annotators: Sequence[str] | None = None,
-             *, spans: bool = True) -> dict[tuple[int, str], Version]:
+             *, spans: bool = True, edits: bool = True) -> dict[tuple[int, str], Version]:
     """Annotators' versions (state, spans, boilerplate, edit keys) of documents ``ids`` in ``schema``
-    (only ``annotators``' when given); without ``spans`` only how many spans and ranges each has."""
+    (only ``annotators``' when given); without ``spans`` only how many spans and ranges each has,
+    without ``edits`` no edit keys."""
     out: dict[tuple[int, str], Version] = {}
     if not ids:
         return out
@@ -210,14 +211,16 @@ def versions(store: Store, schema: str, ids: Sequence[int], annotators: Sequence
                 version.stored = (version.stored or 0) + count
         for version in out.values():
             version.stored = version.stored or 0
-    current, edits = None, []
+    if not edits:
+        return out
+    current, found = None, []
     for doc, who, when, action, payload in store._q(
             f"SELECT document_id, annotator, created_at, action, payload FROM {schema}.edits x "
             f"WHERE {where} AND x.annotator IS NOT NULL ORDER BY document_id, annotator, id", params):
         if (doc, who) != current:
             current = (doc, who)
-            edits = get(doc, who).edits
-        edits.append((when, action, payload))
+            found = get(doc, who).edits
+        found.append((when, action, payload))
     return out
 
 

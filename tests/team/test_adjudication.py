@@ -9,7 +9,7 @@ import pytest
 from annotator.core.adjudication import AGREED, CONFLICT, PARTIAL, candidates, take
 from annotator.core.errors import InputError
 from annotator.core.model import ACCEPTED, IN_PROGRESS
-from annotator.core.spans import Range, Span
+from annotator.core.spans import Range
 from annotator.core.team import FINAL, Layer, resolve
 from annotator.ops import adjudication, review, reviewing
 from annotator.ops.evaluating import evaluate_stored

@@ -4,7 +4,6 @@ the window's own actions (on purpose differently), merge, measure agreement, adj
 from __future__ import annotations
 
 import json
-from itertools import combinations
 from pathlib import Path
 
 import pytest

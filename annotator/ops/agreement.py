@@ -40,7 +40,7 @@ def agreement_documents(store: Store, tokenize: Callable[[str], Tokens] | None =
 def project_agreement(store: Store, tokenize: Callable[[str], Tokens] | None = None,
                       progress: Progress | None = None) -> Agreement:
     """Pairwise agreement over the project (:func:`annotator.core.agreement.measure`), read as one snapshot."""
-    with store.snapshot():
+    with store.snapshot(), team.page_cache(store):
         result = measure(agreement_documents(store, tokenize, progress))
     if not result.documents:
         raise InputError(NO_OVERLAP)

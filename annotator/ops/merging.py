@@ -92,16 +92,22 @@ def merge_files(
         check_annotator_name(annotator)
     kinds = [check_file(store, Path(p), force) for p in paths]
     report = MergeReport()
-    for path, kind in zip(paths, kinds):
-        file_report = FileReport(Path(path), kind)
-        if kind == "JSONL":
-            _merge_jsonl(store, Path(path), file_report, add_new, annotator)
-        else:
-            _merge_db(store, Path(path), file_report, add_new)
-        report.files.append(file_report)
-        if on_file is not None:
-            on_file(file_report)
+    with team.page_cache(store):
+        for path, kind in zip(paths, kinds):
+            _merge_file(store, Path(path), kind, report, add_new, annotator, on_file)
     return report
+
+
+def _merge_file(store: Store, path: Path, kind: str, report: MergeReport, add_new: bool, annotator: str | None,
+                on_file: Callable[[FileReport], None] | None) -> None:
+    file_report = FileReport(path, kind)
+    if kind == "JSONL":
+        _merge_jsonl(store, path, file_report, add_new, annotator)
+    else:
+        _merge_db(store, path, file_report, add_new)
+    report.files.append(file_report)
+    if on_file is not None:
+        on_file(file_report)
 
 
 def _merge_db(store: Store, path: Path, report: FileReport, add_new: bool) -> None:

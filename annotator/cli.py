@@ -20,8 +20,9 @@ app = typer.Typer(add_completion=False, no_args_is_help=False, pretty_exceptions
                   help="Correct named-entity annotations, offline.")
 err = Console(stderr=True)
 out = Console()
-COMMANDS = {"open", "import", "preannotate", "export", "stats", "evaluate"}
-VALUE_OPTIONS = {"--db", "--model", "--out", "--format", "--n-process", "--batch-size", "--labels", "--predictions"}
+COMMANDS = {"open", "import", "preannotate", "export", "stats", "evaluate", "assign", "merge", "agreement"}
+VALUE_OPTIONS = {"--db", "--model", "--out", "--format", "--n-process", "--batch-size", "--labels", "--predictions",
+                 "--annotators", "--overlap", "--per-annotator", "--seed", "--annotator"}
 
 DbOption = typer.Option(None, "--db", help="Project database (default: $ANNOTATOR_DB or ./annotations.db).")
 NetFsOption = typer.Option(False, "--allow-network-fs", help="Open a database on a network file system anyway "
@@ -105,7 +106,7 @@ def import_cmd(
         with RichBar() as bar:
             if labels is not None:
                 set_project_labels_from_file(store, labels)
-            report = import_paths(store, paths_, annotator=paths.current_annotator(), tokenize=tokenize,
+            report = import_paths(store, paths_, annotator=paths.current_annotator(store.owner()), tokenize=tokenize,
                                   tokenizer_name=model, progress=bar)
         with RichBar() as bar:  # the documents are committed; the search index follows in batches
             index_pending(store, bar)
@@ -170,9 +171,16 @@ def export(
     strip: bool = typer.Option(False, "--strip-boilerplate", help="JSONL and doccano: drop boilerplate text and "
                                "re-base offsets."),
     model: str = ModelOption,
+    annotator: Optional[str] = typer.Option(None, "--annotator", help="Export this annotator's layer instead of "
+                                            "the project's gold."),
+    all_annotators: bool = typer.Option(False, "--all-annotators", help="One line per annotator's version of each "
+                                        "document (same _input_hash, own _annotator_id)."),
     allow_network_fs: bool = NetFsOption,
 ) -> None:
-    """Export gold (accepted documents by default); spans inside boilerplate are not gold and are left out."""
+    """Export gold (accepted documents by default); spans inside boilerplate are not gold and are left out.
+
+    With several annotators: the adjudicated gold, else the gold every annotator who accepted agrees on;
+    documents whose annotators disagree and nobody adjudicated are left out and counted."""
     from annotator.ops.exporting import check_options, export as run
     from annotator.pipeline import tokenizer_for
 
@@ -180,9 +188,13 @@ def export(
         check_options(fmt, strip)
         with _open_store(db, allow_network_fs=allow_network_fs) as store, RichBar() as bar:
             report = run(store, out_path, fmt=fmt, include_all=include_all, strip=strip,
-                         tokenizer=lambda: tokenizer_for(model), progress=bar)
+                         tokenizer=lambda: tokenizer_for(model), progress=bar, annotator=annotator,
+                         all_annotators=all_annotators)
     except AnnotatorError as exc:
         _fail(exc)
+    conflicts = report.gold.conflict_line()
+    if conflicts:
+        err.print(f"[yellow]note:[/] {conflicts}", highlight=False, soft_wrap=True)
     for kind, line in report.summary_lines():
         err.print(f"[yellow]{'note' if kind == 'inside_boilerplate' else 'warning'}:[/] {line}",
                   highlight=False, soft_wrap=True)
@@ -260,10 +272,18 @@ def evaluate(
                     fh.write(json.dumps(data, indent=2) + "\n")
     except AnnotatorError as exc:
         _fail(exc)
+    conflicts = report.gold.conflict_line()
+    if conflicts:
+        err.print(f"[yellow]note:[/] {conflicts}", highlight=False, soft_wrap=True)
+    _show(data, as_json, _print_evaluation)
+
+
+def _show(data: dict[str, Any], as_json: bool, printer: Any) -> None:
+    """A command's result as JSON on stdout, or printed for people."""
     if as_json:
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
-        return
-    _print_evaluation(data)
+    else:
+        printer(data)
 
 
 def _pct(value: Any) -> str:
@@ -309,6 +329,9 @@ def open_cmd(
 
         os.environ[NETWORK_FS_ENV] = "1"  # the window's worker thread opens its own connection
     raise typer.Exit(run_gui(paths.database_path(db), [str(p) for p in paths_ or []], model, smoke=smoke))
+
+
+from annotator import cli_team  # noqa: E402,F401 - registers assign, merge and agreement on ``app``
 
 
 def _exit_cleanly_on_sigterm() -> None:

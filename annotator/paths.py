@@ -59,8 +59,11 @@ def database_path(cli_value: str | os.PathLike[str] | None = None) -> Path:
     return Path.cwd() / DEFAULT_DB_NAME
 
 
-def current_annotator() -> str:
-    """Who is annotating: ``$ANNOTATOR_USER`` or the login name."""
+def current_annotator(owner: str | None = None) -> str:
+    """Who is annotating: the ``owner`` of an assigned annotator's file (``Store.owner()``), else
+    ``$ANNOTATOR_USER``, else the login name."""
+    if owner:
+        return owner
     name = os.environ.get(USER_ENV)
     if name:
         return name

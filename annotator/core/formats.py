@@ -7,6 +7,7 @@ so every rule about the formats is testable without a file or a database.
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Sequence
 from typing import Any
 
 from annotator.core.errors import InputError
@@ -151,12 +152,14 @@ def prodigy_record(
     source: str,
     document_id: int,
     predicted_by: tuple[str, str] | None = None,
+    sessions: Sequence[str] = (),
 ) -> dict[str, Any]:
     """One Prodigy ``ner_manual`` task for a document (plus our ``boilerplate`` key).
 
     ``predicted_by`` (pipeline, version) marks spans that are a model's prediction, not gold
     (a document nobody has reviewed yet); it is written to ``meta`` so import restores them
-    as that pipeline's prediction.
+    as that pipeline's prediction. ``sessions`` names the annotators whose agreeing (or
+    adjudicated) work the gold stands for, as Prodigy's review recipe writes it.
     """
     n = len(text)
     token_list = [
@@ -181,6 +184,8 @@ def prodigy_record(
     if state in _STATE_TO_ANSWER:
         task["answer"] = _STATE_TO_ANSWER[state]
     task["_annotator_id"] = annotator
+    if sessions:
+        task["sessions"] = list(sessions)
     task["meta"] = {"source": source, "document_id": document_id, "review_state": state}
     if predicted_by is not None:
         task["meta"]["pipeline"], task["meta"]["pipeline_version"] = predicted_by

@@ -98,7 +98,7 @@ def run_gui(db_path: Path, import_paths: list[str], model: str, *, show: bool = 
         show_error(None, "annotator", str(exc))
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    window = MainWindow(store, model=model, annotator=app_paths.current_annotator())
+    window = MainWindow(store, model=model, annotator=app_paths.current_annotator(store.owner()))
     install_excepthook(lambda: window)
     window.show()
     window.open_initial_document()

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from annotator.core.errors import InputError
 from annotator.core.evaluation import EvalDocument, Evaluation, evaluate
-from annotator.core.model import ACCEPTED
 from annotator.core.tokens import Tokens
+from annotator.ops import gold
+from annotator.ops.gold import GoldCounts
 from annotator.ops.progress import NullProgress, Progress
 from annotator.pipeline import DEFAULT_MODEL, pipeline_info, predict
 from annotator.store import Store
@@ -24,20 +25,25 @@ class EvaluationReport:
     evaluation: Evaluation
     pipeline: str
     documents: int  # accepted documents considered
+    gold: GoldCounts = field(default_factory=GoldCounts)  # conflicts left out, as in export
 
 
-def _gold_documents(store: Store, tokenize: Callable[[str], Tokens] | None) -> list[tuple[Any, Tokens]]:
-    ids = store.document_ids([ACCEPTED])
+def _gold_documents(store: Store, tokenize: Callable[[str], Tokens] | None,
+                    counts: GoldCounts) -> list[tuple[Any, Tokens]]:
+    """Accepted documents with the gold export uses (:mod:`annotator.ops.gold`) and their tokens."""
+    ids = gold.accepted_ids(store)
     if not ids:
         raise InputError(NO_GOLD)
     rows = []
-    for row in store.export_rows(ids):
+    for row in gold.gold_rows(store, ids, counts):
         tokens = row.tokens
         if tokens is None:
             if tokenize is None:
                 raise InputError(f"{row.document.source} has no tokens: pre-annotate it first")
             tokens = tokenize(row.document.text)
         rows.append((row, tokens))
+    if not rows and counts.conflicts:
+        raise InputError(f"no gold to evaluate against: {counts.conflict_line()}")
     return rows
 
 
@@ -66,7 +72,8 @@ def evaluate_stored(
 ) -> EvaluationReport:
     """Score stored predictions on the accepted gold: ``pipeline``'s (its newest version per
     document), or with ``pipeline=None`` each document's newest prediction, whoever made it."""
-    rows = _gold_documents(store, tokenize)
+    counts = GoldCounts()
+    rows = _gold_documents(store, tokenize, counts)
     docs, lacking, names = [], [], set()
     for row, tokens in rows:
         prediction = store.prediction(row.document.id, pipeline)
@@ -80,7 +87,7 @@ def evaluate_stored(
         who = pipeline or "any pipeline"
         raise InputError(f"{len(lacking)} accepted document(s) have no stored prediction from {who} "
                          f"(e.g. {lacking[0]}): run `annotator preannotate` or pass --model")
-    return EvaluationReport(evaluate(docs), pipeline or ", ".join(sorted(names)), len(docs))
+    return EvaluationReport(evaluate(docs), pipeline or ", ".join(sorted(names)), len(docs), counts)
 
 
 def evaluate_model(store: Store, nlp: Any, *, batch_size: int = 64, progress: Progress | None = None) -> EvaluationReport:
@@ -90,7 +97,8 @@ def evaluate_model(store: Store, nlp: Any, *, batch_size: int = 64, progress: Pr
     """
     progress = progress or NullProgress()
     info = pipeline_info(nlp)
-    rows = _gold_documents(store, lambda text: Tokens.from_doc(nlp.tokenizer(text)))
+    counts = GoldCounts()
+    rows = _gold_documents(store, lambda text: Tokens.from_doc(nlp.tokenizer(text)), counts)
     progress.start(f"Evaluating {info.name} {info.version}", len(rows))
     docs = []
     by_id = {row.document.id: (row, tokens) for row, tokens in rows}
@@ -101,4 +109,4 @@ def evaluate_model(store: Store, nlp: Any, *, batch_size: int = 64, progress: Pr
         docs.append(EvalDocument(row.document.id, row.document.source, row.document.text, tokens, row.spans,
                                  result.spans, row.boilerplate))
         progress.advance()
-    return EvaluationReport(evaluate(docs), f"{info.name} {info.version}", len(docs))
+    return EvaluationReport(evaluate(docs), f"{info.name} {info.version}", len(docs), counts)

@@ -21,7 +21,9 @@ from srsly import ujson  # spaCy's JSON library: about twice as fast as json her
 
 from annotator.core.errors import InputError, OutputError
 from annotator.core.formats import doccano_record, prodigy_record, strip_boilerplate
-from annotator.core.model import ACCEPTED
+from annotator.core.team import check_annotator_name
+from annotator.ops import gold
+from annotator.ops.gold import GoldCounts
 from annotator.core.spans import Span, split_by_boilerplate
 from annotator.core.tokens import Tokens
 from annotator.ops.progress import NullProgress, Progress
@@ -58,6 +60,7 @@ class ExportReport:
     documents: int = 0
     spans: int = 0
     problems: dict[str, ProblemCount] = field(default_factory=dict)
+    gold: GoldCounts = field(default_factory=GoldCounts)
 
     def note(self, kind: str, source: str, spans: list[Span]) -> None:
         """Count ``spans`` under ``kind``, keeping the first few locations as examples."""
@@ -148,8 +151,15 @@ def export(
     strip: bool = False,
     tokenizer: Callable[[], Any] | None = None,
     progress: Progress | None = None,
+    annotator: str | None = None,
+    all_annotators: bool = False,
 ) -> ExportReport:
     """Export accepted documents (all with ``include_all``) to ``out`` in ``fmt``.
+
+    Each document's gold follows :mod:`annotator.ops.gold` (adjudicated, one annotator's, or
+    the annotators' agreed gold; conflicts are left out and counted in ``report.gold``).
+    ``annotator`` exports that annotator's layer instead, ``all_annotators`` every
+    annotator's, one line each (their accepted documents; every state with ``include_all``).
 
     ``tokenizer`` returns a spaCy tokenizer (called lazily, only for documents that have
     no stored tokens, and for the DocBin's vocabulary). The database is read as one
@@ -173,10 +183,19 @@ def export(
             return row.tokens
         return Tokens.from_doc(get_tokenizer()(row.document.text))
 
+    if annotator is not None and all_annotators:
+        raise InputError("--annotator and --all-annotators exclude each other")
+    if annotator is not None:
+        check_annotator_name(annotator)
     with store.snapshot():
-        ids = store.document_ids() if include_all else store.document_ids([ACCEPTED])
-        progress.start(f"Exporting {fmt}", len(ids))
-        rows = (_gold_only(row, report) for row in store.export_rows(ids))
+        if annotator is not None or all_annotators:
+            progress.start(f"Exporting {fmt}", None)
+            source = gold.layer_rows(store, annotator=annotator, include_all=include_all)
+        else:
+            ids = store.document_ids() if include_all else gold.accepted_ids(store)
+            progress.start(f"Exporting {fmt}", len(ids))
+            source = gold.gold_rows(store, ids, report.gold)
+        rows = (_gold_only(row, report) for row in source)
         if fmt == "spacy":
             _export_docbin(rows, report, get_tokenizer, tokens_for, progress)
         else:
@@ -193,7 +212,7 @@ def _gold_only(row: ExportRow, report: ExportReport) -> ExportRow:
         return row
     report.note("inside_boilerplate", row.document.source, split.inside)
     return ExportRow(row.document, row.review, row.tokens, sorted(split.outside + split.crossing), row.boilerplate,
-                     row.spans_are_gold, row.predicted_by)
+                     row.spans_are_gold, row.predicted_by, row.sessions)
 
 
 def _export_jsonl(
@@ -218,7 +237,7 @@ def _export_jsonl(
                 assert tokens is not None
                 record = prodigy_record(
                     text, spans, boilerplate, tokens, state=row.review.state, annotator=row.review.annotator,
-                    source=doc.source, document_id=doc.id, predicted_by=row.predicted_by,
+                    source=doc.source, document_id=doc.id, predicted_by=row.predicted_by, sessions=row.sessions,
                 )
             fh.write(dumps(record, ensure_ascii=False, escape_forward_slashes=False))
             fh.write("\n")

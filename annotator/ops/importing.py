@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from annotator.core.errors import InputError
 from annotator.core.formats import parse_record
@@ -100,10 +101,9 @@ def _import_text(store: Store, path: Path, report: ImportReport) -> None:
         report.known_documents += 1
 
 
-def _import_jsonl(
-    store: Store, path: Path, labels: LabelSet, annotator: str, tokenize: Tokenize | None, tokenizer_name: str,
-    report: ImportReport,
-) -> None:
+def iter_records(path: Path) -> Iterator[tuple[int, dict[str, Any], GoldRecord]]:
+    """(line number, parsed object, record) for each line of a JSONL file; :class:`InputError`
+    naming the file and line on a malformed one, or when the file holds no line at all."""
     from annotator.ops.textfiles import iter_jsonl_lines
 
     any_line = False
@@ -117,7 +117,20 @@ def _import_jsonl(
             raise InputError("JSON nested too deeply to be an annotation record", path=path, line=number) from None
         try:
             record = parse_record(obj)
-            _check_record(record, labels)
+        except InputError as exc:
+            raise InputError(exc.message, path=path, line=number) from None
+        yield number, obj, record
+    if not any_line:
+        raise InputError("is empty (no JSON lines)", path=path)
+
+
+def _import_jsonl(
+    store: Store, path: Path, labels: LabelSet, annotator: str, tokenize: Tokenize | None, tokenizer_name: str,
+    report: ImportReport,
+) -> None:
+    for number, _, record in iter_records(path):
+        try:
+            check_record(record, labels)
         except InputError as exc:
             raise InputError(exc.message, path=path, line=number) from None
         report.lines += 1
@@ -128,11 +141,10 @@ def _import_jsonl(
             bad = exc.object[exc.start] if isinstance(exc.object, str) else "?"
             raise InputError(f"holds a string that is not valid Unicode (lone surrogate \\u{ord(bad):04x}), "
                              "e.g. in meta or a label", path=path, line=number) from None
-    if not any_line:
-        raise InputError("is empty (no JSON lines)", path=path)
 
 
-def _check_record(record: GoldRecord, labels: LabelSet) -> None:
+def check_record(record: GoldRecord, labels: LabelSet) -> None:
+    """Spans and boilerplate inside the text, spans with the project's labels and not overlapping."""
     n = len(record.text)
     if record.spans is not None:
         validate_spans(record.spans, n, labels.names)

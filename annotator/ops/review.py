@@ -18,10 +18,11 @@ def _span_payload(span: Span) -> dict[str, object]:
 def start_review(store: Store, document_id: int, annotator: str) -> list[Span] | None:
     """First look at a document: its gold starts as a copy of the model's spans (origin model).
 
-    Returns the spans copied into the gold, or None when the gold was already there.
+    Returns the spans copied into the gold, or None when the gold was already there. The
+    review state is the annotator's own: another annotator's work on the document is theirs.
     """
-    review = store.review(document_id)
-    if review.state != TODO and review.annotator == annotator:
+    review = store.review(document_id, annotator)
+    if review.state != TODO:
         return None
     copied = None
     with store.transaction():
@@ -39,10 +40,9 @@ def start_review(store: Store, document_id: int, annotator: str) -> list[Span] |
 
 
 def _touch(store: Store, document_id: int, annotator: str) -> None:
-    """An edit moves a todo document to in progress (an accepted one stays accepted)."""
-    review = store.review(document_id)
-    if review.state == TODO or review.annotator != annotator:
-        store.set_review(document_id, IN_PROGRESS if review.state == TODO else review.state, annotator)
+    """An edit moves the annotator's todo document to in progress (an accepted one stays accepted)."""
+    if store.review(document_id, annotator).state == TODO:
+        store.set_review(document_id, IN_PROGRESS, annotator)
 
 
 def change_spans(
@@ -133,7 +133,7 @@ def set_state(store: Store, document_id: int, annotator: str, state: str) -> Non
     if state not in REVIEW_STATES:
         raise ValueError(f"unknown review state {state!r}")
     with store.transaction():
-        if state in (ACCEPTED, SKIPPED, IN_PROGRESS) and store.review(document_id).state == TODO:
+        if state in (ACCEPTED, SKIPPED, IN_PROGRESS) and store.review(document_id, annotator).state == TODO:
             start_review(store, document_id, annotator)
         store.set_review(document_id, state, annotator)
         store.log_edit(document_id, annotator, "set_state", {"state": state})

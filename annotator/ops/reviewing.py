@@ -56,7 +56,8 @@ class Snapshot:
 
 
 def snapshot(store: Store, document_id: int, annotator: str) -> Snapshot:
-    review = store.review(document_id)
+    """The annotator's gold, boilerplate and own review state of a document."""
+    review = store.review(document_id, annotator)
     return Snapshot(
         document_id, tuple(store.gold(document_id, annotator)), tuple(store.boilerplate(document_id, annotator)),
         review.state, review.annotator,
@@ -69,9 +70,9 @@ def restore(store: Store, snap: Snapshot, annotator: str, action: str) -> None:
         store.replace_gold(snap.document_id, annotator, snap.gold)
         store.replace_boilerplate(snap.document_id, annotator, snap.boilerplate)
         if snap.state == TODO and snap.annotator is None:
-            store.clear_review(snap.document_id)
+            store.clear_review(snap.document_id, annotator)
         else:
-            store.set_review(snap.document_id, snap.state, snap.annotator)
+            store.set_review(snap.document_id, snap.state, snap.annotator or annotator)
         store.log_edit(snap.document_id, annotator, action, {
             "spans": len(snap.gold), "boilerplate": len(snap.boilerplate), "state": snap.state,
         })
@@ -108,7 +109,7 @@ def plan_relabel_occurrences(
         text = store.document(doc_id).text
         if surface not in text:
             continue
-        review = store.review(doc_id)
+        review = store.review(doc_id, annotator)
         if review.annotator == annotator or store.has_gold(doc_id, annotator):
             gold = store.gold(doc_id, annotator)
         else:

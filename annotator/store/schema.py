@@ -195,6 +195,79 @@ def deferred_search_index(db: Database) -> None:
     )
 
 
+# -- team annotation (issue 9) ---------------------------------------------------------
+_LATEST_REVIEW = """
+        DELETE FROM reviews WHERE document_id = {ref}.document_id;
+        INSERT INTO reviews(document_id, state, annotator, updated_at)
+            SELECT document_id, state, annotator, updated_at FROM annotator_reviews
+            WHERE document_id = {ref}.document_id
+              AND EXISTS (SELECT 1 FROM documents WHERE id = {ref}.document_id)
+            ORDER BY updated_at DESC, id DESC LIMIT 1;
+"""
+
+
+@migrations(name="0010_team_reviews")
+def team_reviews(db: Database) -> None:
+    """Review state per annotator, assignments, and an index to find an annotator's edits.
+
+    ``annotator_reviews`` holds one row per (document, annotator): each annotator's own
+    state of a document, which merged work needs. ``reviews`` stays, one row per document,
+    as the document's latest review (the row of ``annotator_reviews`` updated last, kept by
+    triggers), so lists, filters and counts read it as before. Existing rows move over as
+    they are; a row without an annotator stays in ``reviews`` only.
+    """
+    db.executescript(
+        f"""
+        CREATE TABLE annotator_reviews (
+            id INTEGER PRIMARY KEY,
+            document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            annotator TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('todo', 'in_progress', 'accepted', 'skipped')),
+            updated_at TEXT NOT NULL,
+            UNIQUE (document_id, annotator)
+        );
+        CREATE INDEX annotator_reviews_state ON annotator_reviews(state, document_id);
+        INSERT INTO annotator_reviews(document_id, annotator, state, updated_at)
+            SELECT document_id, annotator, state, updated_at FROM reviews WHERE annotator IS NOT NULL
+            ORDER BY updated_at, document_id;
+        CREATE TRIGGER annotator_reviews_insert AFTER INSERT ON annotator_reviews BEGIN
+            {_LATEST_REVIEW.format(ref="new")}
+        END;
+        CREATE TRIGGER annotator_reviews_update AFTER UPDATE ON annotator_reviews BEGIN
+            {_LATEST_REVIEW.format(ref="new")}
+        END;
+        CREATE TRIGGER annotator_reviews_delete AFTER DELETE ON annotator_reviews BEGIN
+            {_LATEST_REVIEW.format(ref="old")}
+        END;
+        CREATE TABLE assignments (
+            document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            annotator TEXT NOT NULL,
+            assigned_at TEXT NOT NULL,
+            PRIMARY KEY (document_id, annotator)
+        );
+        CREATE INDEX assignments_annotator ON assignments(annotator, document_id);
+        CREATE INDEX edits_doc_annotator ON edits(document_id, annotator, created_at);
+        DROP INDEX edits_doc;  -- edits_doc_annotator serves every lookup by document
+        """
+    )
+
+
+@migrations(name="0011_adjudication")
+def adjudication(db: Database) -> None:
+    """Who adjudicated a document and when; the final gold itself is the ``@final`` layer of
+    ``gold_spans``/``boilerplate`` and its state the ``@final`` row of ``annotator_reviews``."""
+    db.executescript(
+        """
+        CREATE TABLE adjudications (
+            document_id INTEGER PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+            adjudicator TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        """
+    )
+
+
 def known_migration_names() -> list[str]:
     """Names of every migration this version of annotator knows, in order."""
     return [m.name for m in migrations._migrations]

@@ -140,6 +140,10 @@ class Store:
         """The project's identity (a UUID made when the database was created or upgraded)."""
         return self.setting("project_id") or ""
 
+    def owner(self) -> str | None:
+        """Whom an assigned annotator's file is for (``annotator assign``), or None for a project."""
+        return self.setting("owner")
+
     # -- documents --------------------------------------------------------------------
     def add_document(self, text: str, source: str, content_hash: str, meta: dict[str, Any] | None = None) -> tuple[int, bool]:
         """Insert a document unless one with the same content hash exists; return (id, created)."""
@@ -443,22 +447,37 @@ class Store:
             )
 
     # -- review state -----------------------------------------------------------------
-    def review(self, document_id: int) -> Review:
-        row = self._q("SELECT state, annotator, updated_at FROM reviews WHERE document_id = ?", [document_id]).fetchone()
+    # Each annotator has their own state of a document (``annotator_reviews``); ``reviews``
+    # is the document's latest review, kept by triggers (see schema 0010_team_reviews).
+    def review(self, document_id: int, annotator: str | None = None) -> Review:
+        """``annotator``'s review of a document, or without one the document's latest review."""
+        if annotator is None:
+            row = self._q("SELECT state, annotator, updated_at FROM reviews WHERE document_id = ?", [document_id]).fetchone()
+        else:
+            row = self._q(
+                "SELECT state, annotator, updated_at FROM annotator_reviews WHERE document_id = ? AND annotator = ?",
+                [document_id, annotator],
+            ).fetchone()
         if row is None:
             return Review(document_id, TODO, None, None)
         return Review(document_id, row[0], row[1], row[2])
 
-    def set_review(self, document_id: int, state: str, annotator: str | None, when: str | None = None) -> None:
+    def set_review(self, document_id: int, state: str, annotator: str, when: str | None = None) -> None:
+        """Set ``annotator``'s state of a document (the document's latest review follows)."""
         self._q(
-            "INSERT INTO reviews(document_id, state, annotator, updated_at) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT(document_id) DO UPDATE SET state = excluded.state, annotator = excluded.annotator, updated_at = excluded.updated_at",
-            [document_id, state, annotator, when or now()],
+            "INSERT INTO annotator_reviews(document_id, annotator, state, updated_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(document_id, annotator) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
+            [document_id, annotator, state, when or now()],
         )
 
-    def clear_review(self, document_id: int) -> None:
-        """Back to never reviewed (undo of a first look)."""
-        self._q("DELETE FROM reviews WHERE document_id = ?", [document_id])
+    def clear_review(self, document_id: int, annotator: str | None = None) -> None:
+        """Back to never reviewed by ``annotator`` (undo of a first look), or by anybody."""
+        if annotator is None:
+            with self.transaction():
+                self._q("DELETE FROM annotator_reviews WHERE document_id = ?", [document_id])
+                self._q("DELETE FROM reviews WHERE document_id = ?", [document_id])
+        else:
+            self._q("DELETE FROM annotator_reviews WHERE document_id = ? AND annotator = ?", [document_id, annotator])
 
     def accepted_count(self) -> int:
         return int(self._q("SELECT count(*) FROM reviews WHERE state = 'accepted'").fetchone()[0])
@@ -609,3 +628,4 @@ class ExportRow:
     boilerplate: list[Range]
     spans_are_gold: bool
     predicted_by: tuple[str, str] | None = None  # (pipeline, version) when spans are a prediction
+    sessions: tuple[str, ...] = ()  # annotators whose agreeing or adjudicated work the gold stands for

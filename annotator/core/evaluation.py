@@ -14,6 +14,7 @@ disagreements to review.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -128,8 +129,40 @@ def _missing_tokens(doc: EvalDocument) -> set[int]:
     return missing
 
 
-def evaluate(documents: Iterable[EvalDocument]) -> Evaluation:
-    """Score predictions against gold over ``documents`` (see the module docstring)."""
+class _Intervals:
+    """Half-open intervals with a payload, asked "which one overlaps [s, e)?" in O(log n)."""
+
+    def __init__(self, items: Iterable[tuple[int, int, Any]]):
+        ordered = sorted(items, key=lambda item: (item[0], item[1]))
+        self.starts = [item[0] for item in ordered]
+        self.items = ordered
+        running, self.max_end = -1, []
+        for item in ordered:
+            running = max(running, item[1])
+            self.max_end.append(running)
+
+    def first_overlap(self, start: int, end: int) -> Any:
+        """The payload of the leftmost interval overlapping [start, end), or None."""
+        k = bisect_left(self.starts, end) - 1  # intervals before k + 1 start before ``end``
+        if k < 0 or self.max_end[k] <= start:
+            return None
+        lo = bisect_right(self.max_end, start, 0, k + 1)  # the first whose running end passes ``start``
+        for item in self.items[lo:k + 1]:
+            if item[1] > start:
+                return item[2]
+        return None  # pragma: no cover - max_end guarantees one
+
+
+DISAGREEMENTS_KEPT = 20_000  # listed for review; every one is still counted
+
+
+def evaluate(documents: Iterable[EvalDocument], keep_disagreements: int = DISAGREEMENTS_KEPT) -> Evaluation:
+    """Score predictions against gold over ``documents`` (see the module docstring).
+
+    Streams: one document at a time, O(n log n) in its spans, memory independent of the
+    number of documents (the first ``keep_disagreements`` disagreements are kept; the
+    scores count them all).
+    """
     per_type: dict[str, PRF] = {}
     confusion: dict[str, dict[str, int]] = {}
     disagreements: list[Disagreement] = []
@@ -140,24 +173,33 @@ def evaluate(documents: Iterable[EvalDocument]) -> Evaluation:
         confusion.setdefault(row, {})
         confusion[row][col] = confusion[row].get(col, 0) + 1
 
+    def disagree(item: Disagreement) -> None:
+        if len(disagreements) < keep_disagreements:
+            disagreements.append(item)
+
     for doc in documents:
         missing = _missing_tokens(doc)
         n_tokens = len(doc.tokens)
         if n_tokens == 0 or len(missing) >= n_tokens:
             continue  # spaCy skips a document with no annotated token
         scored_docs += 1
+
+        def touches_missing(found: tuple[int, int]) -> bool:
+            return bool(missing) and any(i in missing for i in range(*found))
+
         golds: dict[tuple[str, int, int], Span] = {}
         for span in doc.gold:
             found = _token_span(doc.tokens, span.start, span.end)
-            if found and not missing.intersection(range(*found)):
+            if found and not touches_missing(found):
                 golds[(span.label, *found)] = span
         gold_by_tokens = {(k[1], k[2]): k for k in golds}
+        gold_chars = _Intervals((g.start, g.end, g.label) for g in golds.values())
         unmatched = dict(golds)
         counted: list[tuple[Span, tuple[int, int]]] = []
         for span in doc.predicted:
             per_type.setdefault(span.label, PRF())
             found = _token_span(doc.tokens, span.start, span.end)
-            if found is None or missing.intersection(range(*found)):
+            if found is None or touches_missing(found):
                 continue  # over missing annotation: neither right nor wrong
             counted.append((span, found))
             key = (span.label, *found)
@@ -170,28 +212,38 @@ def evaluate(documents: Iterable[EvalDocument]) -> Evaluation:
             if same is not None:
                 count(same[0], span.label)
                 if same[0] != span.label:
-                    disagreements.append(Disagreement(doc.document_id, doc.source, span.start, span.end, "type",
-                                                      same[0], span.label, doc.text[span.start:span.end]))
+                    disagree(Disagreement(doc.document_id, doc.source, span.start, span.end, "type",
+                                          same[0], span.label, doc.text[span.start:span.end]))
             else:
                 count(SPURIOUS, span.label)
-                overlapping = [g for g in golds.values() if g.start < span.end and span.start < g.end]
-                kind = "boundary" if overlapping else "spurious"
-                disagreements.append(Disagreement(doc.document_id, doc.source, span.start, span.end, kind,
-                                                  overlapping[0].label if overlapping else None, span.label,
-                                                  doc.text[span.start:span.end]))
+                overlapping = gold_chars.first_overlap(span.start, span.end)
+                disagree(Disagreement(doc.document_id, doc.source, span.start, span.end,
+                                      "boundary" if overlapping is not None else "spurious", overlapping, span.label,
+                                      doc.text[span.start:span.end]))
+        counted_ranges = {found for _, found in counted}
+        counted_chars = _Intervals((p.start, p.end, True) for p, _ in counted)
         for (label, first, last), span in unmatched.items():
             per_type.setdefault(label, PRF()).fn += 1
-            if not any(found == (first, last) for _, found in counted):
+            if (first, last) not in counted_ranges:
                 count(label, MISSED)
-                if not any(p.start < span.end and span.start < p.end for p, _ in counted):
-                    disagreements.append(Disagreement(doc.document_id, doc.source, span.start, span.end, "missed",
-                                                      label, None, doc.text[span.start:span.end]))
+                if counted_chars.first_overlap(span.start, span.end) is None:
+                    disagree(Disagreement(doc.document_id, doc.source, span.start, span.end, "missed",
+                                          label, None, doc.text[span.start:span.end]))
         partial_preds += len(counted)
         partial_golds += len(golds)
-        for span, (first, last) in counted:
-            partial_pred_hits += any(k[0] == span.label and k[1] < last and first < k[2] for k in golds)
+        gold_tokens: dict[str, _Intervals] = {}
         for label, first, last in golds:
-            partial_gold_hits += any(p.label == label and f < last and first < l for p, (f, l) in counted)
+            gold_tokens.setdefault(label, []).append((first, last, True))  # type: ignore[arg-type]
+        gold_tokens = {label: _Intervals(items) for label, items in gold_tokens.items()}  # type: ignore[arg-type]
+        pred_tokens: dict[str, list[tuple[int, int, bool]]] = {}
+        for span, (first, last) in counted:
+            pred_tokens.setdefault(span.label, []).append((first, last, True))
+            index = gold_tokens.get(span.label)
+            partial_pred_hits += index is not None and index.first_overlap(first, last) is not None
+        pred_index = {label: _Intervals(items) for label, items in pred_tokens.items()}
+        for label, first, last in golds:
+            index = pred_index.get(label)
+            partial_gold_hits += index is not None and index.first_overlap(first, last) is not None
 
     p = partial_pred_hits / (partial_preds + 1e-100)
     r = partial_gold_hits / (partial_golds + 1e-100)

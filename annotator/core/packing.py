@@ -46,14 +46,14 @@ def _unpack_values(data: bytes | memoryview) -> array:
 
 def pack_tokens(starts: Sequence[int], ends: Sequence[int]) -> bytes:
     """Token boundaries (increasing, non-overlapping) as gap/length pairs."""
-    values = []
-    previous = 0
-    for s, e in zip(starts, ends):
-        if s < previous or e < s:
-            raise ValueError(f"tokens must be increasing and non-overlapping (token [{s}, {e}))")
-        values.append(s - previous)
-        values.append(e - s)
-        previous = e
+    previous = [0, *ends[:-1]] if len(ends) else []
+    gaps = list(map(int.__sub__, starts, previous))
+    lengths = list(map(int.__sub__, ends, starts))
+    if (gaps and min(gaps) < 0) or (lengths and min(lengths) < 0):
+        raise ValueError("tokens must be increasing and non-overlapping")
+    values = [0] * (2 * len(gaps))
+    values[0::2] = gaps
+    values[1::2] = lengths
     return TOKENS_MAGIC + _pack_values(values)
 
 

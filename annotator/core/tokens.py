@@ -32,6 +32,11 @@ class Tokens:
         return cls(starts, ends)
 
     @classmethod
+    def from_lists(cls, starts: Sequence[int], ends: Sequence[int]) -> "Tokens":
+        """From two equally long lists of offsets (checked by the caller)."""
+        return cls(array("I", starts), array("I", ends))
+
+    @classmethod
     def from_doc(cls, doc: Any) -> "Tokens":
         """Boundaries of a spaCy Doc's tokens (whitespace tokens included)."""
         return cls.from_pairs((t.idx, t.idx + len(t.text)) for t in doc)

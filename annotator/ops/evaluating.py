@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from annotator.core.errors import InputError
@@ -14,6 +15,7 @@ from annotator.ops.gold import GoldCounts
 from annotator.ops.progress import NullProgress, Progress
 from annotator.pipeline import DEFAULT_MODEL, pipeline_info, predict
 from annotator.store import Store
+from annotator.store.store import ExportRow
 
 
 NO_GOLD = ("no accepted documents to evaluate against: accept some in the window, "
@@ -28,23 +30,34 @@ class EvaluationReport:
     gold: GoldCounts = field(default_factory=GoldCounts)  # conflicts left out, as in export
 
 
-def _gold_documents(store: Store, tokenize: Callable[[str], Tokens] | None,
-                    counts: GoldCounts) -> list[tuple[Any, Tokens]]:
-    """Accepted documents with the gold export uses (:mod:`annotator.ops.gold`) and their tokens."""
+def _gold_documents(store: Store, tokenize: Callable[[str], Tokens] | None, counts: GoldCounts,
+                    progress: Progress) -> Iterator[tuple[ExportRow, Tokens]]:
+    """Accepted documents with the gold export uses (:mod:`annotator.ops.gold`) and their
+    tokens, streamed: a chunk of documents in memory at a time."""
     ids = gold.accepted_ids(store)
     if not ids:
         raise InputError(NO_GOLD)
-    rows = []
+    progress.start("Evaluating", len(ids))
+    yielded = 0
     for row in gold.gold_rows(store, ids, counts):
         tokens = row.tokens
         if tokens is None:
             if tokenize is None:
                 raise InputError(f"{row.document.source} has no tokens: pre-annotate it first")
             tokens = tokenize(row.document.text)
-        rows.append((row, tokens))
-    if not rows and counts.conflicts:
+        yielded += 1
+        yield row, tokens
+        progress.advance()
+    if not yielded and counts.conflicts:
         raise InputError(f"no gold to evaluate against: {counts.conflict_line()}")
-    return rows
+
+
+def _chunks(items: Iterator[tuple[ExportRow, Tokens]], size: int = 1000) -> Iterator[list[tuple[ExportRow, Tokens]]]:
+    while True:
+        chunk = list(islice(items, size))
+        if not chunk:
+            return
+        yield chunk
 
 
 def choose_stored_pipeline(store: Store, preferred: str = DEFAULT_MODEL) -> str:
@@ -68,45 +81,68 @@ def choose_stored_pipeline(store: Store, preferred: str = DEFAULT_MODEL) -> str:
 
 
 def evaluate_stored(
-    store: Store, pipeline: str | None = DEFAULT_MODEL, tokenize: Callable[[str], Tokens] | None = None
+    store: Store, pipeline: str | None = DEFAULT_MODEL, tokenize: Callable[[str], Tokens] | None = None,
+    progress: Progress | None = None,
 ) -> EvaluationReport:
     """Score stored predictions on the accepted gold: ``pipeline``'s (its newest version per
-    document), or with ``pipeline=None`` each document's newest prediction, whoever made it."""
+    document), or with ``pipeline=None`` each document's newest prediction, whoever made it.
+
+    Streams through the documents a chunk at a time (memory does not grow with the corpus).
+    """
+    progress = progress or NullProgress()
     counts = GoldCounts()
-    rows = _gold_documents(store, tokenize, counts)
-    docs, lacking, names = [], [], set()
-    for row, tokens in rows:
-        prediction = store.prediction(row.document.id, pipeline)
-        if prediction is None:
-            lacking.append(row.document.source)
-            continue
-        names.add(f"{prediction.pipeline} {prediction.version}")
-        docs.append(EvalDocument(row.document.id, row.document.source, row.document.text, tokens, row.spans,
-                                 prediction.spans, row.boilerplate))
+    lacking: list[str] = []
+    names: set[str] = set()
+    considered = 0
+
+    def documents() -> Iterator[EvalDocument]:
+        nonlocal considered
+        with store.snapshot():
+            for chunk in _chunks(_gold_documents(store, tokenize, counts, progress)):
+                predicted = store.newest_predictions([row.document.id for row, _ in chunk], pipeline)
+                for row, tokens in chunk:
+                    found = predicted.get(row.document.id)
+                    if found is None:
+                        lacking.append(row.document.source)
+                        continue
+                    names.add(f"{found[0]} {found[1]}")
+                    considered += 1
+                    yield EvalDocument(row.document.id, row.document.source, row.document.text, tokens, row.spans,
+                                       found[2], row.boilerplate)
+
+    evaluation = evaluate(documents())
     if lacking:
         who = pipeline or "any pipeline"
         raise InputError(f"{len(lacking)} accepted document(s) have no stored prediction from {who} "
                          f"(e.g. {lacking[0]}): run `annotator preannotate` or pass --model")
-    return EvaluationReport(evaluate(docs), pipeline or ", ".join(sorted(names)), len(docs), counts)
+    return EvaluationReport(evaluation, pipeline or ", ".join(sorted(names)), considered, counts)
 
 
 def evaluate_model(store: Store, nlp: Any, *, batch_size: int = 64, progress: Progress | None = None) -> EvaluationReport:
     """Run ``nlp`` (NER-only) on the accepted texts and score its entities on the gold.
 
-    Predictions are compared on the stored tokens of each document, like the gold.
+    Predictions are compared on the stored tokens of each document, like the gold. Streams:
+    only the documents inside the pipeline's current batch are held.
     """
     progress = progress or NullProgress()
     info = pipeline_info(nlp)
     counts = GoldCounts()
-    rows = _gold_documents(store, lambda text: Tokens.from_doc(nlp.tokenizer(text)), counts)
-    progress.start(f"Evaluating {info.name} {info.version}", len(rows))
-    docs = []
-    by_id = {row.document.id: (row, tokens) for row, tokens in rows}
-    for result in predict(nlp, ((i, row.document.text) for i, (row, _) in by_id.items()), batch_size=batch_size):
-        row, tokens = by_id[result.document_id]
-        if result.error is not None:
-            raise InputError(f"{row.document.source}: the pipeline failed on it ({result.error})")
-        docs.append(EvalDocument(row.document.id, row.document.source, row.document.text, tokens, row.spans,
-                                 result.spans, row.boilerplate))
-        progress.advance()
-    return EvaluationReport(evaluate(docs), f"{info.name} {info.version}", len(docs), counts)
+    pending: dict[int, tuple[ExportRow, Tokens]] = {}
+    rows = _gold_documents(store, lambda text: Tokens.from_doc(nlp.tokenizer(text)), counts, progress)
+
+    def texts() -> Iterator[tuple[int, str]]:
+        for row, tokens in rows:
+            pending[row.document.id] = (row, tokens)
+            yield row.document.id, row.document.text
+
+    def documents() -> Iterator[EvalDocument]:
+        for result in predict(nlp, texts(), batch_size=batch_size):
+            row, tokens = pending.pop(result.document_id)
+            if result.error is not None:
+                raise InputError(f"{row.document.source}: the pipeline failed on it ({result.error})")
+            yield EvalDocument(row.document.id, row.document.source, row.document.text, tokens, row.spans,
+                               result.spans, row.boilerplate)
+
+    with store.snapshot():
+        evaluation = evaluate(documents())
+    return EvaluationReport(evaluation, f"{info.name} {info.version}", evaluation.documents, counts)

@@ -89,6 +89,17 @@ class Store:
             raise store_error(exc, self.path) from None
 
     @contextlib.contextmanager
+    def page_cache(self, megabytes: int = 64) -> Iterator[None]:
+        """A bigger page cache for one long import, read or merge (SQLite's default is 2 MB):
+        index pages of a large project are then read once, not again and again."""
+        before = self._q("PRAGMA cache_size").fetchone()[0]
+        self._q(f"PRAGMA cache_size = {-1024 * int(megabytes)}")
+        try:
+            yield
+        finally:
+            self._q(f"PRAGMA cache_size = {int(before)}")
+
+    @contextlib.contextmanager
     def snapshot(self) -> Iterator["Store"]:
         """Reads inside see one consistent state of the database (a read transaction).
 
@@ -164,14 +175,14 @@ class Store:
         SQLite stores the bytes as TEXT directly (``CAST(? AS TEXT)`` keeps them as they are),
         so a large file is never held as a Python str as well.
         """
-        row = self._q("SELECT id FROM documents WHERE content_hash = ?", [content_hash]).fetchone()
-        if row:
-            return row[0], False
-        cur = self._q(
-            "INSERT INTO documents(source, text, content_hash, length, meta, created_at) VALUES (?, CAST(? AS TEXT), ?, ?, ?, ?)",
+        row = self._q(
+            "INSERT INTO documents(source, text, content_hash, length, meta, created_at) "
+            "VALUES (?, CAST(? AS TEXT), ?, ?, ?, ?) ON CONFLICT(content_hash) DO NOTHING RETURNING id",
             [source, data, content_hash, length, json.dumps(meta or {}, ensure_ascii=False), now()],
-        )
-        return int(cur.lastrowid or 0), True
+        ).fetchone()
+        if row is not None:
+            return int(row[0]), True
+        return int(self._q("SELECT id FROM documents WHERE content_hash = ?", [content_hash]).fetchone()[0]), False
 
     def document_id_by_hash(self, content_hash: str) -> int | None:
         row = self._q("SELECT id FROM documents WHERE content_hash = ?", [content_hash]).fetchone()
@@ -355,6 +366,23 @@ class Store:
             "SELECT 1 FROM prediction_runs WHERE document_id = ? AND pipeline = ? AND version = ?",
             [document_id, pipeline, version],
         ).fetchone() is not None
+
+    def newest_predictions(
+        self, ids: Sequence[int], pipeline: str | None = None
+    ) -> dict[int, tuple[str, str, list[Span]]]:
+        """(pipeline, version, spans) of each document's newest prediction (by ``pipeline`` if given)."""
+        found: dict[int, tuple[str, str, list[Span]]] = {}
+        for i in range(0, len(ids), 500):
+            part = list(ids[i:i + 500])
+            marks = ",".join("?" * len(part))
+            where = f"document_id IN ({marks})" + (" AND pipeline = ?" if pipeline is not None else "")
+            params = part + ([pipeline] if pipeline is not None else [])
+            newest = f"SELECT max(id) FROM prediction_runs WHERE {where} GROUP BY document_id"
+            for doc_id, name, version, blob in self._q(
+                f"SELECT document_id, pipeline, version, spans FROM prediction_runs WHERE id IN ({newest})", params
+            ):
+                found[doc_id] = (name, version, [make_span((s, e, label, "model")) for s, e, label in unpack_spans(blob)])
+        return found
 
     def count_unpredicted(self) -> int:
         """Documents no pipeline has pre-annotated yet."""

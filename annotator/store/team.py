@@ -38,16 +38,9 @@ def _chunks(values: Sequence[object]) -> Iterator[list[object]]:
         yield list(values[i:i + CHUNK])
 
 
-@contextlib.contextmanager
-def page_cache(store: Store, megabytes: int = 64) -> Iterator[None]:
-    """A bigger page cache for one long read or merge (SQLite's default is 2 MB): index pages of a
-    large project are then read once, not again and again; the usual size comes back after."""
-    before = store._q("PRAGMA cache_size").fetchone()[0]
-    store._q(f"PRAGMA cache_size = {-1024 * int(megabytes)}")
-    try:
-        yield
-    finally:
-        store._q(f"PRAGMA cache_size = {int(before)}")
+def page_cache(store: Store, megabytes: int = 64) -> contextlib.AbstractContextManager[None]:
+    """See :meth:`Store.page_cache`."""
+    return store.page_cache(megabytes)
 
 
 # -- assignments ------------------------------------------------------------------------

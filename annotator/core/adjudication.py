@@ -87,7 +87,12 @@ def take(final: Iterable[Span], taken: Iterable[Span]) -> tuple[list[Span], list
     """
     current = {key(s): s for s in final}
     wanted = sorted({key(s): Span(s.start, s.end, s.label, ORIGIN_HUMAN) for s in taken}.values())
-    wanted = [s for i, s in enumerate(wanted) if i == 0 or wanted[i - 1].end <= s.start]  # first of overlapping
+    kept, reached = [], -1
+    for span in wanted:  # the first of overlapping spans, against every span kept so far
+        if span.start >= reached:
+            kept.append(span)
+            reached = span.end
+    wanted = kept
     new = [s for s in wanted if key(s) not in current]
     removed = [s for k, s in current.items() if any(n.start < s.end and s.start < n.end for n in new)]
     return sorted(removed), new

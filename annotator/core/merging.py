@@ -66,10 +66,12 @@ class Version:
 
 def decide(incoming: Version, current: Version | None) -> str:
     """What merging ``incoming`` (the file's) over ``current`` (the project's) does (see module docstring)."""
-    if incoming.empty:
-        return SAME
+    if incoming.empty and (not incoming.edits or current is None or current.empty):
+        return SAME  # nothing to bring (never touched, or nothing on either side)
     if current is None or current.empty:
         return NEW
+    # from here an empty incoming version is a retraction (reset, the first edit undone): it is
+    # compared like any other, and written when it is the later one
     if incoming.content() == current.content():
         return SAME
     incoming_keys = set(incoming.edits)

@@ -107,7 +107,7 @@ def run_gui(db_path: Path, import_paths: list[str], model: str, *, show: bool = 
 
         def report() -> None:
             shown = window.view.document.source if window.view else "no document"
-            print(f"annotator: window up, first document shown: {shown}", flush=True)
+            print(f"annotator: window up, first document shown: {shown} (as {window.annotator})", flush=True)
             window.close()
             app.quit()
 

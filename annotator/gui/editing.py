@@ -69,6 +69,10 @@ class EditingMixin:
         if self.view is None:
             return False
         doc_id = self.view.document.id
+        if not self.view.started:  # the first edit also starts the review: undo must take both back
+            return self._edit(description, lambda: actions.change_spans(
+                self.store, doc_id, self.annotator, remove=removed, add=added, labels=self.labels.names,
+                action="edit_spans") or True) is not None
         ok, _ = self._attempt(lambda: actions.change_spans(self.store, doc_id, self.annotator, remove=removed,
                                                            add=added, labels=self.labels.names, action="edit_spans"))
         if not ok:
@@ -82,6 +86,8 @@ class EditingMixin:
         if self.view is None:
             return False
         doc_id = self.view.document.id
+        if not self.view.started:  # the first edit also starts the review: undo must take both back
+            return self._edit(description, action) is not None
         before = list(self.view.boilerplate)
         ok, after = self._attempt(action)
         if not ok:
@@ -139,7 +145,7 @@ class EditingMixin:
         self._show_changes(replace(self.view, boilerplate=list(ranges)), changed)
 
     def _show_changes(self, new_view: reviewing.ReviewView, changed: list[Range]) -> None:
-        v = self.view = replace(new_view, review=self.store.review(new_view.document.id))
+        v = self.view = replace(new_view, review=self.store.review(new_view.document.id, self.annotator))
         if len(changed) > 200:
             self.model_view.update_rendering(self._render(gold_side=False))
             self.gold_view.update_rendering(self._render(gold_side=True))
@@ -153,9 +159,12 @@ class EditingMixin:
         self._update_status()
 
     def _current_snapshot(self) -> reviewing.Snapshot:
-        """The open document's state as the window holds it (it mirrors the database)."""
+        """The open document's state as the window holds it (it mirrors the database): never
+        edited by this annotator, or their gold, boilerplate and own review state."""
         v = self.view
         assert v is not None
+        if not v.started:
+            return reviewing.Snapshot(v.document.id, (), (), TODO, None)
         return reviewing.Snapshot(v.document.id, tuple(v.gold), tuple(v.boilerplate), v.review.state, v.review.annotator)
 
     def _undone(self, document_ids: list[int], _is_undo: bool) -> None:

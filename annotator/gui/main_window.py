@@ -279,9 +279,7 @@ class MainWindow(EditingMixin, PreparationMixin, QMainWindow):
 
     def show_document(self, document_id: int) -> None:
         """Open a document: its first look copies the model's spans into the gold."""
-        has_prediction = self.store.has_prediction(document_id)
-        ok, view = self._attempt(lambda: reviewing.open_document(self.store, document_id, self.annotator,
-                                                                 start=has_prediction or not self.preparing))
+        ok, view = self._attempt(lambda: reviewing.open_document(self.store, document_id, self.annotator))
         if not ok:
             return
         self.view = view
@@ -305,7 +303,9 @@ class MainWindow(EditingMixin, PreparationMixin, QMainWindow):
         if after is None or after.document_id != doc_id:
             after = reviewing.snapshot(self.store, doc_id, self.annotator)
         old = self.view
-        new = replace(old, gold=list(after.gold), boilerplate=list(after.boilerplate))
+        started = not (after.state == TODO and after.annotator is None and not after.gold and not after.boilerplate)
+        gold = list(after.gold) if started else list(old.model_spans)  # never edited: the model's spans
+        new = replace(old, gold=gold, boilerplate=list(after.boilerplate), started=started)
         changed = [Range(s.start, s.end) for s in set(old.gold) ^ set(new.gold)]
         changed += list(set(old.boilerplate) ^ set(new.boilerplate))
         self._show_changes(new, changed)

@@ -16,7 +16,7 @@ import json
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +32,16 @@ from annotator.ops.textfiles import require_regular_file
 from annotator.ops.indexing import index_pending
 from annotator.store import Store
 from annotator.store import team
+from annotator.store.connection import inspect_database, needs_migration
+from annotator.store.creating import upgraded_copy
 from annotator.store.store import now
 
 PAGE = 1000  # documents (or JSONL lines) read and written at a time
 EXAMPLES = 3
+
+
+PROJECT_FILE = "project file"
+OLD_PROJECT_FILE = "project file of an older annotator"
 
 
 @dataclass
@@ -51,6 +57,7 @@ class FileReport:
     unknown: int = 0  # documents whose text the project does not have
     added: int = 0  # of which added (--add-new)
     lines_without_annotation: int = 0  # JSONL lines that are predictions or carry no annotation
+    written: set[tuple[int, str]] = field(default_factory=set)  # (document, annotator) layers written so far
 
     def count(self, outcome: str) -> int:
         return self.outcomes.get(outcome, 0)
@@ -67,7 +74,11 @@ class MergeReport:
 
 
 def check_file(store: Store, path: Path, force: bool) -> str:
-    """Refuse what cannot be merged before anything is written; return the file's kind."""
+    """Refuse what cannot be merged before anything is written; return the file's kind.
+
+    A project file is only read: its header, schema steps, project id and labels, through a
+    read-only connection (no WAL switch, no migration, no backup beside the annotator's file).
+    """
     path = Path(path)
     if not path.exists():
         raise InputError("does not exist", path=path)
@@ -76,12 +87,20 @@ def check_file(store: Store, path: Path, force: bool) -> str:
         return "JSONL"
     if os.path.samefile(path, store.path):
         raise InputError("is the project itself", path=path)
-    with Store.open(path, create=False) as other:  # refuses non-SQLite, foreign and newer databases
-        other_id = other.project_id()
+    applied, other_id = inspect_database(path)  # refuses non-SQLite, foreign and newer databases
     if other_id != store.project_id() and not force:
         raise InputError(f"belongs to another project ({other_id or 'none'}, this one is {store.project_id()}); "
                          "pass --force to merge it anyway (documents are matched by their text)", path=path)
-    return "project file"
+    return OLD_PROJECT_FILE if needs_migration(applied) else PROJECT_FILE
+
+
+def _check_labels(store: Store, alias: str, path: Path) -> None:
+    """Refuse a file whose gold uses labels the project does not have (as JSONL lines are refused)."""
+    known = set(project_labels(store).names)
+    unknown = sorted(team.labels_used(store, alias) - known)
+    if unknown:
+        raise InputError(f"its gold uses labels the project does not have: {', '.join(unknown)}; add them to the "
+                         "project's label set (annotator import --labels FILE) and merge again", path=path)
 
 
 def merge_files(
@@ -102,18 +121,22 @@ def merge_files(
 
 def _merge_file(store: Store, path: Path, kind: str, report: MergeReport, add_new: bool, annotator: str | None,
                 on_file: Callable[[FileReport], None] | None) -> None:
-    file_report = FileReport(path, kind)
+    file_report = FileReport(path, kind if kind != OLD_PROJECT_FILE else PROJECT_FILE)
     if kind == "JSONL":
         _merge_jsonl(store, path, file_report, add_new, annotator)
+    elif kind == OLD_PROJECT_FILE:
+        with upgraded_copy(path, store.path) as copy:  # the annotator's file stays as it was
+            _merge_db(store, copy, file_report, add_new, path)
     else:
-        _merge_db(store, path, file_report, add_new)
+        _merge_db(store, path, file_report, add_new, path)
     report.files.append(file_report)
     if on_file is not None:
         on_file(file_report)
 
 
-def _merge_db(store: Store, path: Path, report: FileReport, add_new: bool) -> None:
+def _merge_db(store: Store, path: Path, report: FileReport, add_new: bool, named: Path) -> None:
     with team.attached(store, path) as alias, store.transaction():
+        _check_labels(store, alias, named)
         after = 0
         while page := team.source_page(store, alias, after, PAGE):
             after = page[-1][0]
@@ -164,9 +187,11 @@ def _decide(store: Store, incoming: dict[tuple[int, str], Version], current: dic
         mine = current.get((doc, who))
         outcome = decide(version, mine)
         report.outcomes[outcome] = report.outcomes.get(outcome, 0) + 1
+        same_file = (doc, who) in report.written  # an earlier line of this file: not an edit made in two files
         if outcome in (NEW, UPDATED, FILE_LATER):
             writes.append((doc, who, version))
-        if outcome in (FILE_LATER, PROJECT_LATER) and len(report.edited_twice) < EXAMPLES:
+            report.written.add((doc, who))
+        if outcome in (FILE_LATER, PROJECT_LATER) and not same_file and len(report.edited_twice) < EXAMPLES:
             kept = "this file's later edit kept" if outcome == FILE_LATER else "the project's later edit kept"
             report.edited_twice.append(f"{store.document_source(doc)} ({who}): {kept}")
         if not version.empty:
@@ -178,16 +203,18 @@ def _decide(store: Store, incoming: dict[tuple[int, str], Version], current: dic
     return writes, edits
 
 
-def _line_time(obj: dict[str, Any], fallback: str) -> str:
+def _line_time(obj: dict[str, Any], file_time: datetime, number: int) -> str:
+    """A line's ``_timestamp``, else the file's time plus one microsecond per line: within a
+    file a later line is later (whatever batch it falls in), and it wins."""
     stamp = obj.get("_timestamp")
     if isinstance(stamp, (int, float)) and not isinstance(stamp, bool) and 0 < stamp < 1e11:
         return datetime.fromtimestamp(stamp, timezone.utc).isoformat(timespec="microseconds")
-    return fallback
+    return (file_time + timedelta(microseconds=number)).isoformat(timespec="microseconds")
 
 
 def _merge_jsonl(store: Store, path: Path, report: FileReport, add_new: bool, annotator: str | None) -> None:
     labels = project_labels(store)
-    file_time = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).isoformat(timespec="microseconds")
+    file_time = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
     with store.transaction():
         batch: list[tuple[int, str, GoldRecord, str]] = []
         for number, obj, record in iter_records(path):
@@ -203,7 +230,7 @@ def _merge_jsonl(store: Store, path: Path, report: FileReport, add_new: bool, an
                 raise InputError("names no annotator (no \"_annotator_id\"): pass --annotator NAME", path=path,
                                  line=number)
             check_annotator_name(who, f"{path}:{number}")
-            batch.append((number, who, record, _line_time(obj, file_time)))
+            batch.append((number, who, record, _line_time(obj, file_time, number)))
             if len(batch) >= PAGE:
                 _flush_lines(store, path, batch, report, add_new)
                 batch = []

@@ -16,10 +16,12 @@ def _span_payload(span: Span) -> dict[str, object]:
 
 
 def start_review(store: Store, document_id: int, annotator: str) -> list[Span] | None:
-    """First look at a document: its gold starts as a copy of the model's spans (origin model).
+    """The annotator's first edit of a document: its gold starts as a copy of the model's
+    spans (origin model) and it is in progress. Opening a document writes nothing; every edit
+    calls this first, in its own transaction.
 
-    Returns the spans copied into the gold, or None when the gold was already there. The
-    review state is the annotator's own: another annotator's work on the document is theirs.
+    Returns the spans copied into the gold, or None when the annotator had started already.
+    The review state is the annotator's own: another annotator's work on the document is theirs.
     """
     review = store.review(document_id, annotator)
     if review.state != TODO:
@@ -59,6 +61,7 @@ def change_spans(
     removed, added = list(remove), sorted(add)
     text_len = store.document_length(document_id)
     with store.transaction():
+        start_review(store, document_id, annotator)  # the first edit makes the model's spans the gold
         for span in removed:
             if not store.has_gold_span(document_id, annotator, span):
                 raise SpanError(f"span {span.label} [{span.start}, {span.end}) is not in the gold")
@@ -72,7 +75,6 @@ def change_spans(
                     )
         store.remove_gold(document_id, annotator, removed)
         store.add_gold(document_id, annotator, added)
-        _touch(store, document_id, annotator)
         store.log_edit(document_id, annotator, action, {
             "removed": [_span_payload(s) for s in removed], "added": [_span_payload(s) for s in added],
         })
@@ -111,8 +113,8 @@ def set_gold(store: Store, document_id: int, annotator: str, spans: list[Span], 
 def set_boilerplate(store: Store, document_id: int, annotator: str, ranges: Iterable[Range], action: str = "set_boilerplate") -> list[Range]:
     merged = validate_ranges(merge_ranges(ranges), store.document_length(document_id))
     with store.transaction():
+        start_review(store, document_id, annotator)  # the gold is the model's spans from the first edit on
         store.replace_boilerplate(document_id, annotator, merged)
-        _touch(store, document_id, annotator)
         store.log_edit(document_id, annotator, action, {"ranges": [[r.start, r.end] for r in merged]})
     return merged
 

@@ -22,25 +22,31 @@ class ReviewView:
     model_name: str | None
     gold: list[Span]
     boilerplate: list[Range]
-    review: Review
+    review: Review  # the annotator's own review state
+    started: bool = True  # False until the annotator's first edit: the gold shown is the model's
 
 
-def open_document(store: Store, document_id: int, annotator: str, *, start: bool = True) -> ReviewView:
-    """Load a document; with ``start`` a first look copies the model's spans into the gold."""
-    copied = actions.start_review(store, document_id, annotator) if start else None
-    return read_document(store, document_id, annotator, gold=copied)
+def open_document(store: Store, document_id: int, annotator: str) -> ReviewView:
+    """Everything the window shows for a document. Opening writes nothing: until the
+    annotator's first edit, the gold shown is the model's spans (``started`` False)."""
+    return read_document(store, document_id, annotator)
 
 
-def read_document(store: Store, document_id: int, annotator: str, gold: list[Span] | None = None) -> ReviewView:
-    """Everything the window shows for a document (``gold`` when the caller already has it)."""
+def read_document(store: Store, document_id: int, annotator: str) -> ReviewView:
+    """Everything the window shows for a document, as ``annotator`` sees it."""
     prediction = store.prediction(document_id, with_tokens=False)
+    review = store.review(document_id, annotator)
+    model = prediction.spans if prediction else []
+    started = review.state != TODO or store.has_gold(document_id, annotator) or bool(
+        store.boilerplate(document_id, annotator))
     return ReviewView(
         store.document(document_id),
-        prediction.spans if prediction else [],
+        model,
         f"{prediction.pipeline} {prediction.version}" if prediction else None,
-        list(gold) if gold is not None else store.gold(document_id, annotator),
-        store.boilerplate(document_id, annotator),
-        store.review(document_id),
+        store.gold(document_id, annotator) if started else list(model),
+        store.boilerplate(document_id, annotator) if started else [],
+        review,
+        started,
     )
 
 
@@ -70,9 +76,9 @@ def restore(store: Store, snap: Snapshot, annotator: str, action: str) -> None:
         store.replace_gold(snap.document_id, annotator, snap.gold)
         store.replace_boilerplate(snap.document_id, annotator, snap.boilerplate)
         if snap.state == TODO and snap.annotator is None:
-            store.clear_review(snap.document_id, annotator)
+            store.clear_review(snap.document_id, annotator)  # back to never edited by this annotator
         else:
-            store.set_review(snap.document_id, snap.state, snap.annotator or annotator)
+            store.set_review(snap.document_id, snap.state, annotator)  # only ever the annotator's own state
         store.log_edit(snap.document_id, annotator, action, {
             "spans": len(snap.gold), "boilerplate": len(snap.boilerplate), "state": snap.state,
         })

@@ -160,6 +160,55 @@ def open_database(
         raise store_error(exc, path) from None
 
 
+def readonly_uri(path: Path) -> str:
+    """An SQLite URI that reads ``path`` without writing anything beside it.
+
+    A WAL database closed cleanly has no ``-wal``: it is opened ``immutable`` (no lock taken,
+    no ``-shm`` created, nothing left behind). One in use is read normally, read-only.
+    """
+    uri = "file:" + quote(str(Path(path).absolute())) + "?mode=ro"
+    if not os.path.exists(str(path) + "-wal"):  # a stat, not an open: no lock of ours is affected
+        uri += "&immutable=1"
+    return uri
+
+
+def inspect_database(path: Path, *, allow_network_fs: bool | None = None) -> tuple[list[str], str | None]:
+    """(applied schema steps, project id) of an annotator database, read without changing it.
+
+    The file is opened read-only (no WAL switch, no migration, no backup beside it); refused
+    like :func:`open_database` refuses (not SQLite, not ours, newer, on a network file system).
+    """
+    path = Path(path)
+    allow = network_fs_allowed() if allow_network_fs is None else allow_network_fs
+    _check_location(path, create=False, allow_network_fs=allow)
+    uri = readonly_uri(path)
+    conn = None
+    try:
+        conn = sqlite3.connect(uri, uri=True, timeout=default_busy_timeout_ms() / 1000)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.DatabaseError as exc:
+            if "not a database" in str(exc):
+                raise StoreError("is not an SQLite database, or is a damaged one", path=path) from None
+            raise
+        _refuse_foreign(conn, path)
+        applied = _applied(conn)
+        if not applied:
+            raise StoreError("is an empty database, not an annotator project", path=path)
+        row = conn.execute("SELECT value FROM settings WHERE key = 'project_id'").fetchone() \
+            if "0003_project_identity" in applied else None
+        return applied, row[0] if row else None
+    except sqlite3.DatabaseError as exc:
+        raise store_error(exc, path) from None
+    finally:
+        if conn is not None:
+            conn.close()
+
+
+def needs_migration(applied: list[str]) -> bool:
+    return any(name not in applied for name in known_migration_names())
+
+
 def _refuse_foreign(conn: sqlite3.Connection, path: Path) -> None:
     applied = _applied(conn)
     newer = [name for name in applied if name not in known_migration_names()]

@@ -10,12 +10,15 @@ the temporary files when they are linked or removed.
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable
+import sqlite3
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
 from annotator.core.errors import StoreError
+from annotator.store.connection import readonly_uri
 from annotator.store.store import Store
 from annotator.tempfiles import remove_stale_temps, temp_path
 
@@ -54,3 +57,26 @@ def fill_database(path: Path, work: Callable[[Store], T], **open_kwargs: Any) ->
         return result
     finally:
         _remove(tmp)
+
+
+@contextlib.contextmanager
+def upgraded_copy(path: Path, beside: Path) -> Iterator[Path]:
+    """A temporary copy of the database at ``path`` (read through SQLite's backup API, the file
+    opened read-only), migrated to this version's schema, beside ``beside``; removed after."""
+    source_uri = readonly_uri(path)
+    remove_stale_temps(beside, ".upgrade", COMPANIONS)
+    tmp = temp_path(beside, ".upgrade")
+    try:
+        source = sqlite3.connect(source_uri, uri=True)
+        target = sqlite3.connect(str(tmp))
+        try:
+            source.backup(target)
+        finally:
+            target.close()
+            source.close()
+        Store.open(tmp, create=False).close()  # migrates the copy (its own backup goes beside it too)
+        yield tmp
+    finally:
+        _remove(tmp)
+        for stale in Path(tmp).parent.glob(Path(tmp).name + ".bak-*"):
+            stale.unlink(missing_ok=True)

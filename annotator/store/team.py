@@ -13,14 +13,13 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 from pathlib import Path
-from urllib.parse import quote
 
 from annotator.core.merging import EditKey, Version
 from annotator.core.model import ACCEPTED
 from annotator.core.spans import Range
 from annotator.core.team import FINAL, Layer
 from annotator.core.tokens import Tokens
-from annotator.store.connection import store_error
+from annotator.store.connection import readonly_uri, store_error
 from annotator.store.store import Store, make_range, make_span
 
 PERSON = "substr({0}.annotator, 1, 1) != '@'"  # an annotator's layer, not the adjudicated one
@@ -126,8 +125,12 @@ def touch_adjudication(store: Store, document_id: int, adjudicator: str, when: s
 # -- other project files ----------------------------------------------------------------
 @contextlib.contextmanager
 def attached(store: Store, path: Path, alias: str = "src") -> Iterator[str]:
-    """Attach the project file at ``path`` read-only as schema ``alias`` (outside any transaction)."""
-    uri = "file:" + quote(str(Path(path).absolute())) + "?mode=ro"
+    """Attach the project file at ``path`` read-only as schema ``alias`` (outside any transaction).
+
+    A file closed cleanly (no ``-wal`` beside it) is attached as immutable: SQLite then takes no
+    lock and creates no ``-shm``/``-wal`` beside the annotator's file. One in use is read normally.
+    """
+    uri = readonly_uri(path)
     try:
         store.db.conn.execute("ATTACH DATABASE ? AS " + alias, [uri])
     except sqlite3.DatabaseError as exc:
@@ -138,6 +141,11 @@ def attached(store: Store, path: Path, alias: str = "src") -> Iterator[str]:
         if store.db.conn.in_transaction:
             store.db.conn.execute("ROLLBACK")
         store.db.conn.execute("DETACH DATABASE " + alias)
+
+
+def labels_used(store: Store, alias: str) -> set[str]:
+    """Every label the attached file's gold uses."""
+    return {r[0] for r in store._q(f"SELECT DISTINCT label FROM {alias}.gold_spans")}
 
 
 def source_page(store: Store, alias: str, after: int, limit: int) -> list[tuple[int, str]]:
@@ -211,7 +219,12 @@ def versions(store: Store, schema: str, ids: Sequence[int], annotators: Sequence
                 version.stored = (version.stored or 0) + count
         for version in out.values():
             version.stored = version.stored or 0
-    if not edits:
+    if not edits:  # still list the layers that only have log entries: a layer emptied since (a retraction)
+        for doc, who in store._q(f"SELECT DISTINCT document_id, annotator FROM {schema}.edits x "
+                                 f"WHERE {where} AND x.annotator IS NOT NULL", params):
+            version = get(doc, who)
+            if version.stored is None and not spans:
+                version.stored = 0
         return out
     current, found = None, []
     for doc, who, when, action, payload in store._q(

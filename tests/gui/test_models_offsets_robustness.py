@@ -148,6 +148,7 @@ def test_locked_database_offers_retry_keeps_place_and_loses_nothing(qtbot, windo
     window.store.db.execute("PRAGMA busy_timeout = 200")
     doc_id = window.view.document.id
     before = window.store.gold(doc_id, "tester")
+    shown = list(window.view.gold)  # never edited yet: the model's spans, nothing stored
     text = window.view.document.text
     junta = text.index("junta")
     other = sqlite3.connect(project_db)
@@ -160,7 +161,7 @@ def test_locked_database_offers_retry_keeps_place_and_loses_nothing(qtbot, windo
         other.close()
     assert len(asked) == 2 and "another annotator process is writing" in asked[0]
     assert window.store.gold(doc_id, "tester") == before
-    assert [s for s in window.view.gold] == before  # the window shows what is stored
+    assert list(window.view.gold) == shown  # the window shows what it showed
     assert window.view.document.id == doc_id and window.gold_view.selection() == (junta, junta + 5)
     assert window.undo_stack.count() == 0
     window.apply_label("NORP")  # the lock is gone: the same edit, same selection, now lands

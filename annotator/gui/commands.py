@@ -15,8 +15,8 @@ from PySide6.QtGui import QUndoCommand
 
 from annotator.core.errors import AnnotatorError
 from annotator.core.spans import Range, Span
-from annotator.ops.review import change_spans, set_boilerplate
-from annotator.ops.reviewing import Snapshot, restore
+from annotator.ops.gold_edits import change_spans, set_boilerplate
+from annotator.ops.documents import Snapshot, restore
 from annotator.store import Store
 
 

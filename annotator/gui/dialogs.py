@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 
 from annotator.core.labels import LabelSet
 from annotator.gui.shortcuts import LABEL_HELP, SHORTCUTS
-from annotator.ops.reviewing import OccurrencePlan
+from annotator.ops.occurrences import OccurrencePlan
 
 
 class RelabelAllDialog(QDialog):

@@ -14,12 +14,12 @@ from typing import Any
 from annotator.core.errors import AnnotatorError, BusyError, StoreError
 from annotator.core.model import ACCEPTED, IN_PROGRESS, TODO
 from annotator.core.render import rerender
-from annotator.core.spans import Range, Span
+from annotator.core.spans import Range, Span, merge_ranges
 from annotator.core.tokens import Tokens
 from annotator.gui.commands import BoilerplateCommand, SnapshotCommand, SpanChangeCommand
 from annotator.gui.dialogs import RelabelAllDialog, ask_retry, show_error
-from annotator.ops import review as actions
-from annotator.ops import reviewing
+from annotator.ops import gold_edits as actions
+from annotator.ops import documents, occurrences, suggestions
 
 
 class EditingMixin:
@@ -50,11 +50,11 @@ class EditingMixin:
         current = self.view.document.id
         ids = document_ids or [current]
 
-        def run() -> tuple[list[reviewing.Snapshot], Any, list[reviewing.Snapshot]]:
-            before = [self._current_snapshot() if i == current else reviewing.snapshot(self.store, i, self.annotator)
+        def run() -> tuple[list[documents.Snapshot], Any, list[documents.Snapshot]]:
+            before = [self._current_snapshot() if i == current else documents.snapshot(self.store, i, self.annotator)
                       for i in ids]
             result = action()
-            return before, result, [reviewing.snapshot(self.store, i, self.annotator) for i in ids]
+            return before, result, [documents.snapshot(self.store, i, self.annotator) for i in ids]
 
         ok, done = self._attempt(run)
         if not ok:
@@ -144,7 +144,7 @@ class EditingMixin:
         changed = list(set(self.view.boilerplate) ^ set(ranges))
         self._show_changes(replace(self.view, boilerplate=list(ranges)), changed)
 
-    def _show_changes(self, new_view: reviewing.ReviewView, changed: list[Range]) -> None:
+    def _show_changes(self, new_view: documents.ReviewView, changed: list[Range]) -> None:
         v = self.view = replace(new_view, review=self.store.review(new_view.document.id, self.annotator))
         if len(changed) > 200:
             self.model_view.update_rendering(self._render(gold_side=False))
@@ -158,14 +158,14 @@ class EditingMixin:
         self._sync_span_table()
         self._update_status()
 
-    def _current_snapshot(self) -> reviewing.Snapshot:
+    def _current_snapshot(self) -> documents.Snapshot:
         """The open document's state as the window holds it (it mirrors the database): never
         edited by this annotator, or their gold, boilerplate and own review state."""
         v = self.view
         assert v is not None
         if not v.started:
-            return reviewing.Snapshot(v.document.id, (), (), TODO, None)
-        return reviewing.Snapshot(v.document.id, tuple(v.gold), tuple(v.boilerplate), v.review.state, v.review.annotator)
+            return documents.Snapshot(v.document.id, (), (), TODO, None)
+        return documents.Snapshot(v.document.id, tuple(v.gold), tuple(v.boilerplate), v.review.state, v.review.annotator)
 
     def _undone(self, document_ids: list[int], _is_undo: bool) -> None:
         for doc_id in document_ids:
@@ -297,17 +297,22 @@ class EditingMixin:
                                lambda: actions.unmark_boilerplate(self.store, doc_id, self.annotator, start, end))
 
     def accept_suggestions(self) -> None:
+        """Ctrl+B: mark the heuristic's boilerplate suggestions; says so only when something changed."""
         if self.view is None:
             return
-        suggestions = reviewing.suggest_for(self.store, self.view.document.text)
-        if not suggestions:
+        found = suggestions.suggest_for(self.store, self.view.document.text)
+        if not found:
             self.statusBar().showMessage("No boilerplate suggestions for this document.", 5000)
             return
+        current = merge_ranges(self.view.boilerplate)
+        if merge_ranges([*current, *(s.as_range() for s in found)]) == current:
+            self.statusBar().showMessage(f"All {len(found)} suggestion(s) are marked already; nothing changed.", 5000)
+            return
         doc_id = self.view.document.id
-        self._edit_boilerplate(f"Accept {len(suggestions)} boilerplate suggestion(s)",
-                               lambda: reviewing.accept_suggestions(self.store, doc_id, self.annotator, suggestions))
-        self.statusBar().showMessage(f"Marked {len(suggestions)} boilerplate range(s): "
-                                     + "; ".join(sorted({r for s in suggestions for r in s.reasons})), 8000)
+        if self._edit_boilerplate(f"Accept {len(found)} boilerplate suggestion(s)",
+                                  lambda: suggestions.accept_suggestions(self.store, doc_id, self.annotator, found)):
+            self.statusBar().showMessage(f"Marked {len(found)} boilerplate range(s): "
+                                         + "; ".join(sorted({r for s in found for r in s.reasons})), 8000)
 
     def relabel_all(self) -> None:
         span = self.span_at_cursor()
@@ -317,8 +322,8 @@ class EditingMixin:
         surface = self.view.document.text[span.start:span.end]
         doc_id = self.view.document.id
 
-        def preview(label: str, corpus: bool) -> reviewing.OccurrencePlan:
-            return reviewing.plan_relabel_occurrences(self.store, self.annotator, surface, label, self.labels.names,
+        def preview(label: str, corpus: bool) -> occurrences.OccurrencePlan:
+            return occurrences.plan_relabel_occurrences(self.store, self.annotator, surface, label, self.labels.names,
                                                       None if corpus else doc_id)
 
         dialog = RelabelAllDialog(surface, span.label, self.labels, preview, self)
@@ -326,10 +331,10 @@ class EditingMixin:
             return
         self.relabel_with_plan(dialog.plan)
 
-    def relabel_with_plan(self, plan: reviewing.OccurrencePlan) -> None:
+    def relabel_with_plan(self, plan: occurrences.OccurrencePlan) -> None:
         ids = list(plan.changes)
         self._edit(f"Relabel every “{plan.surface}” as {plan.label} ({plan.relabelled + plan.added} spans)",
-                   lambda: reviewing.apply_relabel_plan(self.store, self.annotator, plan, self.labels.names), ids)
+                   lambda: occurrences.apply_relabel_plan(self.store, self.annotator, plan, self.labels.names), ids)
         for doc_id in ids:
             self.doc_model.refresh_document(doc_id)
         self.statusBar().showMessage(

@@ -24,7 +24,7 @@ from annotator.gui.text_view import AnnotatedTextView
 from annotator.gui.editing import EditingMixin
 from annotator.gui.preparation import PreparationMixin
 from annotator.gui.workers import PrepareWorker
-from annotator.ops import reviewing
+from annotator.ops import documents
 from annotator.ops.labels import project_labels
 from annotator.store import Store
 
@@ -47,7 +47,7 @@ class MainWindow(EditingMixin, PreparationMixin, QMainWindow):
         self.settings = settings or QSettings()
         self.labels = project_labels(store)
         self.undo_stack = QUndoStack(self)
-        self.view: reviewing.ReviewView | None = None
+        self.view: documents.ReviewView | None = None
         self.preparing = False
         self._tokenizer: Any = None
         self._syncing = False
@@ -279,7 +279,7 @@ class MainWindow(EditingMixin, PreparationMixin, QMainWindow):
 
     def show_document(self, document_id: int) -> None:
         """Open a document: its first look copies the model's spans into the gold."""
-        ok, view = self._attempt(lambda: reviewing.open_document(self.store, document_id, self.annotator))
+        ok, view = self._attempt(lambda: documents.open_document(self.store, document_id, self.annotator))
         if not ok:
             return
         self.view = view
@@ -295,13 +295,13 @@ class MainWindow(EditingMixin, PreparationMixin, QMainWindow):
         self._update_progress()
         self.settings.setValue(self._last_document_key(), self.view.document.content_hash)
 
-    def refresh(self, after: reviewing.Snapshot | None = None) -> None:
+    def refresh(self, after: documents.Snapshot | None = None) -> None:
         """Re-read the open document's gold and boilerplate (text and model spans do not change)."""
         if self.view is None:
             return
         doc_id = self.view.document.id
         if after is None or after.document_id != doc_id:
-            after = reviewing.snapshot(self.store, doc_id, self.annotator)
+            after = documents.snapshot(self.store, doc_id, self.annotator)
         old = self.view
         started = not (after.state == TODO and after.annotator is None and not after.gold and not after.boilerplate)
         gold = list(after.gold) if started else list(old.model_spans)  # never edited: the model's spans

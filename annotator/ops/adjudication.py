@@ -5,7 +5,7 @@ gold and boilerplate tables, with its own review state), and the ``adjudications
 says who adjudicated it and when. It starts with the spans every annotator has and the
 boilerplate every annotator marked; spans are then taken from annotators, or edited with
 the ordinary reviewer actions on the ``FINAL`` layer (:func:`edit_final`,
-:func:`set_final_boilerplate`; undo with :func:`annotator.ops.reviewing.snapshot` /
+:func:`set_final_boilerplate`; undo with :func:`annotator.ops.documents.snapshot` /
 ``restore`` on ``FINAL``). Accepting it makes it the document's gold for export and
 evaluation. Every action is one transaction and one edit-log entry (under ``@final``).
 """
@@ -22,7 +22,7 @@ from annotator.core.model import ACCEPTED, IN_PROGRESS, TODO, Document
 from annotator.core.spans import Range, Span
 from annotator.core.team import FINAL, Layer
 from annotator.core.tokens import Tokens
-from annotator.ops import review as actions
+from annotator.ops import gold_edits as actions
 from annotator.store import Store
 from annotator.store import team
 from annotator.store.store import now
@@ -125,7 +125,7 @@ def start_adjudication(store: Store, document_id: int, adjudicator: str) -> bool
 
 def edit_final(store: Store, document_id: int, adjudicator: str, *, remove: Iterable[Span] = (),
                add: Iterable[Span] = (), labels: Iterable[str], action: str = "change_final") -> None:
-    """Remove and add final-gold spans (as :func:`annotator.ops.review.change_spans` does for a reviewer)."""
+    """Remove and add final-gold spans (as :func:`annotator.ops.gold_edits.change_spans` does for a reviewer)."""
     with store.transaction():
         start_adjudication(store, document_id, adjudicator)
         actions.change_spans(store, document_id, FINAL, remove=remove, add=add, labels=labels, action=action)

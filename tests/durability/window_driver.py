@@ -30,13 +30,13 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 def state_of(window, doc_id: int) -> dict:
     """What the window holds for a document: from its view if open, else its own connection."""
-    from annotator.ops import reviewing
+    from annotator.ops import documents
 
     view = window.view
     if view is not None and view.document.id == doc_id:
         gold, boiler, review = view.gold, view.boilerplate, window.store.review(doc_id)
     else:
-        snap = reviewing.snapshot(window.store, doc_id, window.annotator)
+        snap = documents.snapshot(window.store, doc_id, window.annotator)
         gold, boiler, review = snap.gold, snap.boilerplate, window.store.review(doc_id)
     return {
         "doc": doc_id,

@@ -5,7 +5,7 @@ from PySide6.QtCore import Qt
 
 from annotator.core.model import ACCEPTED
 from annotator.gui.evaluation_view import DisagreementModel, EvaluationDialog
-from annotator.ops import review
+from annotator.ops import gold_edits
 from annotator.ops.evaluating import evaluate_stored
 
 pytestmark = [pytest.mark.gui, pytest.mark.integration]
@@ -14,11 +14,11 @@ pytestmark = [pytest.mark.gui, pytest.mark.integration]
 def test_evaluation_view_and_disagreement_click(qtbot, window, qtmodeltester):
     store = window.store
     for doc_id in store.document_ids()[:3]:
-        review.set_state(store, doc_id, "tester", ACCEPTED)
+        gold_edits.set_state(store, doc_id, "tester", ACCEPTED)
     first = store.document_ids()[0]
     text = store.document(first).text
     mali = next(s for s in store.gold(first, "tester") if text[s.start:s.end] == "Mali" and s.label == "PERSON")
-    review.relabel_span(store, first, "tester", mali, "GPE", window.labels.names)
+    gold_edits.relabel_span(store, first, "tester", mali, "GPE", window.labels.names)
     window.gold_view.setFocus()
     qtbot.keyClick(window.gold_view, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     dialog = window.evaluation_dialog

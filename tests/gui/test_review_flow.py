@@ -135,7 +135,7 @@ def test_relabel_occurrences_is_one_undo_step(qtbot, window):
     text = window.view.document.text
     mali = next(s for s in window.view.gold if text[s.start:s.end] == "Mali" and s.label == "PERSON")
     window.gold_view.select_range(mali.start, mali.end)
-    from annotator.ops.reviewing import plan_relabel_occurrences
+    from annotator.ops.occurrences import plan_relabel_occurrences
 
     before = {i: store.gold(i, "tester") for i in store.document_ids()}
     plan = plan_relabel_occurrences(store, "tester", "Mali", "GPE", window.labels.names)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from annotator.core.model import ACCEPTED, IN_PROGRESS, TODO
-from annotator.ops import review
+from annotator.ops import gold_edits
 from annotator.store import Store
 from tests.team.helpers import find, make_project
 
@@ -16,8 +16,8 @@ def test_undo_in_the_window_writes_only_the_annotators_own_state(qtbot, make_win
     project = tmp_path / "p.db"
     ids = make_project(project, tokenize)
     with Store.open(project) as store:
-        review.set_state(store, ids[0], "tester", IN_PROGRESS)
-        review.set_state(store, ids[0], "a1", ACCEPTED)  # a1's review is the later one
+        gold_edits.set_state(store, ids[0], "tester", IN_PROGRESS)
+        gold_edits.set_state(store, ids[0], "a1", ACCEPTED)  # a1's review is the later one
         a1_before = store.review(ids[0], "a1")
     window = make_window(project)
     window.show_document(ids[0])

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from annotator.cli import app
 from annotator.core.model import ACCEPTED
 from annotator.core.spans import Span
-from annotator.ops import review, reviewing
+from annotator.ops import gold_edits, documents, occurrences, suggestions
 from annotator.ops.evaluating import evaluate_model, evaluate_stored
 from annotator.ops.exporting import export
 from annotator.ops.importing import import_paths
@@ -29,17 +29,17 @@ def reviewed(store, seeds_dir, real_nlp):
     labels = real_nlp.get_pipe("ner").labels
     index_pending(store)
     for doc_id in store.document_ids():
-        reviewing.open_document(store, doc_id, "me")
+        documents.open_document(store, doc_id, "me")
         text = store.document(doc_id).text
-        reviewing.accept_suggestions(store, doc_id, "me", reviewing.suggest_for(store, text))
+        suggestions.accept_suggestions(store, doc_id, "me", suggestions.suggest_for(store, text))
         if "junta" in text:
             at = text.index("junta")
             if not store.gold_overlapping(doc_id, "me", at, at + 5):
-                review.add_span(store, doc_id, "me", Span(at, at + 5, "NORP"), labels)
-    plan = reviewing.plan_relabel_occurrences(store, "me", "Mali", "GPE", labels)
-    reviewing.apply_relabel_plan(store, "me", plan, labels)
+                gold_edits.add_span(store, doc_id, "me", Span(at, at + 5, "NORP"), labels)
+    plan = occurrences.plan_relabel_occurrences(store, "me", "Mali", "GPE", labels)
+    occurrences.apply_relabel_plan(store, "me", plan, labels)
     for doc_id in store.document_ids():
-        review.set_state(store, doc_id, "me", ACCEPTED)
+        gold_edits.set_state(store, doc_id, "me", ACCEPTED)
     return store
 
 

@@ -8,7 +8,7 @@ from spacy.tokens import DocBin
 from annotator.core.errors import InputError
 from annotator.core.model import ACCEPTED, SKIPPED
 from annotator.core.spans import Range, Span
-from annotator.ops import review
+from annotator.ops import gold_edits
 from annotator.ops.exporting import export
 from annotator.ops.importing import import_paths
 from annotator.store import Store
@@ -21,10 +21,10 @@ def add_doc(store, text, tokenize, spans=(), boilerplate=(), state=ACCEPTED, who
     doc_id, _ = store.add_document(text, f"doc{store.document_count()}.txt", str(hash(text)))
     store.set_tokens(doc_id, "blank", tokenize(text))
     for span in spans:
-        review.add_span(store, doc_id, who, span, LABELS)
+        gold_edits.add_span(store, doc_id, who, span, LABELS)
     if boilerplate:
-        review.set_boilerplate(store, doc_id, who, boilerplate)
-    review.set_state(store, doc_id, who, state)
+        gold_edits.set_boilerplate(store, doc_id, who, boilerplate)
+    gold_edits.set_state(store, doc_id, who, state)
     return doc_id
 
 
@@ -98,7 +98,7 @@ def test_strip_boilerplate_rebases_offsets(store, tmp_path, tokenize):
 
 def test_export_failure_leaves_no_partial_file(store, tmp_path):
     store.add_document("no tokens here", "x.txt", "hx")
-    review.set_state(store, store.document_ids()[0], "me", ACCEPTED)
+    gold_edits.set_state(store, store.document_ids()[0], "me", ACCEPTED)
     out = tmp_path / "out.jsonl"
     out.write_text("previous export\n")
     with pytest.raises(InputError, match="no stored tokens"):
@@ -116,7 +116,7 @@ def test_round_trip_hostile_text(tmp_path, tokenize):
     other, _ = first.add_document("Still todo in Mali.", "todo.txt", "htodo")
     first.set_tokens(other, "blank", tokenize("Still todo in Mali."))
     first.add_prediction(other, "en_test", "1.2", [Span(14, 18, "PERSON", "model")])
-    review.set_state(first, add_doc(first, "Skipped Mali.", tokenize, [Span(8, 12, "GPE")]), "me", SKIPPED)
+    gold_edits.set_state(first, add_doc(first, "Skipped Mali.", tokenize, [Span(8, 12, "GPE")]), "me", SKIPPED)
     export(first, tmp_path / "one.jsonl", include_all=True)
     second = Store.open(tmp_path / "b.db")
     import_paths(second, [tmp_path / "one.jsonl"], annotator="someone-else")

@@ -9,7 +9,7 @@ from annotator.cli import app
 from annotator.core.boilerplate import corpus_line_counts, suggest_boilerplate
 from annotator.core.model import ACCEPTED
 from annotator.core.spans import Range, Span, split_by_boilerplate
-from annotator.ops import review, reviewing
+from annotator.ops import gold_edits, documents, suggestions
 from annotator.ops.exporting import export
 from annotator.ops.stats import corpus_stats
 from annotator.store import Store
@@ -85,10 +85,10 @@ def test_reviewed_seeds_export_no_span_inside_boilerplate(seeded_db, tmp_path):
         ids = store.document_ids()
         counts = corpus_line_counts(text for _, text in store.iter_texts(ids))
         for doc_id in ids:
-            reviewing.open_document(store, doc_id, "tester")
-            suggestions = suggest_boilerplate(store.document(doc_id).text, counts)
-            reviewing.accept_suggestions(store, doc_id, "tester", suggestions)
-            review.set_state(store, doc_id, "tester", ACCEPTED)
+            documents.open_document(store, doc_id, "tester")
+            found = suggest_boilerplate(store.document(doc_id).text, counts)
+            suggestions.accept_suggestions(store, doc_id, "tester", found)
+            gold_edits.set_state(store, doc_id, "tester", ACCEPTED)
         inside = sum(len(split_by_boilerplate(store.gold(i, "tester"), store.boilerplate(i, "tester")).inside) for i in ids)
         assert inside > 100, "the seeds are full of boilerplate with model spans in it"
         report = export(store, tmp_path / "gold.jsonl")

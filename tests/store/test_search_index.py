@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from annotator.core.boilerplate import CORPUS_LINE_MAX_WORDS, _lines, short_line_norms
-from annotator.ops import reviewing
+from annotator.ops import suggestions
 from annotator.ops.importing import import_paths
 from annotator.ops.indexing import index_pending
 from annotator.store import Store
@@ -35,9 +35,9 @@ def test_suggestions_from_stored_line_counts_equal_scanning_the_corpus(store, se
     index_pending(store)
     for doc_id in store.document_ids():
         text = store.document(doc_id).text
-        assert reviewing.suggest_for(store, text) == reviewing.suggest_by_scanning(store, text)
+        assert suggestions.suggest_for(store, text) == suggestions.suggest_by_scanning(store, text)
     assert any("also in another document" in s.reasons for d in store.document_ids()
-               for s in reviewing.suggest_for(store, store.document(d).text))
+               for s in suggestions.suggest_for(store, store.document(d).text))
 
 
 def test_two_processes_indexing_at_once_count_each_document_once(db_path, seeds_dir, tmp_path):

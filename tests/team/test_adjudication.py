@@ -11,7 +11,7 @@ from annotator.core.errors import InputError
 from annotator.core.model import ACCEPTED, IN_PROGRESS
 from annotator.core.spans import Range
 from annotator.core.team import FINAL, Layer, resolve
-from annotator.ops import adjudication, review, reviewing
+from annotator.ops import adjudication, gold_edits, documents
 from annotator.ops.evaluating import evaluate_stored
 from annotator.ops.exporting import export
 from tests.team.helpers import LABELS, TEXTS, find, make_project
@@ -51,9 +51,9 @@ def disputed(store, tokenize):
     make_project(store.path, tokenize, [TEXT])
     doc = store.document_ids()[0]
     for who, label in (("ann", "GPE"), ("bob", "LOC")):
-        review.start_review(store, doc, who)
-        review.relabel_span(store, doc, who, find(TEXT, "Mali", "PERSON")._replace(origin="model"), label, LABELS)
-        review.set_state(store, doc, who, ACCEPTED)
+        gold_edits.start_review(store, doc, who)
+        gold_edits.relabel_span(store, doc, who, find(TEXT, "Mali", "PERSON")._replace(origin="model"), label, LABELS)
+        gold_edits.set_state(store, doc, who, ACCEPTED)
     return doc
 
 
@@ -66,11 +66,11 @@ def test_adjudicate_undo_and_accept(store, disputed, tmp_path):
     assert store.gold(doc, FINAL) == []  # reading starts nothing
     opened = adjudication.open_adjudication(store, doc, "lead")
     assert opened.state == IN_PROGRESS and opened.adjudicator == "lead" and opened.started_at
-    before = reviewing.snapshot(store, doc, FINAL)
+    before = documents.snapshot(store, doc, FINAL)
     removed, added = adjudication.take_annotator(store, doc, "lead", "bob", LABELS,
                                                  within=Range(TEXT.index("Mali"), TEXT.index("Mali") + 1))
     assert removed == [] and added == [find(TEXT, "Mali", "LOC")._replace(origin="human")]
-    reviewing.restore(store, before, FINAL, "undo")  # the window's undo works on the final layer
+    documents.restore(store, before, FINAL, "undo")  # the window's undo works on the final layer
     assert store.gold(doc, FINAL) == list(before.gold)
     adjudication.take_agreed(store, doc, "lead", LABELS)
     adjudication.edit_final(store, doc, "lead", add=[find(TEXT, "Putin", "GPE")], labels=LABELS)
@@ -102,6 +102,6 @@ def test_evaluation_leaves_conflicts_out_like_export(store, disputed, tokenize):
 def test_start_needs_two_annotators(store, tokenize):
     make_project(store.path, tokenize, [TEXT])
     doc = store.document_ids()[0]
-    review.set_state(store, doc, "ann", ACCEPTED)
+    gold_edits.set_state(store, doc, "ann", ACCEPTED)
     with pytest.raises(InputError, match="fewer than two annotators"):
         adjudication.start_adjudication(store, doc, "lead")

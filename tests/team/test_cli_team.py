@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from annotator.cli import app
 from annotator.core.model import ACCEPTED
-from annotator.ops import review
+from annotator.ops import gold_edits
 from annotator.store import Store
 from tests.conftest import snapshot
 from tests.team.helpers import LABELS, find, make_project
@@ -31,9 +31,9 @@ def test_assign_merge_agreement_export_from_the_command_line(tmp_path, tokenize)
         with Store.open(tmp_path / "team" / f"{who}.db", create=False) as own:
             for doc in own.document_ids():
                 text = own.document(doc).text
-                review.start_review(own, doc, who)
-                review.relabel_span(own, doc, who, find(text, "Mali", "PERSON")._replace(origin="model"), label, LABELS)
-                review.set_state(own, doc, who, ACCEPTED)
+                gold_edits.start_review(own, doc, who)
+                gold_edits.relabel_span(own, doc, who, find(text, "Mali", "PERSON")._replace(origin="model"), label, LABELS)
+                gold_edits.set_state(own, doc, who, ACCEPTED)
     result = run("merge", str(tmp_path / "team" / "ann.db"), str(tmp_path / "team" / "bob.db"), "--db", str(project))
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()

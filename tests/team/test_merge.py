@@ -12,7 +12,7 @@ from annotator.core.errors import InputError, StoreError
 from annotator.core.merging import FILE_LATER, NEW, OLDER, PROJECT_LATER, SAME, UPDATED
 from annotator.core.model import ACCEPTED, IN_PROGRESS
 from annotator.core.spans import Range
-from annotator.ops import review
+from annotator.ops import gold_edits
 from annotator.ops.assigning import assign
 from annotator.ops.merging import merge_files
 from annotator.store import Store
@@ -36,11 +36,11 @@ def work(path, annotator: str, label: str, accept: bool = True, limit: int | Non
     with Store.open(path, create=False) as own:
         for doc in own.document_ids()[:limit]:
             text = own.document(doc).text
-            review.start_review(own, doc, annotator)
-            review.relabel_span(own, doc, annotator, find(text, "Mali", "PERSON")._replace(origin="model"), label, LABELS)
-            review.mark_boilerplate(own, doc, annotator, 0, text.index(":") + 1)
+            gold_edits.start_review(own, doc, annotator)
+            gold_edits.relabel_span(own, doc, annotator, find(text, "Mali", "PERSON")._replace(origin="model"), label, LABELS)
+            gold_edits.mark_boilerplate(own, doc, annotator, 0, text.index(":") + 1)
             if accept:
-                review.set_state(own, doc, annotator, ACCEPTED)
+                gold_edits.set_state(own, doc, annotator, ACCEPTED)
             done.append(text)
     return done
 
@@ -85,7 +85,7 @@ def test_annotator_going_on_updates_quietly_and_older_copy_changes_nothing(assig
         merge_files(store, [out / "ann.db"])
     with Store.open(out / "ann.db", create=False) as own:
         for doc in own.document_ids()[:2]:
-            review.set_state(own, doc, "ann", ACCEPTED)
+            gold_edits.set_state(own, doc, "ann", ACCEPTED)
     with Store.open(project) as store:
         (later,) = merge_files(store, [out / "ann.db"]).files
         assert later.count(UPDATED) == 2 and later.count(FILE_LATER) == 0 and later.edited_twice == []
@@ -150,7 +150,7 @@ def test_unknown_documents_are_counted_and_skipped_or_added(assigned, tmp_path, 
     make_project(other, tokenize, texts)
     with Store.open(other) as store:
         for doc in store.document_ids():
-            review.set_state(store, doc, "dan", ACCEPTED)
+            gold_edits.set_state(store, doc, "dan", ACCEPTED)
     with Store.open(project) as store:
         n = store.document_count()
         (skipped,) = merge_files(store, [other], force=True).files

@@ -108,7 +108,7 @@ def test_sigkill_during_a_files_merge_leaves_the_project_as_after_the_previous_f
 def test_window_edits_wait_their_turn_while_a_file_is_merged(tmp_path):
     """The lead's window (its busy timeout, its edit actions) keeps saving while another process merges."""
     from annotator.core.errors import BusyError
-    from annotator.ops import review
+    from annotator.ops import gold_edits
     from annotator.store.connection import GUI_BUSY_TIMEOUT_MS
 
     project = tmp_path / "project.db"
@@ -128,12 +128,12 @@ def test_window_edits_wait_their_turn_while_a_file_is_merged(tmp_path):
                 start = len(acknowledged) % 30
                 span = Span(start, start + 1, "ORG")
                 try:
-                    review.add_span(window, doc, "lead", span, ["ORG"])
+                    gold_edits.add_span(window, doc, "lead", span, ["ORG"])
                     acknowledged.append(span)
                 except BusyError:
                     busy += 1
                     continue
-                review.remove_span(window, doc, "lead", span)
+                gold_edits.remove_span(window, doc, "lead", span)
             out, errors = proc.communicate(timeout=60)
         assert proc.returncode == 0, errors
         assert "3000 new" in out

@@ -43,7 +43,7 @@ def test_window_on_an_assigned_file_works_as_its_annotator(tmp_path, tokenize):
 
 def test_an_annotators_file_lists_only_their_documents_by_their_own_state(tmp_path, tokenize):
     from annotator.core.hashing import content_hash
-    from annotator.ops import review
+    from annotator.ops import gold_edits
     from annotator.ops.assigning import visible_ids
 
     make_project(tmp_path / "project.db", tokenize)
@@ -54,7 +54,7 @@ def test_an_annotators_file_lists_only_their_documents_by_their_own_state(tmp_pa
         mine = own.document_ids()
         own.add_document("Somebody else's text.", "x.txt", content_hash("Somebody else's text."))  # not assigned
         assert visible_ids(own) == mine
-        review.set_state(own, mine[0], "ann", "accepted")
-        review.set_state(own, mine[1], "intruder", "accepted")  # another name's state is not ann's
+        gold_edits.set_state(own, mine[0], "ann", "accepted")
+        gold_edits.set_state(own, mine[1], "intruder", "accepted")  # another name's state is not ann's
         assert visible_ids(own, ["accepted"]) == [mine[0]]
         assert visible_ids(own, ["todo"]) == mine[1:]

@@ -11,7 +11,7 @@ import pytest
 from annotator.core.errors import InputError
 from annotator.core.hashing import content_hash
 from annotator.core.model import ACCEPTED, IN_PROGRESS, TODO
-from annotator.ops import review, reviewing
+from annotator.ops import gold_edits, documents
 from annotator.ops import merging
 from annotator.ops.assigning import assign
 from annotator.ops.merging import merge_files
@@ -25,14 +25,14 @@ def test_opening_writes_nothing_and_the_first_edit_starts_the_review(tmp_path, t
     project = tmp_path / "p.db"
     ids = make_project(project, tokenize)
     with Store.open(project) as store:
-        review.set_state(store, ids[0], "a1", ACCEPTED)
+        gold_edits.set_state(store, ids[0], "a1", ACCEPTED)
         before = snapshot(project)
-        view = reviewing.open_document(store, ids[0], "lead")
+        view = documents.open_document(store, ids[0], "lead")
         assert not view.started and view.gold == view.model_spans and view.review.state == TODO
         assert snapshot(project) == before, "opening a document wrote to the database"
         assert store.review(ids[0]).state == ACCEPTED and store.accepted_count() == 1
         text = store.document(ids[0]).text
-        review.relabel_span(store, ids[0], "lead", find(text, "Mali", "PERSON")._replace(origin="model"), "GPE", LABELS)
+        gold_edits.relabel_span(store, ids[0], "lead", find(text, "Mali", "PERSON")._replace(origin="model"), "GPE", LABELS)
         assert store.review(ids[0], "lead").state == IN_PROGRESS
         assert store.review(ids[0], "a1").state == ACCEPTED
         assert ("Mali", "GPE") in [(text[s.start:s.end], s.label) for s in store.gold(ids[0], "lead")]
@@ -85,7 +85,7 @@ def test_a_retraction_is_merged(tmp_path, tokenize):
         assert layer_of(store, done[0], "ann")[0] == ACCEPTED
     with Store.open(own_path, create=False) as own:  # the window's undo of everything: back to never edited
         doc = own.document_id_by_hash(content_hash(done[0]))
-        reviewing.restore(own, reviewing.Snapshot(doc, (), (), TODO, None), "ann", "undo")
+        documents.restore(own, documents.Snapshot(doc, (), (), TODO, None), "ann", "undo")
     with Store.open(project) as store:
         merge_files(store, [own_path])
         assert layer_of(store, done[0], "ann") == (TODO, [], [])

@@ -13,7 +13,7 @@ from spacy.training import biluo_to_iob, offsets_to_biluo_tags
 from annotator.core.adjudication import CONFLICT, PARTIAL
 from annotator.core.model import ACCEPTED
 from annotator.core.team import FINAL
-from annotator.ops import adjudication, review, reviewing
+from annotator.ops import adjudication, gold_edits, documents
 from annotator.ops.agreement import project_agreement
 from annotator.ops.assigning import assign
 from annotator.ops.exporting import export
@@ -31,15 +31,15 @@ def correct(path: Path, annotator: str) -> None:
     with Store.open(path, create=False) as own:
         labels = project_labels(own).names
         for doc in own.document_ids():
-            view = reviewing.open_document(own, doc, annotator)
+            view = documents.open_document(own, doc, annotator)
             text = view.document.text
             for span in view.gold:
                 surface = text[span.start:span.end]
                 if surface == "Mali" and span.label == "PERSON":
-                    review.relabel_span(own, doc, annotator, span, "LOC" if annotator == "bob" else "GPE", labels)
+                    gold_edits.relabel_span(own, doc, annotator, span, "LOC" if annotator == "bob" else "GPE", labels)
                 elif span.label == "DATE" and annotator == "cy":
-                    review.remove_span(own, doc, annotator, span)
-            review.set_state(own, doc, annotator, ACCEPTED)
+                    gold_edits.remove_span(own, doc, annotator, span)
+            gold_edits.set_state(own, doc, annotator, ACCEPTED)
 
 
 def keys(spans) -> set[tuple[int, int, str]]:

@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from annotator.core.errors import AnnotatorError, BusyError, StoreError
-from annotator.core.model import ACCEPTED, IN_PROGRESS, TODO
+from annotator.core.model import ACCEPTED, TODO
 from annotator.core.render import rerender
 from annotator.core.spans import Range, Span, merge_ranges
 from annotator.core.tokens import Tokens
@@ -348,11 +348,11 @@ class EditingMixin:
         if self._edit(f"{verb} {self.view.document.source}",
                       lambda: actions.set_state(self.store, doc_id, self.annotator, state) or True) is None:
             return
-        nxt = self.store.next_id(doc_id, [TODO, IN_PROGRESS])
+        nxt = self.next_to_review(doc_id)
         if nxt is None:
             self.statusBar().showMessage("Every document is reviewed.", 8000)
             return
-        if self.doc_model.row_of(nxt) is None:
+        if not self.doc_model.listing.holds(self.doc_model.query, nxt):
             self.state_filter.setCurrentIndex(0)
             self.search.clear()
         self.show_document(nxt)

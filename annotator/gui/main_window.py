@@ -21,6 +21,7 @@ from annotator.gui.dialogs import ShortcutsDialog
 from annotator.gui.models import DocumentListModel, SpanTableModel
 from annotator.gui.shortcuts import SHORTCUTS
 from annotator.gui.text_view import AnnotatedTextView
+from annotator.gui.document_list import FILTERS, DocumentListMixin
 from annotator.gui.editing import EditingMixin
 from annotator.gui.preparation import PreparationMixin
 from annotator.gui.workers import PrepareWorker
@@ -28,8 +29,6 @@ from annotator.ops import documents
 from annotator.ops.labels import project_labels
 from annotator.store import Store
 
-FILTERS = [("All documents", None), ("To review", [TODO, IN_PROGRESS]), ("To do", [TODO]),
-           ("In progress", [IN_PROGRESS]), ("Accepted", [ACCEPTED]), ("Skipped", [SKIPPED])]
 
 
 def _swatch(color: str) -> QIcon:
@@ -38,7 +37,7 @@ def _swatch(color: str) -> QIcon:
     return QIcon(pixmap)
 
 
-class MainWindow(EditingMixin, PreparationMixin, QMainWindow):
+class MainWindow(DocumentListMixin, EditingMixin, PreparationMixin, QMainWindow):
     prepared = Signal()  # background import and pre-annotation ended (emitted in the GUI thread)
 
     def __init__(self, store: Store, *, model: str, annotator: str, settings: QSettings | None = None):
@@ -57,13 +56,14 @@ class MainWindow(EditingMixin, PreparationMixin, QMainWindow):
         self._progress: QProgressDialog | None = None
         self.setWindowTitle(f"annotator — {store.path.name}")
         self._build_widgets()
+        self._init_document_list()
         self._build_actions()
         self._restore_settings()
         self.apply_filter()
 
     # -- layout -------------------------------------------------------------------------
     def _build_widgets(self) -> None:
-        self.doc_model = DocumentListModel(self.store)
+        self.doc_model = DocumentListModel(self.store, self.annotator)
         self.doc_table = self._make_table("documentList", self.doc_model, [(1, 92), (2, 48)], row_padding=8)
         self.doc_table.setWordWrap(False)
         self.doc_table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
@@ -83,6 +83,9 @@ class MainWindow(EditingMixin, PreparationMixin, QMainWindow):
         list_layout.setContentsMargins(4, 4, 4, 4)
         list_layout.addWidget(self.state_filter)
         list_layout.addWidget(self.search)
+        self.list_count = QLabel()
+        self.list_count.setObjectName("listCount")
+        list_layout.addWidget(self.list_count)
         list_layout.addWidget(self.doc_table)
         self.list_dock = QDockWidget("Documents", self)
         self.list_dock.setObjectName("documentsDock")
@@ -250,33 +253,6 @@ class MainWindow(EditingMixin, PreparationMixin, QMainWindow):
         menu.addAction("&About annotator", self.show_about)
 
     # -- documents ----------------------------------------------------------------------
-    def apply_filter(self) -> None:
-        states = FILTERS[self.state_filter.currentIndex()][1]
-        query = self.search.text().strip()
-        ids = self.store.search_ids(query, states) if query else self.store.document_ids(states)
-        self.doc_model.set_ids(ids)
-        if self.view is not None:
-            self._select_list_row(self.view.document.id)
-        self._update_progress()
-
-    def _select_list_row(self, document_id: int) -> None:
-        row = self.doc_model.row_of(document_id)
-        if row is None:
-            self.doc_table.clearSelection()
-            return
-        index = self.doc_model.index(row, 0)
-        self._moving_selection = True  # the view must see the change (no blockSignals), we must not react
-        try:
-            self.doc_table.selectionModel().setCurrentIndex(
-                index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
-        finally:
-            self._moving_selection = False
-        self.doc_table.scrollTo(index)
-
-    def _list_row_changed(self, current: Any, _previous: Any) -> None:
-        if current.isValid() and not self._moving_selection:
-            self.show_document(self.doc_model.document_id(current.row()))
-
     def show_document(self, document_id: int) -> None:
         """Open a document: its first look copies the model's spans into the gold."""
         ok, view = self._attempt(lambda: documents.open_document(self.store, document_id, self.annotator))
@@ -330,38 +306,6 @@ class MainWindow(EditingMixin, PreparationMixin, QMainWindow):
             f"{v.document.source} · {state} · {len(v.gold)} gold spans · {len(v.model_spans)} model spans"
             + (f" · {bp:,} boilerplate chars" if bp else "")
         )
-
-    def _update_progress(self) -> None:
-        self.progress_status.setText(f"{self.store.accepted_count()} / {self.store.document_count()} accepted")
-
-    def step_document(self, delta: int) -> None:
-        ids = self.doc_model.ids()
-        if not ids:
-            return
-        row = self.doc_model.row_of(self.view.document.id) if self.view else None
-        row = 0 if row is None else max(0, min(len(ids) - 1, row + delta))
-        self.show_document(ids[row])
-
-    def _last_document_key(self) -> str:
-        """Where the last document of *this* database is remembered (by project id and file)."""
-        import hashlib
-
-        where = hashlib.sha1(str(self.store.path.resolve()).encode("utf-8", "replace")).hexdigest()[:12]
-        return f"last_document/{self.store.project_id() or 'none'}-{where}"
-
-    def open_initial_document(self) -> None:
-        """The document this database had open last time, else the first one still to review."""
-        last = self.settings.value(self._last_document_key())
-        last_id = self.store.document_id_by_hash(last) if isinstance(last, str) and last else None
-        if last_id is not None:
-            self.show_document(last_id)
-            return
-        nxt = self.store.next_id(0, [TODO, IN_PROGRESS])
-        if nxt is None:
-            ids = self.store.document_ids()
-            nxt = ids[0] if ids else None
-        if nxt is not None:
-            self.show_document(nxt)
 
     # -- view ---------------------------------------------------------------------------
     def _sync_scroll(self, source: AnnotatedTextView, target: AnnotatedTextView) -> None:

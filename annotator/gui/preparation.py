@@ -44,11 +44,13 @@ class PreparationMixin:
         self._progress.setValue(done)
 
     def _on_batch(self) -> None:
-        if self.store.document_count() != len(self.doc_model.ids()) and not self.search.text():
+        count = self.doc_model.listing.document_count()
+        if count != getattr(self, "_prepared_count", None):  # documents arrived: show them
+            self._prepared_count = count
             self.apply_filter()
         else:
             self.doc_model.refresh_all()
-        if self.view is None and self.doc_model.ids():
+        if self.view is None and self.doc_model.rowCount():
             self.open_initial_document()
         elif self.view is not None and not self.view.model_spans and self.view.review.state == TODO:
             if self.store.has_prediction(self.view.document.id):

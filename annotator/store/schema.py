@@ -195,6 +195,38 @@ def deferred_search_index(db: Database) -> None:
     )
 
 
+@migrations(name="0006_counts_and_flags")
+def counts_and_flags(db: Database) -> None:
+    """Counts kept up to date where the data changes, and documents flagged "unsure" with a note.
+
+    ``review_counts`` holds, per annotator and state, how many documents are in it and
+    ``document_count`` how many documents there are, so the window shows "12 / 50 accepted"
+    and the size of every state filter without counting 500,000 rows. ``flags`` holds one
+    flag per document and annotator (e.g. unsure) with an optional note for the lead.
+    """
+    db.executescript(
+        """
+        CREATE TABLE document_count (n INTEGER NOT NULL);
+        INSERT INTO document_count SELECT count(*) FROM documents;
+        CREATE TRIGGER document_count_insert AFTER INSERT ON documents BEGIN
+            UPDATE document_count SET n = n + 1;
+        END;
+        CREATE TRIGGER document_count_delete AFTER DELETE ON documents BEGIN
+            UPDATE document_count SET n = n - 1;
+        END;
+        CREATE TABLE flags (
+            document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            annotator TEXT NOT NULL,
+            flag TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT '',
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (document_id, annotator)
+        );
+        CREATE INDEX flags_annotator ON flags(annotator, document_id);
+        """
+    )
+
+
 # -- team annotation (issue 9) ---------------------------------------------------------
 _LATEST_REVIEW = """
         DELETE FROM reviews WHERE document_id = {ref}.document_id;
@@ -264,6 +296,36 @@ def adjudication(db: Database) -> None:
             started_at TEXT NOT NULL,
             updated_at TEXT NOT NULL
         );
+        """
+    )
+
+
+@migrations(name="0012_review_counts")
+def review_counts(db: Database) -> None:
+    """How many documents each annotator has in each review state, kept by triggers (a
+    document with no row of an annotator's is theirs to do: total minus the others)."""
+    db.executescript(
+        """
+        CREATE TABLE review_counts (
+            annotator TEXT NOT NULL,
+            state TEXT NOT NULL,
+            n INTEGER NOT NULL,
+            PRIMARY KEY (annotator, state)
+        ) WITHOUT ROWID;
+        INSERT INTO review_counts SELECT annotator, state, count(*) FROM annotator_reviews GROUP BY 1, 2;
+        CREATE TRIGGER review_counts_insert AFTER INSERT ON annotator_reviews BEGIN
+            INSERT INTO review_counts(annotator, state, n) VALUES (new.annotator, new.state, 1)
+                ON CONFLICT(annotator, state) DO UPDATE SET n = n + 1;
+        END;
+        CREATE TRIGGER review_counts_delete AFTER DELETE ON annotator_reviews BEGIN
+            UPDATE review_counts SET n = n - 1 WHERE annotator = old.annotator AND state = old.state;
+        END;
+        CREATE TRIGGER review_counts_update AFTER UPDATE OF state, annotator ON annotator_reviews BEGIN
+            UPDATE review_counts SET n = n - 1 WHERE annotator = old.annotator AND state = old.state;
+            INSERT INTO review_counts(annotator, state, n) VALUES (new.annotator, new.state, 1)
+                ON CONFLICT(annotator, state) DO UPDATE SET n = n + 1;
+        END;
+        CREATE INDEX annotator_reviews_own ON annotator_reviews(annotator, state, document_id);
         """
     )
 

@@ -207,6 +207,9 @@ def stats(
         return
     out.print(f"[bold]{data['database']}[/]: {data['documents']} documents, {data['characters']:,} characters", highlight=False)
     out.print("Review: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in data["states"].items()), highlight=False)
+    splits = data["splits"]
+    out.print(f"Gold split: train {splits['train']}, dev {splits['dev']} (documents becoming gold go to dev with "
+              f"probability {data['dev_fraction']:g}; a split never changes)", highlight=False, soft_wrap=True)
     for p in data["predictions"]:
         out.print(f"Pre-annotated by {p['pipeline']} {p['version']}: {p['documents']} documents", highlight=False)
     if data["spans_per_label"]:

@@ -18,6 +18,7 @@ from annotator.core.model import TODO, Document, Prediction, Review
 from annotator.core.spans import Range, Span
 from annotator.core.tokens import Tokens
 from annotator.store.connection import open_database, store_error
+from annotator.store.training import GOLD_STATES, TrainingQueries
 
 
 make_span = Span._make  # builds from a row tuple without argument parsing: the fast path
@@ -29,7 +30,7 @@ def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
-class Store:
+class Store(TrainingQueries):
     """A project database. Writes outside :meth:`transaction` commit one statement at a time."""
 
     def __init__(self, db: Database, path: Path):
@@ -394,11 +395,16 @@ class Store:
         return Review(document_id, row[0], row[1], row[2])
 
     def set_review(self, document_id: int, state: str, annotator: str | None, when: str | None = None) -> None:
-        self._q(
-            "INSERT INTO reviews(document_id, state, annotator, updated_at) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT(document_id) DO UPDATE SET state = excluded.state, annotator = excluded.annotator, updated_at = excluded.updated_at",
-            [document_id, state, annotator, when or now()],
-        )
+        """Set the review state; a document becoming gold for the first time gets its train/dev split."""
+        when = when or now()
+        sql = ("INSERT INTO reviews(document_id, state, annotator, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(document_id) "
+               "DO UPDATE SET state = excluded.state, annotator = excluded.annotator, updated_at = excluded.updated_at")
+        if state not in GOLD_STATES:
+            self._q(sql, [document_id, state, annotator, when])
+            return
+        with self.transaction():
+            self._q(sql, [document_id, state, annotator, when])
+            self.assign_split(document_id, when)
 
     def clear_review(self, document_id: int) -> None:
         """Back to never reviewed (undo of a first look)."""

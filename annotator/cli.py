@@ -21,7 +21,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=False, pretty_exceptions
 err = Console(stderr=True)
 out = Console()
 COMMANDS = {"open", "import", "preannotate", "export", "stats", "evaluate"}
-VALUE_OPTIONS = {"--db", "--model", "--out", "--format", "--n-process", "--batch-size", "--labels", "--predictions"}
+VALUE_OPTIONS = {"--db", "--model", "--out", "--format", "--n-process", "--batch-size", "--labels", "--predictions",
+                 "--split"}
 
 DbOption = typer.Option(None, "--db", help="Project database (default: $ANNOTATOR_DB or ./annotations.db).")
 NetFsOption = typer.Option(False, "--allow-network-fs", help="Open a database on a network file system anyway "
@@ -165,6 +166,7 @@ def export(
     include_all: bool = typer.Option(False, "--all", help="Also documents not accepted yet, with their current spans."),
     strip: bool = typer.Option(False, "--strip-boilerplate", help="JSONL and doccano: drop boilerplate text and "
                                "re-base offsets."),
+    split: Optional[str] = typer.Option(None, "--split", help="Only the gold of this split: train or dev."),
     model: str = ModelOption,
     allow_network_fs: bool = NetFsOption,
 ) -> None:
@@ -175,7 +177,7 @@ def export(
     try:
         check_options(fmt, strip)
         with _open_store(db, allow_network_fs=allow_network_fs) as store, RichBar() as bar:
-            report = run(store, out_path, fmt=fmt, include_all=include_all, strip=strip,
+            report = run(store, out_path, fmt=fmt, include_all=include_all, strip=strip, split=split,
                          tokenizer=lambda: tokenizer_for(model), progress=bar)
     except AnnotatorError as exc:
         _fail(exc)

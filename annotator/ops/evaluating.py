@@ -26,8 +26,10 @@ class EvaluationReport:
     documents: int  # accepted documents considered
 
 
-def _gold_documents(store: Store, tokenize: Callable[[str], Tokens] | None) -> list[tuple[Any, Tokens]]:
-    ids = store.document_ids([ACCEPTED])
+def _gold_documents(
+    store: Store, tokenize: Callable[[str], Tokens] | None, ids: list[int] | None = None
+) -> list[tuple[Any, Tokens]]:
+    ids = store.document_ids([ACCEPTED]) if ids is None else ids
     if not ids:
         raise InputError(NO_GOLD)
     rows = []
@@ -83,14 +85,17 @@ def evaluate_stored(
     return EvaluationReport(evaluate(docs), pipeline or ", ".join(sorted(names)), len(docs))
 
 
-def evaluate_model(store: Store, nlp: Any, *, batch_size: int = 64, progress: Progress | None = None) -> EvaluationReport:
-    """Run ``nlp`` (NER-only) on the accepted texts and score its entities on the gold.
+def evaluate_model(
+    store: Store, nlp: Any, *, ids: list[int] | None = None, batch_size: int = 64, progress: Progress | None = None
+) -> EvaluationReport:
+    """Run ``nlp`` (NER-only) on the accepted texts (or the gold documents ``ids``) and score
+    its entities on the gold.
 
     Predictions are compared on the stored tokens of each document, like the gold.
     """
     progress = progress or NullProgress()
     info = pipeline_info(nlp)
-    rows = _gold_documents(store, lambda text: Tokens.from_doc(nlp.tokenizer(text)))
+    rows = _gold_documents(store, lambda text: Tokens.from_doc(nlp.tokenizer(text)), ids)
     progress.start(f"Evaluating {info.name} {info.version}", len(rows))
     docs = []
     by_id = {row.document.id: (row, tokens) for row, tokens in rows}
@@ -102,3 +107,33 @@ def evaluate_model(store: Store, nlp: Any, *, batch_size: int = 64, progress: Pr
                                  result.spans, row.boilerplate))
         progress.advance()
     return EvaluationReport(evaluate(docs), f"{info.name} {info.version}", len(docs))
+
+
+SPLIT_CHOICES = ("dev", "train", "all")
+
+
+def scoring_ids(store: Store, nlp: Any, split: str | None) -> tuple[list[int] | None, str]:
+    """Which gold to score ``nlp`` on, and a phrase saying which and why.
+
+    A pipeline trained on this project is scored on the dev split by default (its train split
+    is what it learnt from); any other pipeline on all the gold.
+    """
+    from annotator.ops.training import trained_here
+
+    if split is not None and split not in SPLIT_CHOICES:
+        raise InputError(f"unknown split {split!r} (choose {', '.join(SPLIT_CHOICES)})")
+    record = trained_here(store, nlp)
+    if split is None:
+        split = "dev" if record is not None else "all"
+        why = ("trained on this project's train split, so scored on the held-out dev split" if record is not None
+               else "not trained on this project, so scored on all the gold")
+    else:
+        why = f"--split {split}" + (" (this pipeline was trained on the train split: that score is not a measure of "
+                                    "quality)" if split in ("train", "all") and record is not None else "")
+    if split == "all":
+        return None, f"all accepted documents ({why})"
+    store.assign_missing_splits()
+    ids = store.gold_ids(split)
+    if not ids:
+        raise InputError(f"the {split} split has no accepted documents yet")
+    return ids, f"the {split} split ({why})"

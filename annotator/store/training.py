@@ -122,6 +122,15 @@ class TrainingQueries:
             f"SELECT d.id FROM documents d LEFT JOIN reviews r ON r.document_id = d.id "
             f"WHERE r.document_id IS NULL OR (r.state = '{TODO}' AND r.annotator IS NULL) ORDER BY d.id")]
 
+    def content_hashes(self, ids: Sequence[int], chunk: int = 500) -> dict[int, str]:
+        """Content hash per document id."""
+        found: dict[int, str] = {}
+        for i in range(0, len(ids), chunk):
+            part = list(ids[i:i + chunk])
+            found.update(self._q(
+                f"SELECT id, content_hash FROM documents WHERE id IN ({','.join('?' * len(part))})", part).fetchall())
+        return found
+
     # -- trained pipelines ----------------------------------------------------------
     _MODEL_COLUMNS = ("id, name, version, path, base, gold_snapshot, steps, seed, train_documents, dev_documents, "
                       "rehearsal_documents, scores, settings, created_by, created_at")

@@ -213,10 +213,11 @@ def train(
     pipeline = f"{loaded.lang}_{name}"
     version = f"0.{store.trained_model_count(pipeline) + 1}.0"
     target = Path(out) if out is not None else default_output(store, pipeline, version)
-    _check_target(target, create_parent=out is None)
+    created = _check_target(target, create_parent=out is None)
     work = temp_path(target, ".part")
     for stale in stale_temps(target, ".part"):
         shutil.rmtree(stale, ignore_errors=True)
+    kept = False
     try:
         work.mkdir()
         corpora, run, final = train_once(store, settings, work, loaded, rehearsal=rehearsal, progress=progress,
@@ -238,19 +239,31 @@ def train(
         except BaseException:
             shutil.rmtree(target, ignore_errors=True)  # never a pipeline folder the project does not know
             raise
+        kept = True
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        if created is not None and not kept:
+            try:
+                created.rmdir()  # the models folder made for this training, if nothing else is in it
+            except OSError:
+                pass
     return TrainReport(pipeline, version, target, settings.describe_base(), run.steps, time.perf_counter() - run.started,
                        run.words, run.words_seconds, corpora, scores, run.evaluations)
 
 
-def _check_target(target: Path, *, create_parent: bool) -> None:
+def _check_target(target: Path, *, create_parent: bool) -> Path | None:
+    """Refuse an existing target or a missing folder; returns the folder it created, if any."""
     if target.exists():
         raise OutputError("already exists; give another --out (a trained pipeline is never written over)", path=target)
-    if create_parent:
-        target.parent.mkdir(parents=True, exist_ok=True)
-    elif not target.parent.is_dir():
+    if create_parent and not target.parent.exists():
+        try:
+            target.parent.mkdir(parents=True)
+        except OSError as exc:
+            raise OutputError(f"cannot create folder {target.parent}: {exc.strerror or exc}", path=target) from None
+        return target.parent
+    if not target.parent.is_dir():
         raise OutputError(f"folder {target.parent} does not exist", path=target)
+    return None
 
 
 def run_training(config: Any, output: Path, settings: TrainingSettings, progress: Progress,

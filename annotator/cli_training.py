@@ -30,7 +30,8 @@ SeedOption = typer.Option(0, "--seed", help="Random seed of the training (same s
 FractionOption = typer.Option(None, "--dev-fraction", help="Share of documents becoming gold from now on that go to "
                               "the dev split (kept in the project; default 0.2). Documents already split never move.")
 RehearsalOption = typer.Option(None, "--rehearsal", help="Unreviewed documents to add with the base's own "
-                               "predictions, against forgetting (default: as many as train documents; 0: none).")
+                               "predictions, against forgetting (default: as many words as the train gold; "
+                               "0: none).")
 
 
 class MachineProgress:
@@ -107,7 +108,8 @@ def train_cmd(
         emit({"event": "done", "pipeline": report.pipeline, "version": report.version, "path": str(report.path),
               "steps": report.steps, "scores": report.scores, "train_documents": report.corpora.train_documents,
               "dev_documents": report.corpora.dev_documents,
-              "rehearsal_documents": report.corpora.rehearsal_documents})
+              "rehearsal_documents": report.corpora.rehearsal_documents, "words": report.words,
+              "words_seconds": report.words_seconds, "loop_seconds": report.loop_seconds})
         return
     c = report.corpora
     out.print(f"Trained [bold]{report.pipeline} {report.version}[/] from {report.base}: {report.steps} steps on "

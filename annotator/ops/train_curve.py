@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from annotator.ops.progress import NullProgress, Progress
-from annotator.ops.training import StepInfo, evaluate_on, load_base, prepare, train_once
+from annotator.ops.training import StepInfo, evaluate_on, load_base, prepare, save_base, train_once
 from annotator.ops.training_config import TrainingSettings
 from annotator.store import Store
 
@@ -64,11 +64,12 @@ def train_curve(
     report = CurveReport(settings.describe_base(), store.split_counts()["dev"], None)
     work = tempfile.mkdtemp(prefix="annotator-curve-")
     try:
+        base_dir = save_base(loaded, Path(work) / "base")
         for k, fraction in enumerate(fractions):
             folder = Path(work) / f"run{k}"
             folder.mkdir()
-            corpora, run, final = train_once(store, settings, folder, loaded, rehearsal=rehearsal, progress=progress,
-                                             on_eval=on_eval, train_fraction=fraction)
+            corpora, run, final = train_once(store, settings, folder, loaded, base_dir=base_dir, rehearsal=rehearsal,
+                                             progress=progress, on_eval=on_eval, train_fraction=fraction)
             if report.base_dev is None and loaded.base is not None:
                 report.base_dev = evaluate_on(loaded.base.nlp, corpora.dev_path)
             point = CurvePoint(fraction, corpora.train_documents, corpora.rehearsal_documents, run.steps,

@@ -106,9 +106,12 @@ def _progress_logger() -> Callable[..., Any]:
 
 
 def _register_logger() -> None:
+    from catalogue import RegistryError
     from spacy.util import registry
 
-    if PROGRESS_LOGGER not in registry.loggers.get_all():
+    try:
+        registry.loggers.get(PROGRESS_LOGGER)
+    except RegistryError:
         registry.loggers.register(PROGRESS_LOGGER, func=_progress_logger)
 
 
@@ -137,16 +140,28 @@ def load_base(settings: TrainingSettings) -> Loaded:
     return Loaded(nlp.tokenizer, Base.of(nlp), ner_components(nlp), nlp.lang)
 
 
+def save_base(loaded: Loaded, folder: Path) -> Path | None:
+    """The base as loaded (NER-only) saved to ``folder`` for the config to source from; None when blank.
+
+    Call before the base processes any text, so the copy's vocabulary is the base's own.
+    """
+    if loaded.base is None:
+        return None
+    loaded.base.nlp.to_disk(folder)
+    return folder
+
+
 def train_once(
-    store: Store, settings: TrainingSettings, work: Path, loaded: Loaded, *, rehearsal: int | None,
-    progress: Progress, on_eval: Callable[[StepInfo], None] | None, train_fraction: float = 1.0,
+    store: Store, settings: TrainingSettings, work: Path, loaded: Loaded, *, base_dir: Path | None,
+    rehearsal: int | None, progress: Progress, on_eval: Callable[[StepInfo], None] | None,
+    train_fraction: float = 1.0,
 ) -> tuple[Corpora, "_Run", Path]:
     """Corpora and one spaCy training run inside ``work``; returns the best pipeline's folder."""
     progress.start("Writing the corpora", None)
     corpora = write_corpora(store, work / "train.spacy", work / "dev.spacy", loaded.tokenizer, loaded.base,
                             rehearsal=rehearsal, seed=settings.seed, train_fraction=train_fraction)
     config = build_config(settings, corpora.train_path, corpora.dev_path, lang=loaded.lang,
-                          components=loaded.components)
+                          components=loaded.components, base_dir=base_dir)
     run = run_training(config, work / "output", settings, progress, on_eval)
     final = work / "output" / "model-best"
     return corpora, run, final if final.is_dir() else work / "output" / "model-last"
@@ -220,8 +235,9 @@ def train(
     kept = False
     try:
         work.mkdir()
-        corpora, run, final = train_once(store, settings, work, loaded, rehearsal=rehearsal, progress=progress,
-                                         on_eval=on_eval)
+        base_dir = save_base(loaded, work / "base")
+        corpora, run, final = train_once(store, settings, work, loaded, base_dir=base_dir, rehearsal=rehearsal,
+                                         progress=progress, on_eval=on_eval)
         progress.start("Scoring on the dev split", None)
         scores = score_pipeline(final, corpora, base)
         _finish_folder(final, name=name, version=version, store=store, settings=settings, corpora=corpora,
@@ -336,6 +352,8 @@ def _finish_folder(folder: Path, *, name: str, version: str, store: Store, setti
     saved = util.load_config(folder / "config.cfg", interpolate=False)
     saved["training"]["logger"] = dict(CONSOLE_LOGGER)
     saved["paths"]["train"] = saved["paths"]["dev"] = None  # the corpora were temporary
+    if "base" in saved["paths"]:
+        saved["paths"]["base"] = settings.describe_base()  # (its copy was temporary too)
     saved.to_disk(folder / "config.cfg")
     meta = srsly.read_json(folder / "meta.json")
     meta.update({
@@ -353,8 +371,8 @@ def write_training_config(
     store: Store, settings: TrainingSettings, path: Path, *, rehearsal: int | None = None,
     dev_fraction: float | None = None,
 ) -> tuple[Path, Corpora]:
-    """Write the config ``annotator train`` would run, with its corpora beside it
-    (``<name>.train.spacy``, ``<name>.dev.spacy``), for ``python -m spacy train``."""
+    """Write the config ``annotator train`` would run, with its corpora and the base beside it
+    (``<name>.train.spacy``, ``<name>.dev.spacy``, ``<name>.base/``), for ``python -m spacy train``."""
     from annotator.ops.exporting import atomic_output
 
     settings = prepare(store, settings, dev_fraction)
@@ -362,10 +380,16 @@ def write_training_config(
     if not (path.parent if str(path.parent) else Path(".")).is_dir():
         raise OutputError(f"folder {path.parent} does not exist", path=path)
     loaded = load_base(settings)
+    base_dir = None
+    if loaded.base is not None:
+        base_dir = path.with_name(path.stem + ".base")
+        shutil.rmtree(base_dir, ignore_errors=True)  # a copy an earlier --write-config left
+        save_base(loaded, base_dir)
     train_path, dev_path = path.with_name(path.stem + ".train.spacy"), path.with_name(path.stem + ".dev.spacy")
     corpora = write_corpora(store, train_path, dev_path, loaded.tokenizer, loaded.base, rehearsal=rehearsal,
                             seed=settings.seed)
-    config = build_config(settings, train_path, dev_path, lang=loaded.lang, components=loaded.components)
+    config = build_config(settings, train_path, dev_path, lang=loaded.lang, components=loaded.components,
+                          base_dir=base_dir)
     with atomic_output(path) as fh:
         fh.write(config.to_str())
     return path, corpora

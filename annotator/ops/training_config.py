@@ -1,7 +1,9 @@
 """The spaCy training config ``annotator train`` runs (and ``--write-config`` writes).
 
 From a base pipeline the config sources the base's NER component (and whatever it listens
-to) and copies the base's tokenizer and vocabulary, so training fine-tunes that NER; with
+to) and copies the base's tokenizer and vocabulary, so training fine-tunes that NER. The base
+is read from a copy saved NER-only (``[paths] base``): spaCy would otherwise load the whole
+base pipeline, twice, and the standalone bundle ships only the components NER needs. With
 ``--blank LANG`` it is spaCy's own generated NER config (``spacy init config``). Either way
 the training settings are spaCy's usual ones, with the main score being the entities' F on
 the dev split. ``python -m spacy train CONFIG`` with this file trains the same pipeline.
@@ -49,19 +51,14 @@ class TrainingSettings:
         return f"blank:{self.blank}" if self.blank else str(self.base)
 
 
-def base_reference(base: str) -> str:
-    """How the config names the base: a package name as given, a folder as an absolute path."""
-    path = Path(base)
-    return str(path.resolve()) if path.exists() else base
-
-
 def build_config(
-    settings: TrainingSettings, train_path: Path, dev_path: Path, *, lang: str, components: list[str]
+    settings: TrainingSettings, train_path: Path, dev_path: Path, *, lang: str, components: list[str],
+    base_dir: Path | None = None,
 ) -> Any:
     """The full training config (a ``thinc.api.Config``), corpora at absolute paths.
 
-    ``components`` are the base's components NER needs (sourced from the base); ignored
-    for a blank pipeline.
+    ``base_dir`` is the base pipeline saved NER-only (``components``, what is sourced from
+    it, and its tokenizer and vocabulary); ignored for a blank pipeline.
     """
     from spacy import util
 
@@ -71,12 +68,13 @@ def build_config(
         config = init_config(lang=settings.blank, pipeline=["ner"], optimize="efficiency", gpu=False)
         config = util.load_config_from_str(config.to_str(), interpolate=False)
     else:
-        base = base_reference(str(settings.base))
+        assert base_dir is not None, "a base pipeline is sourced from its saved copy"
         config = util.load_config_from_str(_base_template(lang, components), interpolate=False)
+        config["paths"]["base"] = str(Path(base_dir).resolve())
         for name in components:
-            config["components"][name] = {"source": base}
+            config["components"][name] = {"source": "${paths.base}"}
         config["initialize"]["before_init"] = {
-            "@callbacks": "spacy.copy_from_base_model.v1", "tokenizer": base, "vocab": base,
+            "@callbacks": "spacy.copy_from_base_model.v1", "tokenizer": "${paths.base}", "vocab": "${paths.base}",
         }
     config["paths"]["train"] = str(Path(train_path).resolve())
     config["paths"]["dev"] = str(Path(dev_path).resolve())
@@ -100,6 +98,7 @@ def _base_template(lang: str, components: list[str]) -> str:
 [paths]
 train = null
 dev = null
+base = null
 
 [system]
 seed = 0

@@ -62,7 +62,7 @@ def write_corpora(
     """Write the train and dev DocBins from one consistent read of the database.
 
     ``rehearsal`` is how many unreviewed documents to add with the base's predictions
-    (None: as many as there are train documents; 0 or no base: none). ``train_fraction``
+    (None: documents until they hold as many tokens as the train gold; 0 or no base: none). ``train_fraction``
     below 1 keeps only that share of the train split (nested subsets, for the learning curve).
     """
     from spacy.tokens import DocBin
@@ -90,12 +90,13 @@ def write_corpora(
                         reviewed.append(ReviewedText(row.document.text, row.spans, [], row.boilerplate))
         corpora.train_documents, corpora.dev_documents = len(train_ids), len(dev_ids)
         corpora.snapshot = snapshot_hash(items)
-        if base is not None and (rehearsal is None or rehearsal > 0):
-            reviewed = _with_base_predictions(store, base, train_ids, reviewed)
-            surfaces = corrected_surfaces(reviewed)
-            corpora.corrections = len(surfaces)
-            wanted = len(train_ids) if rehearsal is None else rehearsal
-            docs, corpora.held_out = _rehearsal_docs(store, base, tokenizer, surfaces, wanted, seed)
+        if base is not None:
+            surfaces: set[str] = set()
+            if rehearsal != 0:
+                surfaces = corrected_surfaces(_with_base_predictions(store, base, train_ids, reviewed))
+                corpora.corrections = len(surfaces)
+            words = corpora.train_words if rehearsal is None else None  # default: as many words as the gold
+            docs, corpora.held_out = _rehearsal_docs(store, base, tokenizer, surfaces, rehearsal, words, seed)
             for doc in docs:
                 docbins[TRAIN].add(doc)
                 corpora.train_words += len(doc)
@@ -129,25 +130,45 @@ def _with_base_predictions(store: Store, base: Base, ids: list[int], reviewed: l
 
 
 def _rehearsal_docs(
-    store: Store, base: Base, tokenizer: Any, surfaces: Iterable[str], wanted: int, seed: int
+    store: Store, base: Base, tokenizer: Any, surfaces: Iterable[str], count: int | None, words: int | None,
+    seed: int,
 ) -> tuple[list[Any], list[tuple[str, list[Span]]]]:
-    """Rehearsal Docs from unreviewed documents (a seeded sample), and the held-out ones' entities."""
+    """Rehearsal Docs from unreviewed documents, and the entities of the held-out ones.
+
+    The unreviewed documents are taken in a seeded order: the first third (at most
+    HELD_OUT) are held out to measure what the base's labels became, whatever the rehearsal
+    size; rehearsal takes the next ``count`` documents, or with ``count`` None, documents
+    until their tokens reach ``words``.
+    """
     hashes = store.content_hashes(store.unreviewed_ids())
     order = sorted(hashes, key=lambda i: (split_point(hashes[i], f"rehearsal:{seed}"), i))
-    chosen, held = order[:wanted], order[wanted:wanted + HELD_OUT]
-    predicted = _base_spans(store, base, chosen + held)
+    held = order[:min(HELD_OUT, len(order) // 3)]
+    candidates = order[len(held):] if count is None else order[len(held):len(held) + count]
+    held_spans = _base_spans(store, base, held)
+    held_out = [(store.document(i).text, held_spans[i][0]) for i in held if i in held_spans]
     pattern = surface_pattern(surfaces)
     report = ExportReport(Path("rehearsal"), "spacy")
-    rows = []
-    for doc_id in chosen:
-        if doc_id not in predicted:
-            continue
-        spans, tokens = predicted[doc_id]
-        text = store.document(doc_id).text
-        tokens = tokens or Tokens.from_doc(tokenizer(text))
-        kept, missing = rehearsal_annotation(text, tokens, spans, pattern)
-        document = Document(doc_id, store.document_source(doc_id), text, hashes[doc_id])
-        rows.append(ExportRow(document, Review(doc_id, TODO, None, None), tokens, kept, missing, False, None))
-    docs = [doc for _row, doc in spacy_docs(rows, report, TokenSource(lambda: tokenizer))]
-    held_out = [(store.document(i).text, predicted[i][0]) for i in held if i in predicted]
+    source = TokenSource(lambda: tokenizer)
+    docs: list[Any] = []
+    seen = 0
+    for start in range(0, len(candidates), 64):
+        if words is not None and seen >= words:
+            break
+        part = candidates[start:start + 64]
+        predicted = _base_spans(store, base, part)
+        rows = []
+        for doc_id in part:
+            if doc_id not in predicted:
+                continue
+            spans, tokens = predicted[doc_id]
+            text = store.document(doc_id).text
+            tokens = tokens or Tokens.from_doc(tokenizer(text))
+            kept, missing = rehearsal_annotation(text, tokens, spans, pattern)
+            document = Document(doc_id, store.document_source(doc_id), text, hashes[doc_id])
+            rows.append(ExportRow(document, Review(doc_id, TODO, None, None), tokens, kept, missing, False, None))
+        for _row, doc in spacy_docs(rows, report, source):
+            if words is not None and seen >= words:
+                break
+            docs.append(doc)
+            seen += len(doc)
     return docs, held_out

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from annotator.ops.progress import NullProgress, Progress
-from annotator.ops.training import StepInfo, evaluate_on, load_base, prepare, save_base, train_once
+from annotator.ops.training import StepInfo, load_base, prepare, save_base, train_once
+from annotator.ops.training_scores import evaluate_on
 from annotator.ops.training_config import TrainingSettings
 from annotator.store import Store
 

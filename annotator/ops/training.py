@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from annotator.core.errors import AnnotatorError, InputError, OutputError
-from annotator.core.rehearsal import label_retention
 from annotator.core.splits import check_dev_fraction
 from annotator.ops.progress import NullProgress, Progress
 from annotator.ops.training_config import CONSOLE_LOGGER, TrainingSettings, build_config
 from annotator.ops.training_data import Base, Corpora, write_corpora
-from annotator.pipeline import DEFAULT_MODEL, load_pipeline, ner_components, pipeline_info, predict
+from annotator.ops.training_scores import score_pipeline
+from annotator.pipeline import DEFAULT_MODEL, load_pipeline, ner_components, pipeline_info
 from annotator.store import Store
 from annotator.store.training import TrainedModel
 from annotator.tempfiles import stale_temps, temp_path
@@ -303,35 +303,6 @@ def run_training(config: Any, output: Path, settings: TrainingSettings, progress
     finally:
         _Run.active = None
     return run
-
-
-def evaluate_on(nlp_or_path: Any, dev_path: Path) -> dict[str, Any]:
-    """What ``spacy evaluate`` computes for the entities: the pipeline on a DocBin."""
-    import spacy
-    from spacy.training import Corpus
-
-    nlp = spacy.load(nlp_or_path) if isinstance(nlp_or_path, (str, Path)) else nlp_or_path
-    scores = nlp.evaluate(Corpus(str(dev_path))(nlp))
-    return {key: scores.get(key) for key in ("ents_p", "ents_r", "ents_f", "ents_per_type")}
-
-
-def score_pipeline(path: Path, corpora: Corpora, base: Base | None) -> dict[str, Any]:
-    """Dev scores of the trained pipeline (and the base before training), per label; what the
-    trained pipeline kept of the base's entities on held-out unreviewed text."""
-    import spacy
-
-    trained = spacy.load(path)
-    scores: dict[str, Any] = {"dev": evaluate_on(trained, corpora.dev_path), "base_dev": None, "retention": None}
-    if base is not None:
-        scores["base_dev"] = evaluate_on(base.nlp, corpora.dev_path)
-        scores["unused_labels"] = sorted(set(base.info.labels) - corpora.gold_labels)
-        if corpora.held_out:
-            texts = list(enumerate(text for text, _spans in corpora.held_out))
-            mine = {r.document_id: r.spans for r in predict(trained, texts)}
-            scores["retention"] = label_retention([spans for _text, spans in corpora.held_out],
-                                                  [mine.get(i, []) for i in range(len(texts))])
-            scores["retention_documents"] = len(texts)
-    return scores
 
 
 def _settings_record(settings: TrainingSettings, run: _Run, corpora: Corpora) -> dict[str, Any]:

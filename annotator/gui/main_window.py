@@ -248,6 +248,7 @@ class MainWindow(DocumentListMixin, EditingMixin, PreparationMixin, QMainWindow)
         menu.addAction(self.side_dock.toggleViewAction())
         menu = bar.addMenu("&Tools")
         menu.addAction(a["evaluation"])
+        menu.addAction("&Train model…", self.train_model).setObjectName("train_model")
         menu = bar.addMenu("&Help")
         menu.addAction(a["shortcuts"])
         menu.addAction("&About annotator", self.show_about)
@@ -357,6 +358,17 @@ class MainWindow(DocumentListMixin, EditingMixin, PreparationMixin, QMainWindow)
             self.evaluation_dialog.refresh()
         self.evaluation_dialog.show()
         self.evaluation_dialog.raise_()
+
+    def train_model(self) -> None:
+        """Tools → Train model…: training in its own process; the result can pre-annotate what is left."""
+        from annotator.gui.training_view import TrainingDialog
+
+        if getattr(self, "training_dialog", None) is None:
+            self.training_dialog = TrainingDialog(self.store.path, self.model_name, len(self.store.unreviewed_ids()), self)
+            self.training_dialog.preannotate_requested.connect(lambda path: self.prepare(self.store.path, [], model=path))
+        self.training_dialog.unreviewed = len(self.store.unreviewed_ids())
+        self.training_dialog.show()
+        self.training_dialog.raise_()
 
     def open_span(self, document_id: int, start: int, end: int) -> None:
         """Open a document with [start, end) selected in the gold pane."""

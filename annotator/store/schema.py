@@ -333,3 +333,67 @@ def review_counts(db: Database) -> None:
 def known_migration_names() -> list[str]:
     """Names of every migration this version of annotator knows, in order."""
     return [m.name for m in migrations._migrations]
+
+
+@migrations(name="0020_training_splits")
+def training_splits(db: Database) -> None:
+    """Each gold document's train/dev split, fixed when it first became gold (it never moves).
+
+    Documents already accepted get theirs now, with the default seed and dev fraction.
+    """
+    from annotator.core.splits import DEFAULT_DEV_FRACTION, DEFAULT_SPLIT_SEED, split_for
+
+    # one statement at a time: executescript() would commit the migration's transaction
+    db.execute(
+        """
+        CREATE TABLE training_splits (
+            document_id INTEGER PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+            split TEXT NOT NULL CHECK (split IN ('train', 'dev')),
+            dev_fraction REAL NOT NULL,
+            assigned_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX training_splits_split ON training_splits(split)")
+    db.execute(
+        "CREATE TRIGGER training_splits_fixed BEFORE UPDATE ON training_splits "
+        "BEGIN SELECT RAISE(ABORT, 'a document''s train/dev split never changes'); END"
+    )
+    db.execute("INSERT OR IGNORE INTO settings(key, value) VALUES ('split_seed', ?)", [DEFAULT_SPLIT_SEED])
+    db.execute("INSERT OR IGNORE INTO settings(key, value) VALUES ('dev_fraction', ?)", [repr(DEFAULT_DEV_FRACTION)])
+    rows = db.execute(
+        "SELECT d.id, d.content_hash, r.updated_at FROM documents d JOIN reviews r ON r.document_id = d.id "
+        "WHERE r.state = 'accepted'"
+    ).fetchall()
+    db.conn.executemany(
+        "INSERT INTO training_splits(document_id, split, dev_fraction, assigned_at) VALUES (?, ?, ?, ?)",
+        [(doc_id, split_for(content_hash, DEFAULT_SPLIT_SEED, DEFAULT_DEV_FRACTION), DEFAULT_DEV_FRACTION, when)
+         for doc_id, content_hash, when in rows],
+    )
+
+
+@migrations(name="0021_trained_models")
+def trained_models(db: Database) -> None:
+    """Pipelines trained on the project's gold: identity, where, from what, on which gold, how good."""
+    db.execute(
+        """
+        CREATE TABLE trained_models (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            version TEXT NOT NULL,
+            path TEXT NOT NULL,
+            base TEXT NOT NULL,
+            gold_snapshot TEXT NOT NULL,
+            steps INTEGER NOT NULL,
+            seed INTEGER NOT NULL,
+            train_documents INTEGER NOT NULL,
+            dev_documents INTEGER NOT NULL,
+            rehearsal_documents INTEGER NOT NULL,
+            scores TEXT NOT NULL,
+            settings TEXT NOT NULL DEFAULT '{}',
+            created_by TEXT,
+            created_at TEXT NOT NULL,
+            UNIQUE (name, version)
+        )
+        """
+    )

@@ -124,7 +124,7 @@ class EditingMixin:
         if dialog and isinstance(exc, StoreError):
             show_error(self, "Could not save", f"{exc}\n\nThe edit was not applied; nothing was lost.")
         self.refresh()
-        self.gold_view.setFocus()
+        self.return_focus()
 
     def _span_delta(self, document_id: int, removed: list[Span], added: list[Span]) -> None:
         """Apply a span change that the database already has to the open document's view."""
@@ -287,11 +287,15 @@ class EditingMixin:
         if self.view is None:
             return
         start, end = self.gold_view.selection()
-        if start == end:
-            hit = [r for r in self.view.boilerplate if r.start <= start < r.end]
+        if start == end:  # the range the cursor is in (or just after: the very end of the text counts)
+            hit = [r for r in self.view.boilerplate if r.start <= start < r.end or r.end == start]
             if not hit:
+                self.statusBar().showMessage("The cursor is not in boilerplate; nothing to unmark.", 5000)
                 return
-            start, end = hit[0].start, hit[0].end
+            start, end = hit[-1].start, hit[-1].end
+        elif not any(r.start < end and start < r.end for r in self.view.boilerplate):
+            self.statusBar().showMessage("The selection holds no boilerplate; nothing to unmark.", 5000)
+            return
         doc_id = self.view.document.id
         self._edit_boilerplate("Unmark boilerplate",
                                lambda: actions.unmark_boilerplate(self.store, doc_id, self.annotator, start, end))
@@ -327,7 +331,9 @@ class EditingMixin:
                                                       None if corpus else doc_id)
 
         dialog = RelabelAllDialog(surface, span.label, self.labels, preview, self)
-        if dialog.exec() != RelabelAllDialog.DialogCode.Accepted or dialog.plan is None:
+        accepted = dialog.exec() == RelabelAllDialog.DialogCode.Accepted
+        self.return_focus()
+        if not accepted or dialog.plan is None:
             return
         self.relabel_with_plan(dialog.plan)
 

@@ -6,10 +6,10 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QItemSelectionModel, QSettings, Qt, QThread, QTimer, Signal
+from PySide6.QtCore import QEvent, QByteArray, QItemSelectionModel, QSettings, Qt, QThread, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QIcon, QKeySequence, QPixmap, QUndoStack
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QDockWidget, QHeaderView, QLabel, QLineEdit, QMainWindow, QMessageBox, QProgressDialog,
+    QAbstractItemView, QApplication, QComboBox, QDockWidget, QHeaderView, QLabel, QLineEdit, QMainWindow, QMessageBox, QProgressDialog,
     QSplitter, QTableView, QToolButton, QVBoxLayout, QWidget, QGridLayout,
 )
 
@@ -379,6 +379,7 @@ class MainWindow(DocumentListMixin, EditingMixin, PreparationMixin, QMainWindow)
 
     def show_shortcuts(self) -> None:
         ShortcutsDialog(self.labels, self).exec()
+        self.return_focus()
 
     def show_about(self) -> None:
         pipeline = self.view.model_name if self.view and self.view.model_name else self.model_name
@@ -404,6 +405,23 @@ class MainWindow(DocumentListMixin, EditingMixin, PreparationMixin, QMainWindow)
         gold_only = str(self.settings.value("gold_only", "false")).lower() == "true"
         self.actions_by_name["gold_only"].setChecked(gold_only)
         self.model_box.setVisible(not gold_only)
+
+    def return_focus(self) -> None:
+        """After a dialog: this window active again and the keys to the gold pane."""
+        self.activateWindow()
+        self.gold_view.setFocus()
+
+    def changeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        """Back from a dialog or another window: the keys go to the gold pane again.
+
+        Without this, after Ctrl+R's dialog or the Evaluation window closed, no widget of the
+        window had the focus and Ctrl+Z, Ctrl+PgDown... did nothing until a click in the text.
+        """
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
+            focused = QApplication.focusWidget()
+            if focused is None or focused is self or not self.isAncestorOf(focused):
+                self.gold_view.setFocus()
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
         if self._worker is not None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 
-from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor, QFont, QFontMetrics, QHelpEvent, QKeyEvent, QPainter, QPainterPath, QPaintEvent, QPen, QTextBlockFormat,
     QTextCursor, QTextDocument,
@@ -115,7 +115,7 @@ class AnnotatedTextView(QTextEdit):
         self.setTextCursor(c)
 
     def first_visible_offset(self) -> int:
-        return self._map.from_qt(self.cursorForPosition(QPoint(0, 0)).position())
+        return self._map.from_qt(self._visible_qt_range()[0])
 
     def offset_top(self, offset: int) -> int:
         c = QTextCursor(self.document())
@@ -158,10 +158,47 @@ class AnnotatedTextView(QTextEdit):
         return [rect for rect, _ in self._line_rects(self._map.to_qt(start), self._map.to_qt(end))]
 
     def _visible_qt_range(self) -> tuple[int, int]:
-        vp = self.viewport()
-        first = self.cursorForPosition(QPoint(0, 0)).position()
-        last = self.cursorForPosition(QPoint(vp.width(), vp.height())).position()
-        return first, last + 1
+        """Qt positions of the first and last character in the viewport.
+
+        Walks the layout (blockBoundingRect lays a block out when it has not been yet) rather
+        than hit-testing a point: before the first paint has laid the document out, a hit test
+        in the margin answered a position near the end, and nothing was painted until a scroll.
+        """
+        doc = self.document()
+        layout = doc.documentLayout()
+        top = float(self.verticalScrollBar().value())
+        bottom = top + self.viewport().height()
+        count = doc.blockCount()
+        if count == 0:
+            return 0, 0
+
+        def first_block_below(y: float) -> int:
+            lo, hi = 0, count - 1  # the first block whose bottom is below y (the last one at most)
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if layout.blockBoundingRect(doc.findBlockByNumber(mid)).bottom() <= y:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            return lo
+
+        def position_at(number: int, y: float, last: bool) -> int:
+            block = doc.findBlockByNumber(number)
+            rect = layout.blockBoundingRect(block)
+            text_layout = block.layout()
+            position = block.position() + (block.length() - 1 if last else 0)
+            for i in range(text_layout.lineCount()):
+                line = text_layout.lineAt(i)
+                line_top, line_bottom = rect.top() + line.y(), rect.top() + line.y() + line.height()
+                if not last and line_bottom > y:
+                    return block.position() + line.textStart()
+                if last and line_top >= y:
+                    return block.position() + max(0, line.textStart() - 1)
+            return position
+
+        first = position_at(first_block_below(top), top, last=False)
+        last = position_at(first_block_below(bottom), bottom, last=True)
+        return first, max(first, last) + 1
 
     # -- painting -----------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name

@@ -25,7 +25,7 @@ from annotator.gui.document_list import FILTERS, DocumentListMixin
 from annotator.gui.editing import EditingMixin
 from annotator.gui.preparation import PreparationMixin
 from annotator.gui.workers import PrepareWorker
-from annotator.ops import documents
+from annotator.ops import documents, suggestions
 from annotator.ops.labels import project_labels
 from annotator.store import Store
 
@@ -47,6 +47,7 @@ class MainWindow(DocumentListMixin, EditingMixin, PreparationMixin, QMainWindow)
         self.labels = project_labels(store)
         self.undo_stack = QUndoStack(self)
         self.view: documents.ReviewView | None = None
+        self.suggestions: list[Any] = []  # the open document's boilerplate suggestions, not dismissed
         self.preparing = False
         self._tokenizer: Any = None
         self._syncing = False
@@ -106,6 +107,11 @@ class MainWindow(DocumentListMixin, EditingMixin, PreparationMixin, QMainWindow)
         self.splitter.addWidget(gold_box)
         self.splitter.setChildrenCollapsible(False)
         self.setCentralWidget(self.splitter)
+        for view in (self.model_view, self.gold_view):  # both panes wrap at one width: a line is the same line
+            view.setLineWrapMode(AnnotatedTextView.LineWrapMode.FixedPixelWidth)
+            view.setLineWrapColumnOrWidth(600)  # until the first layout says how wide they are
+            view.viewport().installEventFilter(self)
+        self.splitter.splitterMoved.connect(lambda *_: self._align_panes())
         self.gold_view.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.model_view.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.gold_view.navigate.connect(self.select_neighbour_span)
@@ -172,7 +178,8 @@ class MainWindow(DocumentListMixin, EditingMixin, PreparationMixin, QMainWindow)
             "start_left": lambda: self.move_edge("start", -1), "start_right": lambda: self.move_edge("start", 1),
             "end_left": lambda: self.move_edge("end", -1), "end_right": lambda: self.move_edge("end", 1),
             "mark_boilerplate": self.mark_boilerplate, "unmark_boilerplate": self.unmark_boilerplate,
-            "accept_suggestions": self.accept_suggestions, "accept": lambda: self.finish_document(ACCEPTED),
+            "accept_suggestions": self.accept_suggestions, "accept_suggestion": self.accept_suggestion_at_cursor,
+            "dismiss_suggestion": self.dismiss_suggestion_at_cursor, "accept": lambda: self.finish_document(ACCEPTED),
             "skip": lambda: self.finish_document(SKIPPED), "next_doc": lambda: self.step_document(1),
             "prev_doc": lambda: self.step_document(-1), "gold_only": self.toggle_gold_only,
             "find": self.focus_search, "focus_list": self.doc_table.setFocus, "focus_text": self.gold_view.setFocus,
@@ -233,7 +240,8 @@ class MainWindow(DocumentListMixin, EditingMixin, PreparationMixin, QMainWindow)
         quit_action.triggered.connect(self.close)
         menu = bar.addMenu("&Edit")
         for name in ("undo", "redo", None, "delete_span", "relabel_all", None, "start_left", "start_right", "end_left",
-                     "end_right", None, "mark_boilerplate", "unmark_boilerplate", "accept_suggestions"):
+                     "end_right", None, "mark_boilerplate", "unmark_boilerplate", "accept_suggestions", "accept_suggestion",
+                     "dismiss_suggestion"):
             menu.addSeparator() if name is None else menu.addAction(a[name])
         labels_menu = bar.addMenu("&Labels")
         for action in self.label_actions.values():
@@ -261,6 +269,7 @@ class MainWindow(DocumentListMixin, EditingMixin, PreparationMixin, QMainWindow)
             return
         self.view = view
         text = self.view.document.text
+        self.suggestions = suggestions.open_suggestions(self.store, document_id, self.annotator, text)
         self.model_view.set_document(text, self._render(gold_side=False))
         self.gold_view.set_document(text, self._render(gold_side=True))
         self.span_model.set_spans(text, self.view.gold)
@@ -293,7 +302,8 @@ class MainWindow(DocumentListMixin, EditingMixin, PreparationMixin, QMainWindow)
         v = self.view
         assert v is not None
         if gold_side:
-            return render(v.gold, v.model_spans, v.boilerplate, self.labels, gold_side=True)
+            return render(v.gold, v.model_spans, v.boilerplate, self.labels, gold_side=True,
+                          suggested=[s.as_range() for s in self.suggestions])
         return render(v.model_spans, v.gold, v.boilerplate, self.labels, gold_side=False)
 
     def _update_status(self) -> None:
@@ -303,9 +313,12 @@ class MainWindow(DocumentListMixin, EditingMixin, PreparationMixin, QMainWindow)
             return
         state = {TODO: "to do", IN_PROGRESS: "in progress", ACCEPTED: "accepted", SKIPPED: "skipped"}[v.review.state]
         bp = sum(r.end - r.start for r in v.boilerplate)
+        offered = len(self.gold_view.rendering.suggested)
         self.doc_status.setText(
             f"{v.document.source} · {state} · {len(v.gold)} gold spans · {len(v.model_spans)} model spans"
             + (f" · {bp:,} boilerplate chars" if bp else "")
+            + (f" · {offered} boilerplate suggestion(s): Ctrl+B accepts all, Alt+B the one at the cursor" if offered
+               else "")
         )
 
     # -- view ---------------------------------------------------------------------------
@@ -338,6 +351,7 @@ class MainWindow(DocumentListMixin, EditingMixin, PreparationMixin, QMainWindow)
     def toggle_gold_only(self) -> None:
         on = self.actions_by_name["gold_only"].isChecked()
         self.model_box.setVisible(not on)
+        QTimer.singleShot(0, self._align_panes)
         self.settings.setValue("gold_only", on)
 
     def focus_search(self) -> None:
@@ -406,6 +420,27 @@ class MainWindow(DocumentListMixin, EditingMixin, PreparationMixin, QMainWindow)
         self.actions_by_name["gold_only"].setChecked(gold_only)
         self.model_box.setVisible(not gold_only)
 
+    def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.Resize and watched in (self.model_view.viewport(), self.gold_view.viewport()):
+            QTimer.singleShot(0, self._align_panes)
+        return super().eventFilter(watched, event)
+
+    def _align_panes(self) -> None:
+        """Wrap both panes at the narrower one's width (the gold pane's alone when the model is hidden)."""
+        widths = [self.gold_view.viewport().width()]
+        if self.model_box.isVisible():
+            widths.append(self.model_view.viewport().width())
+        width = max(120, min(widths))
+        if all(view.lineWrapColumnOrWidth() == width for view in (self.model_view, self.gold_view)):
+            return
+        anchor = self.gold_view.first_visible_offset() if self.view is not None else None
+        for view in (self.model_view, self.gold_view):
+            view.setLineWrapColumnOrWidth(width)
+        if anchor is not None:  # the same text stays at the top after rewrapping
+            self.gold_view.scroll_to_offset_at(anchor, 0)
+            if self.gold_view.textCursor().hasSelection():
+                self.gold_view.ensureCursorVisible()
+
     def return_focus(self) -> None:
         """After a dialog: this window active again and the keys to the gold pane."""
         self.activateWindow()
@@ -422,6 +457,10 @@ class MainWindow(DocumentListMixin, EditingMixin, PreparationMixin, QMainWindow)
             focused = QApplication.focusWidget()
             if focused is None or focused is self or not self.isAncestorOf(focused):
                 self.gold_view.setFocus()
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        self._align_panes()
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
         if self._worker is not None:

@@ -227,6 +227,22 @@ def counts_and_flags(db: Database) -> None:
     )
 
 
+@migrations(name="0007_dismissed_suggestions")
+def dismissed_suggestions(db: Database) -> None:
+    """Boilerplate suggestions a reviewer dismissed, so they are not offered again."""
+    db.executescript(
+        """
+        CREATE TABLE dismissed_suggestions (
+            document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            annotator TEXT NOT NULL,
+            start_char INTEGER NOT NULL,
+            end_char INTEGER NOT NULL,
+            PRIMARY KEY (document_id, annotator, start_char, end_char)
+        ) WITHOUT ROWID;
+        """
+    )
+
+
 # -- team annotation (issue 9) ---------------------------------------------------------
 _LATEST_REVIEW = """
         DELETE FROM reviews WHERE document_id = {ref}.document_id;

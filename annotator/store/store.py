@@ -475,6 +475,19 @@ class Store(TrainingQueries):
                 [(document_id, annotator, r.start, r.end) for r in ranges],
             )
 
+    def dismissed_suggestions(self, document_id: int, annotator: str) -> list[Range]:
+        rows = self._q("SELECT start_char, end_char FROM dismissed_suggestions WHERE document_id = ? AND annotator = ? "
+                       "ORDER BY start_char", [document_id, annotator])
+        return [make_range(r) for r in rows]
+
+    def set_suggestion_dismissed(self, document_id: int, annotator: str, rng: Range, dismissed: bool) -> None:
+        if dismissed:
+            self._q("INSERT OR IGNORE INTO dismissed_suggestions VALUES (?, ?, ?, ?)",
+                    [document_id, annotator, rng.start, rng.end])
+        else:
+            self._q("DELETE FROM dismissed_suggestions WHERE document_id = ? AND annotator = ? AND start_char = ? "
+                    "AND end_char = ?", [document_id, annotator, rng.start, rng.end])
+
     # -- review state -----------------------------------------------------------------
     # Each annotator has their own state of a document (``annotator_reviews``); ``reviews``
     # is the document's latest review, kept by triggers (see schema 0010_team_reviews).

@@ -22,9 +22,13 @@ def painted_colour(view, image, offset: int) -> QColor:
 
 
 def visible_spans(view, spans):
+    """Spans fully in view, outside the washes of boilerplate and suggestions."""
     height = view.viewport().height()
+    washed = [*view.rendering.greyed, *view.rendering.suggested]
     out = []
     for span in spans:
+        if any(r.start < span.end and span.start < r.end for r in washed):
+            continue
         rects = view.span_rects(span.start, span.end)
         if rects and rects[0].top() >= 0 and rects[0].bottom() < height and not view.document().toPlainText()[
                 view.offset_map.to_qt(span.start)].isspace():

@@ -30,8 +30,7 @@ def review_seeds(store: Store, nlp, annotator: str = "me") -> Store:
             at = text.index("junta")
             if not store.gold_overlapping(doc_id, annotator, at, at + 5):
                 gold_edits.add_span(store, doc_id, annotator, Span(at, at + 5, "NORP"), labels)
-    plan = occurrences.plan_relabel_occurrences(store, annotator, "Mali", "GPE", labels)
-    occurrences.apply_relabel_plan(store, annotator, plan, labels)
+    occurrences.relabel_everywhere(store, annotator, "Mali", "GPE", labels)
     for doc_id in store.document_ids():
         gold_edits.set_state(store, doc_id, annotator, ACCEPTED)
     return store

@@ -3,63 +3,16 @@
 from __future__ import annotations
 
 import traceback
-from collections.abc import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
-    QButtonGroup, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QMessageBox, QRadioButton, QTableWidget,
+    QDialog, QDialogButtonBox, QLabel, QMessageBox, QTableWidget,
     QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
 from annotator.core.labels import LabelSet
 from annotator.gui.shortcuts import LABEL_HELP, SHORTCUTS
-from annotator.ops.occurrences import OccurrencePlan
-
-
-class RelabelAllDialog(QDialog):
-    """Choose label and scope; shows how many spans would change before anything is applied."""
-
-    def __init__(self, surface: str, label: str, labels: LabelSet, preview: Callable[[str, bool], OccurrencePlan],
-                 parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setWindowTitle("Relabel every occurrence")
-        self._preview = preview
-        self.plan: OccurrencePlan | None = None
-        self.label_box = QComboBox()
-        for item in labels.labels:
-            self.label_box.addItem(f"{item.name}   ({item.key})" if item.key else item.name, item.name)
-        self.label_box.setCurrentIndex(max(0, labels.names.index(label)) if label in labels.names else 0)
-        self.in_document = QRadioButton("This document")
-        self.in_corpus = QRadioButton("The whole corpus")
-        self.in_document.setChecked(True)
-        group = QButtonGroup(self)
-        group.addButton(self.in_document)
-        group.addButton(self.in_corpus)
-        self.count = QLabel()
-        self.count.setObjectName("previewCount")
-        form = QFormLayout()
-        form.addRow("Text:", QLabel(f"“{surface}”"))
-        form.addRow("New label:", self.label_box)
-        form.addRow("Where:", self.in_document)
-        form.addRow("", self.in_corpus)
-        form.addRow("Preview:", self.count)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Apply")
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.buttons)
-        self.label_box.currentIndexChanged.connect(self.update_preview)
-        self.in_corpus.toggled.connect(self.update_preview)
-        self.update_preview()
-
-    def update_preview(self) -> None:
-        self.plan = self._preview(self.label_box.currentData(), self.in_corpus.isChecked())
-        p = self.plan
-        self.count.setText(f"{p.relabelled} span(s) relabelled, {p.added} new span(s) in {p.documents} document(s)")
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(p.documents > 0)
 
 
 class ShortcutsDialog(QDialog):

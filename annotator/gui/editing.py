@@ -17,7 +17,7 @@ from annotator.core.render import rerender
 from annotator.core.spans import Range, Span, merge_ranges
 from annotator.core.tokens import Tokens
 from annotator.gui.commands import BoilerplateCommand, DismissCommand, SnapshotCommand, SpanChangeCommand
-from annotator.gui.dialogs import RelabelAllDialog, ask_retry, show_error
+from annotator.gui.dialogs import ask_retry, show_error
 from annotator.ops import gold_edits as actions
 from annotator.ops import documents, occurrences, suggestions
 
@@ -224,6 +224,7 @@ class EditingMixin:
             self.statusBar().showMessage("Select some text, or put the cursor on a span, then press a label key.", 5000)
             return
         if done:
+            self.last_label = label
             self.gold_view.select_range(span.start, span.end)
 
     def delete_spans(self) -> None:
@@ -364,32 +365,61 @@ class EditingMixin:
         self._update_status()
 
     def relabel_all(self) -> None:
+        """Ctrl+R: relabel every occurrence of the current span's text (the preview lists them)."""
         span = self.span_at_cursor()
         if self.view is None or span is None:
             self.statusBar().showMessage("Put the cursor on a span first.", 5000)
             return
         surface = self.view.document.text[span.start:span.end]
-        doc_id = self.view.document.id
+        default = self.last_label if self.last_label and self.last_label != span.label else span.label
+        self.label_occurrences(surface, default, corpus=False, case_sensitive=True, find_mode=False)
 
-        def preview(label: str, corpus: bool) -> occurrences.OccurrencePlan:
-            return occurrences.plan_relabel_occurrences(self.store, self.annotator, surface, label, self.labels.names,
-                                                      None if corpus else doc_id)
-
-        dialog = RelabelAllDialog(surface, span.label, self.labels, preview, self)
-        accepted = dialog.exec() == RelabelAllDialog.DialogCode.Accepted
-        self.return_focus()
-        if not accepted or dialog.plan is None:
+    def label_all_hits(self) -> None:
+        """Label every hit of the search in the corpus (as one undoable step)."""
+        needle = self.search.text().strip()
+        if self.view is None or not needle:
+            self.statusBar().showMessage("Type what to find first (Ctrl+F).", 5000)
             return
-        self.relabel_with_plan(dialog.plan)
+        self.label_occurrences(needle, self.last_label or self.labels.names[0], corpus=True, case_sensitive=False,
+                               find_mode=True)
 
-    def relabel_with_plan(self, plan: occurrences.OccurrencePlan) -> None:
-        ids = list(plan.changes)
-        self._edit(f"Relabel every “{plan.surface}” as {plan.label} ({plan.relabelled + plan.added} spans)",
-                   lambda: occurrences.apply_relabel_plan(self.store, self.annotator, plan, self.labels.names), ids)
-        for doc_id in ids:
-            self.doc_model.refresh_document(doc_id)
+    def label_occurrences(self, needle: str, label: str, *, corpus: bool, case_sensitive: bool,
+                          find_mode: bool) -> None:
+        from annotator.gui.occurrences_view import BulkCommand, OccurrencesDialog, run_with_progress
+
+        assert self.view is not None
+        dialog = OccurrencesDialog(self.store.path, self.store, self.annotator, needle, label, self.labels,
+                                   self.view.document.id, corpus=corpus, case_sensitive=case_sensitive,
+                                   find_mode=find_mode, parent=self)
+        accepted = dialog.exec() == OccurrencesDialog.DialogCode.Accepted
+        self.return_focus()
+        if not accepted:
+            return
+        label, model, summary = dialog.label, dialog.model, dialog.summary
+        documents = summary.documents if summary else 0
+        description = (f"Label every hit of “{needle}” as {label}" if find_mode
+                       else f"Relabel every “{needle}” as {label}")
+        ok, result = run_with_progress(self, self.store.path, "Labelling…", documents, lambda store, progress: (
+            progress.start("Labelling", documents),
+            occurrences.apply(store, self.annotator, label, model.included(), self.labels.names,
+                              description=description, progress=progress))[1])
+        if not ok:
+            self.statusBar().showMessage(f"Not done: {result}", 8000)
+            return
+        self.undo_stack.push(BulkCommand(f"{description} ({result.relabelled + result.added} spans)", self,
+                                         result.change_id, result.documents))
+        self.after_bulk_change()
         self.statusBar().showMessage(
-            f"Relabelled {plan.relabelled} and added {plan.added} “{plan.surface}” span(s) in {plan.documents} document(s).", 8000)
+            f"Relabelled {result.relabelled} and added {result.added} “{needle}” span(s) in {result.documents} "
+            "document(s).", 8000)
+
+    def after_bulk_change(self) -> None:
+        """A change across documents landed (or was undone): show it."""
+        if self.view is not None:
+            doc_id = self.view.document.id
+            self.show_document(doc_id)
+        self.doc_model.refresh_all()
+        self._update_progress()
 
     def finish_document(self, state: str) -> None:
         if self.view is None:

@@ -48,6 +48,7 @@ class MainWindow(DocumentListMixin, EditingMixin, PreparationMixin, QMainWindow)
         self.undo_stack = QUndoStack(self)
         self.view: documents.ReviewView | None = None
         self.suggestions: list[Any] = []  # the open document's boilerplate suggestions, not dismissed
+        self.last_label: str | None = None  # the label the reviewer applied last (relabel dialogs default to it)
         self.preparing = False
         self._tokenizer: Any = None
         self._syncing = False

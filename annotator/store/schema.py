@@ -243,6 +243,31 @@ def dismissed_suggestions(db: Database) -> None:
     )
 
 
+@migrations(name="0008_bulk_changes")
+def bulk_changes(db: Database) -> None:
+    """Corpus-wide edits recorded document by document, so undo and redo read them back from
+    here instead of holding them in memory (annotator.store.bulk)."""
+    db.executescript(
+        """
+        CREATE TABLE bulk_changes (
+            id INTEGER PRIMARY KEY,
+            annotator TEXT NOT NULL,
+            description TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('applied', 'undone')),
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE bulk_change_documents (
+            change_id INTEGER NOT NULL REFERENCES bulk_changes(id) ON DELETE CASCADE,
+            document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            started_before INTEGER NOT NULL,
+            removed TEXT NOT NULL,
+            added TEXT NOT NULL,
+            PRIMARY KEY (change_id, document_id)
+        ) WITHOUT ROWID;
+        """
+    )
+
+
 # -- team annotation (issue 9) ---------------------------------------------------------
 _LATEST_REVIEW = """
         DELETE FROM reviews WHERE document_id = {ref}.document_id;

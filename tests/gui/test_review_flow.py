@@ -5,7 +5,7 @@ from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from annotator.core.model import ACCEPTED, IN_PROGRESS
-from annotator.gui.dialogs import RelabelAllDialog
+from annotator.gui.occurrences_view import OccurrencesDialog
 from annotator.store import Store
 from tests.gui.conftest import point_at
 
@@ -15,6 +15,21 @@ pytestmark = [pytest.mark.gui, pytest.mark.integration]
 def gold_texts(store, doc_id):
     text = store.document(doc_id).text
     return [(text[s.start:s.end], s.label) for s in store.gold(doc_id, "tester")]
+
+
+def drive_soon(kind, action):
+    """Run ``action(dialog)`` on the dialog of ``kind`` once it is shown (it runs its own loop)."""
+    def check():
+        dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, kind) and w.isVisible()]
+        if not dialogs:
+            QTimer.singleShot(50, check)
+            return
+        try:
+            action(dialogs[0])
+        finally:
+            if dialogs[0].isVisible():
+                dialogs[0].reject()
+    QTimer.singleShot(50, check)
 
 
 def click_at(qtbot, view, offset):
@@ -36,29 +51,29 @@ def test_review_flow_on_the_seeds(qtbot, window, project_db):
 
     seen = {}
 
-    def drive_dialog():
-        dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, RelabelAllDialog) and w.isVisible()]
-        if not dialogs:
-            QTimer.singleShot(100, drive_dialog)
-            return
-        dialog = dialogs[0]
-        try:
-            qtbot.waitExposed(dialog)
-            dialog.label_box.setCurrentIndex(dialog.label_box.findData("GPE"))
-            seen["document"] = dialog.count.text()
-            radio = dialog.in_corpus  # click its indicator, where a user clicks
-            qtbot.mouseClick(radio, Qt.MouseButton.LeftButton, pos=QPoint(8, radio.height() // 2))
-            seen["checked"] = dialog.in_corpus.isChecked()
-            seen["corpus"] = dialog.count.text()
-            seen["relabelled"] = dialog.plan.relabelled
-            dialog.accept()
-        finally:
-            dialog.done(dialog.result() or 0) if dialog.isVisible() else None
+    def drive(dialog):
+        dialog.wait_for_scan()
+        qtbot.waitUntil(lambda: dialog.summary is not None)
+        dialog.label_box.setCurrentIndex(dialog.label_box.findData("GPE"))
+        dialog.wait_for_scan()
+        qtbot.waitUntil(lambda: dialog.summary is not None)
+        seen["document"] = dialog.count.text()
+        radio = dialog.in_corpus  # click its indicator, where a user clicks
+        qtbot.mouseClick(radio, Qt.MouseButton.LeftButton, pos=QPoint(8, radio.height() // 2))
+        seen["checked"] = dialog.in_corpus.isChecked()
+        dialog.wait_for_scan()
+        qtbot.waitUntil(lambda: dialog.summary is not None)
+        seen["corpus"] = dialog.count.text()
+        seen["relabelled"] = dialog.summary.counts.get("relabel", 0)
+        seen["rows"] = [dialog.model.data(dialog.model.index(r, 2)) for r in range(3)]
+        ok = dialog.buttons.button(dialog.buttons.StandardButton.Ok)
+        qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
 
-    QTimer.singleShot(100, drive_dialog)
+    drive_soon(OccurrencesDialog, drive)
     qtbot.keyClick(view, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
-    assert seen["document"].endswith("in 1 document(s)"), seen
-    assert seen["corpus"].endswith("in 5 document(s)") and seen["relabelled"] >= 10, seen
+    assert "in 1 document(s)" in seen["document"], seen
+    assert "in 5 document(s)" in seen["corpus"] and seen["relabelled"] >= 10, seen
+    assert all("[Mali]" in row for row in seen["rows"])  # each occurrence in its context
     window.activateWindow()  # a desktop gives focus back after a dialog; offscreen needs asking
     qtbot.waitUntil(window.isActiveWindow)
     for doc_id in store.document_ids():
@@ -127,23 +142,33 @@ def test_review_flow_on_the_seeds(qtbot, window, project_db):
         assert fresh.boilerplate(doc.id, "tester") == marked
         assert fresh.review(doc.id).state == ACCEPTED
         actions = [e["action"] for e in fresh.edits(doc.id)]
-        assert "relabel_occurrences" in actions and "undo" in actions and "redo" in actions
+        assert "label_occurrences" in actions and "undo" in actions and "redo" in actions
 
 
 def test_relabel_occurrences_is_one_undo_step(qtbot, window):
     store = window.store
     text = window.view.document.text
     mali = next(s for s in window.view.gold if text[s.start:s.end] == "Mali" and s.label == "PERSON")
-    window.gold_view.select_range(mali.start, mali.end)
-    from annotator.ops.occurrences import plan_relabel_occurrences
+    before = {i: (store.gold(i, "tester"), store.review(i, "tester").state) for i in store.document_ids()}
 
-    before = {i: store.gold(i, "tester") for i in store.document_ids()}
-    plan = plan_relabel_occurrences(store, "tester", "Mali", "GPE", window.labels.names)
-    window.relabel_with_plan(plan)
-    assert plan.documents == 5
+    def drive(dialog):
+        dialog.in_corpus.setChecked(True)
+        dialog.label_box.setCurrentIndex(dialog.label_box.findData("GPE"))
+        dialog.wait_for_scan()
+        qtbot.waitUntil(lambda: dialog.summary is not None and dialog.summary.label == "GPE")
+        assert dialog.summary.documents == 5
+        dialog.accept()
+
+    window.gold_view.select_range(mali.start, mali.end)
+    drive_soon(OccurrencesDialog, drive)
+    qtbot.keyClick(window.gold_view, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.undo_stack.count() == 1)
+    assert all(("Mali", "PERSON") not in gold_texts(store, i) for i in store.document_ids())
     window.gold_view.setFocus()
     qtbot.keyClick(window.gold_view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-    assert {i: store.gold(i, "tester") for i in store.document_ids()} == before
+    assert {i: (store.gold(i, "tester"), store.review(i, "tester").state) for i in store.document_ids()} == before
+    qtbot.keyClick(window.gold_view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert all(("Mali", "PERSON") not in gold_texts(store, i) for i in store.document_ids())
 
 
 def test_relabel_and_resize_by_keyboard(qtbot, window):

@@ -25,7 +25,7 @@ app = typer.Typer(cls=CommandGroup, add_completion=False, no_args_is_help=False,
 err = OutputConsole(stderr=True)
 out = OutputConsole()
 VALUE_OPTIONS = {"--db", "--model", "--out", "--format", "--n-process", "--batch-size", "--labels", "--predictions",
-                 "--annotators", "--overlap", "--per-annotator", "--seed", "--annotator"}
+                 "--annotators", "--overlap", "--per-annotator", "--seed", "--annotator", "--as"}
 
 DbOption = typer.Option(None, "--db", help="Project database (default: $ANNOTATOR_DB or ./annotations.db).")
 NetFsOption = typer.Option(False, "--allow-network-fs", help="Open a database on a network file system anyway "
@@ -332,7 +332,7 @@ def open_cmd(
     raise typer.Exit(run_gui(paths.database_path(db), [str(p) for p in paths_ or []], model, smoke=smoke))
 
 
-from annotator import cli_team  # noqa: E402,F401 - registers assign, merge and agreement on ``app``
+from annotator import cli_review, cli_team  # noqa: E402,F401 - register review, assign, merge, agreement on ``app``
 
 COMMANDS = frozenset([info.name or typer.main.get_command_name(info.callback.__name__)  # type: ignore[union-attr]
                       for info in app.registered_commands])

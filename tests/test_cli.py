@@ -75,7 +75,7 @@ def test_export_unknown_format(tmp_path):
 
 
 def test_help_shows_flags_as_flags():
-    for command in ([], ["export"]):
+    for command in ([], ["export"], ["review"]):
         result = run(*command, "--help")
         assert result.exit_code == 0 and "<bool>" not in result.stdout, result.stdout
     assert re.search(r"--version\s+Print the version\.", run("--help").stdout)
@@ -88,10 +88,11 @@ def test_main_routes_paths_to_open(monkeypatch, seeds_dir):
     main([str(seeds_dir)])
     main(["--db", "x.db", str(seeds_dir / "000_e5af05bdd28e0bde.txt")])
     main(["--db", "x.db", "import", "a.txt"])
+    main(["review", "accept", "1"])
     main(["--version"])
     main([])
     assert seen == [["open", str(seeds_dir)], ["open", "--db", "x.db", str(seeds_dir / "000_e5af05bdd28e0bde.txt")],
-                    ["--db", "x.db", "import", "a.txt"], ["--version"], ["open"]]
+                    ["--db", "x.db", "import", "a.txt"], ["review", "accept", "1"], ["--version"], ["open"]]
 
 
 def test_main_refuses_a_word_that_is_neither_a_command_nor_a_path(monkeypatch, capsys, tmp_path):
@@ -100,6 +101,7 @@ def test_main_refuses_a_word_that_is_neither_a_command_nor_a_path(monkeypatch, c
     missing = str(tmp_path / "no-such.txt")
     for words, word, hint in ((["exprot", "--db", "x.db"], "exprot", "did you mean export?"),
                               (["--db", "x.db", "stast"], "stast", "did you mean stats?"),
+                              (["reveiw", "accept", "1"], "reveiw", "did you mean review?"),
                               ([missing], missing, "no file or folder of that name either; commands: "),
                               (["x" * 5000], "x" * 5000, "no file or folder")):  # too long for a path: no OSError
         with pytest.raises(SystemExit) as exited:

@@ -2,28 +2,30 @@
 
 from __future__ import annotations
 
+import difflib
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, Optional
 
 import typer
-from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress as RichProgress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from annotator import __version__, paths
+from annotator.cli_output import CommandGroup, OutputConsole
 from annotator.core.errors import AnnotatorError
 from annotator.pipeline import DEFAULT_MODEL
 
-app = typer.Typer(add_completion=False, no_args_is_help=False, pretty_exceptions_enable=False,
+
+app = typer.Typer(cls=CommandGroup, add_completion=False, no_args_is_help=False, pretty_exceptions_enable=False,
                   help="Correct named-entity annotations, offline.")
-err = Console(stderr=True)
-out = Console()
-COMMANDS = {"open", "import", "preannotate", "export", "stats", "evaluate", "assign", "merge", "agreement", "train",
-            "train-curve"}
+err = OutputConsole(stderr=True)
+out = OutputConsole()
 VALUE_OPTIONS = {"--db", "--model", "--out", "--format", "--n-process", "--batch-size", "--labels", "--predictions",
-                 "--annotators", "--overlap", "--per-annotator", "--seed", "--annotator", "--split", "--base",
+                 "--annotators", "--overlap", "--per-annotator", "--seed", "--annotator", "--as", "--split", "--base",
                  "--blank", "--max-steps", "--epochs", "--dev-fraction", "--write-config", "--name", "--rehearsal"}
 
 DbOption = typer.Option(None, "--db", help="Project database (default: $ANNOTATOR_DB or ./annotations.db).")
@@ -67,7 +69,7 @@ def _open_store(db: Optional[Path], *, create: bool = False, allow_network_fs: b
 
 
 def _fail(exc: AnnotatorError) -> None:
-    err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+    err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
     raise typer.Exit(1)
 
 
@@ -335,8 +337,6 @@ def open_cmd(
     allow_network_fs: bool = NetFsOption,
 ) -> None:
     """Open the reviewer's window (importing and pre-annotating PATHs first)."""
-    import os
-
     try:
         from annotator.gui.app import run_gui
     except ImportError as exc:
@@ -349,8 +349,11 @@ def open_cmd(
     raise typer.Exit(run_gui(paths.database_path(db), [str(p) for p in paths_ or []], model, smoke=smoke))
 
 
-from annotator import cli_team  # noqa: E402,F401 - registers assign, merge and agreement on ``app``
+from annotator import cli_review, cli_team  # noqa: E402,F401 - register review, assign, merge, agreement on ``app``
 import annotator.cli_training  # noqa: E402,F401 - registers `train` and `train-curve` on the app
+
+COMMANDS = frozenset([info.name or typer.main.get_command_name(info.callback.__name__)  # type: ignore[union-attr]
+                      for info in app.registered_commands])
 
 
 def _exit_cleanly_on_sigterm() -> None:
@@ -366,9 +369,10 @@ def _exit_cleanly_on_sigterm() -> None:
         pass
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Entry point: ``annotator [open] [PATH...]`` opens the window; other words are commands."""
-    args = list(sys.argv[1:] if argv is None else argv)
+def _with_command(args: list[str]) -> list[str]:
+    """``args`` with a command word first: ``open`` when there is none, or when the first word is
+    an existing file or folder (``annotator seeds/``). Any other word that is not a command is a
+    usage error (exit 2), so a typo never opens the window."""
     first = None
     skip = False
     for arg in args:
@@ -379,9 +383,23 @@ def main(argv: list[str] | None = None) -> None:
         elif not arg.startswith("-"):
             first = arg
             break
-    wants_meta = any(a in ("--help", "-h", "--version") for a in args) and first is None
-    if not wants_meta and (first is None or first not in COMMANDS):
-        args.insert(0, "open")
+    if first in COMMANDS:
+        return args
+    if first is None:
+        wants_meta = any(a in ("--help", "-h", "--version") for a in args)
+        return args if wants_meta else ["open", *args]
+    if os.path.exists(first):  # False, not an error, for a name too long to be a path
+        return ["open", *args]
+    close = difflib.get_close_matches(first, sorted(COMMANDS), n=1)
+    hint = (f"did you mean {close[0]}?" if close else
+            f"no file or folder of that name either; commands: {', '.join(sorted(COMMANDS))}")
+    err.print(f"[bold red]error:[/] unknown command {escape(repr(first))} ({hint})", highlight=False, soft_wrap=True)
+    raise SystemExit(2)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: ``annotator [open] [PATH...]`` opens the window; other words are commands."""
+    args = _with_command(list(sys.argv[1:] if argv is None else argv))
     _exit_cleanly_on_sigterm()
     try:
         app(args=args, prog_name="annotator")
@@ -391,6 +409,6 @@ def main(argv: list[str] | None = None) -> None:
 
         with tempfile.NamedTemporaryFile("w", prefix="annotator-error-", suffix=".txt", delete=False) as fh:
             traceback.print_exc(file=fh)
-        err.print(f"[bold red]error:[/] unexpected failure: {type(exc).__name__}: {exc}\n"
+        err.print(f"[bold red]error:[/] unexpected failure: {type(exc).__name__}: {escape(str(exc))}\n"
                   f"The details are in {fh.name}; please attach that file to a bug report.", highlight=False, soft_wrap=True)
         sys.exit(70)

@@ -21,9 +21,9 @@ from tests.conftest import snapshot
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def annotator(*args: object, timeout: float = 120, preexec=None) -> subprocess.CompletedProcess:  # noqa: ANN001
+def annotator(*args: object, timeout: float = 120, preexec=None, env=None) -> subprocess.CompletedProcess:  # noqa: ANN001
     return subprocess.run([sys.executable, "-m", "annotator", *map(str, args)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=timeout, preexec_fn=preexec)
+                          text=True, timeout=timeout, preexec_fn=preexec, env=env)
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,7 @@
 """The command line as scripts use it: exit codes, one-line errors, outputs."""
 
 import json
+import re
 
 import pytest
 from typer.testing import CliRunner
@@ -73,14 +74,42 @@ def test_export_unknown_format(tmp_path):
     assert result.exit_code == 1 and "unknown format 'xml'" in result.stderr
 
 
-def test_main_routes_paths_to_open(monkeypatch):
+def test_help_shows_flags_as_flags():
+    for command in ([], ["export"], ["review"]):
+        result = run(*command, "--help")
+        assert result.exit_code == 0 and "<bool>" not in result.stdout, result.stdout
+    assert re.search(r"--version\s+Print the version\.", run("--help").stdout)
+    assert re.search(r"--all\s+Also documents not accepted yet", run("export", "--help").stdout)
+
+
+def test_main_routes_paths_to_open(monkeypatch, seeds_dir):
     seen = []
     monkeypatch.setattr("annotator.cli.app", lambda args, prog_name: seen.append(args))
-    main(["seeds/"])
+    main([str(seeds_dir)])
+    main(["--db", "x.db", str(seeds_dir / "000_e5af05bdd28e0bde.txt")])
     main(["--db", "x.db", "import", "a.txt"])
+    main(["review", "accept", "1"])
     main(["--version"])
     main([])
-    assert seen == [["open", "seeds/"], ["--db", "x.db", "import", "a.txt"], ["--version"], ["open"]]
+    assert seen == [["open", str(seeds_dir)], ["open", "--db", "x.db", str(seeds_dir / "000_e5af05bdd28e0bde.txt")],
+                    ["--db", "x.db", "import", "a.txt"], ["review", "accept", "1"], ["--version"], ["open"]]
+
+
+def test_main_refuses_a_word_that_is_neither_a_command_nor_a_path(monkeypatch, capsys, tmp_path):
+    seen = []
+    monkeypatch.setattr("annotator.cli.app", lambda args, prog_name: seen.append(args))
+    missing = str(tmp_path / "no-such.txt")
+    for words, word, hint in ((["exprot", "--db", "x.db"], "exprot", "did you mean export?"),
+                              (["--db", "x.db", "stast"], "stast", "did you mean stats?"),
+                              (["reveiw", "accept", "1"], "reveiw", "did you mean review?"),
+                              ([missing], missing, "no file or folder of that name either; commands: "),
+                              (["x" * 5000], "x" * 5000, "no file or folder")):  # too long for a path: no OSError
+        with pytest.raises(SystemExit) as exited:
+            main(words)
+        assert exited.value.code == 2
+        message = capsys.readouterr().err
+        assert message.startswith(f"error: unknown command {word!r} ({hint}") and message.count("\n") == 1
+    assert seen == []
 
 
 @pytest.mark.integration

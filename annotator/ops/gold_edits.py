@@ -141,6 +141,39 @@ def set_state(store: Store, document_id: int, annotator: str, state: str) -> Non
         store.log_edit(document_id, annotator, "set_state", {"state": state})
 
 
+def has_own_edits(store: Store, document_id: int, annotator: str) -> bool:
+    """True when the annotator's layer holds work a reset would discard: boilerplate, or gold
+    that is not the model's spans as a first edit copies them (:func:`start_review`). Gold copied
+    from an older pre-annotation than the newest counts as theirs: asked about, never lost."""
+    if store.boilerplate(document_id, annotator):
+        return True
+    gold = {span[:3] for span in store.gold(document_id, annotator)}
+    if not gold and store.review(document_id, annotator).annotator is None:
+        return False  # never edited: nothing of theirs is there
+    prediction = store.prediction(document_id, with_tokens=False)
+    return gold != ({span[:3] for span in prediction.spans} if prediction is not None else set())
+
+
+def reset_review(store: Store, document_id: int, annotator: str) -> bool:
+    """Put the annotator's layer back to never edited: their gold and boilerplate removed and
+    their review state gone (todo; the window shows the model's spans again). Other annotators'
+    layers are not touched. The edit log keeps what was removed. False when nothing was there."""
+    with store.transaction():
+        review = store.review(document_id, annotator)
+        gold = store.gold(document_id, annotator)
+        boilerplate = store.boilerplate(document_id, annotator)
+        if review.annotator is None and not gold and not boilerplate:
+            return False
+        store.replace_gold(document_id, annotator, [])
+        store.replace_boilerplate(document_id, annotator, [])
+        store.clear_review(document_id, annotator)
+        store.log_edit(document_id, annotator, "reset_review", {
+            "state": review.state, "removed": [_span_payload(s) for s in gold],
+            "boilerplate": [[r.start, r.end] for r in boilerplate],
+        })
+    return True
+
+
 def snap_selection(
     store: Store, document_id: int, start: int, end: int, tokenize: Callable[[str], Tokens] | None = None
 ) -> tuple[int, int] | None:

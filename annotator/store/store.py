@@ -219,6 +219,27 @@ class Store(TrainingQueries):
         )
         return [r[0] for r in self._q(sql, list(states))]
 
+    def documents_named(self, names: Sequence[str], chunk: int = 500) -> dict[str, list[int]]:
+        """For each name, the ids of the documents it names, in id order: the document with that
+        id (a name of digits) and every document whose source is that name."""
+        wanted = list(dict.fromkeys(names))
+        found: dict[str, set[int]] = {name: set() for name in wanted}
+        by_id: dict[int, list[str]] = {}
+        for name in wanted:
+            if name.isascii() and name.isdigit() and len(name) <= 18:  # fits SQLite's 64-bit integer
+                by_id.setdefault(int(name), []).append(name)
+        all_numbers = list(by_id)
+        for i in range(0, max(len(wanted), len(all_numbers)), chunk):
+            sources, numbers = wanted[i:i + chunk], all_numbers[i:i + chunk]
+            for doc_id, source in self._q(
+                f"SELECT id, source FROM documents WHERE source IN ({','.join('?' * len(sources))})", sources
+            ):
+                found[source].add(doc_id)
+            for (doc_id,) in self._q(f"SELECT id FROM documents WHERE id IN ({','.join('?' * len(numbers))})", numbers):
+                for name in by_id[doc_id]:
+                    found[name].add(doc_id)
+        return {name: sorted(ids) for name, ids in found.items()}
+
     def iter_texts(self, ids: Sequence[int], chunk: int = 500) -> Iterator[tuple[int, str]]:
         """(id, text) for the given ids, read in chunks so a large corpus never sits in memory."""
         for i in range(0, len(ids), chunk):
@@ -525,6 +546,12 @@ class Store(TrainingQueries):
                 self._q("DELETE FROM reviews WHERE document_id = ?", [document_id])
         else:
             self._q("DELETE FROM annotator_reviews WHERE document_id = ? AND annotator = ?", [document_id, annotator])
+
+    def ids_in_own_state(self, annotator: str, state: str) -> list[int]:
+        """Ids of the documents ``annotator``'s own review has in ``state``, in import order."""
+        rows = self._q("SELECT document_id FROM annotator_reviews WHERE annotator = ? AND state = ? ORDER BY document_id",
+                       [annotator, state])
+        return [r[0] for r in rows]
 
     def accepted_count(self) -> int:
         return int(self._q("SELECT count(*) FROM reviews WHERE state = 'accepted'").fetchone()[0])

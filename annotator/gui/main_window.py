@@ -23,6 +23,7 @@ from annotator.gui.shortcuts import SHORTCUTS
 from annotator.gui.text_view import AnnotatedTextView
 from annotator.gui.editing import EditingMixin
 from annotator.gui.preparation import PreparationMixin
+from annotator.gui.reports import ReportsMixin
 from annotator.gui.workers import PrepareWorker
 from annotator.ops import documents
 from annotator.ops.labels import project_labels
@@ -38,7 +39,7 @@ def _swatch(color: str) -> QIcon:
     return QIcon(pixmap)
 
 
-class MainWindow(EditingMixin, PreparationMixin, QMainWindow):
+class MainWindow(EditingMixin, PreparationMixin, ReportsMixin, QMainWindow):
     prepared = Signal()  # background import and pre-annotation ended (emitted in the GUI thread)
 
     def __init__(self, store: Store, *, model: str, annotator: str, settings: QSettings | None = None):
@@ -401,19 +402,6 @@ class MainWindow(EditingMixin, PreparationMixin, QMainWindow):
         self.search.setFocus()
         self.search.selectAll()
 
-    def show_evaluation(self) -> None:
-        """Scores of the stored predictions against the accepted gold (non-modal; Refresh re-scores)."""
-        from annotator.gui.evaluation_view import EvaluationDialog
-        from annotator.ops.evaluating import evaluate_stored
-
-        if getattr(self, "evaluation_dialog", None) is None:
-            self.evaluation_dialog = EvaluationDialog(
-                lambda: evaluate_stored(self.store, None, self._tokenize), self.open_span, self.labels, self)
-        else:
-            self.evaluation_dialog.refresh()
-        self.evaluation_dialog.show()
-        self.evaluation_dialog.raise_()
-
     def open_span(self, document_id: int, start: int, end: int) -> None:
         """Open a document with [start, end) selected in the gold pane."""
         if self.view is None or self.view.document.id != document_id:
@@ -454,6 +442,7 @@ class MainWindow(EditingMixin, PreparationMixin, QMainWindow):
             self._worker.cancel_event.set()
         if self._thread is not None and self._thread.isRunning():
             self._thread.wait(15000)
+        self.shutdown_reports()
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("window_state", self.saveState())
         self.settings.setValue("splitter", self.splitter.saveState())

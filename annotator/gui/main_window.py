@@ -246,6 +246,8 @@ class MainWindow(EditingMixin, PreparationMixin, ReportsMixin, QMainWindow):
         menu.addAction(self.side_dock.toggleViewAction())
         menu = bar.addMenu("&Tools")
         menu.addAction(a["evaluation"])
+        agreement = menu.addAction("&Agreement between annotators…", self.show_agreement)
+        agreement.setObjectName("agreement")
         menu = bar.addMenu("&Help")
         menu.addAction(a["shortcuts"])
         menu.addAction("&About annotator", self.show_about)

@@ -25,6 +25,13 @@ class ReportsMixin:
         self._show_report("evaluation_dialog", lambda: EvaluationDialog(
             evaluation_task(self.store.path, self.model_name), self.open_span, self.labels, self))
 
+    def show_agreement(self) -> None:
+        """Agreement between the annotators who accepted the same documents (non-modal, in the background)."""
+        from annotator.gui.agreement_view import AgreementDialog, agreement_task
+
+        self._show_report("agreement_dialog", lambda: AgreementDialog(
+            agreement_task(self.store.path, self.model_name), self.show_document, self.labels, self))
+
     def _show_report(self, name: str, make: Callable[[], ReportWindow]) -> None:
         """Show (creating it the first time) a report window and compute it afresh (unless it is computing)."""
         report = getattr(self, name)

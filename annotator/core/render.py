@@ -29,10 +29,29 @@ class Highlight(NamedTuple):
     color: str
     status: str
     in_boilerplate: bool
+    other_label: str | None = None  # CHANGED, same boundaries: the other pane's label
+    other_color: str | None = None
+    ghost: bool = False  # a model span removed from the gold, shown in the gold pane as an outline
+    gold_side: bool = True
+
+    @property
+    def relabelled(self) -> bool:
+        return self.status == CHANGED and self.other_label is not None
+
+    @property
+    def labels_old_new(self) -> tuple[tuple[str, str], tuple[str, str]]:
+        """((old label, its colour), (new label, its colour)) of a relabelled span: old is the model's."""
+        mine, other = (self.label, self.color), (self.other_label or "", self.other_color or self.color)
+        return (other, mine) if self.gold_side else (mine, other)
 
     @property
     def tag(self) -> str:
         """The text drawn beside the span: a difference mark and the label name."""
+        if self.ghost:
+            return f"{MARKS[REMOVED]} {self.label}"
+        if self.relabelled:
+            (old, _), (new, _) = self.labels_old_new
+            return f"{old} → {new}"
         mark = MARKS[self.status]
         return f"{mark} {self.label}" if mark else self.label
 
@@ -40,6 +59,7 @@ class Highlight(NamedTuple):
 class Rendering(NamedTuple):
     highlights: tuple[Highlight, ...]
     greyed: tuple[Range, ...]
+    suggested: tuple[Range, ...] = ()  # boilerplate the heuristic suggests and the reviewer has not marked
 
 
 def _overlap_flags(items: list[Span], others: list[tuple[int, int]]) -> list[bool]:
@@ -55,28 +75,60 @@ def _overlap_flags(items: list[Span], others: list[tuple[int, int]]) -> list[boo
 
 
 def render(
-    spans: Iterable[Span], others: Iterable[Span], boilerplate: Iterable[Range], labels: LabelSet, *, gold_side: bool
+    spans: Iterable[Span], others: Iterable[Span], boilerplate: Iterable[Range], labels: LabelSet, *, gold_side: bool,
+    suggested: Iterable[Range] = (),
 ) -> Rendering:
-    """Highlights for one pane. ``others`` are the other pane's spans, to mark differences."""
+    """Highlights for one pane. ``others`` are the other pane's spans, to mark differences.
+
+    On the gold side, model spans the gold has nothing in place of are added as ghosts (the
+    deletion shows in both panes); a span relabelled with the same boundaries carries the
+    other label, so its tag reads old → new.
+    """
     ordered = sorted(spans)
     other_list = sorted(others)
+    other_by_bounds = {(s.start, s.end): s.label for s in other_list}
     other_keys = {(s.start, s.end, s.label) for s in other_list}
     greyed = tuple(sorted(boilerplate))
+    grey_bounds = [(r.start, r.end) for r in greyed]
     touches_other = _overlap_flags(ordered, [(s.start, s.end) for s in other_list])
-    in_grey = _overlap_flags(ordered, [(r.start, r.end) for r in greyed])
+    in_grey = _overlap_flags(ordered, grey_bounds)
     unmatched = ADDED if gold_side else REMOVED
     colors: dict[str, str] = {}
+
+    def color_of(label: str) -> str:
+        color = colors.get(label)
+        if color is None:
+            color = colors[label] = labels.color(label)
+        return color
+
     highlights = []
     for span, touches, grey in zip(ordered, touches_other, in_grey):
-        color = colors.get(span.label)
-        if color is None:
-            color = colors[span.label] = labels.color(span.label)
         if (span.start, span.end, span.label) in other_keys:
-            status = SAME
-        else:
-            status = CHANGED if touches else unmatched
-        highlights.append(Highlight(span.start, span.end, span.label, color, status, grey))
-    return Rendering(tuple(highlights), greyed)
+            highlights.append(Highlight(span.start, span.end, span.label, color_of(span.label), SAME, grey,
+                                        gold_side=gold_side))
+            continue
+        other = other_by_bounds.get((span.start, span.end))
+        status = CHANGED if touches else unmatched
+        highlights.append(Highlight(span.start, span.end, span.label, color_of(span.label), status, grey,
+                                    other, color_of(other) if other else None, gold_side=gold_side))
+    if gold_side:
+        kept = _overlap_flags(other_list, [(s.start, s.end) for s in ordered])
+        ghosts = [o for o, touched in zip(other_list, kept) if not touched]
+        if ghosts:
+            ghost_grey = _overlap_flags(ghosts, grey_bounds)
+            highlights += [Highlight(g.start, g.end, g.label, color_of(g.label), REMOVED, grey, ghost=True)
+                           for g, grey in zip(ghosts, ghost_grey)]
+            highlights.sort(key=lambda h: (h.start, h.end))
+    return Rendering(tuple(highlights), greyed, _unmarked(suggested, greyed))
+
+
+def _unmarked(suggested: Iterable[Range], greyed: tuple[Range, ...]) -> tuple[Range, ...]:
+    """The suggested ranges not already inside boilerplate."""
+    out = []
+    for r in sorted(suggested):
+        if not any(g.start <= r.start and r.end <= g.end for g in greyed):
+            out.append(r)
+    return tuple(out)
 
 
 def _touching(items: list, start: int, end: int) -> tuple[int, int]:
@@ -96,7 +148,7 @@ def _touching(items: list, start: int, end: int) -> tuple[int, int]:
 
 def rerender(
     previous: Rendering, spans: list[Span], others: list[Span], boilerplate: Iterable[Range], labels: LabelSet,
-    *, gold_side: bool, changed: Iterable[Range],
+    *, gold_side: bool, changed: Iterable[Range], suggested: Iterable[Range] | None = None,
 ) -> Rendering:
     """The same result as :func:`render`, recomputing only around ``changed`` ranges.
 
@@ -104,7 +156,7 @@ def rerender(
     boilerplate flag only on the ranges it overlaps, so after an edit confined to ``changed``
     only highlights overlapping those ranges (widened by the spans overlapping them) can
     differ. ``spans`` and ``others`` must be sorted; everything else is spliced from
-    ``previous``.
+    ``previous`` (``suggested`` too, unless given).
     """
     greyed = tuple(sorted(boilerplate))
     highlights = list(previous.highlights)
@@ -119,4 +171,5 @@ def rerender(
                        [g for g in greyed if g.start < end and start < g.end], labels, gold_side=gold_side).highlights
         a, b = _touching(highlights, start, end)
         highlights[a:b] = fresh
-    return Rendering(tuple(highlights), greyed)
+    return Rendering(tuple(highlights), greyed,
+                     _unmarked(previous.suggested if suggested is None else suggested, greyed))

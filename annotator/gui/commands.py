@@ -10,12 +10,14 @@ database and the edit log like any edit.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtGui import QUndoCommand
 
 from annotator.core.errors import AnnotatorError
 from annotator.core.spans import Range, Span
 from annotator.ops.gold_edits import change_spans, set_boilerplate
+from annotator.ops.suggestions import dismiss_suggestion
 from annotator.ops.documents import Snapshot, restore
 from annotator.store import Store
 
@@ -111,3 +113,17 @@ class BoilerplateCommand(_AppliedCommand):
         ranges = self._after if forward else self._before
         set_boilerplate(self._store, self._doc, self._annotator, ranges, action="redo" if forward else "undo")
         self._on_change(self._doc, ranges)
+
+
+class DismissCommand(_AppliedCommand):
+    """A dismissed boilerplate suggestion: undo offers it again."""
+
+    def __init__(self, text: str, store: Store, annotator: str, document_id: int, suggestion: Any,
+                 on_change: Callable[[int], None]):
+        super().__init__(text)
+        self._store, self._annotator, self._doc, self._suggestion = store, annotator, document_id, suggestion
+        self._on_change = on_change
+
+    def _apply(self, forward: bool) -> None:
+        dismiss_suggestion(self._store, self._doc, self._annotator, self._suggestion, dismissed=forward)
+        self._on_change(self._doc)

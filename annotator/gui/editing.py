@@ -12,11 +12,11 @@ from dataclasses import replace
 from typing import Any
 
 from annotator.core.errors import AnnotatorError, BusyError, StoreError
-from annotator.core.model import ACCEPTED, IN_PROGRESS, TODO
+from annotator.core.model import ACCEPTED, TODO
 from annotator.core.render import rerender
 from annotator.core.spans import Range, Span, merge_ranges
 from annotator.core.tokens import Tokens
-from annotator.gui.commands import BoilerplateCommand, SnapshotCommand, SpanChangeCommand
+from annotator.gui.commands import BoilerplateCommand, DismissCommand, SnapshotCommand, SpanChangeCommand
 from annotator.gui.dialogs import RelabelAllDialog, ask_retry, show_error
 from annotator.ops import gold_edits as actions
 from annotator.ops import documents, occurrences, suggestions
@@ -124,7 +124,7 @@ class EditingMixin:
         if dialog and isinstance(exc, StoreError):
             show_error(self, "Could not save", f"{exc}\n\nThe edit was not applied; nothing was lost.")
         self.refresh()
-        self.gold_view.setFocus()
+        self.return_focus()
 
     def _span_delta(self, document_id: int, removed: list[Span], added: list[Span]) -> None:
         """Apply a span change that the database already has to the open document's view."""
@@ -287,11 +287,15 @@ class EditingMixin:
         if self.view is None:
             return
         start, end = self.gold_view.selection()
-        if start == end:
-            hit = [r for r in self.view.boilerplate if r.start <= start < r.end]
+        if start == end:  # the range the cursor is in (or just after: the very end of the text counts)
+            hit = [r for r in self.view.boilerplate if r.start <= start < r.end or r.end == start]
             if not hit:
+                self.statusBar().showMessage("The cursor is not in boilerplate; nothing to unmark.", 5000)
                 return
-            start, end = hit[0].start, hit[0].end
+            start, end = hit[-1].start, hit[-1].end
+        elif not any(r.start < end and start < r.end for r in self.view.boilerplate):
+            self.statusBar().showMessage("The selection holds no boilerplate; nothing to unmark.", 5000)
+            return
         doc_id = self.view.document.id
         self._edit_boilerplate("Unmark boilerplate",
                                lambda: actions.unmark_boilerplate(self.store, doc_id, self.annotator, start, end))
@@ -300,7 +304,7 @@ class EditingMixin:
         """Ctrl+B: mark the heuristic's boilerplate suggestions; says so only when something changed."""
         if self.view is None:
             return
-        found = suggestions.suggest_for(self.store, self.view.document.text)
+        found = list(self.suggestions)
         if not found:
             self.statusBar().showMessage("No boilerplate suggestions for this document.", 5000)
             return
@@ -313,6 +317,51 @@ class EditingMixin:
                                   lambda: suggestions.accept_suggestions(self.store, doc_id, self.annotator, found)):
             self.statusBar().showMessage(f"Marked {len(found)} boilerplate range(s): "
                                          + "; ".join(sorted({r for s in found for r in s.reasons})), 8000)
+
+    def _suggestion_at_cursor(self) -> Any:
+        """The offered (not yet marked) suggestion holding the cursor, or None (with a hint)."""
+        if self.view is None:
+            return None
+        at = self.gold_view.cursor_offset()
+        offered = self.gold_view.rendering.suggested
+        for suggestion in self.suggestions:
+            if suggestion.start <= at <= suggestion.end and suggestion.as_range() in offered:
+                return suggestion
+        self.statusBar().showMessage("The cursor is not in a boilerplate suggestion (hatched in the margin).", 5000)
+        return None
+
+    def accept_suggestion_at_cursor(self) -> None:
+        """Alt+B: mark the suggestion at the cursor as boilerplate."""
+        found = self._suggestion_at_cursor()
+        if found is None:
+            return
+        doc_id = self.view.document.id
+        if self._edit_boilerplate("Accept a boilerplate suggestion",
+                                  lambda: suggestions.accept_suggestions(self.store, doc_id, self.annotator, [found])):
+            self.statusBar().showMessage(f"Marked as boilerplate: {'; '.join(found.reasons)}", 6000)
+
+    def dismiss_suggestion_at_cursor(self) -> None:
+        """Alt+Shift+B: stop offering the suggestion at the cursor for this document (undoable)."""
+        found = self._suggestion_at_cursor()
+        if found is None:
+            return
+        doc_id = self.view.document.id
+        ok, _ = self._attempt(lambda: suggestions.dismiss_suggestion(self.store, doc_id, self.annotator, found))
+        if not ok:
+            return
+        self.undo_stack.push(DismissCommand("Dismiss a boilerplate suggestion", self.store, self.annotator, doc_id,
+                                            found, self._suggestions_changed))
+        self._suggestions_changed(doc_id)
+        self.statusBar().showMessage("Suggestion dismissed; it is not offered again for this document.", 6000)
+
+    def _suggestions_changed(self, document_id: int) -> None:
+        if self.view is None or self.view.document.id != document_id:
+            self.show_document(document_id)
+            return
+        self.suggestions = suggestions.open_suggestions(self.store, document_id, self.annotator,
+                                                        self.view.document.text)
+        self.gold_view.update_rendering(self._render(gold_side=True))
+        self._update_status()
 
     def relabel_all(self) -> None:
         span = self.span_at_cursor()
@@ -327,7 +376,9 @@ class EditingMixin:
                                                       None if corpus else doc_id)
 
         dialog = RelabelAllDialog(surface, span.label, self.labels, preview, self)
-        if dialog.exec() != RelabelAllDialog.DialogCode.Accepted or dialog.plan is None:
+        accepted = dialog.exec() == RelabelAllDialog.DialogCode.Accepted
+        self.return_focus()
+        if not accepted or dialog.plan is None:
             return
         self.relabel_with_plan(dialog.plan)
 
@@ -348,11 +399,11 @@ class EditingMixin:
         if self._edit(f"{verb} {self.view.document.source}",
                       lambda: actions.set_state(self.store, doc_id, self.annotator, state) or True) is None:
             return
-        nxt = self.store.next_id(doc_id, [TODO, IN_PROGRESS])
+        nxt = self.next_to_review(doc_id)
         if nxt is None:
             self.statusBar().showMessage("Every document is reviewed.", 8000)
             return
-        if self.doc_model.row_of(nxt) is None:
+        if not self.doc_model.listing.holds(self.doc_model.query, nxt):
             self.state_filter.setCurrentIndex(0)
             self.search.clear()
         self.show_document(nxt)

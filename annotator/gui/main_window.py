@@ -6,10 +6,10 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QItemSelectionModel, QSettings, Qt, QThread, QTimer, Signal
+from PySide6.QtCore import QEvent, QByteArray, QItemSelectionModel, QSettings, Qt, QThread, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QIcon, QKeySequence, QPixmap, QUndoStack
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QDockWidget, QHeaderView, QLabel, QLineEdit, QMainWindow, QMessageBox, QProgressDialog,
+    QAbstractItemView, QApplication, QComboBox, QDockWidget, QHeaderView, QLabel, QLineEdit, QMainWindow, QMessageBox, QProgressDialog,
     QSplitter, QTableView, QToolButton, QVBoxLayout, QWidget, QGridLayout,
 )
 
@@ -21,16 +21,15 @@ from annotator.gui.dialogs import ShortcutsDialog
 from annotator.gui.models import DocumentListModel, SpanTableModel
 from annotator.gui.shortcuts import SHORTCUTS
 from annotator.gui.text_view import AnnotatedTextView
+from annotator.gui.document_list import FILTERS, DocumentListMixin
 from annotator.gui.editing import EditingMixin
 from annotator.gui.preparation import PreparationMixin
 from annotator.gui.reports import ReportsMixin
 from annotator.gui.workers import PrepareWorker
-from annotator.ops import documents
+from annotator.ops import documents, suggestions
 from annotator.ops.labels import project_labels
 from annotator.store import Store
 
-FILTERS = [("All documents", None), ("To review", [TODO, IN_PROGRESS]), ("To do", [TODO]),
-           ("In progress", [IN_PROGRESS]), ("Accepted", [ACCEPTED]), ("Skipped", [SKIPPED])]
 
 
 def _swatch(color: str) -> QIcon:
@@ -39,7 +38,7 @@ def _swatch(color: str) -> QIcon:
     return QIcon(pixmap)
 
 
-class MainWindow(EditingMixin, PreparationMixin, ReportsMixin, QMainWindow):
+class MainWindow(DocumentListMixin, EditingMixin, PreparationMixin, ReportsMixin, QMainWindow):
     prepared = Signal()  # background import and pre-annotation ended (emitted in the GUI thread)
 
     def __init__(self, store: Store, *, model: str, annotator: str, settings: QSettings | None = None):
@@ -49,6 +48,7 @@ class MainWindow(EditingMixin, PreparationMixin, ReportsMixin, QMainWindow):
         self.labels = project_labels(store)
         self.undo_stack = QUndoStack(self)
         self.view: documents.ReviewView | None = None
+        self.suggestions: list[Any] = []  # the open document's boilerplate suggestions, not dismissed
         self.preparing = False
         self._tokenizer: Any = None
         self._syncing = False
@@ -58,13 +58,14 @@ class MainWindow(EditingMixin, PreparationMixin, ReportsMixin, QMainWindow):
         self._progress: QProgressDialog | None = None
         self.setWindowTitle(f"annotator — {store.path.name}")
         self._build_widgets()
+        self._init_document_list()
         self._build_actions()
         self._restore_settings()
         self.apply_filter()
 
     # -- layout -------------------------------------------------------------------------
     def _build_widgets(self) -> None:
-        self.doc_model = DocumentListModel(self.store)
+        self.doc_model = DocumentListModel(self.store, self.annotator)
         self.doc_table = self._make_table("documentList", self.doc_model, [(1, 92), (2, 48)], row_padding=8)
         self.doc_table.setWordWrap(False)
         self.doc_table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
@@ -84,6 +85,9 @@ class MainWindow(EditingMixin, PreparationMixin, ReportsMixin, QMainWindow):
         list_layout.setContentsMargins(4, 4, 4, 4)
         list_layout.addWidget(self.state_filter)
         list_layout.addWidget(self.search)
+        self.list_count = QLabel()
+        self.list_count.setObjectName("listCount")
+        list_layout.addWidget(self.list_count)
         list_layout.addWidget(self.doc_table)
         self.list_dock = QDockWidget("Documents", self)
         self.list_dock.setObjectName("documentsDock")
@@ -104,6 +108,11 @@ class MainWindow(EditingMixin, PreparationMixin, ReportsMixin, QMainWindow):
         self.splitter.addWidget(gold_box)
         self.splitter.setChildrenCollapsible(False)
         self.setCentralWidget(self.splitter)
+        for view in (self.model_view, self.gold_view):  # both panes wrap at one width: a line is the same line
+            view.setLineWrapMode(AnnotatedTextView.LineWrapMode.FixedPixelWidth)
+            view.setLineWrapColumnOrWidth(600)  # until the first layout says how wide they are
+            view.viewport().installEventFilter(self)
+        self.splitter.splitterMoved.connect(lambda *_: self._align_panes())
         self.gold_view.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.model_view.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.gold_view.navigate.connect(self.select_neighbour_span)
@@ -170,7 +179,8 @@ class MainWindow(EditingMixin, PreparationMixin, ReportsMixin, QMainWindow):
             "start_left": lambda: self.move_edge("start", -1), "start_right": lambda: self.move_edge("start", 1),
             "end_left": lambda: self.move_edge("end", -1), "end_right": lambda: self.move_edge("end", 1),
             "mark_boilerplate": self.mark_boilerplate, "unmark_boilerplate": self.unmark_boilerplate,
-            "accept_suggestions": self.accept_suggestions, "accept": lambda: self.finish_document(ACCEPTED),
+            "accept_suggestions": self.accept_suggestions, "accept_suggestion": self.accept_suggestion_at_cursor,
+            "dismiss_suggestion": self.dismiss_suggestion_at_cursor, "accept": lambda: self.finish_document(ACCEPTED),
             "skip": lambda: self.finish_document(SKIPPED), "next_doc": lambda: self.step_document(1),
             "prev_doc": lambda: self.step_document(-1), "gold_only": self.toggle_gold_only,
             "find": self.focus_search, "focus_list": self.doc_table.setFocus, "focus_text": self.gold_view.setFocus,
@@ -231,7 +241,8 @@ class MainWindow(EditingMixin, PreparationMixin, ReportsMixin, QMainWindow):
         quit_action.triggered.connect(self.close)
         menu = bar.addMenu("&Edit")
         for name in ("undo", "redo", None, "delete_span", "relabel_all", None, "start_left", "start_right", "end_left",
-                     "end_right", None, "mark_boilerplate", "unmark_boilerplate", "accept_suggestions"):
+                     "end_right", None, "mark_boilerplate", "unmark_boilerplate", "accept_suggestions", "accept_suggestion",
+                     "dismiss_suggestion"):
             menu.addSeparator() if name is None else menu.addAction(a[name])
         labels_menu = bar.addMenu("&Labels")
         for action in self.label_actions.values():
@@ -246,40 +257,13 @@ class MainWindow(EditingMixin, PreparationMixin, ReportsMixin, QMainWindow):
         menu.addAction(self.side_dock.toggleViewAction())
         menu = bar.addMenu("&Tools")
         menu.addAction(a["evaluation"])
-        agreement = menu.addAction("&Agreement between annotators…", self.show_agreement)
-        agreement.setObjectName("agreement")
+        menu.addAction("&Agreement between annotators…", self.show_agreement).setObjectName("agreement")
+        menu.addAction("&Train model…", self.train_model).setObjectName("train_model")
         menu = bar.addMenu("&Help")
         menu.addAction(a["shortcuts"])
         menu.addAction("&About annotator", self.show_about)
 
     # -- documents ----------------------------------------------------------------------
-    def apply_filter(self) -> None:
-        states = FILTERS[self.state_filter.currentIndex()][1]
-        query = self.search.text().strip()
-        ids = self.store.search_ids(query, states) if query else self.store.document_ids(states)
-        self.doc_model.set_ids(ids)
-        if self.view is not None:
-            self._select_list_row(self.view.document.id)
-        self._update_progress()
-
-    def _select_list_row(self, document_id: int) -> None:
-        row = self.doc_model.row_of(document_id)
-        if row is None:
-            self.doc_table.clearSelection()
-            return
-        index = self.doc_model.index(row, 0)
-        self._moving_selection = True  # the view must see the change (no blockSignals), we must not react
-        try:
-            self.doc_table.selectionModel().setCurrentIndex(
-                index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
-        finally:
-            self._moving_selection = False
-        self.doc_table.scrollTo(index)
-
-    def _list_row_changed(self, current: Any, _previous: Any) -> None:
-        if current.isValid() and not self._moving_selection:
-            self.show_document(self.doc_model.document_id(current.row()))
-
     def show_document(self, document_id: int) -> None:
         """Open a document: its first look copies the model's spans into the gold."""
         ok, view = self._attempt(lambda: documents.open_document(self.store, document_id, self.annotator))
@@ -287,6 +271,7 @@ class MainWindow(EditingMixin, PreparationMixin, ReportsMixin, QMainWindow):
             return
         self.view = view
         text = self.view.document.text
+        self.suggestions = suggestions.open_suggestions(self.store, document_id, self.annotator, text)
         self.model_view.set_document(text, self._render(gold_side=False))
         self.gold_view.set_document(text, self._render(gold_side=True))
         self.span_model.set_spans(text, self.view.gold)
@@ -319,7 +304,8 @@ class MainWindow(EditingMixin, PreparationMixin, ReportsMixin, QMainWindow):
         v = self.view
         assert v is not None
         if gold_side:
-            return render(v.gold, v.model_spans, v.boilerplate, self.labels, gold_side=True)
+            return render(v.gold, v.model_spans, v.boilerplate, self.labels, gold_side=True,
+                          suggested=[s.as_range() for s in self.suggestions])
         return render(v.model_spans, v.gold, v.boilerplate, self.labels, gold_side=False)
 
     def _update_status(self) -> None:
@@ -329,42 +315,13 @@ class MainWindow(EditingMixin, PreparationMixin, ReportsMixin, QMainWindow):
             return
         state = {TODO: "to do", IN_PROGRESS: "in progress", ACCEPTED: "accepted", SKIPPED: "skipped"}[v.review.state]
         bp = sum(r.end - r.start for r in v.boilerplate)
+        offered = len(self.gold_view.rendering.suggested)
         self.doc_status.setText(
             f"{v.document.source} · {state} · {len(v.gold)} gold spans · {len(v.model_spans)} model spans"
             + (f" · {bp:,} boilerplate chars" if bp else "")
+            + (f" · {offered} boilerplate suggestion(s): Ctrl+B accepts all, Alt+B the one at the cursor" if offered
+               else "")
         )
-
-    def _update_progress(self) -> None:
-        self.progress_status.setText(f"{self.store.accepted_count()} / {self.store.document_count()} accepted")
-
-    def step_document(self, delta: int) -> None:
-        ids = self.doc_model.ids()
-        if not ids:
-            return
-        row = self.doc_model.row_of(self.view.document.id) if self.view else None
-        row = 0 if row is None else max(0, min(len(ids) - 1, row + delta))
-        self.show_document(ids[row])
-
-    def _last_document_key(self) -> str:
-        """Where the last document of *this* database is remembered (by project id and file)."""
-        import hashlib
-
-        where = hashlib.sha1(str(self.store.path.resolve()).encode("utf-8", "replace")).hexdigest()[:12]
-        return f"last_document/{self.store.project_id() or 'none'}-{where}"
-
-    def open_initial_document(self) -> None:
-        """The document this database had open last time, else the first one still to review."""
-        last = self.settings.value(self._last_document_key())
-        last_id = self.store.document_id_by_hash(last) if isinstance(last, str) and last else None
-        if last_id is not None:
-            self.show_document(last_id)
-            return
-        nxt = self.store.next_id(0, [TODO, IN_PROGRESS])
-        if nxt is None:
-            ids = self.store.document_ids()
-            nxt = ids[0] if ids else None
-        if nxt is not None:
-            self.show_document(nxt)
 
     # -- view ---------------------------------------------------------------------------
     def _sync_scroll(self, source: AnnotatedTextView, target: AnnotatedTextView) -> None:
@@ -396,6 +353,7 @@ class MainWindow(EditingMixin, PreparationMixin, ReportsMixin, QMainWindow):
     def toggle_gold_only(self) -> None:
         on = self.actions_by_name["gold_only"].isChecked()
         self.model_box.setVisible(not on)
+        QTimer.singleShot(0, self._align_panes)
         self.settings.setValue("gold_only", on)
 
     def focus_search(self) -> None:
@@ -403,6 +361,17 @@ class MainWindow(EditingMixin, PreparationMixin, ReportsMixin, QMainWindow):
             self.list_dock.show()
         self.search.setFocus()
         self.search.selectAll()
+
+    def train_model(self) -> None:
+        """Tools → Train model…: training in its own process; the result can pre-annotate what is left."""
+        from annotator.gui.training_view import TrainingDialog
+
+        if getattr(self, "training_dialog", None) is None:
+            self.training_dialog = TrainingDialog(self.store.path, self.model_name, len(self.store.unreviewed_ids()), self)
+            self.training_dialog.preannotate_requested.connect(lambda path: self.prepare(self.store.path, [], model=path))
+        self.training_dialog.unreviewed = len(self.store.unreviewed_ids())
+        self.training_dialog.show()
+        self.training_dialog.raise_()
 
     def open_span(self, document_id: int, start: int, end: int) -> None:
         """Open a document with [start, end) selected in the gold pane."""
@@ -413,6 +382,7 @@ class MainWindow(EditingMixin, PreparationMixin, ReportsMixin, QMainWindow):
 
     def show_shortcuts(self) -> None:
         ShortcutsDialog(self.labels, self).exec()
+        self.return_focus()
 
     def show_about(self) -> None:
         pipeline = self.view.model_name if self.view and self.view.model_name else self.model_name
@@ -438,6 +408,48 @@ class MainWindow(EditingMixin, PreparationMixin, ReportsMixin, QMainWindow):
         gold_only = str(self.settings.value("gold_only", "false")).lower() == "true"
         self.actions_by_name["gold_only"].setChecked(gold_only)
         self.model_box.setVisible(not gold_only)
+
+    def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.Resize and watched in (self.model_view.viewport(), self.gold_view.viewport()):
+            QTimer.singleShot(0, self._align_panes)
+        return super().eventFilter(watched, event)
+
+    def _align_panes(self) -> None:
+        """Wrap both panes at the narrower one's width (the gold pane's alone when the model is hidden)."""
+        widths = [self.gold_view.viewport().width()]
+        if self.model_box.isVisible():
+            widths.append(self.model_view.viewport().width())
+        width = max(120, min(widths))
+        if all(view.lineWrapColumnOrWidth() == width for view in (self.model_view, self.gold_view)):
+            return
+        anchor = self.gold_view.first_visible_offset() if self.view is not None else None
+        for view in (self.model_view, self.gold_view):
+            view.setLineWrapColumnOrWidth(width)
+        if anchor is not None:  # the same text stays at the top after rewrapping
+            self.gold_view.scroll_to_offset_at(anchor, 0)
+            if self.gold_view.textCursor().hasSelection():
+                self.gold_view.ensureCursorVisible()
+
+    def return_focus(self) -> None:
+        """After a dialog: this window active again and the keys to the gold pane."""
+        self.activateWindow()
+        self.gold_view.setFocus()
+
+    def changeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        """Back from a dialog or another window: the keys go to the gold pane again.
+
+        Without this, after Ctrl+R's dialog or the Evaluation window closed, no widget of the
+        window had the focus and Ctrl+Z, Ctrl+PgDown... did nothing until a click in the text.
+        """
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
+            focused = QApplication.focusWidget()
+            if focused is None or focused is self or not self.isAncestorOf(focused):
+                self.gold_view.setFocus()
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        self._align_panes()
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
         if self._worker is not None:

@@ -12,6 +12,7 @@ from annotator.core.labels import LabelSet
 from annotator.core.model import ACCEPTED, IN_PROGRESS, SKIPPED, TODO
 from annotator.core.spans import Span
 from annotator.store import Store
+from annotator.store.listing import Listing, ListQuery, ListRow
 
 Index = QModelIndex | QPersistentModelIndex
 STATE_TEXT = {TODO: "to do", IN_PROGRESS: "in progress", ACCEPTED: "✓ accepted", SKIPPED: "skipped"}
@@ -41,26 +42,90 @@ class _FlatTableModel(QAbstractTableModel):
 
 
 class DocumentListModel(_FlatTableModel):
-    """Document ids plus a page cache of (name, state, span count), read as rows are shown."""
+    """The documents a filter holds, fetched a page at a time as the list scrolls (Qt's
+    ``canFetchMore``/``fetchMore``): ids by key (``WHERE id > ? LIMIT n``), and the rows of
+    a page read together when first shown. Nothing here grows with the corpus but what the
+    reviewer has scrolled through."""
 
     HEADERS = ("Document", "State", "Spans")
 
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, annotator: str = "", page: int = PAGE):
         super().__init__()
-        self._store = store
+        self._listing = Listing(store)
+        self._query = ListQuery(annotator)
+        self._page = page
         self._ids: list[int] = []
         self._rows: dict[int, int] = {}  # document id -> row: row_of runs on every edit
-        self._pages: dict[int, dict[int, tuple[str, str, int]]] = {}
+        self._cache: dict[int, dict[int, ListRow]] = {}
+        self._complete = False
 
-    def set_ids(self, ids: list[int]) -> None:
+    @property
+    def query(self) -> ListQuery:
+        return self._query
+
+    @property
+    def listing(self) -> Listing:
+        return self._listing
+
+    def set_query(self, query: ListQuery) -> None:
+        """Show what ``query`` holds: the first page at once, the rest as the list scrolls."""
         self.beginResetModel()
-        self._ids = list(ids)
-        self._rows = {doc_id: row for row, doc_id in enumerate(self._ids)}
-        self._pages.clear()
+        self._query = query
+        self._ids, self._rows, self._cache, self._complete = [], {}, {}, False
+        self._load(self._page)
         self.endResetModel()
 
-    def ids(self) -> list[int]:
+    def _load(self, n: int) -> list[int]:
+        after = self._ids[-1] if self._ids else 0
+        fresh = self._listing.page(self._query, after, n)
+        if len(fresh) < n:
+            self._complete = True
+        for doc_id in fresh:
+            self._rows[doc_id] = len(self._ids)
+            self._ids.append(doc_id)
+        return fresh
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: N802, B008
+        return not parent.isValid() and not self._complete
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: N802, B008
+        if parent.isValid() or self._complete:
+            return
+        first = len(self._ids)
+        after = self._ids[-1] if self._ids else 0
+        fresh = self._listing.page(self._query, after, self._page)
+        if len(fresh) < self._page:
+            self._complete = True
+        if not fresh:
+            return
+        self.beginInsertRows(QModelIndex(), first, first + len(fresh) - 1)
+        for doc_id in fresh:
+            self._rows[doc_id] = len(self._ids)
+            self._ids.append(doc_id)
+        self.endInsertRows()
+
+    def reach(self, document_id: int) -> int | None:
+        """The row of ``document_id``, loading the list up to it when the filter holds it."""
+        row = self._rows.get(document_id)
+        if row is not None or self._complete or (self._ids and document_id < self._ids[-1]):
+            return row
+        after = self._ids[-1] if self._ids else 0
+        fresh = self._listing.page_upto(self._query, after, document_id)
+        if not fresh or fresh[-1] != document_id:
+            return None
+        first = len(self._ids)
+        self.beginInsertRows(QModelIndex(), first, first + len(fresh) - 1)
+        for doc_id in fresh:
+            self._rows[doc_id] = len(self._ids)
+            self._ids.append(doc_id)
+        self.endInsertRows()
+        return self._rows[document_id]
+
+    def loaded_ids(self) -> list[int]:
         return self._ids
+
+    def is_complete(self) -> bool:
+        return self._complete
 
     def row_of(self, document_id: int) -> int | None:
         return self._rows.get(document_id)
@@ -73,20 +138,20 @@ class DocumentListModel(_FlatTableModel):
         row = self.row_of(document_id)
         if row is None:
             return
-        self._pages.pop(row // PAGE, None)
+        self._cache.pop(row // PAGE, None)
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.HEADERS) - 1))
 
     def refresh_all(self) -> None:
-        self._pages.clear()
+        self._cache.clear()
         if self._ids:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, len(self.HEADERS) - 1))
 
-    def _row(self, row: int) -> tuple[str, str, int]:
+    def row_data(self, row: int) -> ListRow:
         page = row // PAGE
-        if page not in self._pages:
+        if page not in self._cache:
             ids = self._ids[page * PAGE:(page + 1) * PAGE]
-            self._pages[page] = self._store.list_rows(ids)
-        return self._pages[page].get(self._ids[row], ("?", TODO, 0))
+            self._cache[page] = self._listing.rows(ids, self._query.annotator)
+        return self._cache[page].get(self._ids[row], ListRow("?", TODO, 0, False, None, ""))
 
     def _row_count(self) -> int:
         return len(self._ids)
@@ -99,18 +164,21 @@ class DocumentListModel(_FlatTableModel):
             return None
         if role == Qt.ItemDataRole.UserRole:
             return self._ids[index.row()]
-        name, state, count = self._row(index.row())
+        item = self.row_data(index.row())
         column = index.column()
+        state_text = STATE_TEXT.get(item.state, item.state) + (" · edited since" if item.edited_since_accepted else "")
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter) if column == 2 else None
         if role == Qt.ItemDataRole.ForegroundRole:
-            if column != 1 or state not in STATE_COLOR:
+            if column != 1 or item.state not in STATE_COLOR:
                 return None
             dark = QGuiApplication.palette().base().color().lightness() < 128
-            return QBrush(QColor((STATE_COLOR_DARK if dark else STATE_COLOR)[state]))
+            return QBrush(QColor((STATE_COLOR_DARK if dark else STATE_COLOR)[item.state]))
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{name} — {STATE_TEXT[state]}, {count} spans"
-        return (name, STATE_TEXT.get(state, state), count)[column]
+            flag = f"\nflagged {item.flag}" + (f": {item.note}" if item.note else "") if item.flag else ""
+            return f"{item.source} — {state_text}, {item.spans} spans{flag}"
+        name = f"⚑ {item.source}" if item.flag else item.source
+        return (name, state_text, item.spans)[column]
 
 
 class SpanTableModel(_FlatTableModel):

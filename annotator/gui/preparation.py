@@ -18,10 +18,15 @@ from annotator.gui.workers import PrepareWorker, start_worker
 class PreparationMixin:
     """Start the worker, show its progress, refresh the list as batches land, allow Cancel."""
 
-    def prepare(self, db_path: Path, paths: list[str], batch_size: int = 16) -> None:
-        """Import ``paths`` and pre-annotate what is new, off the GUI thread, with a progress dialog."""
+    def prepare(self, db_path: Path, paths: list[str], batch_size: int = 16, model: str | None = None) -> None:
+        """Import ``paths`` and pre-annotate what is new, off the GUI thread, with a progress dialog.
+
+        ``model`` pre-annotates with that pipeline instead of the window's (even documents
+        another pipeline already did; one trained on this project does only unreviewed ones).
+        """
         self.preparing = True
-        self._worker = PrepareWorker(db_path, paths, self.model_name, self.annotator, batch_size)
+        self._worker = PrepareWorker(db_path, paths, model or self.model_name, self.annotator, batch_size,
+                                     rerun=model is not None)
         self._progress = QProgressDialog("Preparing documents…", "Cancel", 0, 0, self)
         self._progress.setWindowTitle("annotator")
         self._progress.setWindowModality(Qt.WindowModality.NonModal)
@@ -44,11 +49,13 @@ class PreparationMixin:
         self._progress.setValue(done)
 
     def _on_batch(self) -> None:
-        if self.store.document_count() != len(self.doc_model.ids()) and not self.search.text():
+        count = self.doc_model.listing.document_count()
+        if count != getattr(self, "_prepared_count", None):  # documents arrived: show them
+            self._prepared_count = count
             self.apply_filter()
         else:
             self.doc_model.refresh_all()
-        if self.view is None and self.doc_model.ids():
+        if self.view is None and self.doc_model.rowCount():
             self.open_initial_document()
         elif self.view is not None and not self.view.model_spans and self.view.review.state == TODO:
             if self.store.has_prediction(self.view.document.id):

@@ -13,7 +13,7 @@ REPORTS = ("evaluation_dialog", "agreement_dialog")
 
 
 class ReportsMixin:
-    """Create or raise a report window, give the keyboard back to the gold pane when it closes."""
+    """Create or raise a report window; when it closes the keyboard goes back to the gold pane."""
 
     evaluation_dialog: ReportWindow | None = None
     agreement_dialog: ReportWindow | None = None
@@ -37,17 +37,12 @@ class ReportsMixin:
         report = getattr(self, name)
         if report is None:
             report = make()
-            report.finished.connect(self._secondary_closed)
+            report.finished.connect(self.return_focus)  # the keys back to the gold pane
             setattr(self, name, report)
         report.refresh()
         report.show()
         report.raise_()
         report.activateWindow()
-
-    def _secondary_closed(self) -> None:
-        """Keyboard focus back to the gold pane when a secondary window closes."""
-        self.activateWindow()
-        self.gold_view.setFocus()
 
     def shutdown_reports(self) -> None:
         """Stop the report windows' workers (before the main window, and they with it, go)."""

@@ -15,6 +15,8 @@ SHORTCUTS: list[tuple[str, str, str]] = [
     ("mark_boilerplate", "B", "Mark the selection (or the line at the cursor) as boilerplate"),
     ("unmark_boilerplate", "Shift+B", "Unmark the selection (or the boilerplate at the cursor)"),
     ("accept_suggestions", "Ctrl+B", "Accept the boilerplate suggestions for this document"),
+    ("accept_suggestion", "Alt+B", "Accept the boilerplate suggestion at the cursor"),
+    ("dismiss_suggestion", "Alt+Shift+B", "Dismiss the boilerplate suggestion at the cursor (not offered again)"),
     ("accept", "Ctrl+Return", "Accept the document and open the next one to review"),
     ("skip", "Ctrl+Shift+Return", "Skip the document and open the next one to review"),
     ("next_doc", "Ctrl+PgDown", "Next document in the list"),

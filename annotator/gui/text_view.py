@@ -12,9 +12,9 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 
-from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
-    QColor, QFont, QFontMetrics, QHelpEvent, QKeyEvent, QPainter, QPainterPath, QPaintEvent, QPen, QTextBlockFormat,
+    QBrush, QColor, QPalette, QFont, QFontMetrics, QHelpEvent, QKeyEvent, QPainter, QPainterPath, QPaintEvent, QPen, QTextBlockFormat,
     QTextCursor, QTextDocument,
 )
 from PySide6.QtWidgets import QTextEdit, QToolTip, QWidget
@@ -52,6 +52,14 @@ class AnnotatedTextView(QTextEdit):
         self._qt_ends_max: list[int] = []
         self._grey_qt: list[tuple[int, int]] = []
         self._grey_ends: list[int] = []
+        self._suggested_qt: list[tuple[int, int]] = []
+        self._suggested_ends: list[int] = []
+        palette = self.palette()  # a translucent selection: a selected span keeps its label colour
+        selection = QColor(palette.highlight().color())
+        selection.setAlpha(90)
+        palette.setColor(QPalette.ColorRole.Highlight, selection)
+        palette.setColor(QPalette.ColorRole.HighlightedText, palette.text().color())
+        self.setPalette(palette)
 
     # -- content ----------------------------------------------------------------------
     def set_document(self, text: str, rendering: Rendering) -> None:
@@ -82,6 +90,8 @@ class AnnotatedTextView(QTextEdit):
             self._qt_ends_max.append(running)
         self._grey_qt = [(to_qt(r.start), to_qt(r.end)) for r in rendering.greyed]
         self._grey_ends = [e for _, e in self._grey_qt]
+        self._suggested_qt = [(to_qt(r.start), to_qt(r.end)) for r in rendering.suggested]
+        self._suggested_ends = [e for _, e in self._suggested_qt]
         self.viewport().update()
 
     @property
@@ -115,7 +125,7 @@ class AnnotatedTextView(QTextEdit):
         self.setTextCursor(c)
 
     def first_visible_offset(self) -> int:
-        return self._map.from_qt(self.cursorForPosition(QPoint(0, 0)).position())
+        return self._map.from_qt(self._visible_qt_range()[0])
 
     def offset_top(self, offset: int) -> int:
         c = QTextCursor(self.document())
@@ -158,10 +168,47 @@ class AnnotatedTextView(QTextEdit):
         return [rect for rect, _ in self._line_rects(self._map.to_qt(start), self._map.to_qt(end))]
 
     def _visible_qt_range(self) -> tuple[int, int]:
-        vp = self.viewport()
-        first = self.cursorForPosition(QPoint(0, 0)).position()
-        last = self.cursorForPosition(QPoint(vp.width(), vp.height())).position()
-        return first, last + 1
+        """Qt positions of the first and last character in the viewport.
+
+        Walks the layout (blockBoundingRect lays a block out when it has not been yet) rather
+        than hit-testing a point: before the first paint has laid the document out, a hit test
+        in the margin answered a position near the end, and nothing was painted until a scroll.
+        """
+        doc = self.document()
+        layout = doc.documentLayout()
+        top = float(self.verticalScrollBar().value())
+        bottom = top + self.viewport().height()
+        count = doc.blockCount()
+        if count == 0:
+            return 0, 0
+
+        def first_block_below(y: float) -> int:
+            lo, hi = 0, count - 1  # the first block whose bottom is below y (the last one at most)
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if layout.blockBoundingRect(doc.findBlockByNumber(mid)).bottom() <= y:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            return lo
+
+        def position_at(number: int, y: float, last: bool) -> int:
+            block = doc.findBlockByNumber(number)
+            rect = layout.blockBoundingRect(block)
+            text_layout = block.layout()
+            position = block.position() + (block.length() - 1 if last else 0)
+            for i in range(text_layout.lineCount()):
+                line = text_layout.lineAt(i)
+                line_top, line_bottom = rect.top() + line.y(), rect.top() + line.y() + line.height()
+                if not last and line_bottom > y:
+                    return block.position() + line.textStart()
+                if last and line_top >= y:
+                    return block.position() + max(0, line.textStart() - 1)
+            return position
+
+        first = position_at(first_block_below(top), top, last=False)
+        last = position_at(first_block_below(bottom), bottom, last=True)
+        return first, max(first, last) + 1
 
     # -- painting -----------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
@@ -176,6 +223,8 @@ class AnnotatedTextView(QTextEdit):
             h = highlights[k]
             rects = list(self._line_rects(self._qt_starts[k], self._map.to_qt(h.end)))
             visible.append((h, rects))
+            if h.ghost:
+                continue  # a deleted span: outlined after the text, not filled
             color = QColor(h.color)
             if dark:
                 color.setAlpha(150)
@@ -185,20 +234,20 @@ class AnnotatedTextView(QTextEdit):
         super().paintEvent(event)  # the text, the selection and the cursor, over the highlights
         painter = QPainter(self.viewport())
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        wash = QColor(self.palette().base().color())
-        wash.setAlpha(150)
-        g_lo = bisect_left(self._grey_ends, first + 1)
-        for qs, qe in self._grey_qt[g_lo:]:
-            if qs > last:
-                break
-            for rect, bottom in self._line_rects(qs, qe):
-                painter.fillRect(QRectF(rect.left(), rect.top(), rect.width(), bottom - rect.top() + 1), wash)
+        self._paint_boilerplate(painter, first, last)
+        self._paint_selected_frame(painter)
         pen = QPen(DIFF_COLOR, 1.4)
         painter.setFont(self._tag_font)
         tag_h = self._tag_metrics.height()
+        width = self.viewport().width()
         last_line, last_right = None, -1.0
         for h, rects in visible:
-            if h.status != SAME:
+            if h.ghost:
+                ghost_pen = QPen(QColor(h.color).darker(130), 1.6, Qt.PenStyle.DashLine)
+                painter.setPen(ghost_pen)
+                for rect, _bottom in rects:
+                    painter.drawRect(rect.adjusted(-1, -1, 1, 1))
+            elif h.status != SAME:
                 painter.setPen(pen)
                 for rect, bottom in rects:
                     self._zigzag(painter, rect.left(), rect.right(), bottom + 0.5)
@@ -206,18 +255,75 @@ class AnnotatedTextView(QTextEdit):
                 continue
             rect, bottom = rects[0]
             tag = h.tag
+            tag_w = self._tag_metrics.horizontalAdvance(tag) + 6
             left = rect.left()
             if last_line == bottom and left < last_right + 3:  # keep tags of neighbouring spans apart
                 left = last_right + 3
-            box = QRectF(left, bottom + 2.5, self._tag_metrics.horizontalAdvance(tag) + 6, tag_h)
+            left = max(0.0, min(left, width - tag_w - 2))  # never clipped at the pane's edge
+            box = QRectF(left, bottom + 2.5, tag_w, tag_h)
             last_line, last_right = bottom, box.right()
-            fill = QColor(h.color).darker(170) if not h.in_boilerplate else QColor("#8A8A8A")
-            if h.status != SAME:
-                fill = DIFF_COLOR if h.status != "removed" else QColor("#6D4C41")
-            painter.fillRect(box, fill)
-            painter.setPen(QColor("#FFFFFF"))
-            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, tag)
+            self._paint_tag(painter, box, h)
         painter.end()
+
+    def _paint_tag(self, painter: QPainter, box: QRectF, h: Highlight) -> None:
+        """A label tag: muted inside boilerplate, old → new in both labels' colours when relabelled."""
+        if h.in_boilerplate:
+            painter.fillRect(box, QColor("#9E9E9E"))
+        elif h.ghost:
+            painter.fillRect(box, QColor("#6D4C41"))
+        elif h.relabelled:
+            (old, old_color), (_new, new_color) = h.labels_old_new
+            split = self._tag_metrics.horizontalAdvance(f"{old} →") + 4
+            painter.fillRect(QRectF(box.left(), box.top(), split, box.height()), QColor(old_color).darker(170))
+            painter.fillRect(QRectF(box.left() + split, box.top(), box.width() - split, box.height()),
+                             QColor(new_color).darker(170))
+            painter.setPen(QPen(DIFF_COLOR, 1.2))
+            painter.drawRect(box)
+        elif h.status != SAME:
+            painter.fillRect(box, DIFF_COLOR)
+        else:
+            painter.fillRect(box, QColor(h.color).darker(170))
+        painter.setPen(QColor("#FFFFFF"))
+        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, h.tag)
+
+    def _paint_boilerplate(self, painter: QPainter, first: int, last: int) -> None:
+        """Boilerplate washed out with a solid bar in the left margin; suggestions not yet
+        accepted with a faint wash and a hatched bar, so they read at a glance."""
+        wash = QColor(self.palette().base().color())
+        wash.setAlpha(150)
+        bar = QColor("#8A8A8A")
+        hint = QColor(self.palette().text().color())
+        hint.setAlpha(22)
+        margin = max(4.0, self.document().documentMargin() - 5)
+        for spans, ends, kind in ((self._grey_qt, self._grey_ends, "marked"),
+                                  (self._suggested_qt, self._suggested_ends, "suggested")):
+            for qs, qe in spans[bisect_left(ends, first + 1):]:
+                if qs > last:
+                    break
+                rows = list(self._line_rects(qs, qe))
+                for rect, bottom in rows:
+                    area = QRectF(rect.left(), rect.top(), rect.width(), bottom - rect.top() + 1)
+                    painter.fillRect(area, wash if kind == "marked" else hint)
+                if rows:
+                    top, bottom = rows[0][0].top(), rows[-1][1]
+                    band = QRectF(1, top, margin, bottom - top + 1)
+                    if kind == "marked":
+                        painter.fillRect(band, bar)
+                    else:
+                        painter.fillRect(band, QBrush(bar, Qt.BrushStyle.BDiagPattern))
+
+    def _paint_selected_frame(self, painter: QPainter) -> None:
+        """A frame around the selection when it is exactly a span, in the span's colour."""
+        cursor = self.textCursor()
+        if not cursor.hasSelection():
+            return
+        start, end = cursor.selectionStart(), cursor.selectionEnd()
+        k = bisect_left(self._qt_starts, start)
+        highlights = self._rendering.highlights
+        if k < len(highlights) and self._qt_starts[k] == start and self._map.to_qt(highlights[k].end) == end:
+            painter.setPen(QPen(QColor(highlights[k].color).darker(150), 2.0))
+            for rect, _bottom in self._line_rects(start, end):
+                painter.drawRect(rect.adjusted(-2, -2, 2, 2))
 
     @staticmethod
     def _zigzag(painter: QPainter, x1: float, x2: float, y: float) -> None:

@@ -46,17 +46,19 @@ class PrepareWorker(QObject):
     finished = Signal(str)  # summary
     failed = Signal(str)  # one-line reason
 
-    def __init__(self, db_path: Path, paths: list[str], model: str, annotator: str, batch_size: int = 16):
+    def __init__(self, db_path: Path, paths: list[str], model: str, annotator: str, batch_size: int = 16,
+                 rerun: bool = False):
         super().__init__()
         self.db_path, self.paths, self.model, self.annotator = db_path, paths, model, annotator
         self.batch_size = batch_size
+        self.rerun = rerun  # pre-annotate with this pipeline even where another one already did
         self.cancel_event = threading.Event()
 
     def run(self) -> None:
         from annotator.core.tokens import Tokens
         from annotator.ops.importing import import_paths
         from annotator.ops.indexing import index_pending
-        from annotator.ops.preannotate import preannotate
+        from annotator.ops.preannotate import documents_for, preannotate
         from annotator.pipeline import load_pipeline
         from annotator.store import Store
 
@@ -81,14 +83,15 @@ class PrepareWorker(QObject):
                     if self.cancel_event.is_set():
                         self.finished.emit("Cancelled.")
                         return
-                if nlp is None and store.count_unpredicted() == 0:
+                if nlp is None and not self.rerun and store.count_unpredicted() == 0:
                     # nothing new: do not load spaCy while the window starts (`annotator preannotate
                     # --model X` re-runs documents with another pipeline)
                     self.finished.emit("Every document is pre-annotated.")
                     return
                 self.progress.emit("Loading the pipeline", 0, 0)
                 nlp = nlp or load_pipeline(self.model)
-                result = preannotate(store, nlp, batch_size=self.batch_size, progress=progress)
+                ids, _note = documents_for(store, nlp)  # a pipeline trained here: unreviewed documents only
+                result = preannotate(store, nlp, batch_size=self.batch_size, document_ids=ids, progress=progress)
                 summary.append(f"pre-annotated {result.done} document(s) with {result.pipeline} {result.version}")
                 if result.cancelled:
                     summary.append("cancelled (finished batches kept; the rest resumes next time)")

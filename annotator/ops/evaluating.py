@@ -31,10 +31,10 @@ class EvaluationReport:
 
 
 def _gold_documents(store: Store, tokenize: Callable[[str], Tokens] | None, counts: GoldCounts,
-                    progress: Progress) -> Iterator[tuple[ExportRow, Tokens]]:
-    """Accepted documents with the gold export uses (:mod:`annotator.ops.gold`) and their
-    tokens, streamed: a chunk of documents in memory at a time."""
-    ids = gold.accepted_ids(store)
+                    progress: Progress, ids: list[int] | None = None) -> Iterator[tuple[ExportRow, Tokens]]:
+    """Accepted documents (or ``ids``) with the gold export uses (:mod:`annotator.ops.gold`)
+    and their tokens, streamed: a chunk of documents in memory at a time."""
+    ids = gold.accepted_ids(store) if ids is None else ids
     if not ids:
         raise InputError(NO_GOLD)
     progress.start("Evaluating", len(ids))
@@ -118,8 +118,11 @@ def evaluate_stored(
     return EvaluationReport(evaluation, pipeline or ", ".join(sorted(names)), considered, counts)
 
 
-def evaluate_model(store: Store, nlp: Any, *, batch_size: int = 64, progress: Progress | None = None) -> EvaluationReport:
-    """Run ``nlp`` (NER-only) on the accepted texts and score its entities on the gold.
+def evaluate_model(
+    store: Store, nlp: Any, *, ids: list[int] | None = None, batch_size: int = 64, progress: Progress | None = None
+) -> EvaluationReport:
+    """Run ``nlp`` (NER-only) on the accepted texts (or the gold documents ``ids``) and score
+    its entities on the gold.
 
     Predictions are compared on the stored tokens of each document, like the gold. Streams:
     only the documents inside the pipeline's current batch are held.
@@ -128,7 +131,7 @@ def evaluate_model(store: Store, nlp: Any, *, batch_size: int = 64, progress: Pr
     info = pipeline_info(nlp)
     counts = GoldCounts()
     pending: dict[int, tuple[ExportRow, Tokens]] = {}
-    rows = _gold_documents(store, lambda text: Tokens.from_doc(nlp.tokenizer(text)), counts, progress)
+    rows = _gold_documents(store, lambda text: Tokens.from_doc(nlp.tokenizer(text)), counts, progress, ids)
 
     def texts() -> Iterator[tuple[int, str]]:
         for row, tokens in rows:
@@ -146,3 +149,33 @@ def evaluate_model(store: Store, nlp: Any, *, batch_size: int = 64, progress: Pr
     with store.snapshot():
         evaluation = evaluate(documents())
     return EvaluationReport(evaluation, f"{info.name} {info.version}", evaluation.documents, counts)
+
+
+SPLIT_CHOICES = ("dev", "train", "all")
+
+
+def scoring_ids(store: Store, nlp: Any, split: str | None) -> tuple[list[int] | None, str]:
+    """Which gold to score ``nlp`` on, and a phrase saying which and why.
+
+    A pipeline trained on this project is scored on the dev split by default (its train split
+    is what it learnt from); any other pipeline on all the gold.
+    """
+    from annotator.ops.training import trained_here
+
+    if split is not None and split not in SPLIT_CHOICES:
+        raise InputError(f"unknown split {split!r} (choose {', '.join(SPLIT_CHOICES)})")
+    record = trained_here(store, nlp)
+    if split is None:
+        split = "dev" if record is not None else "all"
+        why = ("trained on this project's train split, so scored on the held-out dev split" if record is not None
+               else "not trained on this project, so scored on all the gold")
+    else:
+        why = f"--split {split}" + (" (this pipeline was trained on the train split: that score is not a measure of "
+                                    "quality)" if split in ("train", "all") and record is not None else "")
+    if split == "all":
+        return None, f"all accepted documents ({why})"
+    store.assign_missing_splits()
+    ids = store.gold_ids(split)
+    if not ids:
+        raise InputError(f"the {split} split has no accepted documents yet")
+    return ids, f"the {split} split ({why})"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +25,7 @@ from annotator.core.team import check_annotator_name
 from annotator.ops import gold
 from annotator.ops.gold import GoldCounts
 from annotator.core.spans import Span, split_by_boilerplate
+from annotator.core.splits import SPLITS
 from annotator.core.tokens import Tokens
 from annotator.ops.progress import NullProgress, Progress
 from annotator.tempfiles import make_temp, remove_stale_temps
@@ -149,12 +150,13 @@ def export(
     fmt: str = "jsonl",
     include_all: bool = False,
     strip: bool = False,
+    split: str | None = None,
     tokenizer: Callable[[], Any] | None = None,
     progress: Progress | None = None,
     annotator: str | None = None,
     all_annotators: bool = False,
 ) -> ExportReport:
-    """Export accepted documents (all with ``include_all``) to ``out`` in ``fmt``.
+    """Export accepted documents (all with ``include_all``; one train/dev ``split``) to ``out`` in ``fmt``.
 
     Each document's gold follows :mod:`annotator.ops.gold` (adjudicated, one annotator's, or
     the annotators' agreed gold; conflicts are left out and counted in ``report.gold``).
@@ -167,22 +169,13 @@ def export(
     or all out.
     """
     check_options(fmt, strip)
+    if split is not None and include_all:
+        raise InputError("--split exports gold of one split; it does not go with --all")
+    if split is not None and split not in SPLITS:
+        raise InputError(f"unknown split {split!r} (choose {' or '.join(SPLITS)})")
     progress = progress or NullProgress()
     report = ExportReport(Path(out), fmt)
-    cache: dict[str, Any] = {}
-
-    def get_tokenizer() -> Any:
-        if "tok" not in cache:
-            if tokenizer is None:
-                raise InputError("a document has no stored tokens and no tokenizer was given (pre-annotate first)")
-            cache["tok"] = tokenizer()
-        return cache["tok"]
-
-    def tokens_for(row: ExportRow) -> Tokens:
-        if row.tokens is not None:
-            return row.tokens
-        return Tokens.from_doc(get_tokenizer()(row.document.text))
-
+    source_tokens = TokenSource(tokenizer)
     if annotator is not None and all_annotators:
         raise InputError("--annotator and --all-annotators exclude each other")
     if annotator is not None:
@@ -192,15 +185,38 @@ def export(
             progress.start(f"Exporting {fmt}", None)
             source = gold.layer_rows(store, annotator=annotator, include_all=include_all)
         else:
-            ids = store.document_ids() if include_all else gold.accepted_ids(store)
+            if split is not None:
+                ids = store.gold_ids(split)
+            else:
+                ids = store.document_ids() if include_all else gold.accepted_ids(store)
             progress.start(f"Exporting {fmt}", len(ids))
             source = gold.gold_rows(store, ids, report.gold)
         rows = (_gold_only(row, report) for row in source)
         if fmt == "spacy":
-            _export_docbin(rows, report, get_tokenizer, tokens_for, progress)
+            _export_docbin(rows, report, source_tokens, progress)
         else:
-            _export_jsonl(rows, report, fmt, strip, tokens_for, progress)
+            _export_jsonl(rows, report, fmt, strip, source_tokens.tokens_for, progress)
     return report
+
+
+class TokenSource:
+    """Each row's stored tokens, or the tokenizer's (built once, only when first needed)."""
+
+    def __init__(self, tokenizer: Callable[[], Any] | None):
+        self._factory = tokenizer
+        self._tokenizer: Any = None
+
+    def tokenizer(self) -> Any:
+        if self._tokenizer is None:
+            if self._factory is None:
+                raise InputError("a document has no stored tokens and no tokenizer was given (pre-annotate first)")
+            self._tokenizer = self._factory()
+        return self._tokenizer
+
+    def tokens_for(self, row: ExportRow) -> Tokens:
+        if row.tokens is not None:
+            return row.tokens
+        return Tokens.from_doc(self.tokenizer()(row.document.text))
 
 
 def _gold_only(row: ExportRow, report: ExportReport) -> ExportRow:
@@ -246,46 +262,64 @@ def _export_jsonl(
             progress.advance()
 
 
-def _export_docbin(
-    rows: Iterator[ExportRow], report: ExportReport, get_tokenizer: Callable[[], Any],
-    tokens_for: Callable[[ExportRow], Tokens], progress: Progress,
-) -> None:
-    from spacy.tokens import Doc, DocBin
+def _export_docbin(rows: Iterator[ExportRow], report: ExportReport, source: TokenSource, progress: Progress) -> None:
+    from spacy.tokens import DocBin
 
-    vocab = get_tokenizer().vocab
     docbin = DocBin(store_user_data=False)
+    for _row, doc in spacy_docs(rows, report, source):
+        docbin.add(doc)
+        progress.advance()
+    with atomic_output(report.path, binary=True) as fh:
+        fh.write(docbin.to_bytes())
+
+
+def gold_spacy_docs(
+    store: Store, ids: list[int], tokenizer: Callable[[], Any], report: ExportReport
+) -> Iterator[tuple[ExportRow, Any]]:
+    """(row, spaCy Doc) for the given documents, exactly as ``export --format spacy`` writes them.
+
+    Gold is what the reviewer saw (spans inside boilerplate left out) and boilerplate tokens
+    carry *missing* entity annotation; what was left out or widened is counted in ``report``.
+    Call inside :meth:`Store.snapshot` for one consistent state.
+    """
+    rows = (_gold_only(row, report) for row in store.export_rows(ids))
+    yield from spacy_docs(rows, report, TokenSource(tokenizer))
+
+
+def spacy_docs(rows: Iterable[ExportRow], report: ExportReport, source: TokenSource) -> Iterator[tuple[ExportRow, Any]]:
+    """A spaCy Doc per row: its stored tokens, its spans as entities, boilerplate as missing annotation."""
+    from spacy.tokens import Doc
+
+    vocab = source.tokenizer().vocab
     for row in rows:
         text = row.document.text
-        source = row.document.source
-        tokens = tokens_for(row)
+        source_name = row.document.source
+        tokens = source.tokens_for(row)
         words = [text[s:e] for s, e in zip(tokens.starts, tokens.ends)]
         spaces = [e < len(text) and text[e] == " " and (i + 1 >= len(tokens) or tokens.starts[i + 1] > e)
                   for i, e in enumerate(tokens.ends)]
         doc = Doc(vocab, words=words, spaces=spaces)
         if doc.text != text:  # stored tokens do not rebuild the text: tokenize afresh
-            doc = get_tokenizer()(text)
+            doc = source.tokenizer()(text)
         missing = [doc.char_span(r.start, r.end, alignment_mode="expand") for r in row.boilerplate]
         missing = [m for m in missing if m is not None]
         entities = []
         for span in row.spans:
             ent = doc.char_span(span.start, span.end, label=span.label, alignment_mode="expand")
             if ent is None:
-                report.note("no_token", source, [span])
+                report.note("no_token", source_name, [span])
                 continue
             if any(m.start < ent.end and ent.start < m.end for m in missing):
                 missing.append(ent)  # an entity touching boilerplate is left unannotated too
-                report.note("crossing_missing", source, [span])
+                report.note("crossing_missing", source_name, [span])
                 continue
             if ent.start_char != span.start or ent.end_char != span.end:
-                report.note("widened", source, [span])
+                report.note("widened", source_name, [span])
             entities.append(ent)
         doc.set_ents(entities, missing=_union_tokens(doc, missing), default="outside")
-        docbin.add(doc)
         report.documents += 1
         report.spans += len(entities)
-        progress.advance()
-    with atomic_output(report.path, binary=True) as fh:
-        fh.write(docbin.to_bytes())
+        yield row, doc
 
 
 def _union_tokens(doc: Any, spans: list[Any]) -> list[Any]:

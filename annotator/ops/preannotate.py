@@ -98,3 +98,20 @@ def preannotate(
         run([i for i in todo if i not in done_now and i not in failed], 1)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def documents_for(store: Store, nlp: Any, *, include_reviewed: bool = False) -> tuple[list[int] | None, str | None]:
+    """Which documents a pre-annotation with ``nlp`` should cover, and a note when not all.
+
+    A pipeline trained on this project pre-annotates only documents nobody has reviewed:
+    reviewed ones are its own training (or dev) material, and a new prediction there would
+    replace the one the reviewer corrected in the window's reference pane.
+    """
+    from annotator.ops.training import trained_here
+
+    if include_reviewed or trained_here(store, nlp) is None:
+        return None, None
+    ids = store.unreviewed_ids()
+    left = store.document_count() - len(ids)
+    return ids, (f"{left} reviewed document(s) left as they are (this pipeline was trained on this project's gold; "
+                 "--include-reviewed runs it on them too)" if left else None)

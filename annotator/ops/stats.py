@@ -12,9 +12,11 @@ def corpus_stats(store: Store) -> dict[str, Any]:
     """Documents, review states, gold spans per label, boilerplate chars and predictions.
 
     Gold spans lying inside boilerplate are not gold: they are left out of ``spans_per_label``
-    and counted apart in ``spans_inside_boilerplate``.
+    and counted apart in ``spans_inside_boilerplate``. ``splits`` counts gold documents in the
+    train and dev splits (``dev_fraction`` is what documents becoming gold get from now on).
     """
     states = store.state_counts()
+    _seed, dev_fraction = store.split_settings()
     return {
         "database": str(store.path),
         "documents": store.document_count(),
@@ -24,6 +26,8 @@ def corpus_stats(store: Store) -> dict[str, Any]:
         "spans_per_label": store.gold_label_counts(),
         "spans_inside_boilerplate": store.gold_inside_boilerplate_count(),
         "boilerplate_chars": store.boilerplate_chars(),
+        "splits": store.split_counts(),
+        "dev_fraction": dev_fraction,
         "predictions": [
             {"pipeline": p, "version": v, "documents": n} for p, v, n in store.prediction_summary()
         ],

@@ -18,6 +18,21 @@ def suggest_for(store: Store, text: str) -> list[Suggestion]:
     return suggest_boilerplate(text, {norm: stored.get(key, 0) for norm, key in norms.items()})
 
 
+def open_suggestions(store: Store, document_id: int, annotator: str, text: str) -> list[Suggestion]:
+    """What the window offers for a document: the suggestions the annotator has not dismissed."""
+    dismissed = set(store.dismissed_suggestions(document_id, annotator))
+    return [s for s in suggest_for(store, text) if s.as_range() not in dismissed]
+
+
+def dismiss_suggestion(store: Store, document_id: int, annotator: str, suggestion: Suggestion,
+                       dismissed: bool = True) -> None:
+    """Stop offering (or offer again) one suggestion for this document; logged like an edit."""
+    with store.transaction():
+        store.set_suggestion_dismissed(document_id, annotator, suggestion.as_range(), dismissed)
+        store.log_edit(document_id, annotator, "dismiss_suggestion" if dismissed else "restore_suggestion",
+                       {"start": suggestion.start, "end": suggestion.end})
+
+
 def suggest_by_scanning(store: Store, text: str) -> list[Suggestion]:
     """The same suggestions computed the simple way, reading every document (for tests)."""
     return suggest_boilerplate(text, corpus_line_counts(t for _, t in store.iter_texts(store.document_ids())))

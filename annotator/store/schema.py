@@ -195,6 +195,54 @@ def deferred_search_index(db: Database) -> None:
     )
 
 
+@migrations(name="0006_counts_and_flags")
+def counts_and_flags(db: Database) -> None:
+    """Counts kept up to date where the data changes, and documents flagged "unsure" with a note.
+
+    ``review_counts`` holds, per annotator and state, how many documents are in it and
+    ``document_count`` how many documents there are, so the window shows "12 / 50 accepted"
+    and the size of every state filter without counting 500,000 rows. ``flags`` holds one
+    flag per document and annotator (e.g. unsure) with an optional note for the lead.
+    """
+    db.executescript(
+        """
+        CREATE TABLE document_count (n INTEGER NOT NULL);
+        INSERT INTO document_count SELECT count(*) FROM documents;
+        CREATE TRIGGER document_count_insert AFTER INSERT ON documents BEGIN
+            UPDATE document_count SET n = n + 1;
+        END;
+        CREATE TRIGGER document_count_delete AFTER DELETE ON documents BEGIN
+            UPDATE document_count SET n = n - 1;
+        END;
+        CREATE TABLE flags (
+            document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            annotator TEXT NOT NULL,
+            flag TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT '',
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (document_id, annotator)
+        );
+        CREATE INDEX flags_annotator ON flags(annotator, document_id);
+        """
+    )
+
+
+@migrations(name="0007_dismissed_suggestions")
+def dismissed_suggestions(db: Database) -> None:
+    """Boilerplate suggestions a reviewer dismissed, so they are not offered again."""
+    db.executescript(
+        """
+        CREATE TABLE dismissed_suggestions (
+            document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            annotator TEXT NOT NULL,
+            start_char INTEGER NOT NULL,
+            end_char INTEGER NOT NULL,
+            PRIMARY KEY (document_id, annotator, start_char, end_char)
+        ) WITHOUT ROWID;
+        """
+    )
+
+
 # -- team annotation (issue 9) ---------------------------------------------------------
 _LATEST_REVIEW = """
         DELETE FROM reviews WHERE document_id = {ref}.document_id;
@@ -268,6 +316,100 @@ def adjudication(db: Database) -> None:
     )
 
 
+@migrations(name="0012_review_counts")
+def review_counts(db: Database) -> None:
+    """How many documents each annotator has in each review state, kept by triggers (a
+    document with no row of an annotator's is theirs to do: total minus the others)."""
+    db.executescript(
+        """
+        CREATE TABLE review_counts (
+            annotator TEXT NOT NULL,
+            state TEXT NOT NULL,
+            n INTEGER NOT NULL,
+            PRIMARY KEY (annotator, state)
+        ) WITHOUT ROWID;
+        INSERT INTO review_counts SELECT annotator, state, count(*) FROM annotator_reviews GROUP BY 1, 2;
+        CREATE TRIGGER review_counts_insert AFTER INSERT ON annotator_reviews BEGIN
+            INSERT INTO review_counts(annotator, state, n) VALUES (new.annotator, new.state, 1)
+                ON CONFLICT(annotator, state) DO UPDATE SET n = n + 1;
+        END;
+        CREATE TRIGGER review_counts_delete AFTER DELETE ON annotator_reviews BEGIN
+            UPDATE review_counts SET n = n - 1 WHERE annotator = old.annotator AND state = old.state;
+        END;
+        CREATE TRIGGER review_counts_update AFTER UPDATE OF state, annotator ON annotator_reviews BEGIN
+            UPDATE review_counts SET n = n - 1 WHERE annotator = old.annotator AND state = old.state;
+            INSERT INTO review_counts(annotator, state, n) VALUES (new.annotator, new.state, 1)
+                ON CONFLICT(annotator, state) DO UPDATE SET n = n + 1;
+        END;
+        CREATE INDEX annotator_reviews_own ON annotator_reviews(annotator, state, document_id);
+        """
+    )
+
+
 def known_migration_names() -> list[str]:
     """Names of every migration this version of annotator knows, in order."""
     return [m.name for m in migrations._migrations]
+
+
+@migrations(name="0020_training_splits")
+def training_splits(db: Database) -> None:
+    """Each gold document's train/dev split, fixed when it first became gold (it never moves).
+
+    Documents already accepted get theirs now, with the default seed and dev fraction.
+    """
+    from annotator.core.splits import DEFAULT_DEV_FRACTION, DEFAULT_SPLIT_SEED, split_for
+
+    # one statement at a time: executescript() would commit the migration's transaction
+    db.execute(
+        """
+        CREATE TABLE training_splits (
+            document_id INTEGER PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+            split TEXT NOT NULL CHECK (split IN ('train', 'dev')),
+            dev_fraction REAL NOT NULL,
+            assigned_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX training_splits_split ON training_splits(split)")
+    db.execute(
+        "CREATE TRIGGER training_splits_fixed BEFORE UPDATE ON training_splits "
+        "BEGIN SELECT RAISE(ABORT, 'a document''s train/dev split never changes'); END"
+    )
+    db.execute("INSERT OR IGNORE INTO settings(key, value) VALUES ('split_seed', ?)", [DEFAULT_SPLIT_SEED])
+    db.execute("INSERT OR IGNORE INTO settings(key, value) VALUES ('dev_fraction', ?)", [repr(DEFAULT_DEV_FRACTION)])
+    rows = db.execute(
+        "SELECT d.id, d.content_hash, r.updated_at FROM documents d JOIN reviews r ON r.document_id = d.id "
+        "WHERE r.state = 'accepted'"
+    ).fetchall()
+    db.conn.executemany(
+        "INSERT INTO training_splits(document_id, split, dev_fraction, assigned_at) VALUES (?, ?, ?, ?)",
+        [(doc_id, split_for(content_hash, DEFAULT_SPLIT_SEED, DEFAULT_DEV_FRACTION), DEFAULT_DEV_FRACTION, when)
+         for doc_id, content_hash, when in rows],
+    )
+
+
+@migrations(name="0021_trained_models")
+def trained_models(db: Database) -> None:
+    """Pipelines trained on the project's gold: identity, where, from what, on which gold, how good."""
+    db.execute(
+        """
+        CREATE TABLE trained_models (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            version TEXT NOT NULL,
+            path TEXT NOT NULL,
+            base TEXT NOT NULL,
+            gold_snapshot TEXT NOT NULL,
+            steps INTEGER NOT NULL,
+            seed INTEGER NOT NULL,
+            train_documents INTEGER NOT NULL,
+            dev_documents INTEGER NOT NULL,
+            rehearsal_documents INTEGER NOT NULL,
+            scores TEXT NOT NULL,
+            settings TEXT NOT NULL DEFAULT '{}',
+            created_by TEXT,
+            created_at TEXT NOT NULL,
+            UNIQUE (name, version)
+        )
+        """
+    )

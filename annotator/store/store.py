@@ -19,6 +19,7 @@ from annotator.core.packing import pack_spans, unpack_spans
 from annotator.core.spans import Range, Span
 from annotator.core.tokens import Tokens
 from annotator.store.connection import open_database, store_error
+from annotator.store.training import GOLD_STATES, TrainingQueries
 
 
 make_span = Span._make  # builds from a row tuple without argument parsing: the fast path
@@ -30,7 +31,7 @@ def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
-class Store:
+class Store(TrainingQueries):
     """A project database. Writes outside :meth:`transaction` commit one statement at a time."""
 
     def __init__(self, db: Database, path: Path):
@@ -474,6 +475,19 @@ class Store:
                 [(document_id, annotator, r.start, r.end) for r in ranges],
             )
 
+    def dismissed_suggestions(self, document_id: int, annotator: str) -> list[Range]:
+        rows = self._q("SELECT start_char, end_char FROM dismissed_suggestions WHERE document_id = ? AND annotator = ? "
+                       "ORDER BY start_char", [document_id, annotator])
+        return [make_range(r) for r in rows]
+
+    def set_suggestion_dismissed(self, document_id: int, annotator: str, rng: Range, dismissed: bool) -> None:
+        if dismissed:
+            self._q("INSERT OR IGNORE INTO dismissed_suggestions VALUES (?, ?, ?, ?)",
+                    [document_id, annotator, rng.start, rng.end])
+        else:
+            self._q("DELETE FROM dismissed_suggestions WHERE document_id = ? AND annotator = ? AND start_char = ? "
+                    "AND end_char = ?", [document_id, annotator, rng.start, rng.end])
+
     # -- review state -----------------------------------------------------------------
     # Each annotator has their own state of a document (``annotator_reviews``); ``reviews``
     # is the document's latest review, kept by triggers (see schema 0010_team_reviews).
@@ -491,12 +505,17 @@ class Store:
         return Review(document_id, row[0], row[1], row[2])
 
     def set_review(self, document_id: int, state: str, annotator: str, when: str | None = None) -> None:
-        """Set ``annotator``'s state of a document (the document's latest review follows)."""
-        self._q(
-            "INSERT INTO annotator_reviews(document_id, annotator, state, updated_at) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT(document_id, annotator) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
-            [document_id, annotator, state, when or now()],
-        )
+        """Set ``annotator``'s state of a document (the document's latest review follows); a
+        document becoming gold for the first time gets its train/dev split."""
+        when = when or now()
+        sql = ("INSERT INTO annotator_reviews(document_id, annotator, state, updated_at) VALUES (?, ?, ?, ?) "
+               "ON CONFLICT(document_id, annotator) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at")
+        if state not in GOLD_STATES:
+            self._q(sql, [document_id, annotator, state, when])
+            return
+        with self.transaction():
+            self._q(sql, [document_id, annotator, state, when])
+            self.assign_split(document_id, when)
 
     def clear_review(self, document_id: int, annotator: str | None = None) -> None:
         """Back to never reviewed by ``annotator`` (undo of a first look), or by anybody."""

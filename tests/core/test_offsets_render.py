@@ -33,11 +33,16 @@ def test_render_marks_differences_on_both_sides():
     gold = [Span(0, 4, "GPE"), Span(10, 15, "GPE", "model"), Span(30, 34, "PERSON")]
     g = render(gold, model, [Range(29, 40)], LABELS, gold_side=True)
     m = render(model, gold, [], LABELS, gold_side=False)
-    assert [h.status for h in g.highlights] == [CHANGED, SAME, ADDED]
+    assert [h.status for h in g.highlights] == [CHANGED, SAME, REMOVED, ADDED]
+    assert [h.ghost for h in g.highlights] == [False, False, True, False]  # the deleted span shows in gold too
     assert [h.status for h in m.highlights] == [CHANGED, SAME, REMOVED]
-    assert [h.tag for h in g.highlights] == ["≠ GPE", "GPE", "+ PERSON"]
-    assert g.highlights[2].in_boilerplate and not g.highlights[0].in_boilerplate
+    assert [h.tag for h in g.highlights] == ["PERSON → GPE", "GPE", "− GPE", "+ PERSON"]
+    assert [h.tag for h in m.highlights] == ["PERSON → GPE", "GPE", "− GPE"]  # old → new on both sides
+    assert g.highlights[0].labels_old_new == (("PERSON", "#77AADD"), ("GPE", "#44BB99"))
+    assert g.highlights[3].in_boilerplate and not g.highlights[0].in_boilerplate
     assert g.highlights[0].color == "#44BB99"
+    shifted = render([Span(0, 5, "GPE")], [Span(0, 4, "PERSON", "model")], [], LABELS, gold_side=True)
+    assert [h.tag for h in shifted.highlights] == ["≠ GPE"]  # other boundaries: no old -> new
 
 
 def random_spans(rng, n: int) -> list[Span]:
@@ -62,11 +67,14 @@ def test_render_overlap_sweep_matches_brute_force():
         gold, model = spans(rng.randint(0, 12)), spans(rng.randint(0, 12))
         bp = [Range(r.start, r.end) for r in spans(rng.randint(0, 3))]
         result = render(gold, model, bp, LABELS, gold_side=True)
-        for h, g in zip(result.highlights, sorted(gold)):
+        for h, g in zip([h for h in result.highlights if not h.ghost], sorted(gold)):
             touching = any(m.start < g.end and g.start < m.end for m in model)
             expected = SAME if g in model or (g.start, g.end, g.label) in {(m.start, m.end, m.label) for m in model} else (CHANGED if touching else ADDED)
             assert h.status == expected
             assert h.in_boilerplate == any(r.start < g.end and g.start < r.end for r in bp)
+        ghosts = [(h.start, h.end, h.label) for h in result.highlights if h.ghost]
+        assert ghosts == [(m.start, m.end, m.label) for m in sorted(model)
+                          if not any(m.start < g.end and g.start < m.end for g in gold)]
 
 
 def test_rerender_equals_full_render_after_random_edits():

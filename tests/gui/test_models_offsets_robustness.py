@@ -15,6 +15,7 @@ from PySide6.QtGui import QColor, QTextCursor
 
 from annotator.core.spans import Span
 from annotator.gui.models import DocumentListModel, SpanTableModel
+from annotator.store.listing import ListQuery
 from annotator.ops.labels import default_label_set
 from annotator.store import Store
 from tests.gui.conftest import point_at
@@ -24,13 +25,34 @@ pytestmark = pytest.mark.gui
 
 def test_document_list_model(qtmodeltester, project_db):
     with Store.open(project_db) as store:
-        model = DocumentListModel(store)
-        model.set_ids(store.document_ids())
+        model = DocumentListModel(store, "tester")
+        model.set_query(ListQuery("tester"))
         qtmodeltester.check(model)
         assert model.rowCount() == 5
         assert model.data(model.index(0, 0)).startswith("000_")
         assert model.data(model.index(0, 1)) == "to do"
         assert model.data(model.index(0, 2)) > 100
+
+
+def test_document_list_loads_pages_as_it_scrolls(qtmodeltester, db_path):
+    with Store.open(db_path) as store:
+        for i in range(25):
+            store.add_document(f"Document {i} about Mali.", f"d{i:02d}.txt", f"h{i}")
+        model = DocumentListModel(store, "tester", page=10)
+        model.set_query(ListQuery("tester"))
+        assert model.rowCount() == 10 and model.canFetchMore()
+        model.fetchMore()
+        assert model.rowCount() == 20
+        assert model.reach(store.document_ids()[23]) == 23 and model.rowCount() == 24
+        model.fetchMore()
+        assert model.rowCount() == 25 and not model.canFetchMore()
+        model.set_query(ListQuery("tester", search="Document 1"))  # 1 and 10-19: ids by FTS or by scan
+        while model.canFetchMore():
+            model.fetchMore()
+        assert [model.data(model.index(r, 0)) for r in range(model.rowCount())] == \
+            ["d01.txt"] + [f"d{i}.txt" for i in range(10, 20)]
+        model.set_query(ListQuery("tester"))
+        qtmodeltester.check(model)  # (it scrolls the whole list through fetchMore)
 
 
 def test_span_table_model(qtmodeltester):

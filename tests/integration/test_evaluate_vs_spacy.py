@@ -9,38 +9,10 @@ from spacy.training import Example
 from typer.testing import CliRunner
 
 from annotator.cli import app
-from annotator.core.model import ACCEPTED
-from annotator.core.spans import Span
-from annotator.ops import gold_edits, documents, occurrences, suggestions
 from annotator.ops.evaluating import evaluate_model, evaluate_stored
 from annotator.ops.exporting import export
-from annotator.ops.importing import import_paths
-from annotator.ops.indexing import index_pending
-from annotator.ops.preannotate import preannotate
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def reviewed(store, seeds_dir, real_nlp):
-    """The seeds reviewed: Mali relabelled GPE, boilerplate suggestions accepted, one span added, accepted."""
-    import_paths(store, [seeds_dir], annotator="me")
-    preannotate(store, real_nlp)
-    labels = real_nlp.get_pipe("ner").labels
-    index_pending(store)
-    for doc_id in store.document_ids():
-        documents.open_document(store, doc_id, "me")
-        text = store.document(doc_id).text
-        suggestions.accept_suggestions(store, doc_id, "me", suggestions.suggest_for(store, text))
-        if "junta" in text:
-            at = text.index("junta")
-            if not store.gold_overlapping(doc_id, "me", at, at + 5):
-                gold_edits.add_span(store, doc_id, "me", Span(at, at + 5, "NORP"), labels)
-    plan = occurrences.plan_relabel_occurrences(store, "me", "Mali", "GPE", labels)
-    occurrences.apply_relabel_plan(store, "me", plan, labels)
-    for doc_id in store.document_ids():
-        gold_edits.set_state(store, doc_id, "me", ACCEPTED)
-    return store
 
 
 def spacy_examples(store, tmp_path, nlp):

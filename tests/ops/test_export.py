@@ -137,3 +137,20 @@ def test_round_trip_hostile_text(tmp_path, tokenize):
     assert second.review(todo_id).state == "todo" and second.gold(todo_id, "someone-else") == []
     first.close()
     second.close()
+
+
+def test_split_exports_only_that_splits_gold(store, tokenize, tmp_path, blank_nlp):
+    store.set_dev_fraction(0.5)
+    ids = [add_doc(store, f"Story {i} from Mali.", tokenize, [Span(len(f"Story {i} from "), len(f"Story {i} from Mali"), "GPE")])
+           for i in range(12)]
+    add_doc(store, "Not reviewed yet, Mali.", tokenize, state=SKIPPED)
+    for split in ("train", "dev"):
+        report = export(store, tmp_path / f"{split}.spacy", fmt="spacy", split=split, tokenizer=lambda: blank_nlp.tokenizer)
+        docs = list(DocBin().from_disk(tmp_path / f"{split}.spacy").get_docs(blank_nlp.vocab))
+        expected = [store.document(i).text for i in ids if store.split_of(i) == split]
+        assert [d.text for d in docs] == expected and report.documents == len(expected) > 0
+        assert all([e.text for e in d.ents] == ["Mali"] for d in docs)
+    with pytest.raises(InputError, match="--split .* does not go with --all"):
+        export(store, tmp_path / "x.jsonl", split="dev", include_all=True)
+    with pytest.raises(InputError, match="unknown split 'test'"):
+        export(store, tmp_path / "x.jsonl", split="test")

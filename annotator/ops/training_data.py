@@ -1,0 +1,174 @@
+"""What ``annotator train`` trains on: the gold of each split as spaCy DocBins, plus rehearsal.
+
+The gold is exactly what ``annotator export --format spacy --split ...`` writes (boilerplate
+is missing annotation). From a base pipeline, documents nobody has reviewed are added to
+the train corpus with the base's own predictions (see :mod:`annotator.core.rehearsal`), and
+a few more are held out to measure, per label, how much of the base's behaviour survives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from annotator.core.model import TODO, Document, Review
+from annotator.core.rehearsal import ReviewedText, corrected_surfaces, rehearsal_annotation, surface_pattern
+from annotator.core.spans import Span
+from annotator.core.splits import DEV, TRAIN, snapshot_hash, split_point, subset_of_train
+from annotator.core.tokens import Tokens
+from annotator.ops.exporting import ExportReport, TokenSource, atomic_output, gold_spacy_docs, spacy_docs
+from annotator.pipeline import PipelineInfo, pipeline_info, predict
+from annotator.store import Store
+from annotator.store.store import ExportRow
+
+HELD_OUT = 50  # unreviewed documents kept aside to measure what the base's labels became
+
+
+@dataclass
+class Corpora:
+    """The DocBins written and what went into them."""
+
+    train_path: Path
+    dev_path: Path
+    train_documents: int = 0
+    dev_documents: int = 0
+    rehearsal_documents: int = 0
+    train_words: int = 0  # tokens in the train corpus, rehearsal included
+    snapshot: str = ""
+    gold_labels: set[str] = field(default_factory=set)
+    corrections: int = 0  # texts the reviewers labelled otherwise than the base did
+    held_out: list[tuple[str, list[Span]]] = field(default_factory=list)  # (text, base entities)
+    report: ExportReport | None = None
+
+
+@dataclass(frozen=True)
+class Base:
+    """The pipeline being fine-tuned, loaded NER-only, and who its stored predictions are by."""
+
+    nlp: Any
+    info: PipelineInfo
+
+    @classmethod
+    def of(cls, nlp: Any) -> "Base":
+        return cls(nlp, pipeline_info(nlp))
+
+
+def write_corpora(
+    store: Store, train_path: Path, dev_path: Path, tokenizer: Any, base: Base | None, *,
+    rehearsal: int | None = None, seed: int = 0, train_fraction: float = 1.0,
+) -> Corpora:
+    """Write the train and dev DocBins from one consistent read of the database.
+
+    ``rehearsal`` is how many unreviewed documents to add with the base's predictions
+    (None: documents until they hold as many tokens as the train gold; 0 or no base: none). ``train_fraction``
+    below 1 keeps only that share of the train split (nested subsets, for the learning curve).
+    """
+    from spacy.tokens import DocBin
+
+    corpora = Corpora(Path(train_path), Path(dev_path), report=ExportReport(Path(train_path), "spacy"))
+    assert corpora.report is not None
+    with store.snapshot():
+        train_ids, dev_ids = store.gold_ids(TRAIN), store.gold_ids(DEV)
+        if train_fraction < 1.0:
+            hashes = store.content_hashes(train_ids)
+            chosen = set(subset_of_train(hashes.values(), train_fraction, str(seed)))
+            train_ids = [i for i in train_ids if hashes[i] in chosen]
+        items: list[tuple[str, str, Any, Any]] = []
+        reviewed: list[ReviewedText] = []
+        docbins = {TRAIN: DocBin(store_user_data=False), DEV: DocBin(store_user_data=False)}
+        for split, ids in ((TRAIN, train_ids), (DEV, dev_ids)):
+            for row, doc in gold_spacy_docs(store, ids, lambda: tokenizer, corpora.report):
+                docbins[split].add(doc)
+                items.append((row.document.content_hash, split, [tuple(s[:3]) for s in row.spans],
+                              [tuple(r) for r in row.boilerplate]))
+                corpora.gold_labels.update(s.label for s in row.spans)
+                if split == TRAIN:
+                    corpora.train_words += len(doc)
+                    if base is not None:
+                        reviewed.append(ReviewedText(row.document.text, row.spans, [], row.boilerplate))
+        corpora.train_documents, corpora.dev_documents = len(train_ids), len(dev_ids)
+        corpora.snapshot = snapshot_hash(items)
+        if base is not None:
+            surfaces: set[str] = set()
+            if rehearsal != 0:
+                surfaces = corrected_surfaces(_with_base_predictions(store, base, train_ids, reviewed))
+                corpora.corrections = len(surfaces)
+            words = corpora.train_words if rehearsal is None else None  # default: as many words as the gold
+            docs, corpora.held_out = _rehearsal_docs(store, base, tokenizer, surfaces, rehearsal, words, seed)
+            for doc in docs:
+                docbins[TRAIN].add(doc)
+                corpora.train_words += len(doc)
+            corpora.rehearsal_documents = len(docs)
+    for split, path in ((TRAIN, corpora.train_path), (DEV, corpora.dev_path)):
+        with atomic_output(path, binary=True) as fh:
+            fh.write(docbins[split].to_bytes())
+    return corpora
+
+
+def _base_spans(store: Store, base: Base, ids: list[int]) -> dict[int, tuple[list[Span], Tokens | None]]:
+    """The base's entities (and tokens) per document: stored ones, else the base run now."""
+    found: dict[int, tuple[list[Span], Tokens | None]] = {}
+    missing = []
+    for doc_id in ids:
+        prediction = store.prediction(doc_id, base.info.name, base.info.version)
+        if prediction is None:
+            missing.append(doc_id)
+        else:
+            found[doc_id] = (prediction.spans, prediction.tokens)
+    for result in predict(base.nlp, store.iter_texts(missing)):
+        if result.error is None:
+            found[result.document_id] = (result.spans, result.tokens)
+    return found
+
+
+def _with_base_predictions(store: Store, base: Base, ids: list[int], reviewed: list[ReviewedText]) -> list[ReviewedText]:
+    spans = _base_spans(store, base, ids)
+    return [ReviewedText(r.text, r.gold, spans.get(doc_id, ([], None))[0], r.boilerplate)
+            for doc_id, r in zip(ids, reviewed)]
+
+
+def _rehearsal_docs(
+    store: Store, base: Base, tokenizer: Any, surfaces: Iterable[str], count: int | None, words: int | None,
+    seed: int,
+) -> tuple[list[Any], list[tuple[str, list[Span]]]]:
+    """Rehearsal Docs from unreviewed documents, and the entities of the held-out ones.
+
+    The unreviewed documents are taken in a seeded order: the first third (at most
+    HELD_OUT) are held out to measure what the base's labels became, whatever the rehearsal
+    size; rehearsal takes the next ``count`` documents, or with ``count`` None, documents
+    until their tokens reach ``words``.
+    """
+    hashes = store.content_hashes(store.unreviewed_ids())
+    order = sorted(hashes, key=lambda i: (split_point(hashes[i], f"rehearsal:{seed}"), i))
+    held = order[:min(HELD_OUT, len(order) // 3)]
+    candidates = order[len(held):] if count is None else order[len(held):len(held) + count]
+    held_spans = _base_spans(store, base, held)
+    held_out = [(store.document(i).text, held_spans[i][0]) for i in held if i in held_spans]
+    pattern = surface_pattern(surfaces)
+    report = ExportReport(Path("rehearsal"), "spacy")
+    source = TokenSource(lambda: tokenizer)
+    docs: list[Any] = []
+    seen = 0
+    for start in range(0, len(candidates), 64):
+        if words is not None and seen >= words:
+            break
+        part = candidates[start:start + 64]
+        predicted = _base_spans(store, base, part)
+        rows = []
+        for doc_id in part:
+            if doc_id not in predicted:
+                continue
+            spans, tokens = predicted[doc_id]
+            text = store.document(doc_id).text
+            tokens = tokens or Tokens.from_doc(tokenizer(text))
+            kept, missing = rehearsal_annotation(text, tokens, spans, pattern)
+            document = Document(doc_id, store.document_source(doc_id), text, hashes[doc_id])
+            rows.append(ExportRow(document, Review(doc_id, TODO, None, None), tokens, kept, missing, False, None))
+        for _row, doc in spacy_docs(rows, report, source):
+            if words is not None and seen >= words:
+                break
+            docs.append(doc)
+            seen += len(doc)
+    return docs, held_out

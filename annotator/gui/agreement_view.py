@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QAbstractScrollArea, QGroupBox, QSplitter, QVBoxLa
 from annotator.core.agreement import Agreement, Scores
 from annotator.core.labels import LabelSet
 from annotator.gui.background import Task, tokenize_with
-from annotator.gui.report_models import Column, RecordModel, fit_height, pct, sorted_view, source_row
+from annotator.gui.report_models import Column, RecordModel, fit_height, pct, report_table
 from annotator.gui.report_window import ReportWindow
 from annotator.ops.progress import Progress
 
@@ -100,14 +100,14 @@ class AgreementDialog(ReportWindow):
         super().__init__("Agreement", task, parent)
         self._open_document = open_document
         self.pair_model = RecordModel(PAIR_COLUMNS)
-        self.pair_table, _ = sorted_view(self.pair_model, "pairs")
+        self.pair_table = report_table(self.pair_model, "pairs")
         self.pair_table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.pair_table.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustToContents)
         self.label_model = RecordModel(LABEL_COLUMNS, color=lambda row: labels.color(row[0]))
-        self.label_table, _ = sorted_view(self.label_model, "agreementPerLabel")
+        self.label_table = report_table(self.label_model, "agreementPerLabel")
         self.label_table.sortByColumn(3, Qt.SortOrder.DescendingOrder)
         self.document_model = RecordModel(DOCUMENT_COLUMNS)
-        self.document_table, _ = sorted_view(self.document_model, "rankedDocuments", stretch=(1,))
+        self.document_table = report_table(self.document_model, "rankedDocuments", stretch=(1,))
         self.document_table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.document_table.setToolTip("Click a document to open it")
         self.document_table.clicked.connect(self._clicked)
@@ -138,5 +138,5 @@ class AgreementDialog(ReportWindow):
         self.document_model.set_rows(list(enumerate(report.documents, 1)))
 
     def _clicked(self, index: QModelIndex) -> None:
-        _, document = self.document_model.row_at(source_row(self.document_table, index))
+        _, document = self.document_model.row_at(index.row())
         self._open_document(document.document_id)

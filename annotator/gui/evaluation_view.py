@@ -24,7 +24,7 @@ from annotator.core.labels import LabelSet
 from annotator.gui.background import Task, tokenize_with
 from annotator.gui.charts import LabelBar, ScoreChart
 from annotator.gui.models import Index, _FlatTableModel
-from annotator.gui.report_models import Column, RecordModel, fit_height, pct, sorted_view, source_row
+from annotator.gui.report_models import Column, RecordModel, fit_height, pct, report_table
 from annotator.gui.report_window import ReportWindow
 from annotator.ops.evaluating import EvaluationReport
 from annotator.ops.progress import Progress
@@ -156,7 +156,7 @@ class EvaluationDialog(ReportWindow):
         self._open_span, self._labels = open_span, labels
         self.label_model = RecordModel(_label_columns(), muted=lambda row: row[1] is None or not len(row[1]),
                                        color=lambda row: labels.color(row[0]))
-        self.per_label, self._label_proxy = sorted_view(self.label_model, "perLabel")
+        self.per_label = report_table(self.label_model, "perLabel")
         self.per_label.sortByColumn(4, Qt.SortOrder.DescendingOrder)
         self.per_label.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustToContents)
         self.chart = ScoreChart()
@@ -186,7 +186,7 @@ class EvaluationDialog(ReportWindow):
         box.addStretch(1)
 
         self.disagreements = DisagreementModel()
-        self.disagreement_table, self._disagreement_proxy = sorted_view(self.disagreements, "disagreements", stretch=(3, 5))
+        self.disagreement_table = report_table(self.disagreements, "disagreements", stretch=(3, 5))
         self.disagreement_table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.disagreement_table.setToolTip("Click a row to open the document with the span selected")
         self.disagreement_table.clicked.connect(self._clicked)
@@ -237,18 +237,17 @@ class EvaluationDialog(ReportWindow):
         self._count_disagreements()
 
     def _filter_kind(self) -> None:
-        self._disagreement_proxy.setFilterKeyColumn(1)
         kind = self.kind_filter.currentData()
-        self._disagreement_proxy.setFilterRegularExpression(f"^{kind}$" if kind else "")
+        self.disagreements.set_filter((lambda d: KIND_TEXT[d.kind] == kind) if kind else None)
         self._count_disagreements()
 
     def _count_disagreements(self) -> None:
-        shown, total = self._disagreement_proxy.rowCount(), self.disagreements.rowCount()
+        shown, total = self.disagreements.rowCount(), self.disagreements.total()
         text = f"{shown:,} of {total:,} disagreement(s)" if shown != total else f"{total:,} disagreement(s)"
         if total >= DISAGREEMENTS_KEPT:
             text += f" (the first {DISAGREEMENTS_KEPT:,} are listed; the scores count them all)"
         self.disagreement_count.setText(text)
 
     def _clicked(self, index: QModelIndex) -> None:
-        d = self.disagreements.row_at(source_row(self.disagreement_table, index))
+        d = self.disagreements.row_at(index.row())
         self._open_span(d.document_id, d.start, d.end)

@@ -1,4 +1,4 @@
-"""Qt models for report tables: plain records shown through columns, sortable through a proxy."""
+"""Qt models for report tables: plain records shown through columns, sorted and filtered in Python."""
 
 from __future__ import annotations
 
@@ -6,13 +6,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QIcon, QPalette, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QHeaderView, QTableView
 
 from annotator.gui.models import Index, _FlatTableModel
 
-SORT_ROLE = Qt.ItemDataRole.UserRole  # the raw value, for sorting (numbers sort as numbers)
 
 
 def pct(value: float | None) -> str:
@@ -48,6 +47,8 @@ class Column:
 class RecordModel(_FlatTableModel):
     """Rows of plain records (dataclasses, tuples), one :class:`Column` per column.
 
+    Sorting (a header click) and filtering run on the records in Python, not through a proxy
+    that would call :meth:`data` for every comparison: 20,000 rows sort in milliseconds.
     ``muted(record)`` greys a row out (e.g. a label with no data); ``color(record)`` puts a
     swatch of that colour before the first column's text.
     """
@@ -58,22 +59,66 @@ class RecordModel(_FlatTableModel):
         self.columns = tuple(columns)
         self.HEADERS = tuple(c.header for c in self.columns)
         self._muted, self._color = muted, color
-        self._rows: list[Any] = []
+        self._all: list[Any] = []  # every record, in the order given
+        self._rows: list[Any] = []  # those shown, in the order shown
+        self._keep: Callable[[Any], bool] | None = None
+        self._order: tuple[int, Qt.SortOrder] | None = None
         self._icons: dict[str, QIcon] = {}
 
     def set_rows(self, rows: Sequence[Any]) -> None:
         self.beginResetModel()
-        self._rows = list(rows)
+        self._all = list(rows)
+        self._rows = self._arranged()
+        self.endResetModel()
+
+    def set_filter(self, keep: Callable[[Any], bool] | None) -> None:
+        """Show only the records ``keep`` accepts (None: all of them)."""
+        self.beginResetModel()
+        self._keep = keep
+        self._rows = self._arranged()
         self.endResetModel()
 
     def row_at(self, row: int) -> Any:
         return self._rows[row]
 
     def rows(self) -> list[Any]:
+        """The records shown, in the order shown."""
         return list(self._rows)
+
+    def total(self) -> int:
+        """How many records there are, shown or filtered out."""
+        return len(self._all)
 
     def _row_count(self) -> int:
         return len(self._rows)
+
+    def _sort_key(self, column: Column) -> Callable[[Any], Any]:
+        def key(record: Any) -> Any:
+            value = column.value(record)
+            if column.numeric:
+                return float("-inf") if value is None else value
+            return "" if value is None else str(value).casefold()
+        return key
+
+    def _arranged(self) -> list[Any]:
+        rows = [r for r in self._all if self._keep(r)] if self._keep is not None else list(self._all)
+        if self._order is not None:
+            column, order = self._order
+            rows.sort(key=self._sort_key(self.columns[column]), reverse=order == Qt.SortOrder.DescendingOrder)
+        return rows
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(self.columns):
+            return
+        self.layoutAboutToBeChanged.emit()
+        self._order = (column, order)
+        before = self._rows
+        self._rows = self._arranged()
+        where = {id(record): row for row, record in enumerate(self._rows)}
+        persistent = self.persistentIndexList()
+        self.changePersistentIndexList(
+            persistent, [self.index(where[id(before[i.row()])], i.column()) for i in persistent])
+        self.layoutChanged.emit()
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
         if (role == Qt.ItemDataRole.ToolTipRole and orientation == Qt.Orientation.Horizontal
@@ -87,11 +132,6 @@ class RecordModel(_FlatTableModel):
         record, column = self._rows[index.row()], self.columns[index.column()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return column.text(column.value(record))
-        if role == SORT_ROLE:
-            value = column.value(record)
-            if value is None:
-                return float("-inf") if column.numeric else ""
-            return value if isinstance(value, (int, float)) else str(value)
         if role == Qt.ItemDataRole.TextAlignmentRole:
             horizontal = Qt.AlignmentFlag.AlignRight if column.numeric else Qt.AlignmentFlag.AlignLeft
             return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
@@ -106,37 +146,34 @@ class RecordModel(_FlatTableModel):
         return None
 
 
-def sorted_view(model: RecordModel, name: str, stretch: tuple[int, ...] | None = None,
-                max_width: int = 360) -> tuple[QTableView, QSortFilterProxyModel]:
-    """A read-only, row-selecting, sortable table over ``model`` (sorted by its raw values).
+def report_table(model: RecordModel, name: str, stretch: tuple[int, ...] | None = None,
+                 max_width: int = 360) -> QTableView:
+    """A read-only, row-selecting table over ``model``, sorted by a click on a header.
 
     With ``stretch=None`` the columns share the width; else the ``stretch`` columns share what
-    the others, sized to their contents (at most ``max_width``) once the rows are in, leave.
+    the others, sized to their contents (at most ``max_width``, measured on the first rows)
+    once the rows are in, leave.
     """
-    proxy = QSortFilterProxyModel()
-    proxy.setSourceModel(model)
-    proxy.setSortRole(SORT_ROLE)
-    proxy.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-    proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
     table = QTableView()
     table.setObjectName(name)
-    table.setModel(proxy)
-    proxy.setParent(table)
+    table.setModel(model)
     table.setSortingEnabled(True)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setWordWrap(False)
     table.setTextElideMode(Qt.TextElideMode.ElideRight)
-    table.verticalHeader().hide()
-    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
-    table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    rows = table.verticalHeader()
+    rows.hide()
+    rows.setDefaultSectionSize(table.fontMetrics().height() + 8)
+    rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    rows.setResizeContentsPrecision(200)  # column widths from the first 200 rows, not 1,000
     header = table.horizontalHeader()
     header.setHighlightSections(False)
     header.setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)
     if stretch is None:
         header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        return table, proxy
+        return table
     for column in stretch:
         header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
 
@@ -147,7 +184,7 @@ def sorted_view(model: RecordModel, name: str, stretch: tuple[int, ...] | None =
                 table.setColumnWidth(column, min(max_width, table.columnWidth(column)))
 
     model.modelReset.connect(fit_columns)
-    return table, proxy
+    return table
 
 
 def fit_height(table: QTableView, rows: int) -> None:
@@ -156,10 +193,3 @@ def fit_height(table: QTableView, rows: int) -> None:
     scroll = table.horizontalScrollBar().sizeHint().height() if table.horizontalScrollBar().isVisible() else 0
     height = table.horizontalHeader().sizeHint().height() + rows * table.verticalHeader().defaultSectionSize()
     table.setMaximumHeight(height + frame + scroll)
-
-
-def source_row(table: QTableView, index: QModelIndex) -> int:
-    """The model row behind a row of a :func:`sorted_view` table."""
-    proxy = table.model()
-    assert isinstance(proxy, QSortFilterProxyModel)
-    return proxy.mapToSource(index).row()

@@ -57,8 +57,7 @@ def test_scores_and_disagreement_click(qtbot, window, qtmodeltester):
     expected = evaluate_stored(store, None)
     data = expected.evaluation.to_dict()
     assert f"F {100 * data['ents_f']:.1f}" in dialog.summary.text()
-    for model in (dialog.label_model, dialog.confusion, dialog.disagreements, dialog.per_label.model(),
-                  dialog.disagreement_table.model()):
+    for model in (dialog.label_model, dialog.confusion, dialog.disagreements):
         qtmodeltester.check(model)
     per_type = expected.evaluation.per_type
     assert set(shown(dialog.per_label, 0)) == set(window.labels.names) | set(per_type)
@@ -77,8 +76,7 @@ def test_scores_and_disagreement_click(qtbot, window, qtmodeltester):
     dialog.tabs.setCurrentIndex(2)
     table = dialog.disagreement_table
     target = next(d for d in expected.evaluation.disagreements if d.kind == "type" and d.text == "Mali")
-    row = next(r for r in range(table.model().rowCount())
-               if dialog.disagreements.row_at(table.model().mapToSource(table.model().index(r, 0)).row()) == target)
+    row = dialog.disagreements.rows().index(target)
     assert [table.model().index(row, c).data() for c in range(6)] == [
         target.source, "wrong label", "GPE", "Mali", "PERSON", "Mali"]
     window.step_document(2)
@@ -103,7 +101,7 @@ def test_boundary_error_shows_the_gold_and_the_predicted_text(qtbot, window):
     texts = list(zip(shown(table, 1), shown(table, GOLD_TEXT), shown(table, PREDICTED_TEXT)))
     assert ("wrong boundaries", text[narrow.start:narrow.end], text[wide.start:wide.end]) in texts
     assert all(kind == "wrong boundaries" and gold != predicted for kind, gold, predicted in texts)
-    total = dialog.disagreements.rowCount()
+    total = dialog.disagreements.total()
     assert total > len(texts) and dialog.disagreement_count.text() == f"{len(texts)} of {total} disagreement(s)"
 
 

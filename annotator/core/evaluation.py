@@ -69,6 +69,14 @@ class EvalDocument:
 
 @dataclass(frozen=True)
 class Disagreement:
+    """One place where model and gold disagree.
+
+    ``start``, ``end`` and ``text`` are the predicted span's (the gold span's for "missed");
+    ``gold_start``, ``gold_end`` and ``gold_text`` are the gold span's where there is one (the
+    same-tokens gold for "type", the first overlapping gold for "boundary", the span itself for
+    "missed"; None for "spurious").
+    """
+
     document_id: int
     source: str
     start: int
@@ -77,6 +85,14 @@ class Disagreement:
     gold_label: str | None
     predicted_label: str | None
     text: str
+    gold_start: int | None = None
+    gold_end: int | None = None
+    gold_text: str | None = None
+
+    @property
+    def predicted_text(self) -> str | None:
+        """The predicted span's text (None for a missed gold entity)."""
+        return None if self.predicted_label is None else self.text
 
 
 @dataclass
@@ -153,6 +169,17 @@ class _Intervals:
         return None  # pragma: no cover - max_end guarantees one
 
 
+def _disagreement(doc: EvalDocument, predicted: Span | None, kind: str, gold: Span | None) -> Disagreement:
+    """A disagreement over ``predicted`` (None: a missed ``gold``), with the gold span's text where there is one."""
+    where = predicted if predicted is not None else gold
+    assert where is not None
+    return Disagreement(
+        doc.document_id, doc.source, where.start, where.end, kind, None if gold is None else gold.label,
+        None if predicted is None else predicted.label, doc.text[where.start:where.end],
+        None if gold is None else gold.start, None if gold is None else gold.end,
+        None if gold is None else doc.text[gold.start:gold.end])
+
+
 DISAGREEMENTS_KEPT = 20_000  # listed for review; every one is still counted
 
 
@@ -193,7 +220,7 @@ def evaluate(documents: Iterable[EvalDocument], keep_disagreements: int = DISAGR
             if found and not touches_missing(found):
                 golds[(span.label, *found)] = span
         gold_by_tokens = {(k[1], k[2]): k for k in golds}
-        gold_chars = _Intervals((g.start, g.end, g.label) for g in golds.values())
+        gold_chars = _Intervals((g.start, g.end, g) for g in golds.values())
         unmatched = dict(golds)
         counted: list[tuple[Span, tuple[int, int]]] = []
         for span in doc.predicted:
@@ -212,14 +239,11 @@ def evaluate(documents: Iterable[EvalDocument], keep_disagreements: int = DISAGR
             if same is not None:
                 count(same[0], span.label)
                 if same[0] != span.label:
-                    disagree(Disagreement(doc.document_id, doc.source, span.start, span.end, "type",
-                                          same[0], span.label, doc.text[span.start:span.end]))
+                    disagree(_disagreement(doc, span, "type", golds[same]))
             else:
                 count(SPURIOUS, span.label)
                 overlapping = gold_chars.first_overlap(span.start, span.end)
-                disagree(Disagreement(doc.document_id, doc.source, span.start, span.end,
-                                      "boundary" if overlapping is not None else "spurious", overlapping, span.label,
-                                      doc.text[span.start:span.end]))
+                disagree(_disagreement(doc, span, "boundary" if overlapping is not None else "spurious", overlapping))
         counted_ranges = {found for _, found in counted}
         counted_chars = _Intervals((p.start, p.end, True) for p, _ in counted)
         for (label, first, last), span in unmatched.items():
@@ -227,8 +251,7 @@ def evaluate(documents: Iterable[EvalDocument], keep_disagreements: int = DISAGR
             if (first, last) not in counted_ranges:
                 count(label, MISSED)
                 if counted_chars.first_overlap(span.start, span.end) is None:
-                    disagree(Disagreement(doc.document_id, doc.source, span.start, span.end, "missed",
-                                          label, None, doc.text[span.start:span.end]))
+                    disagree(_disagreement(doc, None, "missed", span))
         partial_preds += len(counted)
         partial_golds += len(golds)
         gold_tokens: dict[str, _Intervals] = {}

@@ -24,6 +24,7 @@ from annotator.gui.text_view import AnnotatedTextView
 from annotator.gui.document_list import FILTERS, DocumentListMixin
 from annotator.gui.editing import EditingMixin
 from annotator.gui.preparation import PreparationMixin
+from annotator.gui.reports import ReportsMixin
 from annotator.gui.workers import PrepareWorker
 from annotator.ops import documents, suggestions
 from annotator.ops.labels import project_labels
@@ -37,7 +38,7 @@ def _swatch(color: str) -> QIcon:
     return QIcon(pixmap)
 
 
-class MainWindow(DocumentListMixin, EditingMixin, PreparationMixin, QMainWindow):
+class MainWindow(DocumentListMixin, EditingMixin, PreparationMixin, ReportsMixin, QMainWindow):
     prepared = Signal()  # background import and pre-annotation ended (emitted in the GUI thread)
 
     def __init__(self, store: Store, *, model: str, annotator: str, settings: QSettings | None = None):
@@ -257,6 +258,7 @@ class MainWindow(DocumentListMixin, EditingMixin, PreparationMixin, QMainWindow)
         menu.addAction(self.side_dock.toggleViewAction())
         menu = bar.addMenu("&Tools")
         menu.addAction(a["evaluation"])
+        menu.addAction("&Agreement between annotators…", self.show_agreement).setObjectName("agreement")
         menu.addAction("&Train model…", self.train_model).setObjectName("train_model")
         menu = bar.addMenu("&Help")
         menu.addAction(a["shortcuts"])
@@ -361,19 +363,6 @@ class MainWindow(DocumentListMixin, EditingMixin, PreparationMixin, QMainWindow)
         self.search.setFocus()
         self.search.selectAll()
 
-    def show_evaluation(self) -> None:
-        """Scores of the stored predictions against the accepted gold (non-modal; Refresh re-scores)."""
-        from annotator.gui.evaluation_view import EvaluationDialog
-        from annotator.ops.evaluating import evaluate_stored
-
-        if getattr(self, "evaluation_dialog", None) is None:
-            self.evaluation_dialog = EvaluationDialog(
-                lambda: evaluate_stored(self.store, None, self._tokenize), self.open_span, self.labels, self)
-        else:
-            self.evaluation_dialog.refresh()
-        self.evaluation_dialog.show()
-        self.evaluation_dialog.raise_()
-
     def train_model(self) -> None:
         """Tools → Train model…: training in its own process; the result can pre-annotate what is left."""
         from annotator.gui.training_view import TrainingDialog
@@ -468,6 +457,7 @@ class MainWindow(DocumentListMixin, EditingMixin, PreparationMixin, QMainWindow)
             self._worker.cancel_event.set()
         if self._thread is not None and self._thread.isRunning():
             self._thread.wait(15000)
+        self.shutdown_reports()
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("window_state", self.saveState())
         self.settings.setValue("splitter", self.splitter.saveState())

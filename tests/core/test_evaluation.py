@@ -45,6 +45,27 @@ def test_disagreements_name_type_boundary_and_missed(doc):
                      ("missed", "Monday", "DATE", None)]
 
 
+def test_disagreements_carry_the_gold_span_and_the_predicted_span(doc):
+    found = {d.kind: d for d in evaluate([doc]).disagreements}
+    text = doc.text
+    boundary = found["boundary"]
+    assert (boundary.text, boundary.predicted_text, boundary.gold_text) == ("in Bamako", "in Bamako", "Bamako")
+    assert text[boundary.start:boundary.end] == "in Bamako" and text[boundary.gold_start:boundary.gold_end] == "Bamako"
+    typed = found["type"]
+    assert (typed.gold_text, typed.predicted_text, typed.gold_start, typed.gold_end) == (
+        "Keita", "Keita", typed.start, typed.end)
+    missed = found["missed"]
+    assert (missed.gold_text, missed.predicted_text) == ("Monday", None)
+    assert (missed.gold_start, missed.gold_end) == (missed.start, missed.end)
+
+
+def test_spurious_has_no_gold_span(tokenize):
+    text = "Mali is large."
+    (only,) = evaluate([EvalDocument(1, "a", text, tokenize(text), [], [Span(0, 4, "GPE")])]).disagreements
+    assert (only.kind, only.predicted_text, only.gold_text, only.gold_start, only.gold_end) == (
+        "spurious", "Mali", None, None, None)
+
+
 def test_empty_gold_and_nothing_at_all(tokenize):
     text = "Mali is large."
     spurious = EvalDocument(1, "a", text, tokenize(text), [], [Span(0, 4, "GPE")])

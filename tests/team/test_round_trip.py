@@ -4,42 +4,24 @@ the window's own actions (on purpose differently), merge, measure agreement, adj
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from sklearn.metrics import cohen_kappa_score
 from spacy.training import biluo_to_iob, offsets_to_biluo_tags
 
 from annotator.core.adjudication import CONFLICT, PARTIAL
-from annotator.core.model import ACCEPTED
 from annotator.core.team import FINAL
-from annotator.ops import adjudication, gold_edits, documents
+from annotator.ops import adjudication
 from annotator.ops.agreement import project_agreement
 from annotator.ops.assigning import assign
 from annotator.ops.exporting import export
 from annotator.ops.labels import project_labels
 from annotator.ops.merging import merge_files
 from annotator.store import Store
+from tests.team.helpers import correct
 
 pytestmark = pytest.mark.integration
 ANNOTATORS = ["ann", "bob", "cy"]
-
-
-def correct(path: Path, annotator: str) -> None:
-    """What each annotator does, through the functions the window calls: ann makes every "Mali" the model
-    called PERSON a GPE, bob a LOC, cy a GPE and also deletes every DATE span; all accept."""
-    with Store.open(path, create=False) as own:
-        labels = project_labels(own).names
-        for doc in own.document_ids():
-            view = documents.open_document(own, doc, annotator)
-            text = view.document.text
-            for span in view.gold:
-                surface = text[span.start:span.end]
-                if surface == "Mali" and span.label == "PERSON":
-                    gold_edits.relabel_span(own, doc, annotator, span, "LOC" if annotator == "bob" else "GPE", labels)
-                elif span.label == "DATE" and annotator == "cy":
-                    gold_edits.remove_span(own, doc, annotator, span)
-            gold_edits.set_state(own, doc, annotator, ACCEPTED)
 
 
 def keys(spans) -> set[tuple[int, int, str]]:

@@ -1,0 +1,104 @@
+"""Tools → Evaluation (and Agreement) in the real window's worker thread: time, peak memory, and how
+many times the GUI thread handled a 10 ms timer meanwhile (it must keep running).
+
+    .venv/bin/python benchmarks/report_windows.py --db /tmp/annotator-scale/eval-50k.db [--build 50000]
+        [--agreement] [--cancel-after 2]
+
+``--build N`` first makes a corpus of N documents, every one accepted (scale_corpus marks 10 %: this
+gives 50k accepted documents without building 500k). Offscreen; peak memory is the process's
+(``ru_maxrss``), reported beside its size before the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20  # MiB, as ru_maxrss / 1024
+
+
+def run_window(dialog, cancel_after: float | None = None) -> dict:  # noqa: ANN001
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    ticks = 0
+
+    def tick() -> None:
+        nonlocal ticks
+        ticks += 1
+
+    timer = QTimer()
+    timer.timeout.connect(tick)
+    timer.start(10)
+    before = rss_mb()
+    started = time.perf_counter()
+    dialog.refresh()
+    cancelled_at = None
+    while dialog.running:
+        QApplication.processEvents()
+        time.sleep(0.001)
+        if cancel_after is not None and cancelled_at is None and time.perf_counter() - started >= cancel_after:
+            cancelled_at = time.perf_counter()
+            dialog.cancel()
+    seconds = time.perf_counter() - started
+    timer.stop()
+    result = {"seconds": round(seconds, 2), "gui_ticks": ticks, "rss_before_mb": round(before, 0),
+              "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 0)}
+    if cancelled_at is not None:
+        result["cancel_to_stop_s"] = round(time.perf_counter() - cancelled_at, 2)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", type=Path, required=True)
+    parser.add_argument("--build", type=int, default=0, help="first build a corpus of N accepted documents")
+    parser.add_argument("--agreement", action="store_true", help="also time Tools → Agreement")
+    parser.add_argument("--cancel-after", type=float, help="then run again and press Cancel after S seconds")
+    args = parser.parse_args()
+    if args.build:
+        from scale_corpus import build
+
+        if args.db.exists():
+            sys.exit(f"{args.db} exists; remove it first")
+        args.db.parent.mkdir(parents=True, exist_ok=True)
+        print(build(args.db, args.build, accepted_share=1.0), flush=True)
+
+    from annotator.core.labels import LabelSet
+    from annotator.gui.app import create_application
+    from annotator.gui.evaluation_view import EvaluationDialog, evaluation_task
+    from annotator.pipeline import DEFAULT_MODEL
+    from annotator.store import Store
+
+    with Store.open(args.db, create=False) as store:
+        accepted = store.accepted_count()
+    app = create_application()
+    dialog = EvaluationDialog(evaluation_task(args.db, DEFAULT_MODEL), lambda *_: None, LabelSet(()))
+    result = {"accepted": accepted, "evaluation": run_window(dialog)}
+    result["evaluation"]["disagreements_listed"] = dialog.disagreements.rowCount()
+    result["evaluation"]["summary"] = dialog.summary.text()[:160]
+    if args.cancel_after is not None:
+        result["cancelled_run"] = run_window(dialog, args.cancel_after)
+    if args.agreement:
+        from annotator.gui.agreement_view import AgreementDialog, agreement_task
+
+        agreement = AgreementDialog(agreement_task(args.db, DEFAULT_MODEL), lambda _: None, LabelSet(()))
+        result["agreement"] = run_window(agreement)
+    print(result)
+    app.quit()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,98 @@
+"""Report windows compute in a worker thread: value, known problem, bug, Cancel and closing while it runs."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from PySide6.QtCore import Qt
+
+from annotator.core.errors import InputError
+from annotator.gui.report_window import ReportWindow
+
+pytestmark = pytest.mark.gui
+
+
+class Shown(ReportWindow):
+    """A report window that keeps what it was given."""
+
+    def __init__(self, task):  # noqa: ANN001
+        super().__init__("Test report", task)
+        self.reports: list[object] = []
+
+    def show_report(self, report: object) -> None:
+        self.reports.append(report)
+        self.summary.setText(f"got {report}")
+
+
+@pytest.fixture
+def make(qtbot):
+    def build(task) -> Shown:  # noqa: ANN001
+        window = Shown(task)
+        qtbot.addWidget(window)
+        window.show()
+        return window
+
+    return build
+
+
+def test_value_and_progress_come_back_by_signal(qtbot, make):
+    threads = []
+
+    def task(progress):  # noqa: ANN001, ANN202
+        threads.append(threading.current_thread())
+        progress.start("Counting", 3)
+        for _ in range(3):
+            progress.advance()
+        return 42
+
+    window = make(task)
+    with qtbot.waitSignal(window.runner.progress, check_params_cb=lambda d, done, total: (done, total) == (3, 3)):
+        window.refresh()
+    qtbot.waitUntil(lambda: not window.running)
+    assert window.reports == [42] and threads[0] is not threading.main_thread()
+    assert window.progress_bar.maximum() == 3 and window.progress_bar.value() == 3
+
+
+def test_a_known_problem_replaces_the_report_with_its_sentence(qtbot, make):
+    def task(progress):  # noqa: ANN001, ANN202
+        raise InputError("no gold yet: accept some documents")
+
+    window = make(task)
+    window.refresh()
+    qtbot.waitUntil(lambda: not window.running)
+    assert window.stack.currentWidget() is window.message_page and window.message.text() == \
+        "No gold yet: accept some documents"
+    assert window.reports == [] and window.refresh_button.isEnabled()
+
+
+def test_a_bug_reaches_the_excepthook(qtbot, make):
+    def task(progress):  # noqa: ANN001, ANN202
+        raise ZeroDivisionError("a bug")
+
+    window = make(task)
+    with qtbot.captureExceptions() as caught:
+        window.refresh()
+        qtbot.waitUntil(lambda: not window.running)
+    assert [type(exc) for _, exc, _ in caught] == [ZeroDivisionError]
+    assert "failed" in window.summary.text() and window.refresh_button.isEnabled()
+
+
+def test_closing_while_it_runs_cancels_and_ends_the_thread(qtbot, make):
+    started = threading.Event()
+
+    def endless(progress):  # noqa: ANN001, ANN202
+        progress.start("Forever", None)
+        started.set()
+        while True:  # only Cancel ends it (the next advance raises)
+            progress.advance()
+            threading.Event().wait(0.001)
+
+    window = make(endless)
+    window.refresh()
+    qtbot.waitUntil(started.is_set)
+    thread = window.runner._thread
+    qtbot.keyClick(window, Qt.Key.Key_Escape)
+    assert not window.isVisible() and not window.running
+    assert thread.isFinished(), "the worker thread ended before the window went"
+    assert window.reports == []

@@ -128,7 +128,8 @@ def import_cmd(
         f"Imported {report.files} file(s): {report.new_documents} new document(s), "
         f"{report.known_documents} already known, gold for {report.gold_documents}"
         + (f" ({report.gold_replaced} replaced; old gold kept in the edit log)" if report.gold_replaced else "")
-        + (f", {len(report.misaligned)} span(s) not on token boundaries" if report.misaligned else ""),
+        + (f", {len(report.misaligned)} span(s) not on token boundaries" if report.misaligned else "")
+        + (f", {report.flags} flag(s) and note(s)" if report.flags else ""),
         highlight=False, soft_wrap=True,
     )
 
@@ -245,6 +246,10 @@ def stats(
         out.print(table)
     else:
         out.print("No gold spans yet.")
+    flagged = data["flags"]
+    if flagged:
+        out.print("Flagged: " + ", ".join(f"{flag} {n['documents']} ({n['notes']} with a note)"
+                                          for flag, n in flagged.items()), highlight=False, soft_wrap=True)
     out.print(f"Boilerplate: {data['boilerplate_chars']:,} characters marked"
               + (f"; {data['spans_inside_boilerplate']} span(s) inside it are not gold and not counted"
                  if data["spans_inside_boilerplate"] else ""), highlight=False, soft_wrap=True)

@@ -78,7 +78,8 @@ def _print_merged(report: Any, add_new: bool) -> None:
     twice = report.count(FILE_LATER) + report.count(PROJECT_LATER)
     out.print(f"Merged {report.path} ({report.kind}, {who}): {report.count(NEW)} new, {report.count(UPDATED)} updated, "
               f"{report.count(SAME)} unchanged, {report.count(OLDER)} older than the project's"
-              f"{f', {twice} edited in two files' if twice else ''}; {report.edits_added} edit-log entries added.",
+              f"{f', {twice} edited in two files' if twice else ''}; {report.edits_added} edit-log entries added"
+              f"{f'; {report.flags} flag(s) and note(s)' if report.flags else ''}.",
               highlight=False, soft_wrap=True)
     sys.stdout.flush()
     if twice:

@@ -4,7 +4,8 @@ Gold is what the reviewer saw: spans lying wholly inside boilerplate (text the r
 marked as page furniture) are not gold and are left out; spans crossing a boilerplate edge
 are kept in JSONL, left unannotated in a DocBin and dropped when the boilerplate is
 stripped, and each kind of problem is reported once, as a count with the first examples.
-Documents nobody has reviewed (``--all``) keep their newest prediction as it is.
+Documents nobody has reviewed (``--all``) keep their newest prediction as it is. Prodigy
+JSONL lines carry the documents' flags and notes in ``meta.flags`` (:mod:`annotator.core.flags`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import IO, Any
 from srsly import ujson  # spaCy's JSON library: about twice as fast as json here
 
 from annotator.core.errors import InputError, OutputError
+from annotator.core.flags import Flag
 from annotator.core.formats import doccano_record, prodigy_record, strip_boilerplate
 from annotator.core.team import check_annotator_name
 from annotator.ops import gold
@@ -30,6 +32,7 @@ from annotator.core.tokens import Tokens
 from annotator.ops.progress import NullProgress, Progress
 from annotator.tempfiles import make_temp, remove_stale_temps
 from annotator.store import Store
+from annotator.store import flags as flags_sql
 from annotator.store.store import ExportRow
 
 FORMATS = ("jsonl", "doccano", "spacy")
@@ -195,7 +198,10 @@ def export(
         if fmt == "spacy":
             _export_docbin(rows, report, source_tokens, progress)
         else:
-            _export_jsonl(rows, report, fmt, strip, source_tokens.tokens_for, progress)
+            flag_map = flags_sql.all_set(store) if fmt == "jsonl" else {}
+            per_layer = annotator is not None or all_annotators
+            _export_jsonl(rows, report, fmt, strip, source_tokens.tokens_for, progress,
+                          lambda row: _flags_of(flag_map, row, per_layer))
     return report
 
 
@@ -231,9 +237,18 @@ def _gold_only(row: ExportRow, report: ExportReport) -> ExportRow:
                      row.spans_are_gold, row.predicted_by, row.sessions)
 
 
+def _flags_of(flag_map: dict[int, list[Flag]], row: ExportRow, per_layer: bool) -> list[Flag]:
+    """The flags a line carries: every annotator's on a gold line, the layer's own on a layer's line."""
+    found = flag_map.get(row.document.id, [])
+    if per_layer:
+        return [f for f in found if f.annotator == row.review.annotator]
+    return found
+
+
 def _export_jsonl(
     rows: Iterator[ExportRow], report: ExportReport, fmt: str, strip: bool,
     tokens_for: Callable[[ExportRow], Tokens], progress: Progress,
+    flags_for: Callable[[ExportRow], list[Flag]] = lambda _row: [],
 ) -> None:
     with gc_paused(), atomic_output(report.path) as fh:
         for row in rows:
@@ -255,6 +270,9 @@ def _export_jsonl(
                     text, spans, boilerplate, tokens, state=row.review.state, annotator=row.review.annotator,
                     source=doc.source, document_id=doc.id, predicted_by=row.predicted_by, sessions=row.sessions,
                 )
+                flags = flags_for(row)
+                if flags:  # see annotator.core.flags
+                    record["meta"]["flags"] = [f.to_meta() for f in flags]
             fh.write(dumps(record, ensure_ascii=False, escape_forward_slashes=False))
             fh.write("\n")
             report.documents += 1

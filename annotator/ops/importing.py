@@ -11,6 +11,7 @@ from typing import Any
 from srsly import ujson
 
 from annotator.core.errors import InputError
+from annotator.core.flags import Flag, flags_from_meta
 from annotator.core.formats import parse_record
 from annotator.core.hashing import content_hash
 from annotator.core.labels import LabelSet
@@ -21,6 +22,8 @@ from annotator.ops.labels import project_labels
 from annotator.ops.progress import NullProgress, Progress
 from annotator.ops.textfiles import require_regular_file
 from annotator.store import Store
+from annotator.store import flags as flags_sql
+from annotator.store.store import now
 
 TEXT_SUFFIXES = {".txt", ".text"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
@@ -37,6 +40,7 @@ class ImportReport:
     known_documents: int = 0
     gold_documents: int = 0
     gold_replaced: int = 0
+    flags: int = 0  # flags and notes written from meta.flags
     misaligned: list[str] = field(default_factory=list)  # "file:line: span ... not on token boundaries"
 
 
@@ -145,12 +149,13 @@ def _import_jsonl(
     for number, _, record in iter_records(path):
         try:
             check_record(record, labels)
+            flags = flags_from_meta(record.meta, record.annotator or annotator, now())
         except InputError as exc:
             raise InputError(exc.message, path=path, line=number) from None
         report.lines += 1
         try:
             _store_record(store, record, f"{path.name}:{number}", annotator, tokenize, tokenizer_name, report, path,
-                          number)
+                          number, flags)
         except UnicodeEncodeError as exc:
             bad = exc.object[exc.start] if isinstance(exc.object, str) else "?"
             raise InputError(f"holds a string that is not valid Unicode (lone surrogate \\u{ord(bad):04x}), "
@@ -168,15 +173,18 @@ def check_record(record: GoldRecord, labels: LabelSet) -> None:
 def _store_record(
     store: Store, record: GoldRecord, fallback_source: str, default_annotator: str,
     tokenize: Tokenize | None, tokenizer_name: str, report: ImportReport, path: Path, line: int,
+    flags: Sequence[Flag] = (),
 ) -> None:
     digest = content_hash(record.text)
-    ours = ("source", "document_id", "review_state", "pipeline", "pipeline_version")
+    ours = ("source", "document_id", "review_state", "pipeline", "pipeline_version", "flags")
     meta = {k: v for k, v in record.meta.items() if k not in ours}
     doc_id, created = store.add_document(record.text, record.source or fallback_source, digest, meta)
     if created:
         report.new_documents += 1
     else:
         report.known_documents += 1
+    if flags:  # meta.flags (annotator.core.flags): the later of the file's and the project's wins
+        report.flags += flags_sql.put_if_later(store, [(doc_id, flag) for flag in flags])
     if store.tokens(doc_id) is None:
         if record.tokens is not None:
             store.set_tokens(doc_id, "imported", record.tokens)

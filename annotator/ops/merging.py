@@ -5,9 +5,11 @@ project) or Prodigy-style JSONL whose lines name their annotator (``_annotator_i
 ``--annotator``). Documents are matched by content hash. For each annotator's version of a
 document, :func:`annotator.core.merging.decide` says which stays; gold, boilerplate and the
 review state move together, and the edit log gains the entries the project lacks, so
-merging a file twice changes nothing. Each file is one ``BEGIN IMMEDIATE`` transaction,
-read and written a page of documents at a time: the window may stay open (its edits wait
-for the file being merged), and a merge killed half-way leaves the project as before that file.
+merging a file twice changes nothing. Flags and notes come along (project files' ``flags``
+rows, JSONL lines' ``meta.flags``), the later per document and annotator winning. Each file
+is one ``BEGIN IMMEDIATE`` transaction, read and written a page of documents at a time: the
+window may stay open (its edits wait for the file being merged), and a merge killed
+half-way leaves the project as before that file.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from annotator.core.errors import InputError
+from annotator.core.flags import Flag, flags_from_meta
 from annotator.core.merging import FILE_LATER, NEW, PROJECT_LATER, UPDATED, EditKey, Version, decide, new_edits
 from annotator.core.model import TODO, GoldRecord
 from annotator.core.hashing import content_hash
@@ -32,6 +35,7 @@ from annotator.ops.textfiles import require_regular_file
 from annotator.ops.indexing import index_pending
 from annotator.store import Store
 from annotator.store import team
+from annotator.store import flags as flags_sql
 from annotator.store.connection import inspect_database, needs_migration
 from annotator.store.creating import upgraded_copy
 from annotator.store.store import now
@@ -57,6 +61,7 @@ class FileReport:
     unknown: int = 0  # documents whose text the project does not have
     added: int = 0  # of which added (--add-new)
     lines_without_annotation: int = 0  # JSONL lines that are predictions or carry no annotation
+    flags: int = 0  # flags and notes written (the later of the file's and the project's wins)
     written: set[tuple[int, str]] = field(default_factory=set)  # (document, annotator) layers written so far
 
     def count(self, outcome: str) -> int:
@@ -149,6 +154,7 @@ def _merge_db(store: Store, path: Path, report: FileReport, add_new: bool, named
                 known = team.ids_by_hash(store, hashes)
             to_project = {src: known[digest] for src, digest in page if digest in known}
             _merge_page(store, alias, to_project, report)
+        report.flags += flags_sql.copy_from(store, alias)  # flags and notes: the later row wins
 
 
 def _merge_page(store: Store, alias: str, to_project: dict[int, int], report: FileReport) -> None:
@@ -217,7 +223,14 @@ def _merge_jsonl(store: Store, path: Path, report: FileReport, add_new: bool, an
     file_time = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
     with store.transaction():
         batch: list[tuple[int, str, GoldRecord, str]] = []
+        flagged: list[tuple[str, list[Flag]]] = []  # (content hash, the line's meta.flags)
         for number, obj, record in iter_records(path):
+            try:
+                flags = flags_from_meta(record.meta, record.annotator or annotator, _line_time(obj, file_time, number))
+            except InputError as exc:
+                raise InputError(exc.message, path=path, line=number) from None
+            if flags:
+                flagged.append((content_hash(record.text), flags))
             if record.state in (None, TODO) or (record.spans is None and not record.boilerplate):
                 report.lines_without_annotation += 1
                 continue
@@ -235,6 +248,11 @@ def _merge_jsonl(store: Store, path: Path, report: FileReport, add_new: bool, an
                 _flush_lines(store, path, batch, report, add_new)
                 batch = []
         _flush_lines(store, path, batch, report, add_new)
+        for i in range(0, len(flagged), PAGE):
+            part = flagged[i:i + PAGE]
+            known = team.ids_by_hash(store, [digest for digest, _ in part])
+            report.flags += flags_sql.put_if_later(
+                store, [(known[digest], flag) for digest, flags in part if digest in known for flag in flags])
 
 
 def _flush_lines(store: Store, path: Path, batch: list[tuple[int, str, GoldRecord, str]], report: FileReport,

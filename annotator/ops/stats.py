@@ -6,13 +6,15 @@ from typing import Any
 
 from annotator.core.model import ACCEPTED, REVIEW_STATES
 from annotator.store import Store
+from annotator.store import flags as flags_sql
 
 
 def corpus_stats(store: Store) -> dict[str, Any]:
     """Documents, review states, gold spans per label, boilerplate chars and predictions.
 
     Gold spans lying inside boilerplate are not gold: they are left out of ``spans_per_label``
-    and counted apart in ``spans_inside_boilerplate``. ``splits`` counts gold documents in the
+    and counted apart in ``spans_inside_boilerplate``. ``flags`` counts, per flag (``unsure``),
+    the documents an annotator flagged and how many of those flags carry a note. ``splits`` counts gold documents in the
     train and dev splits (``dev_fraction`` is what documents becoming gold get from now on).
     """
     states = store.state_counts()
@@ -26,6 +28,7 @@ def corpus_stats(store: Store) -> dict[str, Any]:
         "spans_per_label": store.gold_label_counts(),
         "spans_inside_boilerplate": store.gold_inside_boilerplate_count(),
         "boilerplate_chars": store.boilerplate_chars(),
+        "flags": flags_sql.counts(store),
         "splits": store.split_counts(),
         "dev_fraction": dev_fraction,
         "predictions": [

@@ -127,7 +127,7 @@ class Listing:
             extra.append(f"coalesce(r.state, '{TODO}') IN ({','.join('?' * len(query.states))})")
             extra_params += list(query.states)
         if query.flagged:
-            extra.append("EXISTS (SELECT 1 FROM flags fl WHERE fl.document_id = d.id AND fl.annotator = ?)")
+            extra.append("EXISTS (SELECT 1 FROM flags fl WHERE fl.document_id = d.id AND fl.annotator = ? AND fl.flag <> '')")
             extra_params.append(query.annotator)
         join = "LEFT JOIN annotator_reviews r ON r.document_id = d.id AND r.annotator = ?"
         if not query.search:
@@ -173,7 +173,7 @@ class Listing:
                 r.state = '{ACCEPTED}' AND EXISTS (
                     SELECT 1 FROM edits e WHERE e.document_id = d.id AND e.annotator = ?
                     AND e.created_at > r.updated_at AND e.action NOT IN ('set_state', 'start_review')),
-                fl.flag, coalesce(fl.note, '')
+                nullif(fl.flag, ''), coalesce(fl.note, '')
             FROM documents d
             LEFT JOIN annotator_reviews r ON r.document_id = d.id AND r.annotator = ?
             LEFT JOIN flags fl ON fl.document_id = d.id AND fl.annotator = ?

@@ -80,6 +80,7 @@ class DocumentListMixin:
     def _show_count(self, n: int, *, final: bool) -> None:
         noun = "document" if n == 1 else "documents"
         self.list_count.setText(f"{n:,} {noun}" if final else f"counting… {n:,}+ {noun}")
+        self.show_find_status()
 
     def _select_list_row(self, document_id: int) -> None:
         row = self.doc_model.reach(document_id)

@@ -23,6 +23,8 @@ from annotator.gui.shortcuts import SHORTCUTS
 from annotator.gui.text_view import AnnotatedTextView
 from annotator.gui.document_list import FILTERS, DocumentListMixin
 from annotator.gui.editing import EditingMixin
+from annotator.gui.find import FindMixin
+from annotator.gui.flags import FlagsMixin
 from annotator.gui.preparation import PreparationMixin
 from annotator.gui.reports import ReportsMixin
 from annotator.gui.workers import PrepareWorker
@@ -38,7 +40,7 @@ def _swatch(color: str) -> QIcon:
     return QIcon(pixmap)
 
 
-class MainWindow(DocumentListMixin, EditingMixin, PreparationMixin, ReportsMixin, QMainWindow):
+class MainWindow(DocumentListMixin, EditingMixin, FindMixin, FlagsMixin, PreparationMixin, ReportsMixin, QMainWindow):
     prepared = Signal()  # background import and pre-annotation ended (emitted in the GUI thread)
 
     def __init__(self, store: Store, *, model: str, annotator: str, settings: QSettings | None = None):
@@ -61,6 +63,8 @@ class MainWindow(DocumentListMixin, EditingMixin, PreparationMixin, ReportsMixin
         self._build_widgets()
         self._init_document_list()
         self._build_actions()
+        self._init_find()
+        self._init_flags()
         self._restore_settings()
         self.apply_filter()
 
@@ -185,7 +189,8 @@ class MainWindow(DocumentListMixin, EditingMixin, PreparationMixin, ReportsMixin
             "skip": lambda: self.finish_document(SKIPPED), "next_doc": lambda: self.step_document(1),
             "prev_doc": lambda: self.step_document(-1), "gold_only": self.toggle_gold_only,
             "find": self.focus_search, "focus_list": self.doc_table.setFocus, "focus_text": self.gold_view.setFocus,
-            "shortcuts": self.show_shortcuts, "evaluation": self.show_evaluation,
+            "shortcuts": self.show_shortcuts, "evaluation": self.show_evaluation, "flag": self.flag_document,
+            **self.find_handlers(),
         }
         for name, key, text in SHORTCUTS:
             if name in ("undo", "redo"):
@@ -243,16 +248,16 @@ class MainWindow(DocumentListMixin, EditingMixin, PreparationMixin, ReportsMixin
         menu = bar.addMenu("&Edit")
         for name in ("undo", "redo", None, "delete_span", "relabel_all", None, "start_left", "start_right", "end_left",
                      "end_right", None, "mark_boilerplate", "unmark_boilerplate", "accept_suggestions", "accept_suggestion",
-                     "dismiss_suggestion"):
+                     "dismiss_suggestion", None, "label_hits"):
             menu.addSeparator() if name is None else menu.addAction(a[name])
         labels_menu = bar.addMenu("&Labels")
         for action in self.label_actions.values():
             labels_menu.addAction(action)
         menu = bar.addMenu("&Document")
-        for name in ("accept", "skip", None, "next_doc", "prev_doc", "next_span", "prev_span"):
+        for name in ("accept", "skip", "flag", None, "next_doc", "prev_doc", "next_span", "prev_span"):
             menu.addSeparator() if name is None else menu.addAction(a[name])
         menu = bar.addMenu("&View")
-        for name in ("gold_only", "find", "focus_list", "focus_text"):
+        for name in ("gold_only", "find", "find_next", "find_prev", "find_clear", "focus_list", "focus_text"):
             menu.addAction(a[name])
         menu.addAction(self.list_dock.toggleViewAction())
         menu.addAction(self.side_dock.toggleViewAction())
@@ -280,6 +285,8 @@ class MainWindow(DocumentListMixin, EditingMixin, PreparationMixin, ReportsMixin
                                  else "Model: not pre-annotated yet")
         self._select_list_row(document_id)
         self.doc_model.refresh_document(document_id)
+        self.update_find()
+        self.show_flag()
         self._update_status()
         self._update_progress()
         self.settings.setValue(self._last_document_key(), self.view.document.content_hash)

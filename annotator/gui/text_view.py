@@ -24,6 +24,8 @@ from annotator.core.render import SAME, Highlight, Rendering
 
 LINE_HEIGHT_PERCENT = 180  # room under each line for the label tags
 DIFF_COLOR = QColor("#D81B60")
+HIT_COLOR = QColor("#E65100")  # find hits on a light palette (labels are pastel fills)
+HIT_COLOR_DARK = QColor("#FFB300")  # and on a dark one
 
 
 class AnnotatedTextView(QTextEdit):
@@ -54,6 +56,9 @@ class AnnotatedTextView(QTextEdit):
         self._grey_ends: list[int] = []
         self._suggested_qt: list[tuple[int, int]] = []
         self._suggested_ends: list[int] = []
+        self._hits_qt: list[tuple[int, int]] = []  # find hits (Qt positions), sorted
+        self._hit_ends: list[int] = []
+        self._current_hit = -1
         palette = self.palette()  # a translucent selection: a selected span keeps its label colour
         selection = QColor(palette.highlight().color())
         selection.setAlpha(90)
@@ -93,6 +98,23 @@ class AnnotatedTextView(QTextEdit):
         self._suggested_qt = [(to_qt(r.start), to_qt(r.end)) for r in rendering.suggested]
         self._suggested_ends = [e for _, e in self._suggested_qt]
         self.viewport().update()
+
+    def set_find_hits(self, hits: list[tuple[int, int]], current: int = -1) -> None:
+        """Outline the find hits [start, end) (code points, sorted), ``current`` (an index) filled too."""
+        to_qt = self._map.to_qt
+        self._hits_qt = [(to_qt(start), to_qt(end)) for start, end in hits]
+        self._hit_ends = [e for _, e in self._hits_qt]
+        self._current_hit = current
+        self.viewport().update()
+
+    @property
+    def find_hits(self) -> list[tuple[int, int]]:
+        """The find hits shown, as code points (tests and the status bar read them)."""
+        return [(self._map.from_qt(qs), self._map.from_qt(qe)) for qs, qe in self._hits_qt]
+
+    @property
+    def current_hit(self) -> int:
+        return self._current_hit
 
     @property
     def rendering(self) -> Rendering:
@@ -230,11 +252,18 @@ class AnnotatedTextView(QTextEdit):
                 color.setAlpha(150)
             for rect, _bottom in rects:
                 painter.fillRect(rect.adjusted(-1, -1, 1, 1), color)
+        hit_color = HIT_COLOR_DARK if dark else HIT_COLOR
+        if 0 <= self._current_hit < len(self._hits_qt):  # the current hit: a wash under its text
+            wash = QColor(hit_color)
+            wash.setAlpha(110 if dark else 90)
+            for rect, _bottom in self._line_rects(*self._hits_qt[self._current_hit]):
+                painter.fillRect(rect.adjusted(-2, -2, 2, 2), wash)
         painter.end()
         super().paintEvent(event)  # the text, the selection and the cursor, over the highlights
         painter = QPainter(self.viewport())
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         self._paint_boilerplate(painter, first, last)
+        self._paint_hits(painter, first, last, hit_color)
         self._paint_selected_frame(painter)
         pen = QPen(DIFF_COLOR, 1.4)
         painter.setFont(self._tag_font)
@@ -311,6 +340,17 @@ class AnnotatedTextView(QTextEdit):
                         painter.fillRect(band, bar)
                     else:
                         painter.fillRect(band, QBrush(bar, Qt.BrushStyle.BDiagPattern))
+
+    def _paint_hits(self, painter: QPainter, first: int, last: int, color: QColor) -> None:
+        """Find hits: an outline in a colour no label uses (thicker on the current hit), over the
+        span fills so a hit inside a span still shows; only the visible hits are drawn."""
+        k = bisect_left(self._hit_ends, first + 1)
+        while k < len(self._hits_qt) and self._hits_qt[k][0] <= last:
+            width = 2.6 if k == self._current_hit else 1.6
+            painter.setPen(QPen(color, width))
+            for rect, _bottom in self._line_rects(*self._hits_qt[k]):
+                painter.drawRoundedRect(rect.adjusted(-2.5, -2.5, 2.5, 2.5), 3, 3)
+            k += 1
 
     def _paint_selected_frame(self, painter: QPainter) -> None:
         """A frame around the selection when it is exactly a span, in the span's colour."""

@@ -107,6 +107,16 @@ class Listing:
         found = self.page(query, after, 1) or self.page(query, 0, 1)
         return found[0] if found else None
 
+    def prev_id(self, query: ListQuery, before: int) -> int | None:
+        """The last document before ``before`` the filter holds, wrapping around to the end
+        (each part read backwards by key: FTS and the id index give the first row at once)."""
+        for upto in (before - 1, self.max_id()):
+            found = [row[0] for key, body, params in self._parts(query, 0, upto)
+                     for row in self.store._q(f"SELECT {key} {body} ORDER BY {key} DESC LIMIT 1", params)]
+            if found:
+                return max(found)
+        return None
+
     def holds(self, query: ListQuery, document_id: int) -> bool:
         return bool(self.page_upto(query, document_id - 1, document_id))
 

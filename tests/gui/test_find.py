@@ -1,0 +1,149 @@
+"""Find in text, driven by real key presses: Ctrl+F searches the corpus and outlines the hits
+in both panes; Enter / F3 / Shift+F3 step through them and on into the other documents that
+hold them; Esc clears; Ctrl+Shift+L labels every hit as one undoable step."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from annotator.gui.find import find_hits
+from annotator.gui.occurrences_view import OccurrencesDialog
+from annotator.ops import gold_edits
+from tests.gui.test_review_flow import drive_soon
+
+pytestmark = [pytest.mark.gui, pytest.mark.integration]
+
+CTRL, SHIFT = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier
+NEEDLE = "central"  # in seeds 000 (3 times), 002 (once) and 003 (twice)
+
+
+def hits_in(text: str, needle: str = NEEDLE) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in re.finditer(re.escape(needle), text, re.IGNORECASE)]
+
+
+def type_search(qtbot, window, needle: str) -> None:
+    qtbot.keyClick(window.gold_view, Qt.Key.Key_F, CTRL)
+    assert QApplication.focusWidget() is window.search
+    qtbot.keyClicks(window.search, needle)
+    qtbot.waitUntil(lambda: window.find_needle == needle)
+
+
+def test_find_outlines_steps_and_crosses_documents(qtbot, window):
+    store, gold = window.store, window.gold_view
+    ids = store.document_ids()
+    texts = {i: store.document(i).text for i in ids}
+    with_hits = [i for i in ids if hits_in(texts[i])]
+    assert [store.document_source(i)[:3] for i in with_hits] == ["000", "002", "003"]
+    first = window.view.document.id
+    assert first == ids[0]
+    gold.setFocus()
+
+    type_search(qtbot, window, NEEDLE)
+    expected = hits_in(texts[first])
+    assert len(expected) == 3
+    assert gold.find_hits == expected and window.model_view.find_hits == expected  # both panes
+    assert window.doc_model.loaded_ids() == with_hits  # the list: what the full-text index finds
+    qtbot.waitUntil(lambda: window.find_status.text() == "3 hits in this document · 3 documents")
+
+    qtbot.keyClick(window.search, Qt.Key.Key_Return)  # Enter: the first hit, the keys to the gold text
+    assert gold.selection() == expected[0] and QApplication.focusWidget() is gold
+    assert window.find_status.text() == "hit 1 of 3 in this document · 3 documents"
+    assert gold.current_hit == 0 and window.model_view.current_hit == 0
+    qtbot.keyClick(gold, Qt.Key.Key_F3)
+    assert gold.selection() == expected[1]
+    assert window.find_status.text() == "hit 2 of 3 in this document · 3 documents"
+    qtbot.keyClick(gold, Qt.Key.Key_F3, SHIFT)
+    assert gold.selection() == expected[0]
+
+    qtbot.keyClick(gold, Qt.Key.Key_F3, SHIFT)  # before the first hit: back round to the last document
+    last = with_hits[-1]
+    assert window.view.document.id == last
+    assert gold.selection() == hits_in(texts[last])[-1] and gold.find_hits == hits_in(texts[last])
+    qtbot.keyClick(gold, Qt.Key.Key_F3)  # past its last hit: round to the first document
+    assert window.view.document.id == first and gold.selection() == expected[0]
+    for k in (1, 2):
+        qtbot.keyClick(gold, Qt.Key.Key_F3)
+        assert gold.selection() == expected[k]
+    qtbot.keyClick(gold, Qt.Key.Key_F3)  # on to the next document with a hit (001 has none)
+    assert window.view.document.id == with_hits[1]
+    assert gold.selection() == hits_in(texts[with_hits[1]])[0]
+    assert window.find_status.text() == "hit 1 of 1 in this document · 3 documents"
+    selected = window.doc_table.selectionModel().selectedRows()
+    assert [window.doc_model.document_id(i.row()) for i in selected] == [with_hits[1]]
+
+    qtbot.keyClick(gold, Qt.Key.Key_Escape)  # Esc: no search, no outlines, the keys in the gold text
+    assert window.search.text() == "" and gold.find_hits == [] and window.model_view.find_hits == []
+    assert window.find_status.text() == "" and QApplication.focusWidget() is gold
+    assert window.doc_model.loaded_ids() == ids  # the whole list again
+    assert not window.actions_by_name["find_clear"].isEnabled()  # Esc is free again
+
+
+def test_find_in_a_document_with_an_emoji_and_no_hit_elsewhere(qtbot, make_window, tmp_path, tokenize):
+    """Hits after an astral character sit where the text is (UTF-16 inside Qt); F3 with one
+    document holding the phrase wraps inside it."""
+    from annotator.core.hashing import content_hash
+    from annotator.store import Store
+
+    path = tmp_path / "emoji.db"
+    text = "😀 Bamako today. 🇲🇱 Then BAMAKO again, and bamako."
+    with Store.open(path) as store:
+        doc, _ = store.add_document(text, "emoji.txt", content_hash(text))
+        store.set_tokens(doc, "blank", tokenize(text))
+        other = "Nothing to see here."
+        store.add_document(other, "other.txt", content_hash(other))
+    window = make_window(path)
+    gold = window.gold_view
+    type_search(qtbot, window, "bamako")
+    expected = find_hits(text, "bamako")
+    assert len(expected) == 3 and gold.find_hits == expected
+    qtbot.keyClick(window.search, Qt.Key.Key_Return)
+    qtbot.keyClick(gold, Qt.Key.Key_F3)
+    qtbot.keyClick(gold, Qt.Key.Key_F3)
+    start, end = gold.selection()
+    assert text[start:end] == "bamako" and (start, end) == expected[2]
+    qtbot.keyClick(gold, Qt.Key.Key_F3)  # wraps: the only document with hits is this one
+    assert gold.selection() == expected[0] and window.view.document.id == doc
+
+
+def test_label_all_hits_is_one_undo_step_and_never_in_boilerplate(qtbot, window):
+    store, gold = window.store, window.gold_view
+    first = window.view.document.id
+    text = window.view.document.text
+    inside = hits_in(text)[0]  # the line holding the first hit becomes boilerplate
+    line_start = text.rfind("\n", 0, inside[0]) + 1
+    line_end = text.find("\n", inside[1])
+    gold_edits.start_review(store, first, "tester")
+    gold_edits.mark_boilerplate(store, first, "tester", line_start, line_end)
+    window.show_document(first)
+    before = {i: (store.gold(i, "tester"), store.review(i, "tester").state) for i in store.document_ids()}
+    gold.setFocus()
+    type_search(qtbot, window, NEEDLE)
+    seen = {}
+
+    def drive(dialog):
+        dialog.label_box.setCurrentIndex(dialog.label_box.findData("ORG"))
+        dialog.wait_for_scan()
+        qtbot.waitUntil(lambda: dialog.summary is not None and dialog.summary.label == "ORG")
+        seen["counts"] = dict(dialog.summary.counts)
+        seen["documents"] = dialog.summary.documents
+        dialog.accept()
+
+    drive_soon(OccurrencesDialog, drive)
+    qtbot.keyClick(gold, Qt.Key.Key_L, CTRL | SHIFT)
+    qtbot.waitUntil(lambda: window.undo_stack.count() == 1)
+    assert seen["documents"] == 3 and seen["counts"].get("inside boilerplate") == 1, seen
+    for doc_id in store.document_ids():
+        doc_text = store.document(doc_id).text
+        org = [(s.start, s.end) for s in store.gold(doc_id, "tester") if s.label == "ORG"
+               and doc_text[s.start:s.end].lower() == NEEDLE]
+        boiler = store.boilerplate(doc_id, "tester")
+        assert not any(r.start <= s and e <= r.end for s, e in org for r in boiler)  # never inside boilerplate
+        if doc_id == first:
+            assert inside not in org and len(org) >= 1
+    assert QApplication.focusWidget() is gold
+    qtbot.keyClick(gold, Qt.Key.Key_Z, CTRL)  # one step takes every document back
+    assert {i: (store.gold(i, "tester"), store.review(i, "tester").state) for i in store.document_ids()} == before

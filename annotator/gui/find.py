@@ -19,6 +19,7 @@ from bisect import bisect_left
 
 from PySide6.QtWidgets import QLabel
 
+STATUS_STYLE = "QLabel { border-left: 1px solid palette(mid); padding: 0 8px; }"  # apart from its neighbours
 MAX_HOPS = 50  # documents the index holds but where the phrase is not a substring (rare): skipped at most
 
 
@@ -38,6 +39,8 @@ class FindMixin:
         self.find_current = -1
         self.find_status = QLabel()
         self.find_status.setObjectName("findStatus")
+        self.find_status.setStyleSheet(STATUS_STYLE)
+        self.find_status.hide()
         self.statusBar().addPermanentWidget(self.find_status)
         self._search_timer.timeout.connect(self.update_find)  # after the list's filter (connected first)
         self.search.returnPressed.connect(self.find_next)
@@ -67,7 +70,10 @@ class FindMixin:
 
     def show_find_status(self) -> None:
         """'hit 3 of 12 in this document · 40 documents' while a search is on."""
-        if not getattr(self, "find_needle", ""):
+        if getattr(self, "find_status", None) is None:
+            return
+        self.find_status.setVisible(bool(self.find_needle))
+        if not self.find_needle:
             self.find_status.setText("")
             return
         n = len(self.find_hits_here)
@@ -148,6 +154,10 @@ class FindMixin:
     def _select_hit(self, k: int) -> None:
         self.find_current = k
         start, end = self.find_hits_here[k]
-        self.gold_view.select_range(start, end)
-        self.gold_view.setFocus()
+        view = self.gold_view
+        view.select_range(start, end)
+        height = view.viewport().height()
+        if not height // 6 <= view.offset_top(start) <= height * 2 // 3:  # not at an edge: a third down
+            view.scroll_to_offset_at(start, height // 3)
+        view.setFocus()
         self._show_hits()

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QPus
 
 from annotator.core.flags import NOTE_MAX, Flag
 from annotator.gui.commands import _AppliedCommand
+from annotator.gui.find import STATUS_STYLE
 from annotator.ops import flags as ops
 from annotator.store import Store
 
@@ -75,6 +76,8 @@ class FlagsMixin:
         self.flag_dialog: FlagDialog | None = None
         self.flag_status = QLabel()
         self.flag_status.setObjectName("flagStatus")
+        self.flag_status.setStyleSheet(STATUS_STYLE)
+        self.flag_status.hide()
         self.statusBar().addPermanentWidget(self.flag_status)
 
     def flag_document(self) -> None:
@@ -118,6 +121,7 @@ class FlagsMixin:
         if label is None:
             return
         current = ops.flag_of(self.store, self.view.document.id, self.annotator) if self.view is not None else None
+        label.setVisible(current is not None)
         if current is None:
             label.setText("")
             label.setToolTip("")

@@ -253,7 +253,9 @@ class AnnotatedTextView(QTextEdit):
             for rect, _bottom in rects:
                 painter.fillRect(rect.adjusted(-1, -1, 1, 1), color)
         hit_color = HIT_COLOR_DARK if dark else HIT_COLOR
-        if 0 <= self._current_hit < len(self._hits_qt):  # the current hit: a wash under its text
+        cursor = self.textCursor()
+        if 0 <= self._current_hit < len(self._hits_qt) and (cursor.selectionStart(), cursor.selectionEnd()) != \
+                self._hits_qt[self._current_hit]:  # the current hit, unless selected: a wash under its text
             wash = QColor(hit_color)
             wash.setAlpha(110 if dark else 90)
             for rect, _bottom in self._line_rects(*self._hits_qt[self._current_hit]):
@@ -346,10 +348,11 @@ class AnnotatedTextView(QTextEdit):
         span fills so a hit inside a span still shows; only the visible hits are drawn."""
         k = bisect_left(self._hit_ends, first + 1)
         while k < len(self._hits_qt) and self._hits_qt[k][0] <= last:
-            width = 2.6 if k == self._current_hit else 1.6
-            painter.setPen(QPen(color, width))
+            current = k == self._current_hit
+            painter.setPen(QPen(color, 3.2 if current else 1.6))
+            grow = 3.0 if current else 2.5
             for rect, _bottom in self._line_rects(*self._hits_qt[k]):
-                painter.drawRoundedRect(rect.adjusted(-2.5, -2.5, 2.5, 2.5), 3, 3)
+                painter.drawRoundedRect(rect.adjusted(-grow, -grow, grow, grow), 3, 3)
             k += 1
 
     def _paint_selected_frame(self, painter: QPainter) -> None:

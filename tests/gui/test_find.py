@@ -147,3 +147,16 @@ def test_label_all_hits_is_one_undo_step_and_never_in_boilerplate(qtbot, window)
     assert QApplication.focusWidget() is gold
     qtbot.keyClick(gold, Qt.Key.Key_Z, CTRL)  # one step takes every document back
     assert {i: (store.gold(i, "tester"), store.review(i, "tester").state) for i in store.document_ids()} == before
+
+
+def test_no_key_is_bound_twice(window):
+    """The new keys (F3, Shift+F3, Esc, Ctrl+Shift+L, Ctrl+U) clash with nothing else the window binds."""
+    from PySide6.QtGui import QKeySequence
+
+    seen: dict[str, str] = {}
+    for action in window.actions():
+        for sequence in action.shortcuts():
+            key = sequence.toString(QKeySequence.SequenceFormat.PortableText)
+            assert key not in seen, f"{key}: {seen.get(key)} and {action.objectName()}"
+            seen[key] = action.objectName()
+    assert {"F3", "Shift+F3", "Esc", "Ctrl+Shift+L", "Ctrl+U"} <= set(seen)

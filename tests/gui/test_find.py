@@ -160,3 +160,16 @@ def test_no_key_is_bound_twice(window):
             assert key not in seen, f"{key}: {seen.get(key)} and {action.objectName()}"
             seen[key] = action.objectName()
     assert {"F3", "Shift+F3", "Esc", "Ctrl+Shift+L", "Ctrl+U"} <= set(seen)
+
+
+def test_ctrl_f_takes_the_selected_phrase(qtbot, window):
+    gold = window.gold_view
+    text = window.view.document.text
+    start = text.index("Peskov")
+    gold.setFocus()
+    gold.select_range(start, start + len("Peskov"))
+    qtbot.keyClick(gold, Qt.Key.Key_F, CTRL)
+    assert window.search.text() == "Peskov" and QApplication.focusWidget() is window.search
+    qtbot.waitUntil(lambda: window.find_needle == "Peskov")
+    assert gold.find_hits == hits_in(text, "Peskov")
+    assert {window.store.document_source(i)[:3] for i in window.doc_model.loaded_ids()} == {"000", "001", "002"}

@@ -18,7 +18,11 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 
-from PySide6.QtWidgets import QApplication, QLabel
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPen, QPixmap
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit
+
+from annotator.gui.text_view import HIT_COLOR
 
 STATUS_STYLE = "QLabel { border-left: 1px solid palette(mid); padding: 0 8px; }"  # apart from its neighbours
 PREFILL_MAX = 80  # characters of a selection Ctrl+F puts in the search box
@@ -30,6 +34,19 @@ def find_hits(text: str, needle: str) -> list[tuple[int, int]]:
     if not needle:
         return []
     return [(m.start(), m.end()) for m in re.finditer(re.escape(needle), text, re.IGNORECASE)]
+
+
+def _label_hits_icon() -> QIcon:
+    """A hit's outline around a label swatch: 'label the hits'."""
+    pixmap = QPixmap(16, 16)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.fillRect(QRectF(3.5, 5, 9, 6), QColor("#44BB99"))
+    painter.setPen(QPen(HIT_COLOR, 1.6))
+    painter.drawRoundedRect(QRectF(1.5, 3, 13, 10), 2.5, 2.5)
+    painter.end()
+    return QIcon(pixmap)
 
 
 class FindMixin:
@@ -48,7 +65,18 @@ class FindMixin:
         self.search.returnPressed.connect(self.find_next)
         clear = self.actions_by_name["find_clear"]
         clear.setEnabled(False)  # only while there is something to clear: Esc stays free otherwise
-        self.search.textChanged.connect(lambda text: clear.setEnabled(bool(text.strip())))
+        label_hits = QAction(_label_hits_icon(), "Label every hit…", self)  # a button in the find box
+        label_hits.setObjectName("label_hits_button")
+        label_hits.setToolTip("Label every hit of the search… (Ctrl+Shift+L)")
+        label_hits.triggered.connect(self.label_all_hits)
+        self.search.addAction(label_hits, QLineEdit.ActionPosition.TrailingPosition)
+        label_hits.setVisible(False)  # hidden after adding: hidden before, Qt lays it over the clear button
+
+        def typed(text: str) -> None:
+            clear.setEnabled(bool(text.strip()))
+            label_hits.setVisible(bool(text.strip()))
+
+        self.search.textChanged.connect(typed)
 
     def find_handlers(self) -> dict:
         """Handlers of the find keys in the shortcut table."""

@@ -48,6 +48,13 @@ def test_find_outlines_steps_and_crosses_documents(qtbot, window):
     assert gold.find_hits == expected and window.model_view.find_hits == expected  # both panes
     assert window.doc_model.loaded_ids() == with_hits  # the list: what the full-text index finds
     qtbot.waitUntil(lambda: window.find_status.text() == "3 hits in this document · 3 documents")
+    button = next(a for a in window.search.actions() if a.objectName() == "label_hits_button")
+    assert button.isVisible()  # "label every hit" in the find box while there is something to find
+    qtbot.wait(300)  # the clear button fades in
+    from PySide6.QtWidgets import QToolButton
+
+    places = [b.geometry() for b in window.search.findChildren(QToolButton) if b.isVisible()]
+    assert len(places) == 2 and not places[0].intersects(places[1])  # beside the clear button, not over it
 
     qtbot.keyClick(window.search, Qt.Key.Key_Return)  # Enter: the first hit, the keys to the gold text
     assert gold.selection() == expected[0] and QApplication.focusWidget() is gold
@@ -80,6 +87,7 @@ def test_find_outlines_steps_and_crosses_documents(qtbot, window):
     assert window.find_status.text() == "" and QApplication.focusWidget() is gold
     assert window.doc_model.loaded_ids() == ids  # the whole list again
     assert not window.actions_by_name["find_clear"].isEnabled()  # Esc is free again
+    assert not button.isVisible()
 
 
 def test_find_in_a_document_with_an_emoji_and_no_hit_elsewhere(qtbot, make_window, tmp_path, tokenize):

@@ -64,7 +64,10 @@ def flags_from_meta(meta: dict[str, Any], default_annotator: str | None, fallbac
         who = item.get("annotator", default_annotator)
         if not isinstance(who, str) or not who:
             raise InputError(f"{where} names no annotator (no \"annotator\" and no \"_annotator_id\")")
-        check_annotator_name(who, where)
+        try:
+            check_annotator_name(who)
+        except InputError as exc:
+            raise InputError(f"{where}.annotator: {exc.message}") from None
         flag, note, when = item.get("flag", UNSURE), item.get("note", ""), item.get("updated_at", fallback_time)
         if not isinstance(flag, str) or not flag.strip():
             raise InputError(f"{where}.flag must be a non-empty string")

@@ -188,7 +188,7 @@ class MainWindow(DocumentListMixin, EditingMixin, FindMixin, FlagsMixin, Prepara
             "dismiss_suggestion": self.dismiss_suggestion_at_cursor, "accept": lambda: self.finish_document(ACCEPTED),
             "skip": lambda: self.finish_document(SKIPPED), "next_doc": lambda: self.step_document(1),
             "prev_doc": lambda: self.step_document(-1), "gold_only": self.toggle_gold_only,
-            "find": self.focus_search, "focus_list": self.doc_table.setFocus, "focus_text": self.gold_view.setFocus,
+            "focus_list": self.doc_table.setFocus, "focus_text": self.gold_view.setFocus,
             "shortcuts": self.show_shortcuts, "evaluation": self.show_evaluation, "flag": self.flag_document,
             **self.find_handlers(),
         }

@@ -80,6 +80,7 @@ class AnnotatedTextView(QTextEdit):
         cursor.setBlockFormat(block)  # new blocks inherit it: no pass over the whole document
         cursor.insertText(display_text(text))
         self.setDocument(document)  # Qt deletes the previous one: it was our child
+        self._hits_qt, self._hit_ends, self._current_hit = [], [], -1  # the last document's find hits
         self.update_rendering(rendering)
         self.moveCursor(QTextCursor.MoveOperation.Start)
 
@@ -100,7 +101,8 @@ class AnnotatedTextView(QTextEdit):
         self.viewport().update()
 
     def set_find_hits(self, hits: list[tuple[int, int]], current: int = -1) -> None:
-        """Outline the find hits [start, end) (code points, sorted), ``current`` (an index) filled too."""
+        """Outline the find hits [start, end) (code points, sorted); ``current`` (an index) thicker,
+        and washed unless it is the selection."""
         to_qt = self._map.to_qt
         self._hits_qt = [(to_qt(start), to_qt(end)) for start, end in hits]
         self._hit_ends = [e for _, e in self._hits_qt]

@@ -23,6 +23,7 @@ from annotator.gui.shortcuts import SHORTCUTS
 from annotator.gui.text_view import AnnotatedTextView
 from annotator.gui.document_list import FILTERS, DocumentListMixin
 from annotator.gui.editing import EditingMixin
+from annotator.gui.file_menu import FileMenuMixin
 from annotator.gui.preparation import PreparationMixin
 from annotator.gui.reports import ReportsMixin
 from annotator.gui.workers import PrepareWorker
@@ -38,7 +39,7 @@ def _swatch(color: str) -> QIcon:
     return QIcon(pixmap)
 
 
-class MainWindow(DocumentListMixin, EditingMixin, PreparationMixin, ReportsMixin, QMainWindow):
+class MainWindow(DocumentListMixin, EditingMixin, PreparationMixin, ReportsMixin, FileMenuMixin, QMainWindow):
     prepared = Signal()  # background import and pre-annotation ended (emitted in the GUI thread)
 
     def __init__(self, store: Store, *, model: str, annotator: str, settings: QSettings | None = None):
@@ -237,6 +238,7 @@ class MainWindow(DocumentListMixin, EditingMixin, PreparationMixin, ReportsMixin
         a = self.actions_by_name
         bar = self.menuBar()
         menu = bar.addMenu("&File")
+        self.build_file_menu(menu)
         quit_action = menu.addAction("&Quit")
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
@@ -458,8 +460,10 @@ class MainWindow(DocumentListMixin, EditingMixin, PreparationMixin, ReportsMixin
         if self._thread is not None and self._thread.isRunning():
             self._thread.wait(15000)
         self.shutdown_reports()
+        self.shutdown_file_work()
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("window_state", self.saveState())
         self.settings.setValue("splitter", self.splitter.saveState())
         self.settings.sync()
         super().closeEvent(event)
+        self.release_store()

@@ -7,12 +7,12 @@ the top. Zoom and theme are remembered in QSettings.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer, Qt
+from PySide6.QtCore import QEvent, QTimer, Qt
 from PySide6.QtGui import QAction, QActionGroup, QColor, QGuiApplication, QKeySequence, QPalette
 from PySide6.QtWidgets import QApplication, QMenu
 
 ZOOM_KEY, THEME_KEY = "zoom", "theme"
-ZOOM_MIN, ZOOM_MAX = -4, 12  # steps of ZOOM_STEP
+ZOOM_MIN, ZOOM_MAX = -4, 10  # steps of ZOOM_STEP
 ZOOM_STEP = 1.12
 THEMES = (("light", "&Light"), ("dark", "&Dark"), ("system", "Follow the &system"))
 
@@ -162,6 +162,8 @@ class AppearanceMixin:
     def _palette_changed(self) -> None:
         """Widgets that keep a palette of their own take the new one; painted colours follow."""
         palette = QApplication.palette()
+        # Qt posts the change to every widget: deliver it now, so the panes resolve against the new one
+        QApplication.sendPostedEvents(None, QEvent.Type.ApplicationPaletteChange)
         for view in (self.model_view, self.gold_view):
             view.adopt_palette(palette)
         self.doc_model.refresh_all()  # state colours are chosen for the palette

@@ -16,7 +16,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QProgressDialog
+from PySide6.QtWidgets import QDialog, QFileDialog, QMenu, QMessageBox, QProgressDialog
 
 from annotator.core.errors import AnnotatorError
 from annotator.gui.background import BackgroundRunner, Task
@@ -166,6 +166,8 @@ class FileMenuMixin:
         window.show()
         self.replaced_by = window
         self.close()  # stops this window's workers and saves the layout
+        for dialog in self.findChildren(QDialog):  # report, training, export windows of the old project
+            dialog.close()
         window.activateWindow()
         window.open_initial_document()
         window.prepare(window.store.path, [])  # pre-annotate what that project has not had yet

@@ -14,7 +14,7 @@ from PySide6.QtGui import QAction, QPalette
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QVBoxLayout, QWidget
 
 HINTS_KEY = "show_hints"
-LABEL_KEYS_SHOWN = 4  # "P PERSON · O ORG · G GPE · L LOC …"
+LABEL_KEYS_SHOWN = 3  # "P PERSON · O ORG · G GPE …" (the status bar is shared with the document line)
 
 
 class EmptyProjectPanel(QWidget):
@@ -130,9 +130,9 @@ class GuidanceMixin:
         keys = [f"{label.key} {label.name}" for label in self.labels.labels if label.key]
         some = " · ".join(keys[:LABEL_KEYS_SHOWN]) + (" …" if len(keys) > LABEL_KEYS_SHOWN else "")
         if start < end and span is None:
-            return f"Press a label key: {some} · B marks boilerplate"
+            return f"Press a label key: {some} · B boilerplate"
         if span is not None:
-            return "A label key relabels · Del deletes · Alt+←/→ moves the start · Ctrl+R relabels everywhere"
+            return "Label key relabels · Del deletes · Alt+←/→ moves it · Ctrl+R everywhere"
         letters = [label.key for label in self.labels.labels if label.key]
         keys_text = "/".join(letters[:3]) + ("…" if len(letters) > 3 else "") if letters else "a label key"
         return f"Select text then {keys_text} · Tab next span · Ctrl+Enter accepts"

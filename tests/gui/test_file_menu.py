@@ -196,3 +196,29 @@ def test_export_error_is_one_line(qtbot, window, tmp_path):
     assert notice.windowTitle() == "Export failed"
     assert "does not exist" in notice.text() and "\n" not in notice.text()
     assert not out.parent.exists()
+
+
+def test_switching_while_the_old_project_is_preparing_stops_it_safely(qtbot, make_window, tmp_path, project_db):
+    busy = tmp_path / "busy.db"
+    with Store.open(busy) as store:
+        import_paths(store, [SEEDS], annotator="tester")
+    window = make_window(busy)
+    window.prepare(busy, [], batch_size=1)  # loads the pipeline and pre-annotates in the worker thread
+    window.show_evaluation()
+    report = window.evaluation_dialog
+    assert window.preparing and report.isVisible()
+    new = window.open_database(project_db)
+    qtbot.addWidget(new)
+    assert not report.isVisible(), "the old project's windows went with it"
+    assert window._thread is None or not window._thread.isRunning(), "the worker stopped before the store closed"
+    with pytest.raises(sqlite3.ProgrammingError):
+        window.store.db.execute("SELECT 1")
+    qtbot.waitUntil(lambda: not new.preparing, timeout=120_000)
+    qtbot.wait(100)  # any late signal of the old worker would reach the closed store now
+    assert new.view is not None and new.doc_model.rowCount() == 5
+    conn = sqlite3.connect(busy)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("SELECT count(*) FROM documents").fetchone()[0] == 5
+    finally:
+        conn.close()

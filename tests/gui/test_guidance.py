@@ -49,7 +49,7 @@ def test_hints_follow_the_keyboard_and_can_be_turned_off(qtbot, make_window, pro
     assert "P PERSON · O ORG · G GPE" in hint(qtbot, window, "Press a label key")
     span = window.view.gold[0]
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=point_at(view, span.start + 1))
-    hint(qtbot, window, "A label key relabels · Del deletes")
+    hint(qtbot, window, "Label key relabels · Del deletes")
     qtbot.keyClick(view, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)  # to the document list
     hint(qtbot, window, "choose a document")
     qtbot.keyClick(window.doc_table, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)  # to the search

@@ -118,6 +118,8 @@ class AppearanceMixin:
         except (TypeError, ValueError):
             self.zoom_level = 0
         self._apply_zoom()
+        for view in (self.model_view, self.gold_view):
+            view.zoom_requested.connect(lambda steps: self.zoom(self.zoom_level + steps))
         theme = str(self.settings.value(THEME_KEY, "system"))
         self.set_theme(theme if theme in dict(THEMES) else "system", remember=False)
         QGuiApplication.styleHints().colorSchemeChanged.connect(self._system_scheme_changed)

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
-    QBrush, QColor, QPalette, QFont, QFontMetrics, QHelpEvent, QKeyEvent, QPainter, QPainterPath, QPaintEvent, QPen, QTextBlockFormat,
+    QBrush, QColor, QPalette, QFont, QFontMetrics, QHelpEvent, QKeyEvent, QPainter, QPainterPath, QPaintEvent, QPen, QTextBlockFormat, QWheelEvent,
     QTextCursor, QTextDocument,
 )
 from PySide6.QtWidgets import QTextEdit, QToolTip, QWidget
@@ -83,6 +83,7 @@ class AnnotatedTextView(QTextEdit):
     """Shows one document. Offsets in and out are code points; Qt positions stay inside."""
 
     navigate = Signal(bool)  # Tab (True) / Shift+Tab (False): next or previous span
+    zoom_requested = Signal(int)  # Ctrl+wheel: steps in (+) or out (-); the window zooms both panes
 
     def __init__(self, title: str, parent: QWidget | None = None):
         super().__init__(parent)
@@ -412,6 +413,18 @@ class AnnotatedTextView(QTextEdit):
         painter.drawPath(path)
 
     # -- tooltips and keys ----------------------------------------------------------------
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt's name
+        """Ctrl+wheel asks the window to zoom (QTextEdit would zoom a read-only pane alone)."""
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self._wheel_rest = getattr(self, "_wheel_rest", 0) + event.angleDelta().y()
+            steps = int(self._wheel_rest / 120)  # a touchpad sends small deltas: whole notches only
+            if steps:
+                self._wheel_rest -= steps * 120
+                self.zoom_requested.emit(steps)
+            event.accept()
+            return
+        super().wheelEvent(event)
+
     def event(self, event) -> bool:  # noqa: ANN001 - QEvent
         if isinstance(event, QKeyEvent) and event.type() == QKeyEvent.Type.KeyPress:
             if event.key() == Qt.Key.Key_Tab and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:

@@ -128,3 +128,25 @@ def test_every_label_reads_in_both_themes(window):
         assert contrast(tag_fill(color), QColor("#FFFFFF")) >= READABLE, label.name
     for label in window.labels.labels:  # light theme: the label colour itself under dark text
         assert contrast(QColor(label.color), QColor("#111111")) >= READABLE, label.name
+
+
+def ctrl_wheel(view, steps: int) -> None:
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+
+    centre = QPointF(view.viewport().rect().center())
+    event = QWheelEvent(centre, QPointF(view.viewport().mapToGlobal(centre.toPoint())), QPoint(0, 0),
+                        QPoint(0, 120 * steps), Qt.MouseButton.NoButton, CTRL, Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(view.viewport(), event)
+
+
+def test_ctrl_wheel_zooms_both_panes_alike(qtbot, window):
+    """QTextEdit zooms a read-only pane on its own with Ctrl+wheel: the panes stopped lining up."""
+    base = sizes(window)
+    ctrl_wheel(window.model_view, 2)
+    assert sizes(window)[0] == sizes(window)[1] > base[1]
+    assert window.zoom_level == 2
+    ctrl_wheel(window.gold_view, -2)
+    assert sizes(window) == base
+    qtbot.wait(20)
+    assert line_starts(window.model_view) == line_starts(window.gold_view)

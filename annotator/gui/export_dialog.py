@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLineEdit,
+    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLineEdit, QMessageBox,
     QPushButton, QRadioButton, QVBoxLayout, QWidget,
 )
 
@@ -48,6 +48,7 @@ class ExportDialog(QDialog):
         self.accepted_only.setChecked(True)
         self.strip = QCheckBox("Strip boilerplate (drop that text, re-base the offsets)")
         self.strip.setObjectName("exportStrip")
+        self._browsed: str | None = None
         self.path = QLineEdit(str(default_out))
         self.path.setObjectName("exportPath")
         self.path.setMinimumWidth(420)
@@ -81,11 +82,23 @@ class ExportDialog(QDialog):
         return ExportChoice(Path(self.path.text().strip()).expanduser(), fmt, self.every_document.isChecked(),
                             self.strip.isChecked() and fmt != "spacy")
 
+    def accept(self) -> None:
+        """Export; a file that exists is replaced only once the reviewer said so (here or in Browse)."""
+        out = self.choice().out
+        if out.exists() and str(out) != self._browsed:
+            answer = QMessageBox.question(self, "Export gold", f"{out} exists. Replace it?",
+                                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                          QMessageBox.StandardButton.No)
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        super().accept()
+
     def browse(self) -> None:
         current = self.path.text().strip()
         chosen, _ = QFileDialog.getSaveFileName(self, "Export to", current, "JSONL (*.jsonl);;spaCy DocBin (*.spacy);;All files (*)")
-        if chosen:
+        if chosen:  # the file dialog asked before replacing a file
             self.path.setText(chosen)
+            self._browsed = str(Path(chosen))
 
     def _format_changed(self) -> None:
         fmt = self.format.currentData()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QAction, QPalette
+from PySide6.QtGui import QAction, QKeySequence, QPalette
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QVBoxLayout, QWidget
 
 HINTS_KEY = "show_hints"
@@ -136,3 +136,12 @@ class GuidanceMixin:
         letters = [label.key for label in self.labels.labels if label.key]
         keys_text = "/".join(letters[:3]) + ("…" if len(letters) > 3 else "") if letters else "a label key"
         return f"Select text then {keys_text} · Tab next span · Ctrl+Enter accepts"
+
+    def menu_shortcuts(self) -> list[tuple[str, str]]:
+        """(keys, what) of the File and View menus' items, for the F1 sheet."""
+        rows = []
+        for action in list(self.file_actions.values()) + list(self.view_actions.values()):
+            keys = ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts())
+            if keys:
+                rows.append((keys, action.text().replace("&", "")))
+        return rows

@@ -390,7 +390,7 @@ class MainWindow(DocumentListMixin, EditingMixin, PreparationMixin, ReportsMixin
         self.gold_view.setFocus()
 
     def show_shortcuts(self) -> None:
-        ShortcutsDialog(self.labels, self).exec()
+        ShortcutsDialog(self.labels, self, more=self.menu_shortcuts()).exec()
         self.return_focus()
 
     def show_about(self) -> None:

@@ -222,3 +222,34 @@ def test_switching_while_the_old_project_is_preparing_stops_it_safely(qtbot, mak
         assert conn.execute("SELECT count(*) FROM documents").fetchone()[0] == 5
     finally:
         conn.close()
+
+
+def test_export_asks_before_replacing_a_file(qtbot, window, tmp_path):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    out = tmp_path / "keep.jsonl"
+    out.write_text("mine\n")
+
+    def answer(button):
+        def press():
+            boxes = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()
+                     and "Replace it?" in w.text()]
+            if not boxes:
+                QTimer.singleShot(30, press)
+                return
+            qtbot.mouseClick(boxes[0].button(button), Qt.MouseButton.LeftButton)
+        QTimer.singleShot(30, press)
+
+    qtbot.waitUntil(window.isActiveWindow)
+    qtbot.keyClick(window.gold_view, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    dialog = window.export_dialog
+    dialog.path.setText(str(out))
+    qtbot.mouseClick(dialog.every_document, Qt.MouseButton.LeftButton)
+    answer(QMessageBox.StandardButton.No)
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    assert dialog.isVisible() and out.read_text() == "mine\n", "No: nothing written, the dialog stays"
+    answer(QMessageBox.StandardButton.Yes)
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.notice is not None and window.notice.isVisible(), timeout=120_000)
+    assert "Wrote 5 document(s)" in window.notice.text() and len(out.read_text().splitlines()) == 5

@@ -66,3 +66,26 @@ def test_hints_follow_the_keyboard_and_can_be_turned_off(qtbot, make_window, pro
     assert not again.hint_label.isVisible() and again.hint_label.text() == ""
     again.hints_action.trigger()
     hint(qtbot, again, "Tab next span")
+
+
+def test_the_f1_sheet_lists_the_file_and_view_keys(qtbot, window):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from annotator.gui.dialogs import ShortcutsDialog
+
+    seen = {}
+
+    def read_and_close():
+        dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, ShortcutsDialog) and w.isVisible()]
+        if not dialogs:
+            QTimer.singleShot(50, read_and_close)
+            return
+        seen.update({text: key for key, text in dialogs[0].rows})
+        dialogs[0].reject()
+
+    QTimer.singleShot(50, read_and_close)
+    window.gold_view.setFocus()
+    qtbot.keyClick(window.gold_view, Qt.Key.Key_F1)
+    assert seen["Import files…"] == "Ctrl+O" and seen["Export…"] == "Ctrl+Shift+S"
+    assert seen["Zoom in"] == "Ctrl++, Ctrl+=" and seen["Reset zoom"] == "Ctrl+0"

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from annotator import __version__, paths as app_paths
 
+DEBUG_ENV = "ANNOTATOR_DEBUG"  # set: the window says on stderr when its event loop runs (process tests)
+
 
 def _display_problem() -> str | None:
     """Why Qt could not show a window here, in words, or None when it probably can.
@@ -83,6 +85,8 @@ def run_gui(db_path: Path, import_paths: list[str], model: str, *, show: bool = 
         print(f"error: cannot start Qt ({exc}). On Linux install libegl1, libgl1, libxkbcommon-x11-0 and the "
               "libxcb-* packages, or set QT_QPA_PLATFORM=offscreen.", file=sys.stderr)
         return 2
+    from PySide6.QtWidgets import QApplication
+
     from annotator.core.errors import AnnotatorError
     from annotator.gui.dialogs import show_error
     from annotator.gui.main_window import MainWindow
@@ -98,8 +102,11 @@ def run_gui(db_path: Path, import_paths: list[str], model: str, *, show: bool = 
         show_error(None, "annotator", str(exc))
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    from annotator.gui.quit_signals import quit_on_signals
+
+    quit_on_signals(app)  # kill PID / Ctrl+C close the window cleanly
     window = MainWindow(store, model=model, annotator=app_paths.current_annotator(store.owner()))
-    install_excepthook(lambda: window)
+    install_excepthook(lambda: QApplication.activeWindow() or window)
     window.show()
     window.open_initial_document()
     if smoke:
@@ -122,6 +129,10 @@ def run_gui(db_path: Path, import_paths: list[str], model: str, *, show: bool = 
     window.prepare(db_path, for_import)
     if not show:
         return 0
+    if os.environ.get(DEBUG_ENV):
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(0, lambda: print("annotator: event loop running", file=sys.stderr, flush=True))
     code = app.exec()
     store.close()
     return int(code)

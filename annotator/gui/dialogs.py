@@ -16,11 +16,13 @@ from annotator.gui.shortcuts import LABEL_HELP, SHORTCUTS
 
 
 class ShortcutsDialog(QDialog):
-    def __init__(self, labels: LabelSet, parent: QWidget | None = None):
+    def __init__(self, labels: LabelSet, parent: QWidget | None = None, more: list[tuple[str, str]] | None = None):
         super().__init__(parent)
         self.setWindowTitle("Keyboard shortcuts")
         rows = [(item.key, f"Label the selection / relabel the span as {item.name}") for item in labels.labels if item.key]
         rows += [(QKeySequence(key).toString(QKeySequence.SequenceFormat.NativeText), text) for _, key, text in SHORTCUTS]
+        rows += more or []  # the menus' own keys (File, View)
+        self.rows = rows
         table = QTableWidget(len(rows), 2)
         table.setHorizontalHeaderLabels(["Key", "Action"])
         for i, (key, text) in enumerate(rows):

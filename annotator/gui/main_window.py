@@ -22,9 +22,12 @@ from annotator.gui.models import DocumentListModel, SpanTableModel
 from annotator.gui.shortcuts import SHORTCUTS
 from annotator.gui.text_view import AnnotatedTextView
 from annotator.gui.document_list import FILTERS, DocumentListMixin
+from annotator.gui.appearance import AppearanceMixin
 from annotator.gui.editing import EditingMixin
+from annotator.gui.file_menu import FileMenuMixin
 from annotator.gui.find import FindMixin
 from annotator.gui.flags import FlagsMixin
+from annotator.gui.guidance import GuidanceMixin
 from annotator.gui.preparation import PreparationMixin
 from annotator.gui.reports import ReportsMixin
 from annotator.gui.workers import PrepareWorker
@@ -40,7 +43,8 @@ def _swatch(color: str) -> QIcon:
     return QIcon(pixmap)
 
 
-class MainWindow(DocumentListMixin, EditingMixin, FindMixin, FlagsMixin, PreparationMixin, ReportsMixin, QMainWindow):
+class MainWindow(DocumentListMixin, EditingMixin, FindMixin, FlagsMixin, PreparationMixin, ReportsMixin, FileMenuMixin,
+                 AppearanceMixin, GuidanceMixin, QMainWindow):
     prepared = Signal()  # background import and pre-annotation ended (emitted in the GUI thread)
 
     def __init__(self, store: Store, *, model: str, annotator: str, settings: QSettings | None = None):
@@ -66,6 +70,8 @@ class MainWindow(DocumentListMixin, EditingMixin, FindMixin, FlagsMixin, Prepara
         self._init_find()
         self._init_flags()
         self._restore_settings()
+        self.init_appearance()
+        self.init_guidance()
         self.apply_filter()
 
     # -- layout -------------------------------------------------------------------------
@@ -242,6 +248,7 @@ class MainWindow(DocumentListMixin, EditingMixin, FindMixin, FlagsMixin, Prepara
         a = self.actions_by_name
         bar = self.menuBar()
         menu = bar.addMenu("&File")
+        self.build_file_menu(menu)
         quit_action = menu.addAction("&Quit")
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
@@ -261,6 +268,7 @@ class MainWindow(DocumentListMixin, EditingMixin, FindMixin, FlagsMixin, Prepara
             menu.addAction(a[name])
         menu.addAction(self.list_dock.toggleViewAction())
         menu.addAction(self.side_dock.toggleViewAction())
+        self.build_view_menu(menu)
         menu = bar.addMenu("&Tools")
         menu.addAction(a["evaluation"])
         menu.addAction("&Agreement between annotators…", self.show_agreement).setObjectName("agreement")
@@ -389,7 +397,7 @@ class MainWindow(DocumentListMixin, EditingMixin, FindMixin, FlagsMixin, Prepara
         self.gold_view.setFocus()
 
     def show_shortcuts(self) -> None:
-        ShortcutsDialog(self.labels, self).exec()
+        ShortcutsDialog(self.labels, self, more=self.menu_shortcuts()).exec()
         self.return_focus()
 
     def show_about(self) -> None:
@@ -465,8 +473,10 @@ class MainWindow(DocumentListMixin, EditingMixin, FindMixin, FlagsMixin, Prepara
         if self._thread is not None and self._thread.isRunning():
             self._thread.wait(15000)
         self.shutdown_reports()
+        self.shutdown_file_work()
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("window_state", self.saveState())
         self.settings.setValue("splitter", self.splitter.saveState())
         self.settings.sync()
         super().closeEvent(event)
+        self.release_store()

@@ -147,14 +147,15 @@ class OccurrenceModel(QAbstractTableModel):
 class ScanWorker(QObject):
     """Finds occurrences in its own thread, with its own connection; rows come back in batches."""
 
-    found = Signal(list)
-    finished = Signal(object)  # the ops.Scan summary
-    failed = Signal(str)
+    found = Signal(int, list)  # each signal carries the scan's number: a stopped scan's queued rows are dropped
+    finished = Signal(int, object)  # the ops.Scan summary
+    failed = Signal(int, str)
 
     def __init__(self, db_path: Path, annotator: str, needle: str, label: str, document_id: int | None,
-                 case_sensitive: bool):
+                 case_sensitive: bool, number: int = 0):
         super().__init__()
         self.args = (db_path, annotator, needle, label, document_id, case_sensitive)
+        self.number = number
         self.cancel = threading.Event()
 
     def run(self) -> None:
@@ -167,12 +168,12 @@ class ScanWorker(QObject):
                                      case_sensitive=case_sensitive, cancelled=self.cancel.is_set, summary=summary):
                     batch.append(item)
                     if len(batch) >= BATCH:
-                        self.found.emit(batch)
+                        self.found.emit(self.number, batch)
                         batch = []
-                self.found.emit(batch)
-            self.finished.emit(summary)
+                self.found.emit(self.number, batch)
+            self.finished.emit(self.number, summary)
         except AnnotatorError as exc:
-            self.failed.emit(str(exc))
+            self.failed.emit(self.number, str(exc))
 
 
 def run_in_thread(worker: QObject, parent: QObject) -> QThread:
@@ -197,6 +198,7 @@ class OccurrencesDialog(QDialog):
         self._db_path, self._annotator, self._needle, self._document_id = db_path, annotator, needle, document_id
         self._thread: QThread | None = None
         self._worker: ScanWorker | None = None
+        self._scans = 0  # the number of the current scan
         self.summary: ops.Scan | None = None
         self.label_box = QComboBox()
         for item in labels.labels:
@@ -214,6 +216,7 @@ class OccurrencesDialog(QDialog):
         self.count.setObjectName("previewCount")
         self.stop_button = QPushButton("Stop")
         self.stop_button.clicked.connect(self.stop_scan)
+        self.stop_button.setAutoDefault(False)  # Enter applies (OK), it never stops the search
         self.model = OccurrenceModel(store)
         self.table = QTableView()
         self.table.setModel(self.model)
@@ -233,6 +236,7 @@ class OccurrencesDialog(QDialog):
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setDefault(True)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.table, 1)
@@ -254,9 +258,11 @@ class OccurrencesDialog(QDialog):
         self.model.clear()
         self.summary = None
         document = None if self.in_corpus.isChecked() else self._document_id
+        self._scans += 1
         self._worker = ScanWorker(self._db_path, self._annotator, self._needle, self.label, document,
-                                  self.case_box.isChecked())
-        self._worker.found.connect(self.model.add, Qt.ConnectionType.QueuedConnection)
+                                  self.case_box.isChecked(), self._scans)
+        # a stopped scan's signals may still be queued (its worker may even be gone): the slots drop them
+        self._worker.found.connect(self._found, Qt.ConnectionType.QueuedConnection)
         self._worker.finished.connect(self._scanned, Qt.ConnectionType.QueuedConnection)
         self._worker.failed.connect(self._failed, Qt.ConnectionType.QueuedConnection)
         self._thread = run_in_thread(self._worker, self)
@@ -278,12 +284,20 @@ class OccurrencesDialog(QDialog):
         if self._thread is not None:
             self._thread.wait(timeout_ms)
 
-    def _scanned(self, summary: ops.Scan) -> None:
+    def _found(self, number: int, items: list[ops.Occurrence]) -> None:
+        if number == self._scans:
+            self.model.add(items)
+
+    def _scanned(self, number: int, summary: ops.Scan) -> None:
+        if number != self._scans:
+            return
         self.summary = summary
         self.stop_button.setEnabled(False)
         self._update_count()
 
-    def _failed(self, message: str) -> None:
+    def _failed(self, number: int, message: str) -> None:
+        if number != self._scans:
+            return
         self.count.setText(f"Could not search: {message}")
         self.stop_button.setEnabled(False)
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
+from functools import lru_cache
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
-    QBrush, QColor, QPalette, QFont, QFontMetrics, QHelpEvent, QKeyEvent, QPainter, QPainterPath, QPaintEvent, QPen, QTextBlockFormat,
+    QBrush, QColor, QPalette, QFont, QFontMetrics, QHelpEvent, QKeyEvent, QPainter, QPainterPath, QPaintEvent, QPen, QTextBlockFormat, QWheelEvent,
     QTextCursor, QTextDocument,
 )
 from PySide6.QtWidgets import QTextEdit, QToolTip, QWidget
@@ -28,10 +29,63 @@ HIT_COLOR = QColor("#E65100")  # find hits on a light palette (labels are pastel
 HIT_COLOR_DARK = QColor("#FFB300")  # and on a dark one
 
 
+READABLE = 4.5  # WCAG AA contrast for normal text
+
+
+def blend(color: QColor, base: QColor, amount: float) -> QColor:
+    """``amount`` of ``color`` over ``base`` (opaque)."""
+    return QColor(round(color.red() * amount + base.red() * (1 - amount)),
+                  round(color.green() * amount + base.green() * (1 - amount)),
+                  round(color.blue() * amount + base.blue() * (1 - amount)))
+
+
+def contrast(a: QColor, b: QColor) -> float:
+    """WCAG contrast ratio of two opaque colours (1 to 21)."""
+    def luminance(c: QColor) -> float:
+        def channel(v: int) -> float:
+            x = v / 255
+            return x / 12.92 if x <= 0.03928 else ((x + 0.055) / 1.055) ** 2.4
+        return 0.2126 * channel(c.red()) + 0.7152 * channel(c.green()) + 0.0722 * channel(c.blue())
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@lru_cache(maxsize=512)
+def _dark_fill(color: int, base: int, text: int) -> int:
+    c, b, t = QColor(color), QColor(base), QColor(text)
+    amount = 0.42
+    fill = blend(c, b, amount)
+    while contrast(fill, t) < READABLE and amount > 0.12:
+        amount -= 0.03
+        fill = blend(c, b, amount)
+    return fill.rgb()
+
+
+def dark_fill(color: QColor, base: QColor, text: QColor) -> QColor:
+    """A span's fill on a dark theme: the label's hue over ``base``, deep enough for ``text`` to read."""
+    return QColor.fromRgb(_dark_fill(color.rgb(), base.rgb(), text.rgb()))
+
+
+@lru_cache(maxsize=512)
+def _tag_fill(color: int) -> int:
+    factor = 170
+    fill = QColor(color).darker(factor)
+    while contrast(fill, QColor("#FFFFFF")) < READABLE and factor < 400:
+        factor += 10
+        fill = QColor(color).darker(factor)
+    return fill.rgb()
+
+
+def tag_fill(color: QColor) -> QColor:
+    """A label tag's background: the label's colour, dark enough for its white name to read."""
+    return QColor.fromRgb(_tag_fill(color.rgb()))
+
+
 class AnnotatedTextView(QTextEdit):
     """Shows one document. Offsets in and out are code points; Qt positions stay inside."""
 
     navigate = Signal(bool)  # Tab (True) / Shift+Tab (False): next or previous span
+    zoom_requested = Signal(int)  # Ctrl+wheel: steps in (+) or out (-); the window zooms both panes
 
     def __init__(self, title: str, parent: QWidget | None = None):
         super().__init__(parent)
@@ -42,7 +96,8 @@ class AnnotatedTextView(QTextEdit):
         self.setAcceptRichText(False)
         self.setLineWrapMode(QTextEdit.LineWrapMode.WidgetWidth)
         font = self.font()
-        font.setPointSizeF(max(font.pointSizeF(), 10.5))
+        self.base_point_size = max(font.pointSizeF(), 10.5)  # View → Zoom scales from this
+        font.setPointSizeF(self.base_point_size)
         self.setFont(font)
         self._tag_font = QFont(font)
         self._tag_font.setPointSizeF(font.pointSizeF() * 0.66)
@@ -59,12 +114,31 @@ class AnnotatedTextView(QTextEdit):
         self._hits_qt: list[tuple[int, int]] = []  # find hits (Qt positions), sorted
         self._hit_ends: list[int] = []
         self._current_hit = -1
-        palette = self.palette()  # a translucent selection: a selected span keeps its label colour
+        self.adopt_palette(self.palette())
+
+    def adopt_palette(self, palette: QPalette) -> None:
+        """Take ``palette`` (the application's, after a theme change) with a translucent selection:
+        a selected span keeps its label colour and its text stays readable."""
+        palette = QPalette(palette)
         selection = QColor(palette.highlight().color())
         selection.setAlpha(90)
         palette.setColor(QPalette.ColorRole.Highlight, selection)
         palette.setColor(QPalette.ColorRole.HighlightedText, palette.text().color())
         self.setPalette(palette)
+        self.viewport().update()
+
+    def set_point_size(self, size: float) -> None:
+        """The text's size in points (zoom); the label tags follow. Offsets and spans do not change."""
+        font = self.font()
+        font.setPointSizeF(size)
+        self.setFont(font)
+        self.document().setDefaultFont(font)
+        self._tag_font.setPointSizeF(size * 0.66)
+        self._tag_metrics = QFontMetrics(self._tag_font)
+        self.viewport().update()
+
+    def is_dark(self) -> bool:
+        return self.palette().base().color().lightness() < 128
 
     # -- content ----------------------------------------------------------------------
     def set_document(self, text: str, rendering: Rendering) -> None:
@@ -240,7 +314,8 @@ class AnnotatedTextView(QTextEdit):
         first, last = self._visible_qt_range()
         lo = bisect_left(self._qt_ends_max, first + 1)
         hi = bisect_right(self._qt_starts, last)
-        dark = self.palette().base().color().lightness() < 128
+        dark = self.is_dark()
+        base = self.palette().base().color()
         painter = QPainter(self.viewport())
         visible: list[tuple[Highlight, list[tuple[QRectF, float]]]] = []
         for k in range(lo, hi):
@@ -250,8 +325,8 @@ class AnnotatedTextView(QTextEdit):
             if h.ghost:
                 continue  # a deleted span: outlined after the text, not filled
             color = QColor(h.color)
-            if dark:
-                color.setAlpha(150)
+            if dark:  # the label's hue, deep enough for the light text of a dark theme
+                color = dark_fill(color, base, self.palette().text().color())
             for rect, _bottom in rects:
                 painter.fillRect(rect.adjusted(-1, -1, 1, 1), color)
         hit_color = HIT_COLOR_DARK if dark else HIT_COLOR
@@ -276,7 +351,8 @@ class AnnotatedTextView(QTextEdit):
         last_line, last_right = None, -1.0
         for h, rects in visible:
             if h.ghost:
-                ghost_pen = QPen(QColor(h.color).darker(130), 1.6, Qt.PenStyle.DashLine)
+                outline = QColor(h.color) if dark else QColor(h.color).darker(130)  # the pastel shows on dark
+                ghost_pen = QPen(outline, 1.6, Qt.PenStyle.DashLine)
                 painter.setPen(ghost_pen)
                 for rect, _bottom in rects:
                     painter.drawRect(rect.adjusted(-1, -1, 1, 1))
@@ -307,15 +383,15 @@ class AnnotatedTextView(QTextEdit):
         elif h.relabelled:
             (old, old_color), (_new, new_color) = h.labels_old_new
             split = self._tag_metrics.horizontalAdvance(f"{old} →") + 4
-            painter.fillRect(QRectF(box.left(), box.top(), split, box.height()), QColor(old_color).darker(170))
+            painter.fillRect(QRectF(box.left(), box.top(), split, box.height()), tag_fill(QColor(old_color)))
             painter.fillRect(QRectF(box.left() + split, box.top(), box.width() - split, box.height()),
-                             QColor(new_color).darker(170))
+                             tag_fill(QColor(new_color)))
             painter.setPen(QPen(DIFF_COLOR, 1.2))
             painter.drawRect(box)
         elif h.status != SAME:
             painter.fillRect(box, DIFF_COLOR)
         else:
-            painter.fillRect(box, QColor(h.color).darker(170))
+            painter.fillRect(box, tag_fill(QColor(h.color)))
         painter.setPen(QColor("#FFFFFF"))
         painter.drawText(box, Qt.AlignmentFlag.AlignCenter, h.tag)
 
@@ -366,7 +442,8 @@ class AnnotatedTextView(QTextEdit):
         k = bisect_left(self._qt_starts, start)
         highlights = self._rendering.highlights
         if k < len(highlights) and self._qt_starts[k] == start and self._map.to_qt(highlights[k].end) == end:
-            painter.setPen(QPen(QColor(highlights[k].color).darker(150), 2.0))
+            color = QColor(highlights[k].color)
+            painter.setPen(QPen(color if self.is_dark() else color.darker(150), 2.0))
             for rect, _bottom in self._line_rects(start, end):
                 painter.drawRect(rect.adjusted(-2, -2, 2, 2))
 
@@ -381,6 +458,18 @@ class AnnotatedTextView(QTextEdit):
         painter.drawPath(path)
 
     # -- tooltips and keys ----------------------------------------------------------------
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt's name
+        """Ctrl+wheel asks the window to zoom (QTextEdit would zoom a read-only pane alone)."""
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self._wheel_rest = getattr(self, "_wheel_rest", 0) + event.angleDelta().y()
+            steps = int(self._wheel_rest / 120)  # a touchpad sends small deltas: whole notches only
+            if steps:
+                self._wheel_rest -= steps * 120
+                self.zoom_requested.emit(steps)
+            event.accept()
+            return
+        super().wheelEvent(event)
+
     def event(self, event) -> bool:  # noqa: ANN001 - QEvent
         if isinstance(event, QKeyEvent) and event.type() == QKeyEvent.Type.KeyPress:
             if event.key() == Qt.Key.Key_Tab and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:

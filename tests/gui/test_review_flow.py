@@ -218,3 +218,29 @@ def test_last_document_is_remembered_per_database(qtbot, make_window, project_db
     window_b.close()
     again = make_window(project_db)
     assert again.view.document.id == fourth
+
+
+def test_switching_the_scope_while_rows_are_queued_lists_each_occurrence_once(qtbot, window):
+    """The document scan's rows may still be queued when the reviewer picks "whole corpus": they must
+    not land in the corpus list (they did: 52 rows for 47 occurrences, and the apply went wrong)."""
+    view = window.gold_view
+    text = window.view.document.text
+    mali = next(s for s in window.view.gold if text[s.start:s.end] == "Mali")
+    window.gold_view.place_cursor(mali.start + 1)
+    seen = {}
+
+    def drive(dialog):
+        dialog.wait_for_scan()  # the thread is done; its rows wait in the event queue
+        qtbot.mouseClick(dialog.in_corpus, Qt.MouseButton.LeftButton, pos=QPoint(8, dialog.in_corpus.height() // 2))
+        dialog.wait_for_scan()
+        qtbot.waitUntil(lambda: dialog.summary is not None)
+        qtbot.wait(50)  # anything still queued arrives now
+        seen["rows"] = [dialog.model.occurrence(r)[:3] for r in range(dialog.model.rowCount())]
+        seen["documents"] = dialog.summary.documents
+
+    drive_soon(OccurrencesDialog, drive)
+    qtbot.keyClick(view, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    rows = seen["rows"]
+    assert len(rows) == len(set(rows)) and seen["documents"] == 5
+    corpus = "".join(window.store.document(i).text for i in window.store.document_ids())
+    assert len(rows) == corpus.count("Mali")  # every occurrence of the word, each once

@@ -19,6 +19,9 @@ from annotator.ops import flags as ops
 from annotator.store import Store
 
 
+NOTE_SHOWN = 28  # characters of the note in the status bar (it is shared; the tooltip has it all)
+
+
 class FlagDialog(QDialog):
     """Flag as unsure with a note (Enter), clear the flag, or cancel (Esc)."""
 
@@ -127,5 +130,6 @@ class FlagsMixin:
             label.setToolTip("")
             return
         note = current.note.replace("\n", " ")
-        label.setText(f"⚑ {current.flag}" + (f": {note[:60]}{'…' if len(note) > 60 else ''}" if note else ""))
+        short = note if len(note) <= NOTE_SHOWN else note[:NOTE_SHOWN - 1].rstrip() + "…"
+        label.setText(f"⚑ {current.flag}" + (f": {short}" if note else ""))  # the whole note in the tooltip
         label.setToolTip(f"Flagged {current.flag}" + (f": {current.note}" if current.note else "") + " — Ctrl+U edits")

@@ -181,3 +181,32 @@ def test_ctrl_f_takes_the_selected_phrase(qtbot, window):
     qtbot.waitUntil(lambda: window.find_needle == "Peskov")
     assert gold.find_hits == hits_in(text, "Peskov")
     assert {window.store.document_source(i)[:3] for i in window.doc_model.loaded_ids()} == {"000", "001", "002"}
+
+
+def test_f3_skips_a_document_the_index_finds_but_the_text_does_not_hold(qtbot, make_window, tmp_path, tokenize):
+    """The full-text index folds accents ("café" is found for "cafe"); the open document's find does
+    not, so F3 passes over such a document to the next one that holds the phrase."""
+    from annotator.core.hashing import content_hash
+    from annotator.ops.indexing import index_pending
+    from annotator.store import Store
+
+    path = tmp_path / "accents.db"
+    texts = ["One cafe on the corner.", "Le café de Flore.", "Another cafe, and a CAFE."]
+    with Store.open(path) as store:
+        ids = [store.add_document(t, f"d{i}.txt", content_hash(t))[0] for i, t in enumerate(texts)]
+        for doc, text in zip(ids, texts):
+            store.set_tokens(doc, "blank", tokenize(text))
+        index_pending(store)
+    window = make_window(path)
+    gold = window.gold_view
+    assert window.view.document.id == ids[0]
+    type_search(qtbot, window, "cafe")
+    assert window.doc_model.loaded_ids() == ids  # the index finds all three
+    qtbot.keyClick(window.search, Qt.Key.Key_Return)
+    assert gold.selection() == find_hits(texts[0], "cafe")[0]
+    qtbot.keyClick(gold, Qt.Key.Key_F3)  # past the only hit: over "Le café" to the third
+    assert window.view.document.id == ids[2] and gold.selection() == find_hits(texts[2], "cafe")[0]
+    qtbot.keyClick(gold, Qt.Key.Key_F3, Qt.KeyboardModifier.ShiftModifier)  # back, over it again
+    assert window.view.document.id == ids[0] and gold.selection() == find_hits(texts[0], "cafe")[0]
+    qtbot.keyClick(gold, Qt.Key.Key_F3, Qt.KeyboardModifier.ShiftModifier)  # round to the third's last hit
+    assert window.view.document.id == ids[2] and gold.selection() == find_hits(texts[2], "cafe")[-1]

@@ -10,6 +10,7 @@ when the row is shown.
 from __future__ import annotations
 
 import threading
+import traceback
 from array import array
 from collections.abc import Callable, Iterator
 from functools import lru_cache
@@ -174,6 +175,8 @@ class ScanWorker(QObject):
             self.finished.emit(self.number, summary)
         except AnnotatorError as exc:
             self.failed.emit(self.number, str(exc))
+        except Exception as exc:  # noqa: BLE001 - a bug: say so rather than leave the preview searching
+            self.failed.emit(self.number, f"unexpected error: {exc!r}\n{traceback.format_exc()}")
 
 
 def run_in_thread(worker: QObject, parent: QObject) -> QThread:
@@ -356,6 +359,8 @@ class BulkWorker(QObject):
             self.failed.emit("Cancelled: nothing was changed.")
         except AnnotatorError as exc:
             self.failed.emit(str(exc))
+        except Exception as exc:  # noqa: BLE001 - a bug: the window waits for an answer, so it gets one
+            self.failed.emit(f"unexpected error (nothing was changed): {exc!r}\n{traceback.format_exc()}")
 
 
 class _Waiter(QObject):

@@ -244,3 +244,21 @@ def test_switching_the_scope_while_rows_are_queued_lists_each_occurrence_once(qt
     assert len(rows) == len(set(rows)) and seen["documents"] == 5
     corpus = "".join(window.store.document(i).text for i in window.store.document_ids())
     assert len(rows) == corpus.count("Mali")  # every occurrence of the word, each once
+
+
+def test_a_bug_in_a_bulk_change_is_reported_not_waited_for(qtbot, window):
+    """The window waits in a local loop for the worker's answer: an unexpected exception must end it
+    with a message (it left the window waiting forever), and the transaction leaves nothing behind."""
+    from annotator.gui.occurrences_view import run_with_progress
+
+    before = window.store.gold(window.view.document.id, "tester")
+
+    def job(store, progress):
+        with store.transaction():
+            store.db.execute("DELETE FROM documents")
+            raise ZeroDivisionError("a bug")
+
+    ok, message = run_with_progress(window, window.store.path, "Labelling…", 5, job)
+    assert not ok and message.startswith("unexpected error (nothing was changed): ZeroDivisionError('a bug')")
+    assert len(window.store.document_ids()) == 5
+    assert window.store.gold(window.view.document.id, "tester") == before

@@ -141,7 +141,7 @@ class BackgroundRunner(QObject):
         worker.succeeded.connect(self._succeeded, queued)
         worker.failed.connect(self._failed, queued)
         worker.cancelled.connect(self._cancelled, queued)
-        worker.ended.connect(thread.quit)
+        worker.ended.connect(thread.quit, Qt.ConnectionType.DirectConnection)  # not via the GUI thread's queue
         thread.started.connect(worker.run)
         self._worker, self._thread = worker, thread
         thread.start()

@@ -190,6 +190,7 @@ class ReportWindow(QDialog):
 
     def shutdown(self) -> None:
         """Cancel a running computation and wait for its thread (the window may be destroyed next)."""
-        if self.runner.running:
-            self.runner.stop()
+        running = self.runner.running
+        self.runner.stop()  # always: a finished task's thread may still be winding down, and a QThread
+        if running:         # destroyed while it runs aborts the process
             self._idle()

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLineEdit, QMessageBox,
+    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLineEdit, QMessageBox,
     QPushButton, QRadioButton, QVBoxLayout, QWidget,
 )
 
+from annotator.gui import file_dialogs
 from annotator.ops.exporting import FORMATS, ExportReport
 
 SUFFIXES = {"jsonl": ".jsonl", "doccano": ".jsonl", "spacy": ".spacy"}
@@ -95,7 +96,8 @@ class ExportDialog(QDialog):
 
     def browse(self) -> None:
         current = self.path.text().strip()
-        chosen, _ = QFileDialog.getSaveFileName(self, "Export to", current, "JSONL (*.jsonl);;spaCy DocBin (*.spacy);;All files (*)")
+        chosen = file_dialogs.save_file_name(self, "Export to", current,
+                                             "JSONL (*.jsonl);;spaCy DocBin (*.spacy);;All files (*)")
         if chosen:  # the file dialog asked before replacing a file
             self.path.setText(chosen)
             self._browsed = str(Path(chosen))

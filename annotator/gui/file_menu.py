@@ -16,9 +16,10 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDialog, QFileDialog, QMenu, QMessageBox, QProgressDialog
+from PySide6.QtWidgets import QDialog, QMenu, QMessageBox, QProgressDialog
 
 from annotator.core.errors import AnnotatorError
+from annotator.gui import file_dialogs
 from annotator.gui.background import BackgroundRunner, Task
 from annotator.gui.export_dialog import ExportChoice, ExportDialog, export_summary
 
@@ -131,8 +132,8 @@ class FileMenuMixin:
                                                                          if p != current]))
 
     def ask_open_database(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open an annotator database", str(self.store.path.parent),
-                                              DATABASE_FILTER)
+        path = file_dialogs.open_file_name(self, "Open an annotator database", str(self.store.path.parent),
+                                           DATABASE_FILTER)
         if path:
             self.open_database(Path(path))
 
@@ -186,12 +187,12 @@ class FileMenuMixin:
 
     # -- import -----------------------------------------------------------------------------
     def ask_import_files(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, "Import text or JSONL files", "", IMPORT_FILTER)
+        paths = file_dialogs.open_file_names(self, "Import text or JSONL files", "", IMPORT_FILTER)
         if paths:
             self.import_paths(paths)
 
     def ask_import_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Import a folder of .txt / .jsonl files")
+        folder = file_dialogs.existing_directory(self, "Import a folder of .txt / .jsonl files")
         if folder:
             self.import_paths([folder])
 

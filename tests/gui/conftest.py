@@ -50,3 +50,33 @@ def point_at(view, offset: int) -> QPoint:
     view.ensureCursorVisible()
     rect = view.cursorRect(cursor)
     return QPoint(rect.left() + 2, rect.center().y())
+
+
+def answer_file_dialog(*paths, cancel: bool = False) -> list:
+    """Answer the next file dialog the window opens, as a person would: go to the folder, type the
+    name(s), press Open (or Cancel). The dialogs are Qt's own (annotator.gui.file_dialogs), so this is
+    the real dialog. Returns a list that gets the dialog once it was answered."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit
+
+    answered: list = []
+
+    def answer():
+        dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, QFileDialog) and w.isVisible()]
+        if not dialogs:
+            QTimer.singleShot(20, answer)
+            return
+        dialog = dialogs[0]
+        answered.append(dialog)
+        if cancel:
+            dialog.reject()
+            return
+        folder = Path(paths[0]).parent
+        dialog.setDirectory(str(folder))
+        names = [Path(p).name for p in paths]
+        typed = dialog.findChild(QLineEdit, "fileNameEdit")  # where a person types the name(s)
+        typed.setText(names[0] if len(names) == 1 else " ".join(f'"{n}"' for n in names))
+        dialog.accept()
+
+    QTimer.singleShot(20, answer)
+    return answered

@@ -1,6 +1,6 @@
 """File menu: open another database, recent databases, import and export, driven by keys and menu triggers.
 
-The OS file dialogs are the only thing replaced (they would wait for a person); what the
+The file dialogs are answered through the real dialog (``answer_file_dialog``); what the
 window does with the chosen paths runs for real: real databases, the real pipeline, real
 worker threads, real files written.
 """
@@ -11,19 +11,19 @@ import sqlite3
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QFileDialog
 
 from annotator.core.model import ACCEPTED
 from annotator.gui.file_menu import RECENT_MAX, recent_databases, remember_database
 from annotator.ops.importing import import_paths
 from annotator.store import Store
-from tests.gui.conftest import SEEDS
+from tests.gui.conftest import SEEDS, answer_file_dialog
 
 pytestmark = [pytest.mark.gui, pytest.mark.integration]
 
 
 def choose_file(monkeypatch, path):
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(path), "")))
+    """The next file dialog is answered with ``path`` (the real dialog: see ``answer_file_dialog``)."""
+    return answer_file_dialog(path)
 
 
 def menu_action(window, menu_title, name):
@@ -62,9 +62,12 @@ def test_a_bad_file_is_refused_in_one_line_and_the_window_stays(qtbot, window, t
     if content:
         bad.write_text(content * 200)
     remember_database(window.settings, bad)
-    choose_file(monkeypatch, bad)
     before = window.view.document.id
-    menu_action(window, "File", "open_database").trigger()
+    if content:
+        choose_file(monkeypatch, bad)
+        menu_action(window, "File", "open_database").trigger()
+    else:  # the dialog only offers existing files: this one went away between choosing and opening
+        window.open_database(bad)
     assert window.replaced_by is None
     notice = window.notice
     assert notice is not None and notice.isVisible()
@@ -116,7 +119,7 @@ def test_import_files_with_ctrl_o_in_the_background(qtbot, make_window, tmp_path
     window = make_window(db)
     assert window.doc_model.rowCount() == 0
     chosen = [str(SEEDS / "000_e5af05bdd28e0bde.txt"), str(SEEDS / "001_d2bd26a827c6933f.txt")]
-    monkeypatch.setattr(QFileDialog, "getOpenFileNames", staticmethod(lambda *a, **k: (chosen, "")))
+    answer_file_dialog(*chosen)
     window.gold_view.setFocus()
     qtbot.keyClick(window.gold_view, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)
     assert window.preparing, "the work went to the worker: the key press returned at once"
@@ -133,13 +136,13 @@ def test_import_a_folder_and_a_bad_one(qtbot, make_window, tmp_path, monkeypatch
     window = make_window(db)
     empty = tmp_path / "empty"
     empty.mkdir()
-    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: str(empty)))
+    answer_file_dialog(empty)
     shown = []
     monkeypatch.setattr("annotator.gui.preparation.show_error", lambda _p, title, first, details=None: shown.append(first))
     qtbot.keyClick(window.gold_view, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     qtbot.waitUntil(lambda: not window.preparing, timeout=300_000)
     assert shown and "folder holds no .txt or .jsonl files" in shown[0] and "\n" not in shown[0]
-    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: str(SEEDS)))
+    answer_file_dialog(SEEDS)
     menu_action(window, "File", "import_folder").trigger()
     qtbot.waitUntil(lambda: not window.preparing, timeout=300_000)
     assert window.doc_model.rowCount() == 5

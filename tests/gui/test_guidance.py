@@ -2,9 +2,8 @@
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog
 
-from tests.gui.conftest import SEEDS, point_at
+from tests.gui.conftest import SEEDS, answer_file_dialog, point_at
 
 pytestmark = [pytest.mark.gui, pytest.mark.integration]
 
@@ -24,7 +23,7 @@ def test_an_empty_project_says_what_to_do_first(qtbot, make_window, tmp_path, mo
     window.resize(window.width() - 100, window.height() - 50)
     qtbot.waitUntil(lambda: panel.geometry() == window.splitter.geometry())
     one = [str(SEEDS / "000_e5af05bdd28e0bde.txt")]
-    monkeypatch.setattr(QFileDialog, "getOpenFileNames", staticmethod(lambda *a, **k: (one, "")))
+    answer_file_dialog(*one)
     button = next(b for b in panel.buttons if b.text().startswith("Import files"))
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.preparing, timeout=300_000)

@@ -9,25 +9,31 @@ from PySide6.QtCore import Qt
 from annotator.ops.importing import import_paths
 from annotator.ops.preannotate import preannotate
 from annotator.store import Store
-from tests.seed_review import review_seeds
+from tests.conftest import copy_database
 
 pytestmark = [pytest.mark.gui, pytest.mark.integration]
 
 
-@pytest.fixture
-def reviewed_window(make_window, tmp_path, real_nlp):
-    """The window on the reviewed seeds plus two new documents (pre-annotated by the base); the window
-    opens the first, which writes nothing: both are still unreviewed."""
-    db = tmp_path / "reviewed.db"
-    new = tmp_path / "new"
+@pytest.fixture(scope="module")
+def reviewed_with_new_db(reviewed_seeds_db, tmp_path_factory, real_nlp) -> Path:
+    """The reviewed seeds plus two new documents pre-annotated by the base, made once."""
+    folder = tmp_path_factory.mktemp("reviewed_new")
+    db = copy_database(reviewed_seeds_db, folder / "reviewed.db")
+    new = folder / "new"
     new.mkdir()
     (new / "a.txt").write_text("Officials in Mali said on Monday that the talks in Bamako would resume.\n", encoding="utf-8")
     (new / "b.txt").write_text("Mali and Niger signed the agreement in Niamey on Friday.\n", encoding="utf-8")
     with Store.open(db) as store:
-        review_seeds(store, real_nlp)
         import_paths(store, [new], annotator="tester")
         preannotate(store, real_nlp)
-    window = make_window(db)
+    return db
+
+
+@pytest.fixture
+def reviewed_window(make_window, tmp_path, reviewed_with_new_db):
+    """The window on a copy of that database; it opens the first document, which writes nothing:
+    both new documents are still unreviewed."""
+    window = make_window(copy_database(reviewed_with_new_db, tmp_path / "reviewed.db"))
     window.findChild(type(window.actions_by_name["accept"]), "train_model").trigger()
     dialog = window.training_dialog
     assert dialog.isVisible() and dialog.unreviewed == 2
@@ -63,6 +69,7 @@ def test_training_from_the_window_then_preannotating_the_rest(qtbot, reviewed_wi
 def test_cancel_stops_the_training_and_keeps_nothing(qtbot, reviewed_window, tmp_path):
     window, dialog = reviewed_window
     dialog.steps_box.setValue(100_000)
+    dialog.base_box.setCurrentIndex(dialog.base_box.findData(None))  # a blank NER: no base to load first
     qtbot.mouseClick(dialog.train_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.status.text() == "Training…" and dialog.bar.value() >= 1, timeout=600_000)
     with qtbot.waitSignal(dialog.finished_training, timeout=120_000) as finished:
@@ -70,5 +77,5 @@ def test_cancel_stops_the_training_and_keeps_nothing(qtbot, reviewed_window, tmp
     assert finished.args == [False]
     assert dialog.status.text() == "Cancelled: no pipeline was kept."
     assert window.store.trained_models() == []
-    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("reviewed.db")) == ["new", "settings.ini"]
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("reviewed.db")) == ["settings.ini"]
     assert dialog.train_button.isEnabled() and not dialog.preannotate_button.isEnabled()

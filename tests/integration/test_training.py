@@ -213,14 +213,42 @@ def test_preannotate_with_the_trained_pipeline_covers_only_unreviewed_documents(
     assert "Nothing to pre-annotate" in result.stdout
 
 
-def test_blank_training(reviewed_db, tmp_path):
-    out = tmp_path / "blank"
-    result = run("train", "--db", reviewed_db, "--blank", "en", "--max-steps", 3, "--out", out)
-    assert result.exit_code == 0, result.output
-    assert spacy.load(out).pipe_names == ["tok2vec", "ner"]
+class OtherTrainingFirst:
+    """A progress that, while this training scores its pipeline, runs another whole `annotator
+    train` of the same project in a separate process (which records its pipeline first)."""
+
+    def __init__(self, db):
+        self.db, self.result = db, None
+
+    def start(self, description, total):
+        if description == "Scoring on the dev split":
+            self.result = subprocess.run([sys.executable, "-m", "annotator", "train", "--db", str(self.db), "--blank",
+                                          "en", "--max-steps", "1"], capture_output=True, text=True)
+
+    def advance(self, n=1):
+        pass
+
+    def cancelled(self):
+        return False
+
+
+def test_blank_trainings_at_once_get_different_versions(reviewed_db, tmp_path):
+    other = OtherTrainingFirst(reviewed_db)
     with Store.open(reviewed_db) as store:
-        [record] = store.trained_models()
-    assert record.base == "blank:en" and record.scores["base_dev"] is None and record.rehearsal_documents == 0
+        report = train(store, TrainingSettings(blank="en", max_steps=2), progress=other)
+        records = store.trained_models()
+    assert other.result.returncode == 0, other.result.stderr
+    assert "Trained en_annotator_ner 0.1.0 from blank:en" in other.result.stdout
+    models = tmp_path / "reviewed-models"
+    assert [(r.name, r.version, r.path) for r in records] == [
+        ("en_annotator_ner", "0.1.0", str(models / "en_annotator_ner-0.1.0")),
+        ("en_annotator_ner", "0.2.0", str(models / "en_annotator_ner-0.2.0"))]  # ours was planned as 0.1.0
+    assert (report.version, report.path) == ("0.2.0", models / "en_annotator_ner-0.2.0")
+    assert sorted(p.name for p in models.iterdir()) == ["en_annotator_ner-0.1.0", "en_annotator_ner-0.2.0"]
+    for record in records:
+        nlp = spacy.load(record.path)
+        assert nlp.pipe_names == ["tok2vec", "ner"] and pipeline_info(nlp).version == record.version
+        assert record.base == "blank:en" and record.scores["base_dev"] is None and record.rehearsal_documents == 0
 
 
 def test_train_curve_trains_on_nested_shares_and_keeps_nothing(reviewed_db, tmp_path, monkeypatch, blank_nlp):

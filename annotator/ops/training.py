@@ -23,10 +23,11 @@ from annotator.ops.progress import NullProgress, Progress
 from annotator.ops.training_config import CONSOLE_LOGGER, TrainingSettings, build_config
 from annotator.ops.training_data import Base, Corpora, write_corpora
 from annotator.ops.training_scores import score_pipeline
+from annotator.paths import models_folder
 from annotator.pipeline import DEFAULT_MODEL, load_pipeline, ner_components, pipeline_info
 from annotator.store import Store
 from annotator.store.training import TrainedModel
-from annotator.tempfiles import stale_temps, temp_path
+from annotator.tempfiles import stale_temps, stale_temps_in, temp_path
 
 DEFAULT_NAME = "annotator_ner"
 PROGRESS_LOGGER = "annotator.TrainingProgress.v1"
@@ -218,7 +219,7 @@ def check_corpora(corpora: Corpora) -> None:
 
 
 def default_output(store: Store, pipeline: str, version: str) -> Path:
-    return store.path.resolve().parent / f"{store.path.stem}-models" / f"{pipeline}-{version}"
+    return models_folder(store.path) / f"{pipeline}-{version}"
 
 
 def train(
@@ -244,8 +245,7 @@ def train(
     target = Path(out) if out is not None else default_output(store, pipeline, version)
     created = _check_target(target, create_parent=out is None)
     work = temp_path(target, ".part")
-    for stale in stale_temps(target, ".part"):
-        shutil.rmtree(stale, ignore_errors=True)
+    remove_stale_work(target.parent if out is None else None, target)
     kept = False
     try:
         work.mkdir()
@@ -291,6 +291,20 @@ def train(
                 pass
     return TrainReport(pipeline, version, target, settings.describe_base(), run.steps, time.perf_counter() - run.started,
                        run.words, run.words_seconds, corpora, scores, run.evaluations)
+
+
+def remove_stale_work(models: Path | None, target: Path | None = None) -> list[Path]:
+    """Remove the unfinished folders killed trainings left: any in the ``models`` folder (the
+    project's default one), and those for ``target``; returns them."""
+    stale = stale_temps_in(models, ".part") if models is not None else []
+    if target is not None:
+        stale += [p for p in stale_temps(target, ".part") if p not in stale]
+    for path in stale:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+    return stale
 
 
 def _check_target(target: Path, *, create_parent: bool) -> Path | None:

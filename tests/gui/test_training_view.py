@@ -1,11 +1,13 @@
 """Tools → Train model…: training runs in its own process, with progress and Cancel; the result
 can pre-annotate the documents nobody has reviewed."""
 
+import sys
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
 
+from annotator import paths
 from annotator.ops.importing import import_paths
 from annotator.ops.preannotate import preannotate
 from annotator.store import Store
@@ -79,3 +81,54 @@ def test_cancel_stops_the_training_and_keeps_nothing(qtbot, reviewed_window, tmp
     assert window.store.trained_models() == []
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("reviewed.db")) == ["settings.ini"]
     assert dialog.train_button.isEnabled() and not dialog.preannotate_button.isEnabled()
+
+
+def test_a_training_process_that_cannot_start_is_reported_and_nothing_hangs(qtbot, reviewed_window, tmp_path,
+                                                                             monkeypatch):
+    window, dialog = reviewed_window
+    missing = tmp_path / "no-such-annotator"
+    monkeypatch.setattr(paths, "annotator_command", lambda: [str(missing)])
+    with qtbot.waitSignal(dialog.finished_training, timeout=30_000) as finished:
+        qtbot.mouseClick(dialog.train_button, Qt.MouseButton.LeftButton)
+    assert finished.args == [False]
+    assert dialog.status.text().startswith(f"Training failed: could not start the training process ({missing})")
+    assert not dialog.is_running() and dialog.train_button.isEnabled() and not dialog.cancel_button.isEnabled()
+    assert window.store.trained_models() == []
+
+
+STUBBORN = """
+import json, signal, sys, time
+sys.path.insert(0, {root!r})
+from annotator.paths import models_folder
+from annotator.tempfiles import temp_path
+
+signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a training stuck where it cannot stop by itself
+db = sys.argv[sys.argv.index("--db") + 1]
+models = models_folder(db)
+models.mkdir(exist_ok=True)
+work = temp_path(models / "en_annotator_ner-0.1.0", ".part")  # what a training works in
+work.mkdir()
+(work / "train.spacy").write_bytes(b"x")
+print(json.dumps({{"event": "start", "description": "Training", "total": 10}}), flush=True)
+time.sleep(600)
+"""
+
+
+def test_cancel_kills_a_training_that_does_not_stop_and_removes_its_folder(qtbot, reviewed_window, tmp_path,
+                                                                           monkeypatch):
+    window, dialog = reviewed_window
+    script = tmp_path / "stubborn.py"
+    script.write_text(STUBBORN.format(root=str(Path(paths.__file__).resolve().parents[1])), encoding="utf-8")
+    monkeypatch.setattr(paths, "annotator_command", lambda: [sys.executable, str(script)])
+    dialog.kill_after_ms = 1500
+    models = paths.models_folder(dialog.db_path)
+    qtbot.mouseClick(dialog.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.status.text() == "Training…", timeout=60_000)
+    assert len([p for p in models.iterdir() if p.name.endswith(".part")]) == 1
+    with qtbot.waitSignal(dialog.finished_training, timeout=60_000) as finished:
+        qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+        qtbot.wait(300)  # the window goes on while the process ignores the request to stop
+        assert dialog.is_running() and dialog.status.text() == "Cancelling…"
+    assert finished.args == [False] and dialog.status.text() == "Cancelled: no pipeline was kept."
+    assert list(models.iterdir()) == []  # the killed process's unfinished folder is gone
+    assert dialog.train_button.isEnabled() and window.store.trained_models() == []

@@ -98,13 +98,13 @@ def test_a_training_process_that_cannot_start_is_reported_and_nothing_hangs(qtbo
 
 STUBBORN = """
 import json, signal, sys, time
+from pathlib import Path
 sys.path.insert(0, {root!r})
-from annotator.paths import models_folder
 from annotator.tempfiles import temp_path
 
 signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a training stuck where it cannot stop by itself
 db = sys.argv[sys.argv.index("--db") + 1]
-models = models_folder(db)
+models = Path(db).resolve().parent / (Path(db).stem + "-models")  # where the window's trainings go
 models.mkdir(exist_ok=True)
 work = temp_path(models / "en_annotator_ner-0.1.0", ".part")  # what a training works in
 work.mkdir()
@@ -121,7 +121,7 @@ def test_cancel_kills_a_training_that_does_not_stop_and_removes_its_folder(qtbot
     script.write_text(STUBBORN.format(root=str(Path(paths.__file__).resolve().parents[1])), encoding="utf-8")
     monkeypatch.setattr(paths, "annotator_command", lambda: [sys.executable, str(script)])
     dialog.kill_after_ms = 1500
-    models = paths.models_folder(dialog.db_path)
+    models = dialog.db_path.resolve().parent / f"{dialog.db_path.stem}-models"
     qtbot.mouseClick(dialog.train_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.status.text() == "Training…", timeout=60_000)
     assert len([p for p in models.iterdir() if p.name.endswith(".part")]) == 1

@@ -1,5 +1,5 @@
 """spaCy corpora written as they are made: one ``.spacy`` file while the documents fit in one
-shard, else a folder of numbered shards (spaCy's ``Corpus`` reads every ``.spacy`` file in a
+shard (:data:`SHARD_TOKENS`), else a folder of numbered shards (spaCy's ``Corpus`` reads every ``.spacy`` file in a
 folder, in name order). Only one shard of Docs is ever held in memory.
 
 The file or folder appears at its path only when complete (written beside it under a
@@ -16,19 +16,21 @@ from typing import Any
 from annotator.core.errors import OutputError
 from annotator.tempfiles import stale_temps, temp_path
 
-SHARD_DOCS = 1000  # Docs per shard: a few MB of DocBin, however large the corpus
+SHARD_TOKENS = 100_000  # tokens per shard: a DocBin of all attributes holds ~50 bytes a token, and
+# writing it takes a few copies of that (~30 MB for a shard), however large the corpus
 
 
 class ShardedDocBin:
     """Add Docs one at a time; :meth:`close` moves the file or folder into place."""
 
-    def __init__(self, path: Path, shard_docs: int = SHARD_DOCS):
+    def __init__(self, path: Path, shard_tokens: int | None = None):
         from spacy.tokens import DocBin
 
         self._DocBin = DocBin
         self.path = Path(path)
-        self.shard_docs = shard_docs
+        self.shard_tokens = shard_tokens or SHARD_TOKENS
         self.documents = 0
+        self._tokens = 0  # in the shard being filled
         self.shards = 0
         self._folder: Path | None = None
         self._docbin = DocBin(store_user_data=False)
@@ -41,7 +43,8 @@ class ShardedDocBin:
     def add(self, doc: Any) -> None:
         self._docbin.add(doc)
         self.documents += 1
-        if len(self._docbin) >= self.shard_docs:
+        self._tokens += len(doc)
+        if self._tokens >= self.shard_tokens:
             self._flush()
 
     def _flush(self) -> None:
@@ -51,6 +54,7 @@ class ShardedDocBin:
         self._write(self._folder / f"{self.shards:06d}.spacy", self._docbin.to_bytes())
         self.shards += 1
         self._docbin = self._DocBin(store_user_data=False)
+        self._tokens = 0
 
     def _write(self, path: Path, data: bytes) -> None:
         try:

@@ -71,3 +71,26 @@ def test_training_corpora_are_the_exported_splits(team_project, tmp_path, blank_
         assert tuple(find(text, "Mali", "GPE")[:3]) in texts[text]
     assert store.split_counts() == {"train": corpora.train_documents + (store.split_of(docs["conflict"]) == "train"),
                                     "dev": corpora.dev_documents + (store.split_of(docs["conflict"]) == "dev")}
+
+
+def test_a_large_corpus_is_written_in_shards_that_spacy_reads_in_order(team_project, tmp_path, blank_nlp,
+                                                                         monkeypatch):
+    from spacy.training import Corpus
+
+    from annotator.ops import docbins
+
+    store, _docs = team_project
+    monkeypatch.setattr(docbins, "SHARD_TOKENS", 12)  # a document or two a shard
+    _config, corpora = write_training_config(store, TrainingSettings(blank="en"), tmp_path / "c.cfg")
+    train = tmp_path / "c.train.spacy"
+    shards = sorted(p.name for p in train.iterdir())
+    assert train.is_dir() and len(shards) >= 3 and shards[0] == "000000.spacy" and len(shards) < corpora.train_documents + 1
+    read = [(eg.reference.text, [(e.start_char, e.end_char, e.label_) for e in eg.reference.ents])
+            for eg in Corpus(str(train))(blank_nlp)]
+    export(store, tmp_path / "train.spacy", fmt="spacy", split="train", tokenizer=lambda: blank_nlp)
+    assert read == [(text, ents) for text, ents, _ in corpus(tmp_path / "train.spacy", blank_nlp.vocab)]
+    assert len(read) == corpora.train_documents
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
+    monkeypatch.setattr(docbins, "SHARD_TOKENS", 100_000)  # written again, smaller: one file in its place
+    write_training_config(store, TrainingSettings(blank="en"), tmp_path / "c.cfg")
+    assert train.is_file() and corpus(train, blank_nlp.vocab) == corpus(tmp_path / "train.spacy", blank_nlp.vocab)

@@ -28,6 +28,7 @@ from annotator.ops.training_config import DEFAULT_MAX_STEPS
 
 BLANK = "A new NER from scratch (blank English)"
 KILL_AFTER_MS = 5000  # how long Cancel lets the training stop by itself before killing it
+QUIT_WAIT_MS = 3000  # how long quitting the application waits for it (the window is gone by then)
 
 
 def _pct(value: Any) -> str:
@@ -63,7 +64,7 @@ class TrainingDialog(QDialog):
         self._kill_timer = QTimer(self)
         self._kill_timer.setSingleShot(True)
         self._kill_timer.timeout.connect(self._kill)
-        QCoreApplication.instance().aboutToQuit.connect(self.cancel)  # quitting ends a training cleanly
+        QCoreApplication.instance().aboutToQuit.connect(self._quitting)  # quitting ends a training cleanly
 
         self.base_box = QComboBox()
         self.base_box.addItem(f"Fine-tune {base_model}", base_model)
@@ -142,6 +143,19 @@ class TrainingDialog(QDialog):
         self.cancel_button.setEnabled(False)
         self.process.terminate()
         self._kill_timer.start(self.kill_after_ms)
+
+    def _quitting(self) -> None:
+        """The application is closing: its event loop will not run again, so the training is asked
+        to stop and, after a short bounded wait, killed; its unfinished folder goes with it."""
+        if self.process.state() == QProcess.ProcessState.NotRunning:
+            return
+        self.cancelled = True
+        self._kill_timer.stop()
+        self.process.terminate()
+        if not self.process.waitForFinished(QUIT_WAIT_MS):
+            self.process.kill()
+            self.process.waitForFinished(1000)
+        remove_stale_work(paths.models_folder(self.db_path))
 
     def _kill(self) -> None:
         if self.process.state() != QProcess.ProcessState.NotRunning:

@@ -21,7 +21,7 @@ from annotator.core.tokens import Tokens
 from annotator.ops.docbins import ShardedDocBin
 from annotator.ops.exporting import ExportReport, TokenSource, gold_spacy_docs, spacy_docs
 from annotator.pipeline import PipelineInfo, pipeline_info, predict
-from annotator.store import Store
+from annotator.store import Store, team
 from annotator.store.store import ExportRow
 
 HELD_OUT = 50  # unreviewed documents kept aside to measure what the base's labels became
@@ -115,27 +115,22 @@ def write_corpora(
     return corpora
 
 
-def _base_spans(store: Store, base: Base, ids: list[int], *,
-                with_tokens: bool = True) -> dict[int, tuple[list[Span], Tokens | None]]:
-    """The base's entities (and tokens, unless ``with_tokens`` is False) per document: stored ones,
-    else the base run now."""
-    found: dict[int, tuple[list[Span], Tokens | None]] = {}
-    missing = []
-    for doc_id in ids:
-        prediction = store.prediction(doc_id, base.info.name, base.info.version, with_tokens=with_tokens)
-        if prediction is None:
-            missing.append(doc_id)
-        else:
-            found[doc_id] = (prediction.spans, prediction.tokens)
+def _base_spans(store: Store, base: Base, ids: list[int]) -> dict[int, tuple[list[Span], Tokens | None]]:
+    """The base's entities per document: its stored predictions (read a chunk at a time; tokens
+    None: the document's stored tokens are the ones it predicted on), else the base run now
+    (with the tokens it made)."""
+    stored = store.predictions_by(ids, base.info.name, base.info.version)
+    found: dict[int, tuple[list[Span], Tokens | None]] = {doc_id: (spans, None) for doc_id, spans in stored.items()}
+    missing = [doc_id for doc_id in ids if doc_id not in stored]
     for result in predict(base.nlp, store.iter_texts(missing)):
         if result.error is None:
-            found[result.document_id] = (result.spans, result.tokens if with_tokens else None)
+            found[result.document_id] = (result.spans, result.tokens)
     return found
 
 
 def _with_base_predictions(store: Store, base: Base, reviewed: list[tuple[int, ReviewedText]]) -> list[ReviewedText]:
-    """The reviewed documents with the base's entities beside their gold (tokens not read)."""
-    spans = _base_spans(store, base, [doc_id for doc_id, _ in reviewed], with_tokens=False)
+    """The reviewed documents with the base's entities beside their gold."""
+    spans = _base_spans(store, base, [doc_id for doc_id, _ in reviewed])
     return [ReviewedText(r.text, r.gold, spans.get(doc_id, ([], None))[0], r.boilerplate) for doc_id, r in reviewed]
 
 
@@ -155,8 +150,9 @@ def _rehearsal_docs(
     order = sorted(hashes, key=lambda i: (split_point(hashes[i], f"rehearsal:{seed}"), i))
     held = order[:min(HELD_OUT, len(order) // 3)]
     candidates = order[len(held):] if count is None else order[len(held):len(held) + count]
-    held_spans = _base_spans(store, base, held, with_tokens=False)
-    held_out = [(store.document(i).text, held_spans[i][0]) for i in held if i in held_spans]
+    held_spans = _base_spans(store, base, held)
+    held_texts = dict(store.iter_texts(held))
+    held_out = [(held_texts[i], held_spans[i][0]) for i in held if i in held_spans]
     pattern = surface_pattern(surfaces)
     report = ExportReport(Path("rehearsal"), "spacy")
     source = TokenSource(lambda: tokenizer)
@@ -167,15 +163,16 @@ def _rehearsal_docs(
             break
         part = candidates[start:start + 64]
         predicted = _base_spans(store, base, part)
+        stored = team.texts_and_tokens(store, part)
         rows = []
         for doc_id in part:
             if doc_id not in predicted:
                 continue
             spans, tokens = predicted[doc_id]
-            text = store.document(doc_id).text
-            tokens = tokens or Tokens.from_doc(tokenizer(text))
+            name, text, stored_tokens = stored[doc_id]
+            tokens = tokens or stored_tokens or Tokens.from_doc(tokenizer(text))
             kept, missing = rehearsal_annotation(text, tokens, spans, pattern)
-            document = Document(doc_id, store.document_source(doc_id), text, hashes[doc_id])
+            document = Document(doc_id, name, text, hashes[doc_id])
             rows.append(ExportRow(document, Review(doc_id, TODO, None, None), tokens, kept, missing, False, None))
         for _row, doc in spacy_docs(rows, report, source):
             if words is not None and seen >= words:

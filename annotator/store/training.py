@@ -160,6 +160,19 @@ class TrainingQueries:
                 f"SELECT id, content_hash FROM documents WHERE id IN ({','.join('?' * len(part))})", part).fetchall())
         return found
 
+    def predictions_by(self, ids: Sequence[int], pipeline: str, version: str, chunk: int = 500) -> dict[int, list[Span]]:
+        """The spans of ``pipeline`` ``version``'s newest prediction of each of ``ids`` it predicted,
+        a chunk of documents per query."""
+        found: dict[int, list[Span]] = {}
+        for i in range(0, len(ids), chunk):
+            part = list(ids[i:i + chunk])
+            newest = (f"SELECT max(id) FROM prediction_runs WHERE pipeline = ? AND version = ? "
+                      f"AND document_id IN ({','.join('?' * len(part))}) GROUP BY document_id")
+            for doc_id, blob in self._q(f"SELECT document_id, spans FROM prediction_runs WHERE id IN ({newest})",
+                                        [pipeline, version, *part]):
+                found[doc_id] = [Span(s, e, label, "model") for s, e, label in unpack_spans(blob)]
+        return found
+
     # -- trained pipelines ----------------------------------------------------------
     _MODEL_COLUMNS = ("id, name, version, path, base, gold_snapshot, steps, seed, train_documents, dev_documents, "
                       "rehearsal_documents, scores, settings, created_by, created_at")

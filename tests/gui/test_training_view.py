@@ -114,17 +114,23 @@ time.sleep(600)
 """
 
 
-def test_cancel_kills_a_training_that_does_not_stop_and_removes_its_folder(qtbot, reviewed_window, tmp_path,
-                                                                           monkeypatch):
-    window, dialog = reviewed_window
+def start_stubborn(qtbot, dialog, tmp_path, monkeypatch) -> Path:
+    """Start a 'training' that ignores SIGTERM and works in a folder in the models folder; that folder."""
     script = tmp_path / "stubborn.py"
     script.write_text(STUBBORN.format(root=str(Path(paths.__file__).resolve().parents[1])), encoding="utf-8")
     monkeypatch.setattr(paths, "annotator_command", lambda: [sys.executable, str(script)])
-    dialog.kill_after_ms = 1500
     models = dialog.db_path.resolve().parent / f"{dialog.db_path.stem}-models"
     qtbot.mouseClick(dialog.train_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.status.text() == "Training…", timeout=60_000)
     assert len([p for p in models.iterdir() if p.name.endswith(".part")]) == 1
+    return models
+
+
+def test_cancel_kills_a_training_that_does_not_stop_and_removes_its_folder(qtbot, reviewed_window, tmp_path,
+                                                                           monkeypatch):
+    window, dialog = reviewed_window
+    dialog.kill_after_ms = 1500
+    models = start_stubborn(qtbot, dialog, tmp_path, monkeypatch)
     with qtbot.waitSignal(dialog.finished_training, timeout=60_000) as finished:
         qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
         qtbot.wait(300)  # the window goes on while the process ignores the request to stop
@@ -132,3 +138,14 @@ def test_cancel_kills_a_training_that_does_not_stop_and_removes_its_folder(qtbot
     assert finished.args == [False] and dialog.status.text() == "Cancelled: no pipeline was kept."
     assert list(models.iterdir()) == []  # the killed process's unfinished folder is gone
     assert dialog.train_button.isEnabled() and window.store.trained_models() == []
+
+
+def test_quitting_the_application_ends_a_training_that_does_not_stop(qtbot, reviewed_window, tmp_path, monkeypatch):
+    from PySide6.QtCore import QCoreApplication
+
+    window, dialog = reviewed_window
+    models = start_stubborn(qtbot, dialog, tmp_path, monkeypatch)
+    with qtbot.waitSignal(dialog.finished_training, timeout=30_000) as finished:
+        QCoreApplication.instance().aboutToQuit.emit()  # what quitting does before the event loop ends
+    assert finished.args == [False] and not dialog.is_running()
+    assert list(models.iterdir()) == [] and window.store.trained_models() == []

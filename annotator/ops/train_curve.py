@@ -79,6 +79,7 @@ def train_curve(
             folder.mkdir()
             corpora, run, final = train_once(store, settings, folder, loaded, base_dir=base_dir, rehearsal=rehearsal,
                                              progress=progress, on_eval=on_eval, train_fraction=fraction)
+            report.dev_documents = corpora.dev_documents  # with gold: conflicts left out
             if report.base_dev is None and loaded.base is not None:
                 report.base_dev = evaluate_on(loaded.base.nlp, corpora.dev_path)
             point = CurvePoint(fraction, corpora.train_documents, corpora.rehearsal_documents, run.steps,

@@ -191,8 +191,8 @@ def train_curve_cmd(
                       _pct(p.dev["ents_r"]), _pct(f), change)
         previous = f
     out.print(table)
-    verdict = ("still improved in the last step (75% → 100%): more gold of this kind is likely to help"
+    verdict = (f"still improved in the last step ({report.last_step}): more gold of this kind is likely to help"
                if report.still_improving else
-               "did not improve in the last step (75% → 100%): more of the same gold may not help much")
+               f"did not improve in the last step ({report.last_step}): more of the same gold may not help much")
     out.print(f"Dev F {verdict}." + (f" Only {report.dev_documents} dev document(s): differences this small are noise."
                                       if report.dev_documents < 20 else ""), highlight=False, soft_wrap=True)

@@ -79,3 +79,9 @@ def annotator_command() -> list[str]:
     if is_frozen():
         return [sys.executable]
     return [sys.executable, "-m", "annotator"]
+
+
+def models_folder(db_path: str | os.PathLike[str]) -> Path:
+    """Where trained pipelines of the project at ``db_path`` go by default: ``<name>-models`` beside it."""
+    db = Path(db_path).resolve()
+    return db.parent / f"{db.stem}-models"

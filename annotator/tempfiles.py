@@ -88,3 +88,14 @@ def remove_stale_temps(target: Path, suffix: str, companions: tuple[str, ...] = 
                 continue
         removed.append(path)
     return removed
+
+
+def stale_temps_in(folder: Path, suffix: str) -> list[Path]:
+    """Temporary files or folders for any target in ``folder`` left by processes of this host
+    that no longer run (a killed training's unfinished folder, whatever its name)."""
+    pattern = re.compile(r"\..+\." + re.escape(_host()) + r"-(\d+)-[^/\\]*" + re.escape(suffix) + r"$")
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return []
+    return [Path(e.path) for e in entries if (m := pattern.match(e.name)) and not pid_alive(int(m.group(1)))]

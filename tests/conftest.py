@@ -88,3 +88,31 @@ def snapshot(path: Path) -> list[str]:
         return list(conn.iterdump())
     finally:
         conn.close()
+
+
+def copy_database(source: Path, target: Path) -> Path:
+    """A copy of a project file made by SQLite's backup API (only SQLite opens database files)."""
+    src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
+    dst = sqlite3.connect(str(target))
+    try:
+        src.backup(dst)
+    finally:
+        src.close()
+        dst.close()
+    return target
+
+
+@pytest.fixture(scope="session")
+def reviewed_seeds_db(tmp_path_factory, real_nlp) -> Path:
+    """The seeds as a careful reviewer leaves them, made once; tests copy it (``reviewed_db``)."""
+    from tests.seed_review import review_seeds
+
+    path = tmp_path_factory.mktemp("reviewed") / "reviewed.db"
+    with Store.open(path) as store:
+        review_seeds(store, real_nlp)
+    return path
+
+
+@pytest.fixture
+def reviewed_db(reviewed_seeds_db, tmp_path) -> Path:
+    return copy_database(reviewed_seeds_db, tmp_path / "reviewed.db")

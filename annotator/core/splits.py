@@ -51,21 +51,29 @@ def subset_of_train(content_hashes: Iterable[str], fraction: float, seed: str = 
     return ordered[:count]
 
 
+def snapshot_line(content_hash: str, split: str, spans: Iterable[tuple[int, int, str]],
+                  boilerplate: Iterable[tuple[int, int]]) -> bytes:
+    """One document's part of a snapshot: the SHA-256 of its content hash, split, gold spans
+    and boilerplate (32 bytes, however many spans)."""
+    line = (f"{content_hash}|{split}|" + ";".join(f"{s},{e},{label}" for s, e, label in sorted(spans))
+            + "|" + ";".join(f"{s},{e}" for s, e in sorted(boilerplate)))
+    return hashlib.sha256(line.encode("utf-8")).digest()
+
+
+def snapshot_of_lines(lines: Iterable[bytes]) -> str:
+    """The snapshot identity of documents' :func:`snapshot_line` digests, in any order."""
+    digest = hashlib.sha256()
+    for line in sorted(lines):
+        digest.update(line)
+    return digest.hexdigest()
+
+
 def snapshot_hash(items: Iterable[tuple[str, str, Iterable[tuple[int, int, str]], Iterable[tuple[int, int]]]]) -> str:
     """Identity of the gold a pipeline was trained and scored on.
 
     ``items`` are (content hash, split, gold spans as (start, end, label), boilerplate as
     (start, end)) per document; the order of documents does not matter. Equal hashes mean
-    the same texts, the same split and the same annotations.
+    the same texts, the same split and the same annotations. Only 32 bytes per document are
+    kept while ``items`` is read, so a corpus can be hashed as it is streamed.
     """
-    lines = sorted(
-        f"{content_hash}|{split}|"
-        + ";".join(f"{s},{e},{label}" for s, e, label in sorted(spans))
-        + "|" + ";".join(f"{s},{e}" for s, e in sorted(boilerplate))
-        for content_hash, split, spans, boilerplate in items
-    )
-    digest = hashlib.sha256()
-    for line in lines:
-        digest.update(line.encode("utf-8"))
-        digest.update(b"\n")
-    return digest.hexdigest()
+    return snapshot_of_lines(snapshot_line(*item) for item in items)

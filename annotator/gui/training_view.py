@@ -2,8 +2,10 @@
 
 Training takes minutes and all of a CPU, so it runs as its own process (the same command
 line, ``--machine`` for JSON progress lines), never on the GUI thread: the window stays
-responsive and Cancel simply ends the process, which removes its unfinished folder and
-records nothing. When it ends the dialog shows the dev scores before and after, per label,
+responsive and Cancel simply ends the process (SIGTERM; it removes its unfinished folder and
+records nothing), killing it if it has not ended a few seconds later, without ever waiting on
+the GUI thread; the unfinished folder a killed process leaves is removed when it has ended. A
+process that cannot start is reported in the dialog. When it ends the dialog shows the dev scores before and after, per label,
 and offers to pre-annotate the documents nobody has reviewed yet with the new pipeline.
 """
 
@@ -13,7 +15,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QProcess, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QProcess, Qt, QTimer, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar, QPushButton,
@@ -21,9 +23,12 @@ from PySide6.QtWidgets import (
 )
 
 from annotator import paths
+from annotator.ops.training import remove_stale_work
 from annotator.ops.training_config import DEFAULT_MAX_STEPS
 
 BLANK = "A new NER from scratch (blank English)"
+KILL_AFTER_MS = 5000  # how long Cancel lets the training stop by itself before killing it
+QUIT_WAIT_MS = 3000  # how long quitting the application waits for it (the window is gone by then)
 
 
 def _pct(value: Any) -> str:
@@ -42,6 +47,7 @@ class TrainingDialog(QDialog):
 
     preannotate_requested = Signal(str)  # the trained pipeline's folder
     finished_training = Signal(bool)  # True when a pipeline was trained and recorded
+    kill_after_ms = KILL_AFTER_MS
 
     def __init__(self, db_path: Path, base_model: str, unreviewed: int, parent: QWidget | None = None):
         super().__init__(parent)
@@ -54,7 +60,11 @@ class TrainingDialog(QDialog):
         self.process = QProcess(self)
         self.process.readyReadStandardOutput.connect(self._read_output)
         self.process.finished.connect(self._ended)
-        QCoreApplication.instance().aboutToQuit.connect(self.cancel)  # quitting ends a training cleanly
+        self.process.errorOccurred.connect(self._process_error)
+        self._kill_timer = QTimer(self)
+        self._kill_timer.setSingleShot(True)
+        self._kill_timer.timeout.connect(self._kill)
+        QCoreApplication.instance().aboutToQuit.connect(self._quitting)  # quitting ends a training cleanly
 
         self.base_box = QComboBox()
         self.base_box.addItem(f"Fine-tune {base_model}", base_model)
@@ -124,14 +134,45 @@ class TrainingDialog(QDialog):
         self.process.start(args[0], args[1:])
 
     def cancel(self) -> None:
-        """Stop the training process: it removes its unfinished folder; nothing is recorded."""
-        if self.process.state() == QProcess.ProcessState.NotRunning:
+        """Ask the training process to stop (it removes its unfinished folder; nothing is recorded);
+        kill it if it is still running :attr:`kill_after_ms` later. Returns at once."""
+        if self.process.state() == QProcess.ProcessState.NotRunning or self.cancelled:
             return
         self.cancelled = True
         self.status.setText("Cancelling…")
+        self.cancel_button.setEnabled(False)
         self.process.terminate()
-        if not self.process.waitForFinished(15000):
-            self.process.kill()  # the next training removes what a killed one left
+        self._kill_timer.start(self.kill_after_ms)
+
+    def _quitting(self) -> None:
+        """The application is closing: its event loop will not run again, so the training is asked
+        to stop and, after a short bounded wait, killed; its unfinished folder goes with it."""
+        if self.process.state() == QProcess.ProcessState.NotRunning:
+            return
+        self.cancelled = True
+        self._kill_timer.stop()
+        self.process.terminate()
+        if not self.process.waitForFinished(QUIT_WAIT_MS):
+            self.process.kill()
+            self.process.waitForFinished(1000)
+        remove_stale_work(paths.models_folder(self.db_path))
+
+    def _kill(self) -> None:
+        if self.process.state() != QProcess.ProcessState.NotRunning:
+            self.status.setText("Cancelling… (the training did not stop by itself: ending it)")
+            self.process.kill()  # its unfinished folder is removed once it has ended (_ended)
+
+    def _process_error(self, error: QProcess.ProcessError) -> None:
+        """A process that could not start never finishes: say so, and be ready to train again."""
+        if error != QProcess.ProcessError.FailedToStart:
+            return  # a crash or a kill: finished follows, and _ended reports it
+        self._kill_timer.stop()
+        self.bar.setRange(0, 1)
+        self.bar.setValue(0)
+        message = ("Training failed: could not start the training process "
+                   f"({self.process.program()}): {self.process.errorString()}")
+        self._set_running(False, "Cancelled: no pipeline was kept." if self.cancelled else message)
+        self.finished_training.emit(False)
 
     def is_running(self) -> bool:
         return self.process.state() != QProcess.ProcessState.NotRunning
@@ -175,7 +216,8 @@ class TrainingDialog(QDialog):
         elif kind == "done":
             self.result = event
 
-    def _ended(self, exit_code: int, _status: Any) -> None:
+    def _ended(self, exit_code: int, status: QProcess.ExitStatus) -> None:
+        self._kill_timer.stop()
         self._read_output()
         self.bar.setRange(0, 1)
         self.bar.setValue(1 if self.result else 0)
@@ -187,6 +229,8 @@ class TrainingDialog(QDialog):
                                             if self.unreviewed else "No unreviewed documents to pre-annotate")
             self.finished_training.emit(True)
             return
+        if status == QProcess.ExitStatus.CrashExit or self.cancelled:
+            remove_stale_work(paths.models_folder(self.db_path))  # a killed training cannot remove its own
         if self.cancelled:
             message = "Cancelled: no pipeline was kept."
         else:

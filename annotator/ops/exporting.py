@@ -292,15 +292,16 @@ def _export_docbin(rows: Iterator[ExportRow], report: ExportReport, source: Toke
 
 
 def gold_spacy_docs(
-    store: Store, ids: list[int], tokenizer: Callable[[], Any], report: ExportReport
+    store: Store, ids: list[int], tokenizer: Callable[[], Any], report: ExportReport, chunk: int = 250,
 ) -> Iterator[tuple[ExportRow, Any]]:
     """(row, spaCy Doc) for the given documents, exactly as ``export --format spacy`` writes them.
 
-    Gold is what the reviewer saw (spans inside boilerplate left out) and boilerplate tokens
+    Each document's gold follows :mod:`annotator.ops.gold` (conflicts are left out, counted in
+    ``report.gold``); gold is what the reviewer saw (spans inside boilerplate left out) and boilerplate tokens
     carry *missing* entity annotation; what was left out or widened is counted in ``report``.
-    Call inside :meth:`Store.snapshot` for one consistent state.
+    Documents are read ``chunk`` at a time. Call inside :meth:`Store.snapshot` for one consistent state.
     """
-    rows = (_gold_only(row, report) for row in store.export_rows(ids))
+    rows = (_gold_only(row, report) for row in gold.gold_rows(store, ids, report.gold, chunk))
     yield from spacy_docs(rows, report, TokenSource(tokenizer))
 
 

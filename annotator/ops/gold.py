@@ -47,14 +47,15 @@ def accepted_ids(store: Store) -> list[int]:
     return team.accepted_ids(store)
 
 
-def gold_rows(store: Store, ids: Sequence[int], counts: GoldCounts) -> Iterator[ExportRow]:
+def gold_rows(store: Store, ids: Sequence[int], counts: GoldCounts, chunk: int = team.CHUNK) -> Iterator[ExportRow]:
     """Export rows of documents ``ids`` with the gold the rule gives; conflicts are counted, not yielded.
+    ``chunk`` documents are read (and held) at a time.
 
     A document nobody accepted passes through as :meth:`Store.export_rows` gives it (its
     current spans, or its newest prediction), as ``export --all`` always wrote it.
     """
-    for i in range(0, len(ids), team.CHUNK):
-        part = list(ids[i:i + team.CHUNK])
+    for i in range(0, len(ids), chunk):
+        part = list(ids[i:i + chunk])
         accepted = team.accepted_counts(store, part)
         rows = list(store.export_rows(part))
         simple = {row.document.id for row in rows  # one accepted layer, the document's latest review: as ever

@@ -6,10 +6,11 @@ project) or Prodigy-style JSONL whose lines name their annotator (``_annotator_i
 document, :func:`annotator.core.merging.decide` says which stays; gold, boilerplate and the
 review state move together, and the edit log gains the entries the project lacks, so
 merging a file twice changes nothing. Flags and notes come along (project files' ``flags``
-rows, JSONL lines' ``meta.flags``), the later per document and annotator winning. Each file
-is one ``BEGIN IMMEDIATE`` transaction, read and written a page of documents at a time: the
-window may stay open (its edits wait for the file being merged), and a merge killed
-half-way leaves the project as before that file.
+rows, JSONL lines' ``meta.flags``), the later per document and annotator winning. A document
+that becomes gold through a merge gets its train/dev split in the same transaction, as an
+accept in the window gives it. Each file is one ``BEGIN IMMEDIATE`` transaction, read and
+written a page of documents at a time: the window may stay open (its edits wait for the file
+being merged), and a merge killed half-way leaves the project as before that file.
 """
 
 from __future__ import annotations
@@ -178,6 +179,7 @@ def _merge_page(store: Store, alias: str, to_project: dict[int, int], report: Fi
     layers = {(doc, who) for doc, who, _ in writes}
     picks = [(source[pair], pair[0], pair[1], pair in layers, pair in by_sql) for pair in layers | by_sql]
     report.edits_added += team.copy_versions(store, alias, picks, replace)
+    store.assign_splits(sorted({doc for doc, _ in layers}), now())  # documents the merge made gold
     team.add_edits(store, edits)
     report.edits_added += len(edits)
 
@@ -281,6 +283,7 @@ def _flush_lines(store: Store, path: Path, batch: list[tuple[int, str, GoldRecor
     current = team.versions(store, "main", sorted({doc for doc, _ in incoming}), sorted({who for _, who in incoming}))
     writes, edits = _decide(store, incoming, current, report)
     team.write_versions(store, writes, {pair for pair, v in current.items() if v.spans or v.boilerplate})
+    store.assign_splits(sorted({doc for doc, _, _ in writes}), now())  # documents the merge made gold
     team.add_edits(store, edits)
     report.edits_added += len(edits)
 

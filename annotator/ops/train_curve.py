@@ -41,6 +41,13 @@ class CurveReport:
     points: list[CurvePoint] = field(default_factory=list)
 
     @property
+    def last_step(self) -> str:
+        """The last step of the curve, as "75% → 100%"."""
+        if len(self.points) < 2:
+            return ""
+        return f"{self.points[-2].fraction:.0%} → {self.points[-1].fraction:.0%}"
+
+    @property
     def last_gain(self) -> float:
         """Dev F at 100% minus dev F at the previous point."""
         if len(self.points) < 2:
@@ -53,11 +60,12 @@ class CurveReport:
 
 
 def train_curve(
-    store: Store, settings: TrainingSettings, *, fractions: tuple[float, ...] = FRACTIONS,
+    store: Store, settings: TrainingSettings, *, fractions: tuple[float, ...] | None = None,
     dev_fraction: float | None = None, rehearsal: int | None = None, progress: Progress | None = None,
     on_point: Callable[[CurvePoint], None] | None = None, on_eval: Callable[[StepInfo], None] | None = None,
 ) -> CurveReport:
-    """Dev scores after training on growing shares of the train split (see the module docstring)."""
+    """Dev scores after training on growing shares of the train split (see the module docstring);
+    ``fractions`` default to :data:`FRACTIONS`."""
     progress = progress or NullProgress()
     settings = prepare(store, settings, dev_fraction)
     progress.start("Loading the base pipeline", None)
@@ -66,11 +74,12 @@ def train_curve(
     work = tempfile.mkdtemp(prefix="annotator-curve-")
     try:
         base_dir = save_base(loaded, Path(work) / "base")
-        for k, fraction in enumerate(fractions):
+        for k, fraction in enumerate(fractions or FRACTIONS):
             folder = Path(work) / f"run{k}"
             folder.mkdir()
             corpora, run, final = train_once(store, settings, folder, loaded, base_dir=base_dir, rehearsal=rehearsal,
                                              progress=progress, on_eval=on_eval, train_fraction=fraction)
+            report.dev_documents = corpora.dev_documents  # with gold: conflicts left out
             if report.base_dev is None and loaded.base is not None:
                 report.base_dev = evaluate_on(loaded.base.nlp, corpora.dev_path)
             point = CurvePoint(fraction, corpora.train_documents, corpora.rehearsal_documents, run.steps,

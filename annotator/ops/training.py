@@ -23,10 +23,11 @@ from annotator.ops.progress import NullProgress, Progress
 from annotator.ops.training_config import CONSOLE_LOGGER, TrainingSettings, build_config
 from annotator.ops.training_data import Base, Corpora, write_corpora
 from annotator.ops.training_scores import score_pipeline
+from annotator.paths import models_folder
 from annotator.pipeline import DEFAULT_MODEL, load_pipeline, ner_components, pipeline_info
 from annotator.store import Store
 from annotator.store.training import TrainedModel
-from annotator.tempfiles import stale_temps, temp_path
+from annotator.tempfiles import stale_temps, stale_temps_in, temp_path
 
 DEFAULT_NAME = "annotator_ner"
 PROGRESS_LOGGER = "annotator.TrainingProgress.v1"
@@ -160,6 +161,7 @@ def train_once(
     progress.start("Writing the corpora", None)
     corpora = write_corpora(store, work / "train.spacy", work / "dev.spacy", loaded.tokenizer, loaded.base,
                             rehearsal=rehearsal, seed=settings.seed, train_fraction=train_fraction)
+    check_corpora(corpora)
     config = build_config(settings, corpora.train_path, corpora.dev_path, lang=loaded.lang,
                           components=loaded.components, base_dir=base_dir)
     run = run_training(config, work / "output", settings, progress, on_eval)
@@ -203,8 +205,21 @@ def check_gold(store: Store) -> tuple[int, int]:
     return train, dev
 
 
+def check_corpora(corpora: Corpora) -> None:
+    """InputError in one line when the gold written leaves a split empty (its documents' annotators
+    disagree and nobody adjudicated them)."""
+    if corpora.train_documents and corpora.dev_documents:
+        return
+    assert corpora.report is not None
+    left_out = corpora.report.gold.conflicts
+    raise InputError(
+        f"too little gold to train: {corpora.train_documents} train and {corpora.dev_documents} dev document(s) "
+        f"have gold; {left_out} document(s) are left out because their annotators disagree and nobody "
+        "adjudicated them (see `annotator agreement`) - adjudicate or accept more documents")
+
+
 def default_output(store: Store, pipeline: str, version: str) -> Path:
-    return store.path.resolve().parent / f"{store.path.stem}-models" / f"{pipeline}-{version}"
+    return models_folder(store.path) / f"{pipeline}-{version}"
 
 
 def train(
@@ -226,12 +241,11 @@ def train(
     loaded = load_base(settings)
     base = loaded.base
     pipeline = f"{loaded.lang}_{name}"
-    version = f"0.{store.trained_model_count(pipeline) + 1}.0"
+    version = store.next_model_version(pipeline)  # planned; allocated for good when recorded
     target = Path(out) if out is not None else default_output(store, pipeline, version)
     created = _check_target(target, create_parent=out is None)
     work = temp_path(target, ".part")
-    for stale in stale_temps(target, ".part"):
-        shutil.rmtree(stale, ignore_errors=True)
+    remove_stale_work(target.parent if out is None else None, target)
     kept = False
     try:
         work.mkdir()
@@ -242,19 +256,31 @@ def train(
         scores = score_pipeline(final, corpora, base)
         _finish_folder(final, name=name, version=version, store=store, settings=settings, corpora=corpora,
                        scores=scores)
-        try:
-            final.rename(target)
-        except OSError as exc:
-            raise OutputError(f"cannot move the trained pipeline into place: {exc.strerror or exc}", path=target) from None
-        record = TrainedModel(0, pipeline, version, str(target.resolve()), settings.describe_base(), corpora.snapshot,
-                              run.steps, settings.seed, corpora.train_documents, corpora.dev_documents,
-                              corpora.rehearsal_documents, scores, _settings_record(settings, run, corpora),
-                              annotator, datetime.now(timezone.utc).isoformat(timespec="seconds"))
-        try:
-            store.add_trained_model(record)
-        except BaseException:
-            shutil.rmtree(target, ignore_errors=True)  # never a pipeline folder the project does not know
-            raise
+        with store.transaction():  # BEGIN IMMEDIATE: no other training can take the version meanwhile
+            allocated = store.next_model_version(pipeline)
+            if allocated != version:  # another training of this project recorded that version meanwhile
+                version = allocated
+                _set_version(final, version)
+                if out is None:
+                    target = default_output(store, pipeline, version)
+            if target.exists():
+                raise OutputError("already exists (written while this training ran); give another --out - a "
+                                  "trained pipeline is never written over", path=target)
+            try:
+                final.rename(target)
+            except OSError as exc:
+                raise OutputError(f"cannot move the trained pipeline into place: {exc.strerror or exc}",
+                                  path=target) from None
+            record = TrainedModel(0, pipeline, version, str(target.resolve()), settings.describe_base(),
+                                  corpora.snapshot, run.steps, settings.seed, corpora.train_documents,
+                                  corpora.dev_documents, corpora.rehearsal_documents, scores,
+                                  _settings_record(settings, run, corpora), annotator,
+                                  datetime.now(timezone.utc).isoformat(timespec="seconds"))
+            try:
+                store.add_trained_model(record)
+            except BaseException:
+                shutil.rmtree(target, ignore_errors=True)  # never a pipeline folder the project does not know
+                raise
         kept = True
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -265,6 +291,20 @@ def train(
                 pass
     return TrainReport(pipeline, version, target, settings.describe_base(), run.steps, time.perf_counter() - run.started,
                        run.words, run.words_seconds, corpora, scores, run.evaluations)
+
+
+def remove_stale_work(models: Path | None, target: Path | None = None) -> list[Path]:
+    """Remove the unfinished folders killed trainings left: any in the ``models`` folder (the
+    project's default one), and those for ``target``; returns them."""
+    stale = stale_temps_in(models, ".part") if models is not None else []
+    if target is not None:
+        stale += [p for p in stale_temps(target, ".part") if p not in stale]
+    for path in stale:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+    return stale
 
 
 def _check_target(target: Path, *, create_parent: bool) -> Path | None:
@@ -335,6 +375,15 @@ def _finish_folder(folder: Path, *, name: str, version: str, store: Store, setti
         "annotator": {"project_id": store.project_id(), "gold_snapshot": corpora.snapshot,
                       "base": settings.describe_base(), "dev_scores": scores["dev"]},
     })
+    srsly.write_json(folder / "meta.json", meta)
+
+
+def _set_version(folder: Path, version: str) -> None:
+    """Give the finished pipeline in ``folder`` another version (its meta.json)."""
+    import srsly
+
+    meta = srsly.read_json(folder / "meta.json")
+    meta["version"] = version
     srsly.write_json(folder / "meta.json", meta)
 
 

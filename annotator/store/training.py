@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
 GOLD_STATES = (ACCEPTED,)  # review states whose gold is training and evaluation material
+_GOLD_MARKS = ",".join("?" * len(GOLD_STATES))
+SPLIT_CHUNK = 2000  # documents per query when splits are given in bulk
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ class TrainingQueries:
 
     if TYPE_CHECKING:
         def _q(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Cursor: ...
+        def _many(self, sql: str, rows: Any) -> None: ...
         def transaction(self) -> AbstractContextManager[Any]: ...
         def setting(self, key: str) -> str | None: ...
         def set_setting(self, key: str, value: str) -> None: ...
@@ -79,39 +82,64 @@ class TrainingQueries:
         )
         return split
 
+    def assign_splits(self, ids: Sequence[int], when: str | None = None, chunk: int = SPLIT_CHUNK) -> int:
+        """Give a split to those of ``ids`` that somebody accepted and that have none yet; how many.
+
+        A chunk of documents costs one query (their content hashes, only for those lacking a
+        split) and one batched insert, whatever their number. Call inside a transaction to
+        make the splits part of the change that made the documents gold.
+        """
+        seed, fraction = self.split_settings()
+        added = 0
+        for i in range(0, len(ids), chunk):
+            part = list(ids[i:i + chunk])
+            rows = self._q(
+                f"SELECT d.id, d.content_hash FROM documents d WHERE d.id IN ({','.join('?' * len(part))}) "
+                f"AND NOT EXISTS (SELECT 1 FROM training_splits s WHERE s.document_id = d.id) "
+                f"AND EXISTS (SELECT 1 FROM annotator_reviews a WHERE a.document_id = d.id AND a.state IN "
+                f"({_GOLD_MARKS}))", [*part, *GOLD_STATES]).fetchall()
+            if rows:
+                self._many(
+                    "INSERT INTO training_splits(document_id, split, dev_fraction, assigned_at) "
+                    "VALUES (?, ?, ?, coalesce(?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))",
+                    [(doc_id, split_for(digest, seed, fraction), fraction, when) for doc_id, digest in rows])
+                added += len(rows)
+        return added
+
     def assign_missing_splits(self) -> int:
-        """Give a split to gold documents that have none (gold from before splits existed); how many."""
-        marks = ",".join("?" * len(GOLD_STATES))
+        """Give a split to gold documents that have none (gold from before splits existed, or
+        documents that became gold some other way); how many. Batched: see :meth:`assign_splits`."""
         ids = [r[0] for r in self._q(
-            f"SELECT r.document_id FROM reviews r LEFT JOIN training_splits s ON s.document_id = r.document_id "
-            f"WHERE r.state IN ({marks}) AND s.document_id IS NULL ORDER BY r.document_id", list(GOLD_STATES))]
-        if ids:
-            with self.transaction():
-                for doc_id in ids:
-                    self.assign_split(doc_id)
-        return len(ids)
+            f"SELECT DISTINCT a.document_id FROM annotator_reviews a WHERE a.state IN ({_GOLD_MARKS}) "
+            f"AND NOT EXISTS (SELECT 1 FROM training_splits s WHERE s.document_id = a.document_id) ORDER BY 1",
+            list(GOLD_STATES))]
+        if not ids:
+            return 0
+        with self.transaction():
+            return self.assign_splits(ids)
 
     def split_of(self, document_id: int) -> str | None:
         row = self._q("SELECT split FROM training_splits WHERE document_id = ?", [document_id]).fetchone()
         return str(row[0]) if row else None
 
     def gold_ids(self, split: str | None = None) -> list[int]:
-        """Gold (accepted) documents, in import order, of one split (``None``: every gold document)."""
-        marks = ",".join("?" * len(GOLD_STATES))
-        sql = (f"SELECT r.document_id FROM reviews r LEFT JOIN training_splits s ON s.document_id = r.document_id "
-               f"WHERE r.state IN ({marks})")
-        params: list[Any] = list(GOLD_STATES)
+        """Documents somebody accepted (an annotator, or an adjudicator their final gold), in import
+        order, of one split (``None``: every such document). Which gold each has, or whether its
+        annotators' disagreement leaves it out, is :mod:`annotator.ops.gold`'s rule."""
+        sql = "SELECT DISTINCT a.document_id FROM annotator_reviews a "
+        params: list[Any] = []
         if split is not None:
-            sql += " AND s.split = ?"
+            sql += "JOIN training_splits s ON s.document_id = a.document_id AND s.split = ? "
             params.append(split)
-        return [r[0] for r in self._q(sql + " ORDER BY r.document_id", params)]
+        sql += f"WHERE a.state IN ({_GOLD_MARKS}) ORDER BY 1"
+        return [r[0] for r in self._q(sql, [*params, *GOLD_STATES])]
 
     def split_counts(self) -> dict[str, int]:
-        """Gold documents per split (``"none"`` counts gold that has no split yet)."""
-        marks = ",".join("?" * len(GOLD_STATES))
+        """Documents somebody accepted, per split (``"none"`` counts those with no split yet)."""
         rows = dict(self._q(
-            f"SELECT coalesce(s.split, 'none'), count(*) FROM reviews r LEFT JOIN training_splits s "
-            f"ON s.document_id = r.document_id WHERE r.state IN ({marks}) GROUP BY 1", list(GOLD_STATES)).fetchall())
+            f"SELECT coalesce(s.split, 'none'), count(*) FROM (SELECT DISTINCT document_id FROM annotator_reviews "
+            f"WHERE state IN ({_GOLD_MARKS})) g LEFT JOIN training_splits s ON s.document_id = g.document_id "
+            f"GROUP BY 1", list(GOLD_STATES)).fetchall())
         counts = {split: int(rows.get(split, 0)) for split in SPLITS}
         if rows.get("none"):
             counts["none"] = int(rows["none"])
@@ -132,6 +160,19 @@ class TrainingQueries:
                 f"SELECT id, content_hash FROM documents WHERE id IN ({','.join('?' * len(part))})", part).fetchall())
         return found
 
+    def predictions_by(self, ids: Sequence[int], pipeline: str, version: str, chunk: int = 500) -> dict[int, list[Span]]:
+        """The spans of ``pipeline`` ``version``'s newest prediction of each of ``ids`` it predicted,
+        a chunk of documents per query."""
+        found: dict[int, list[Span]] = {}
+        for i in range(0, len(ids), chunk):
+            part = list(ids[i:i + chunk])
+            newest = (f"SELECT max(id) FROM prediction_runs WHERE pipeline = ? AND version = ? "
+                      f"AND document_id IN ({','.join('?' * len(part))}) GROUP BY document_id")
+            for doc_id, blob in self._q(f"SELECT document_id, spans FROM prediction_runs WHERE id IN ({newest})",
+                                        [pipeline, version, *part]):
+                found[doc_id] = [Span(s, e, label, "model") for s, e, label in unpack_spans(blob)]
+        return found
+
     # -- trained pipelines ----------------------------------------------------------
     _MODEL_COLUMNS = ("id, name, version, path, base, gold_snapshot, steps, seed, train_documents, dev_documents, "
                       "rehearsal_documents, scores, settings, created_by, created_at")
@@ -148,6 +189,15 @@ class TrainingQueries:
         row = self._q(f"SELECT {self._MODEL_COLUMNS} FROM trained_models WHERE name = ? AND version = ?",
                       [name, version]).fetchone()
         return self._model(row) if row else None
+
+    def next_model_version(self, name: str) -> str:
+        """The first version ``0.N.0`` (N counting from the pipelines of that name) not yet recorded.
+        Read it inside the transaction that records the pipeline to be sure nobody takes it meanwhile."""
+        taken = {r[0] for r in self._q("SELECT version FROM trained_models WHERE name = ?", [name])}
+        n = len(taken) + 1
+        while f"0.{n}.0" in taken:
+            n += 1
+        return f"0.{n}.0"
 
     def trained_model_count(self, name: str) -> int:
         return int(self._q("SELECT count(*) FROM trained_models WHERE name = ?", [name]).fetchone()[0])

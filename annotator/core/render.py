@@ -7,7 +7,7 @@ document with thousands of spans renders in milliseconds.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
 from annotator.core.labels import LabelSet
@@ -125,20 +125,27 @@ def render(
     return Rendering(tuple(highlights), greyed, _unmarked(suggested, greyed))
 
 
-def caption_candidates(rendering: Rendering, candidates: Iterable[Any]) -> Rendering:
+def caption_candidates(rendering: Rendering, candidates: Iterable[Any], annotators: Sequence[str]) -> Rendering:
     """A rendering of adjudication candidates (:class:`annotator.core.adjudication.Candidate`)
-    with each span tagged by who has it: "GPE · A B C" (everyone), "GPE · A" (some), and for
-    overlapping candidates one tag on the first, "A: GPE / B C: LOC"."""
-    tags: dict[tuple[int, int, str], str] = {}
-    seen_groups: set[int] = set()
+    with each span tagged by who has it, by the annotators' numbers (their take keys, Alt+n):
+    "GPE · 1 2 3" (everyone), "GPE · 1" (some), and for overlapping candidates one tag on the
+    first, "1: GPE / 2 3: LOC"."""
+    number = {name: str(i) for i, name in enumerate(annotators, 1)}
+    groups: dict[int, list[Any]] = {}
     for c in candidates:
-        k = (c.span.start, c.span.end, c.span.label)
-        if c.status == "conflict":
-            tags[k] = "" if c.group in seen_groups else c.description
-            seen_groups.add(c.group)
-        else:
-            tags[k] = f"{c.span.label} · {c.description}"
-    highlights = tuple(h._replace(caption=tags.get((h.start, h.end, h.label))) if not h.ghost else h
+        groups.setdefault(c.group, []).append(c)
+    tags: dict[tuple[int, int, str], str] = {}
+    for group in groups.values():
+        who = [" ".join(number.get(name, name) for name in c.holders) for c in group]
+        if len(group) == 1:
+            c = group[0]
+            tags[(c.span.start, c.span.end, c.span.label)] = f"{c.span.label} · {who[0]}"
+            continue
+        described = " / ".join(f"{w}: {c.span.label}" for w, c in zip(who, group))
+        for i, c in enumerate(group):
+            tags[(c.span.start, c.span.end, c.span.label)] = "" if i else described
+    make = Highlight._make  # no keyword parsing: thousands of candidates
+    highlights = tuple(h if h.ghost else make((*h[:-1], tags.get((h.start, h.end, h.label))))
                        for h in rendering.highlights)
     return rendering._replace(highlights=highlights)
 

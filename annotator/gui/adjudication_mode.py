@@ -118,8 +118,8 @@ class AdjudicationMixin:
         self._enable_take(True)
         done = sum(1 for _d, _n, state in entries if state == ACCEPTED)
         self.show_ordered("adjudication", FINAL, [doc for doc, _n, _s in entries],
-                          f"Adjudication queue: {len(entries):,} documents, {done:,} adjudicated — most "
-                          "disagreement first")
+                          f"Adjudication queue: {len(entries):,} document{'s' if len(entries) != 1 else ''}, "
+                          f"{done:,} adjudicated — most disagreement first")
         first = next((doc for doc, _n, state in entries if state != ACCEPTED), entries[0][0])
         self.show_document(first)
         self.gold_view.setFocus()
@@ -164,10 +164,11 @@ class AdjudicationMixin:
         counts = {status: sum(1 for c in a.candidates if c.status == status)
                   for status in (core.AGREED, core.PARTIAL, core.CONFLICT)}
         self.doc_status.setText(
-            f"{v.document.source} · adjudicating · final gold {state} · {len(v.gold)} final spans · "
-            f"annotators {numbered} · {counts[core.AGREED]} agreed, {counts[core.PARTIAL]} by some, "
-            f"{counts[core.CONFLICT]} in conflict · Alt+n takes annotator n's span at the cursor, "
-            "Alt+Shift+n all theirs, Alt+A the agreed, Ctrl+Enter accepts")
+            f"{v.document.source} · final gold {state}, {len(v.gold)} spans · {numbered} · "
+            f"{counts[core.AGREED]} agreed, {counts[core.PARTIAL]} by some, {counts[core.CONFLICT]} in conflict"
+            " · Alt+n: annotator n's span")
+        self.doc_status.setToolTip("Alt+n takes annotator n's span at the cursor, Alt+Shift+n all of theirs, "
+                                   "Alt+A every agreed span; Ctrl+Enter accepts the final gold")
 
     def _update_progress(self) -> None:
         if not self.adjudicating:

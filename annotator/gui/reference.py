@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QSizePolicy, QWidget
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from annotator.core.render import Rendering, caption_candidates, render
 from annotator.core.spans import Range, Span
@@ -37,6 +39,19 @@ def run_pipeline_on(path: Any, document_id: int, pipeline_path: str) -> Any:
     return task
 
 
+class ElidedLabel(QLabel):
+    """A one-line label that ends in "…" when the pane is narrower than its text."""
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(0, super().minimumSizeHint().height())
+
+    def paintEvent(self, _event: Any) -> None:  # noqa: N802 - Qt's name
+        painter = QPainter(self)
+        rect = self.contentsRect().adjusted(2, 0, -2, 0)
+        shown = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width())
+        painter.drawText(rect, int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft), shown)
+
+
 class ReferenceMixin:
     """The reference selector and what the left pane shows."""
 
@@ -54,10 +69,17 @@ class ReferenceMixin:
         row = QWidget()
         layout = QHBoxLayout(row)
         layout.setContentsMargins(0, 2, 0, 0)
+        self.reference_combo.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
         layout.addWidget(self.reference_combo)
-        self.model_title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        old = self.model_title  # replaced by a title that elides what does not fit (full text in its tooltip)
+        self.model_title = ElidedLabel(old.text())
+        self.model_title.setObjectName("referenceTitle")
+        self.model_title.setStyleSheet(old.styleSheet())
+        self.model_box.layout().removeWidget(old)
+        old.deleteLater()
         layout.addWidget(self.model_title, 1)
         self.model_box.layout().insertWidget(0, row)
+        self.gold_title.setMinimumHeight(row.sizeHint().height())  # both panes' text starts at the same height
         self._run_runner = BackgroundRunner(self)
         self._run_runner.succeeded.connect(self._pipeline_ran)
         self._run_runner.failed.connect(self._pipeline_failed)
@@ -106,9 +128,13 @@ class ReferenceMixin:
         """Read the reference's spans for the open document (one document's rows)."""
         v = self.view
         assert v is not None
-        info = refs.reference_spans(self.store, v.document.id, self.reference, self.annotator,
-                                    model_spans=v.model_spans, model_name=v.model_name,
-                                    accepted_only=getattr(self, "adjudicating", False))
+        found = getattr(self, "adjudication_view", None)
+        if self.reference.kind == refs.ALL and found is not None and found.document.id == v.document.id:
+            info = refs.from_candidates(self.reference, found.annotators, found.candidates)  # read once, not twice
+        else:
+            info = refs.reference_spans(self.store, v.document.id, self.reference, self.annotator,
+                                        model_spans=v.model_spans, model_name=v.model_name,
+                                        accepted_only=getattr(self, "adjudicating", False))
         self.reference_info = info
         ref = self.reference
         key = (v.document.id, ref.name, ref.version)
@@ -140,7 +166,7 @@ class ReferenceMixin:
         rendering = render(self.reference_spans(), v.gold, v.boilerplate, self.labels, gold_side=False)
         info = self.reference_info
         if info is not None and info.candidates:
-            rendering = caption_candidates(rendering, info.candidates)
+            rendering = caption_candidates(rendering, info.candidates, info.annotators)
         return rendering
 
     def _repaint_panes(self, changed: list[Range]) -> None:

@@ -108,8 +108,11 @@ def reference_spans(store: Store, document_id: int, ref: Reference, me: str, *,
         return ReferenceSpans(ref, own_gold(layer),
                               f"{ref.name}'s gold ({state.replace('_', ' ')}, read-only)")
     layers = layers_of(store, document_id, me, accepted_only=accepted_only)
-    candidates = core.candidates(layers)
-    names = tuple(layer.annotator for layer in layers)
+    return from_candidates(ref, tuple(layer.annotator for layer in layers), core.candidates(layers))
+
+
+def from_candidates(ref: Reference, names: tuple[str, ...], candidates: list[core.Candidate]) -> ReferenceSpans:
+    """The ALL reference from candidates already computed (the adjudication mode has them)."""
     numbered = "  ".join(f"{i}: {name}" for i, name in enumerate(names, 1))
-    heading = f"All annotators — {numbered}" if names else "All annotators: nobody else has annotated this document"
+    heading = numbered if names else "nobody else has annotated this document"
     return ReferenceSpans(ref, [c.span for c in candidates], heading, candidates=candidates, annotators=names)

@@ -108,10 +108,12 @@ def test_round_trip_assign_correct_merge_agree_adjudicate_by_keys_export(qtbot, 
         assert keys(Span(h.start, h.end, h.label) for h in shown) == keys(c.span for c in a.candidates)
         for h in shown:
             if (h.start, h.end, h.label) in agreed:
-                assert h.tag == f"{h.label} · {' '.join(pair)}"
+                assert h.tag == f"{h.label} · 1 2"  # by the annotators' numbers: their Alt+n keys
         if pair == ("ann", "bob"):  # ann's all, by Alt+Shift+1
             conflict = next(c for c in a.candidates if c.status == core.CONFLICT)
-            assert any(h.tag == conflict.description for h in shown) and " / " in conflict.description
+            assert conflict.description == f"ann: {conflict.span.label} / bob: LOC" or " / " in conflict.description
+            assert {h.tag for h in shown if (h.start, h.end) == (conflict.span.start, conflict.span.end)} == {
+                "1: GPE / 2: LOC", ""}  # one tag for the group
             qtbot.keyClick(window.gold_view, Qt.Key.Key_1, ALT_SHIFT)
             decided[doc] = keys(layers["ann"].spans)
         elif pair == ("ann", "cy"):  # cy's all, by Alt+Shift+2
@@ -177,6 +179,7 @@ def test_three_annotators_take_from_the_third_label_and_undo_on_the_final_gold(q
     assert "1: ann  2: bob  3: cy" in window.model_title.text()
     mali = next(c for c in a.candidates if c.status == core.CONFLICT)
     assert mali.description == "ann: GPE / bob: LOC / cy: PERSON"
+    assert "1: GPE / 2: LOC / 3: PERSON" in {h.tag for h in window.model_view.rendering.highlights}
     date = next(c for c in a.candidates if c.status == core.PARTIAL)
     assert date.holders == ("ann", "bob") and date.span.label == "DATE"
     assert keys([date.span, mali.span]).isdisjoint(keys(window.view.gold))

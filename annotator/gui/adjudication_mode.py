@@ -109,6 +109,7 @@ class AdjudicationMixin:
             self.view.document.id if self.view is not None else None)
         self.adjudicating = True
         self.annotator = FINAL
+        self.committee_action.setChecked(False)  # the queue replaces any other order
         self.adjudicate_action.setChecked(True)
         self.undo_stack.clear()
         self.state_filter.setEnabled(False)
@@ -151,8 +152,11 @@ class AdjudicationMixin:
             return documents.open_document(self.store, document_id, self.annotator)
         found = adjudication.open_adjudication(self.store, document_id, self._review_annotator, start=True)
         self.adjudication_view = found
-        return documents.ReviewView(found.document, [], None, list(found.final), list(found.final_boilerplate),
-                                    self.store.review(document_id, FINAL), True)
+        prediction = self.store.prediction(document_id, with_tokens=False)  # for the "Model" reference
+        return documents.ReviewView(
+            found.document, prediction.spans if prediction else [],
+            f"{prediction.pipeline} {prediction.version}" if prediction else None, list(found.final),
+            list(found.final_boilerplate), self.store.review(document_id, FINAL), True)
 
     def _adjudication_status(self) -> None:
         v, a = self.view, self.adjudication_view
@@ -221,6 +225,14 @@ class AdjudicationMixin:
             return
         if self._edit_spans(description, removed, added) and len(added) == 1:
             self.gold_view.select_range(added[0].start, added[0].end)
+
+    def label_occurrences(self, *args: Any, **kwargs: Any) -> None:
+        """Relabelling every occurrence reaches other documents' final gold: not while adjudicating."""
+        if self.adjudicating:
+            self.statusBar().showMessage("Relabelling every occurrence works in normal review, not while "
+                                         "adjudicating: take or relabel the spans of this document.", 8000)
+            return
+        super().label_occurrences(*args, **kwargs)  # type: ignore[misc]
 
     # -- accepting ----------------------------------------------------------------------------
     def finish_document(self, state: str) -> None:

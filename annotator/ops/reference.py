@@ -56,8 +56,7 @@ class ReferenceSpans:
 
 def annotator_names(store: Store) -> list[str]:
     """Every annotator with a review state in this database (from the kept counters: no scan)."""
-    rows = store._q("SELECT DISTINCT annotator FROM review_counts WHERE n > 0 ORDER BY annotator")
-    return [r[0] for r in rows if is_person(r[0])]
+    return [name for name in team.reviewing_annotators(store) if is_person(name)]
 
 
 def available(store: Store, me: str) -> list[Reference]:

@@ -22,7 +22,7 @@ from annotator.ops.assigning import assign
 from annotator.ops.exporting import export
 from annotator.ops.labels import project_labels
 from annotator.ops.merging import merge_files
-from annotator.ops.reference import ALL
+from annotator.ops.reference import ALL, MODEL, Reference
 from annotator.store import Store
 from tests.team.helpers import correct
 
@@ -209,6 +209,16 @@ def test_three_annotators_take_from_the_third_label_and_undo_on_the_final_gold(q
     qtbot.keyClick(window.gold_view, Qt.Key.Key_3, ALT_SHIFT)  # all of cy's
     cy = keys(c.span for c in a.candidates if "cy" in c.holders)
     assert keys(store.gold(doc, FINAL)) == cy
+    final_span = window.view.gold[0]
+    window.gold_view.select_range(final_span.start, final_span.end)
+    qtbot.keyClick(window.gold_view, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)  # would reach other documents
+    assert "not while adjudicating" in window.statusBar().currentMessage()
+    assert [d for d in store.document_ids() if store.review(d, FINAL).state != "todo"] == [doc]
+    window.choose_reference(Reference(MODEL))  # any reference beside the final gold: here the model's prediction
+    prediction = store.prediction(doc, with_tokens=False)
+    assert {(h.start, h.end, h.label) for h in window.model_view.rendering.highlights if not h.ghost} == keys(
+        prediction.spans) and window.model_title.text() == f"Model: {prediction.pipeline} {prediction.version} (read-only)"
+    window.choose_reference(Reference(ALL))
     window.gold_view.place_cursor(0)
     qtbot.keyClick(window.gold_view, Qt.Key.Key_4, ALT)  # there is no annotator 4: said, nothing changes
     assert "no 4" in window.statusBar().currentMessage() and keys(store.gold(doc, FINAL)) == cy

@@ -131,19 +131,26 @@ def caption_candidates(rendering: Rendering, candidates: Iterable[Any], annotato
     "GPE · 1 2 3" (everyone), "GPE · 1" (some), and for overlapping candidates one tag on the
     first, "1: GPE / 2 3: LOC"."""
     number = {name: str(i) for i, name in enumerate(annotators, 1)}
-    groups: dict[int, list[Any]] = {}
-    for c in candidates:
-        groups.setdefault(c.group, []).append(c)
+    who: dict[tuple[str, ...], str] = {}  # a handful of distinct holder sets: each written once
     tags: dict[tuple[int, int, str], str] = {}
-    for group in groups.values():
-        who = [" ".join(number.get(name, name) for name in c.holders) for c in group]
-        if len(group) == 1:
-            c = group[0]
-            tags[(c.span.start, c.span.end, c.span.label)] = f"{c.span.label} · {who[0]}"
-            continue
-        described = " / ".join(f"{w}: {c.span.label}" for w, c in zip(who, group))
-        for i, c in enumerate(group):
-            tags[(c.span.start, c.span.end, c.span.label)] = "" if i else described
+    items = list(candidates)
+    i, n = 0, len(items)
+    while i < n:  # candidates come sorted by position, a group's members one after another
+        j = i + 1
+        while j < n and items[j].group == items[i].group:
+            j += 1
+        for c in items[i:j]:
+            if c.holders not in who:
+                who[c.holders] = " ".join(number.get(name, name) for name in c.holders)
+        if j - i == 1:
+            c = items[i]
+            span = c.span
+            tags[(span.start, span.end, span.label)] = f"{span.label} · {who[c.holders]}"
+        else:
+            described = " / ".join(f"{who[c.holders]}: {c.span.label}" for c in items[i:j])
+            for k, c in enumerate(items[i:j]):
+                tags[(c.span.start, c.span.end, c.span.label)] = "" if k else described
+        i = j
     make = Highlight._make  # no keyword parsing: thousands of candidates
     highlights = tuple(h if h.ghost else make((*h[:-1], tags.get((h.start, h.end, h.label))))
                        for h in rendering.highlights)

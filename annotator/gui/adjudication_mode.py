@@ -21,7 +21,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QMenuBar
 
 from annotator.core import adjudication as core
-from annotator.core.model import ACCEPTED, SKIPPED
+from annotator.core.model import ACCEPTED, SKIPPED, TODO
 from annotator.core.spans import Span
 from annotator.core.team import FINAL
 from annotator.ops import adjudication, documents
@@ -150,7 +150,8 @@ class AdjudicationMixin:
         """The open document as the window shows it: the reviewer's, or in the mode the final gold."""
         if not self.adjudicating:
             return documents.open_document(self.store, document_id, self.annotator)
-        found = adjudication.open_adjudication(self.store, document_id, self._review_annotator, start=True)
+        start = self.store.review(document_id, FINAL).state == TODO  # no write transaction to reopen one
+        found = adjudication.open_adjudication(self.store, document_id, self._review_annotator, start=start)
         self.adjudication_view = found
         prediction = self.store.prediction(document_id, with_tokens=False)  # for the "Model" reference
         return documents.ReviewView(

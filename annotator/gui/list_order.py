@@ -119,7 +119,7 @@ class ListOrderMixin:
             self.apply_filter()
             return
         self.committee_action.setChecked(False)  # checked once the order is shown
-        pipelines = [(name, version) for name, version, _n in self.store.prediction_summary()]
+        pipelines = self.store.prediction_pipelines()
         if len(pipelines) < 2:
             self.statusBar().showMessage("Ordering by disagreement needs the predictions of two pipelines: "
                                          "pre-annotate with a second one first (annotator preannotate --model).", 10000)

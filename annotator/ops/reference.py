@@ -64,7 +64,7 @@ def available(store: Store, me: str) -> list[Reference]:
     refs = [Reference(MODEL)]
     seen: set[tuple[str, str]] = set()
     trained = {(m.name, m.version): m.path for m in store.trained_models()}
-    for name, version, _n in store.prediction_summary():
+    for name, version in store.prediction_pipelines():
         seen.add((name, version))
         refs.append(Reference(PIPELINE, name, version, trained.get((name, version))))
     for (name, version), path in trained.items():

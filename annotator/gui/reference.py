@@ -4,8 +4,9 @@ A mixin of MainWindow. A combo box above the left pane (and a key to cycle, F7) 
 reference; the differences painted in both panes are always those between the reference
 and the gold pane. The choices come from :func:`annotator.ops.reference.available`; the
 spans of one document from :func:`annotator.ops.reference.reference_spans`. A trained
-pipeline that has not predicted the open document is run on it in the background (its
-prediction is stored, as ``annotator preannotate`` would); meanwhile the pane says so.
+pipeline that has not predicted the open document is run on it in the background and its
+entities kept in memory (not stored: the reviewer's gold must keep starting from the
+prediction it did); meanwhile the pane says so.
 """
 
 from __future__ import annotations
@@ -20,21 +21,27 @@ from annotator.core.render import Rendering, caption_candidates, render
 from annotator.core.spans import Range, Span
 from annotator.gui.background import BackgroundRunner
 from annotator.ops import reference as refs
-from annotator.store import Store
 
 
-def run_pipeline_on(path: Any, document_id: int, pipeline_path: str) -> Any:
-    """A background task: pre-annotate one document with a trained pipeline (stored like any prediction)."""
+def run_pipeline_on(loaded: dict[str, Any], pipeline_path: str, document_id: int, text: str) -> Any:
+    """A background task: a trained pipeline's entities for one text, kept in memory only.
 
-    def task(progress: Any) -> int:
-        from annotator.ops.preannotate import preannotate
-        from annotator.pipeline import load_pipeline
+    Nothing is stored: viewing a reference must not change which prediction the reviewer's
+    gold starts from (``annotator preannotate`` stores predictions). ``loaded`` keeps the
+    loaded pipeline for the next document.
+    """
 
-        progress.start("Loading the pipeline", None)
-        nlp = load_pipeline(pipeline_path)
-        with Store.open(path, create=False) as store:
-            preannotate(store, nlp, document_ids=[document_id])
-        return document_id
+    def task(progress: Any) -> tuple[int, str, list[Span]]:
+        from annotator.pipeline import load_pipeline, predict
+
+        progress.start("Running the pipeline", None)
+        nlp = loaded.get(pipeline_path)
+        if nlp is None:
+            nlp = loaded[pipeline_path] = load_pipeline(pipeline_path)
+        (result,) = list(predict(nlp, [(document_id, text)]))
+        if result.error is not None:
+            raise RuntimeError(result.error)
+        return document_id, pipeline_path, sorted(result.spans)
 
     return task
 
@@ -83,7 +90,10 @@ class ReferenceMixin:
         self._run_runner = BackgroundRunner(self)
         self._run_runner.succeeded.connect(self._pipeline_ran)
         self._run_runner.failed.connect(self._pipeline_failed)
-        self._ran: set[tuple[int, str | None, str | None]] = set()
+        self._ran: dict[tuple[int, str], list[Span]] = {}  # (document, pipeline folder) -> entities run here
+        self._loaded: dict[str, Any] = {}  # pipeline folder -> the pipeline, loaded in the worker
+        self._unusable: dict[str, str] = {}  # pipeline folder -> why it could not run (not tried again)
+        self._running_path: str | None = None
         self.fill_references()
 
     def fill_references(self, default: refs.Reference | None = None) -> None:
@@ -137,21 +147,31 @@ class ReferenceMixin:
                                         accepted_only=getattr(self, "adjudicating", False))
         self.reference_info = info
         ref = self.reference
-        key = (v.document.id, ref.name, ref.version)
-        if info.missing and ref.path and key not in self._ran and not self._run_runner.running:
-            self._ran.add(key)
-            info.heading += " — running it on this document…"
-            self._run_runner.start(run_pipeline_on(self.store.path, v.document.id, ref.path))
+        if info.missing and ref.path:  # a trained pipeline that has not predicted this document: run it here
+            ran = self._ran.get((v.document.id, ref.path))
+            if ran is not None:
+                info.spans, info.missing = ran, False
+                info.heading = f"{ref.title} (run on this document, not stored)"
+            elif ref.path in self._unusable:
+                info.heading += f" (it could not run here: {self._unusable[ref.path]})"
+            elif not self._run_runner.running:
+                info.heading += " — running it on this document…"
+                self._running_path = ref.path
+                self._run_runner.start(run_pipeline_on(self._loaded, ref.path, v.document.id, v.document.text))
         self.model_title.setText(info.heading)
         self.model_title.setToolTip(info.heading)
 
-    def _pipeline_ran(self, document_id: Any) -> None:
-        if self.view is not None and self.view.document.id == document_id:
+    def _pipeline_ran(self, value: Any) -> None:
+        document_id, path, spans = value
+        self._ran[(document_id, path)] = spans
+        if self.view is not None and self.view.document.id == document_id and self.reference.path == path:
             self._reference_chosen(self.reference_combo.currentIndex())
 
     def _pipeline_failed(self, exc: Any) -> None:
+        if self._running_path is not None:
+            self._unusable[self._running_path] = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
         self.statusBar().showMessage(f"Could not run {self.reference.title}: {exc}", 10000)
-        if self.view is not None:
+        if self.view is not None and self.reference.path == self._running_path:
             self.model_title.setText(f"{self.reference.title}: not pre-annotated with {self.reference.name}")
 
     def reference_spans(self) -> list[Span]:

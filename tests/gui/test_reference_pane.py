@@ -3,6 +3,8 @@ differences always against the gold pane; and the list ordered by two pipelines'
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from PySide6.QtCore import Qt
 
@@ -95,6 +97,9 @@ def test_reference_selector_cycles_and_differences_follow_it(qtbot, make_window,
     assert window.reference.name == "mine"
     qtbot.waitUntil(lambda: "Could not run" in window.statusBar().currentMessage(), timeout=60_000)
     assert window.model_title.text() == "Pipeline mine 0.0.1: not pre-annotated with mine"
+    window.show_document(doc)  # not tried again: said why
+    assert window.model_title.text().startswith("Pipeline mine 0.0.1: not pre-annotated with mine (it could not run")
+    assert not window._run_runner.running
 
     qtbot.keyClick(window.gold_view, Qt.Key.Key_F7)  # ann's gold: Mali is GPE there
     assert window.reference.name == "ann" and shown(window.model_view) == keys(store.gold(doc, "ann"))
@@ -153,3 +158,36 @@ def test_order_by_disagreement_with_one_pipeline_says_what_is_missing(qtbot, win
     window.committee_action.trigger()
     assert "two pipelines" in window.statusBar().currentMessage()
     assert window.list_order is None and not window.committee_action.isChecked()
+
+
+def test_a_trained_pipeline_without_a_prediction_is_run_on_the_document_in_the_background(
+        qtbot, make_window, project_db, tmp_path):
+    import spacy
+
+    from annotator.ops.reference import PIPELINE, Reference
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("entity_ruler").add_patterns([{"label": "GPE", "pattern": "Mali"}])
+    nlp.meta.update(name="ruler", version="0.1.0")
+    nlp.to_disk(tmp_path / "ruler")
+    with Store.open(project_db) as store:
+        store.add_trained_model(TrainedModel(0, "en_ruler", "0.1.0", str(tmp_path / "ruler"), "blank", "x", 1, 0, 1,
+                                             0, 0, {}, {}, "tester", "2026-01-01T00:00:00"))
+    window = make_window(project_db)
+    store, doc = window.store, window.view.document.id
+    text = window.view.document.text
+    assert store.prediction(doc, "en_ruler", "0.1.0") is None
+    window.choose_reference(Reference(PIPELINE, "en_ruler", "0.1.0", str(tmp_path / "ruler")))
+    assert "running it on this document" in window.model_title.text()
+    qtbot.waitUntil(lambda: window.model_title.text() == "Pipeline en_ruler 0.1.0 (run on this document, not stored)",
+                    timeout=60_000)
+    expected = {(m.start(), m.end(), "GPE") for m in re.finditer(r"\bMali\b", text)}  # the token, not "Malian"
+    assert expected and shown(window.model_view) == expected
+    # nothing stored: the reviewer's gold still starts from the prediction it did
+    assert store.prediction(doc, "en_ruler", "0.1.0") is None and store.prediction(doc).pipeline != "en_ruler"
+    other = next(d for d in store.document_ids() if d != doc)
+    window.show_document(other)  # the next document: run again, with the pipeline already loaded
+    qtbot.waitUntil(lambda: "not stored" in window.model_title.text(), timeout=60_000)
+    other_text = window.view.document.text
+    assert shown(window.model_view) == {(m.start(), m.end(), "GPE") for m in re.finditer(r"\bMali\b", other_text)}
+    assert len(window._loaded) == 1

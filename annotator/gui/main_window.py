@@ -41,7 +41,8 @@ def _swatch(color: str) -> QIcon:
     return QIcon(pixmap)
 
 
-class MainWindow(AdjudicationMixin, ReferenceMixin, ListOrderMixin, DocumentListMixin, EditingMixin, PreparationMixin, ReportsMixin, QMainWindow):
+class MainWindow(AdjudicationMixin, ReferenceMixin, ListOrderMixin, DocumentListMixin, EditingMixin, PreparationMixin,
+                 ReportsMixin, QMainWindow):
     prepared = Signal()  # background import and pre-annotation ended (emitted in the GUI thread)
 
     def __init__(self, store: Store, *, model: str, annotator: str, settings: QSettings | None = None):

@@ -195,6 +195,12 @@ def test_three_annotators_take_from_the_third_label_and_undo_on_the_final_gold(q
                                           for s in store.gold(doc, "ann"))  # nobody's own gold changes
     qtbot.keyClick(window.gold_view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # undo: GPE again
     assert (mali.span.start, mali.span.end, "GPE") in keys(store.gold(doc, FINAL))
+    window.gold_view.select_range(mali.span.start, mali.span.end)
+    qtbot.keyClick(window.gold_view, Qt.Key.Key_Left, ALT)  # boundaries as in review: the start one token left
+    grown = window.span_at_cursor()
+    assert grown.end == mali.span.end and grown.start < mali.span.start and grown in store.gold(doc, FINAL)
+    qtbot.keyClick(window.gold_view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert (mali.span.start, mali.span.end, "GPE") in keys(store.gold(doc, FINAL))
     # the differences are between the candidates and the final gold: ann's GPE is the final's, bob's LOC and
     # cy's PERSON there differ from it
     shown = {(h.start, h.end, h.label): h.status for h in window.model_view.rendering.highlights}

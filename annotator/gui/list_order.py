@@ -83,11 +83,13 @@ class ListOrderMixin:
         self.state_filter.activated.connect(lambda _i: self.list_order == "committee" and self.apply_filter())
 
     # -- the ordered list -------------------------------------------------------------
-    def show_ordered(self, kind: str, annotator: str, ids: list[int], caption: str) -> None:
-        """List exactly ``ids`` in this order (their rows as ``annotator`` sees them)."""
+    def show_ordered(self, kind: str, annotator: str, ids: list[int], caption: str,
+                     figures: dict[int, int] | None = None, figure_name: str = "") -> None:
+        """List exactly ``ids`` in this order (their rows as ``annotator`` sees them; with
+        ``figures``, what the order is by in the last column)."""
         self.list_order = kind
         self._count_timer.stop()
-        self.doc_model.set_ids(ListQuery(annotator), ids)
+        self.doc_model.set_ids(ListQuery(annotator), ids, figures, figure_name)
         self.list_count.setText(caption)
         if self.view is not None:
             self._select_list_row(self.view.document.id)
@@ -167,7 +169,8 @@ class ListOrderMixin:
         self.search.clear()
         self.search.blockSignals(False)
         self.show_ordered("committee", self.annotator, ids,
-                          f"{len(ids):,} to review, most disagreement first ({names}; {differing:,} differ)")
+                          f"{len(ids):,} to review, most disagreement first ({names}; {differing:,} differ)",
+                          dict(value), "Differ")
         self.statusBar().showMessage(f"Ordered by disagreement between {names}; a filter or a search "
                                      "lists by import order again.", 8000)
 

@@ -91,6 +91,10 @@ def test_round_trip_assign_correct_merge_agree_adjudicate_by_keys_export(qtbot, 
     enter_adjudication(qtbot, window)
     assert window.annotator == FINAL and window.reference.kind == ALL
     assert window.doc_model.loaded_ids() == queue  # most disagreement first
+    model = window.doc_model
+    assert model.headerData(2, Qt.Orientation.Horizontal) == "Disputed"
+    assert [model.index(row, 2).data() for row in range(model.rowCount())] == [
+        d for d, _doc in sorted(expected_order, key=lambda e: -e[0])]  # the hand-computed disputed spans
     assert not window.state_filter.isEnabled()
     store = window.store
     labels = project_labels(store).names
@@ -135,6 +139,7 @@ def test_round_trip_assign_correct_merge_agree_adjudicate_by_keys_export(qtbot, 
 
     qtbot.keyClick(window.gold_view, Qt.Key.Key_F9)  # back to normal review
     assert not window.adjudicating and window.annotator == reviewer and window.state_filter.isEnabled()
+    assert window.doc_model.headerData(2, Qt.Orientation.Horizontal) == "Spans"
 
     final = export(store, tmp_path / "gold.jsonl")
     assert final.documents == 5 and final.gold.conflicts == 0

@@ -130,7 +130,7 @@ def test_reference_selector_cycles_and_differences_follow_it(qtbot, make_window,
     assert window.model_title.text() == "ann: has not annotated this document" and shown(window.model_view) == set()
 
 
-def test_order_by_model_disagreement_most_first_and_a_filter_drops_it(qtbot, make_window, project_db):
+def test_order_by_model_disagreement_most_first_and_a_filter_drops_it(qtbot, qtmodeltester, make_window, project_db):
     with Store.open(project_db) as store:
         ids = store.document_ids()
         add_other_pipeline(store)  # the i-th seed: i spans differ
@@ -141,6 +141,9 @@ def test_order_by_model_disagreement_most_first_and_a_filter_drops_it(qtbot, mak
     qtbot.waitUntil(lambda: window.list_order == "committee", timeout=30_000)
     assert window.committee_action.isChecked() and window.state_filter.currentText() == "To review"
     assert window.doc_model.loaded_ids() == [ids[4], ids[2], ids[1], ids[0]]
+    assert [window.doc_model.index(row, 2).data() for row in range(4)] == [4, 2, 1, 0]  # spans that differ
+    assert window.doc_model.headerData(2, Qt.Orientation.Horizontal) == "Differ"
+    qtmodeltester.check(window.doc_model)
     assert "most disagreement first" in window.list_count.text() and "3 differ" in window.list_count.text()
     window.show_document(ids[4])
     window.gold_view.setFocus()

@@ -90,6 +90,9 @@ class ListOrderMixin:
         self.list_order = kind
         self._count_timer.stop()
         self.doc_model.set_ids(ListQuery(annotator), ids, figures, figure_name)
+        header = self.doc_table.horizontalHeader()
+        if figure_name:  # the header fits its name
+            header.resizeSection(2, max(header.sectionSize(2), header.fontMetrics().horizontalAdvance(figure_name) + 18))
         self.list_count.setText(caption)
         if self.view is not None:
             self._select_list_row(self.view.document.id)

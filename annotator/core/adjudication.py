@@ -14,7 +14,7 @@ The final gold starts with the agreed spans and the boilerplate every annotator 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from annotator.core.spans import ORIGIN_HUMAN, Range, Span
 from annotator.core.team import Layer, intersect_ranges, key, own_gold
@@ -24,9 +24,9 @@ PARTIAL = "partial"
 CONFLICT = "conflict"
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """A distinct span some annotators have, who they are, and how it stands."""
+class Candidate(NamedTuple):
+    """A distinct span some annotators have, who they are, and how it stands (a NamedTuple:
+    thousands are made each time a document opens for adjudication)."""
 
     span: Span
     holders: tuple[str, ...]

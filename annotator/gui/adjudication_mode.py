@@ -110,6 +110,7 @@ class AdjudicationMixin:
         self.adjudicating = True
         self.annotator = FINAL
         self.committee_action.setChecked(False)  # the queue replaces any other order
+        self.committee_action.setEnabled(False)
         self.adjudicate_action.setChecked(True)
         self.undo_stack.clear()
         self.state_filter.setEnabled(False)
@@ -135,6 +136,7 @@ class AdjudicationMixin:
         self._enable_take(False)
         self.undo_stack.clear()
         self.list_order = None
+        self.committee_action.setEnabled(True)
         self.state_filter.setEnabled(True)
         self.search.setEnabled(True)
         self.gold_title.setText("Gold — your corrections")

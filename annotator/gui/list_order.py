@@ -99,7 +99,12 @@ class ListOrderMixin:
         self._update_progress()
 
     def apply_filter(self) -> None:
-        """A filter or a search lists by import order again (any computed order is dropped)."""
+        """A filter or a search lists by import order again (the disagreement order is dropped;
+        the adjudication queue stays until the mode is left: its rows are only re-read)."""
+        if getattr(self, "list_order", None) == "adjudication":
+            self.doc_model.refresh_all()
+            self._update_progress()
+            return
         if getattr(self, "list_order", None) == "committee":
             self.list_order = None
             self.committee_action.setChecked(False)

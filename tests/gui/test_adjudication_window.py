@@ -95,7 +95,9 @@ def test_round_trip_assign_correct_merge_agree_adjudicate_by_keys_export(qtbot, 
     assert model.headerData(2, Qt.Orientation.Horizontal) == "Disputed"
     assert [model.index(row, 2).data() for row in range(model.rowCount())] == [
         d for d, _doc in sorted(expected_order, key=lambda e: -e[0])]  # the hand-computed disputed spans
-    assert not window.state_filter.isEnabled()
+    assert not window.state_filter.isEnabled() and not window.committee_action.isEnabled()
+    window.apply_filter()  # e.g. a background pre-annotation ending: the queue stays
+    assert window.doc_model.loaded_ids() == queue and window.list_order == "adjudication"
     store = window.store
     labels = project_labels(store).names
     decided: dict[int, set[tuple[int, int, str]]] = {}
@@ -140,6 +142,7 @@ def test_round_trip_assign_correct_merge_agree_adjudicate_by_keys_export(qtbot, 
     qtbot.keyClick(window.gold_view, Qt.Key.Key_F9)  # back to normal review
     assert not window.adjudicating and window.annotator == reviewer and window.state_filter.isEnabled()
     assert window.doc_model.headerData(2, Qt.Orientation.Horizontal) == "Spans"
+    assert window.committee_action.isEnabled() and window.doc_model.rowCount() == 5
 
     final = export(store, tmp_path / "gold.jsonl")
     assert final.documents == 5 and final.gold.conflicts == 0

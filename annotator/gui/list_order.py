@@ -120,6 +120,8 @@ class ListOrderMixin:
         for doc_id in ids[start:] + ids[:start]:
             if doc_id != after and self.store.review(doc_id, self.annotator).state in TO_REVIEW:
                 return doc_id
+        if self.list_order == "committee":  # the ranking is done: documents one pipeline did not predict remain
+            return super().next_to_review(after)  # type: ignore[misc]
         return None
 
     # -- committee ----------------------------------------------------------------------

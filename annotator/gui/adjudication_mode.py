@@ -125,6 +125,9 @@ class AdjudicationMixin:
                           {doc: n for doc, n, _s in entries}, "Disputed")
         first = next((doc for doc, _n, state in entries if state != ACCEPTED), entries[0][0])
         self.show_document(first)
+        if self.view is None or self.view.document.id != first or self.adjudication_view is None:
+            self.leave_adjudication()  # it could not be opened (it said why): never edit @final on another view
+            return
         self.gold_view.setFocus()
 
     def leave_adjudication(self) -> None:

@@ -120,8 +120,7 @@ class AdjudicationMixin:
         self._enable_take(True)
         done = sum(1 for _d, _n, state in entries if state == ACCEPTED)
         self.show_ordered("adjudication", FINAL, [doc for doc, _n, _s in entries],
-                          f"Adjudication queue: {len(entries):,} document{'s' if len(entries) != 1 else ''}, "
-                          f"{done:,} adjudicated — most disagreement first",
+                          f"To adjudicate: {len(entries):,}, most disagreement first ({done:,} done)",
                           {doc: n for doc, n, _s in entries}, "Disputed")
         first = next((doc for doc, _n, state in entries if state != ACCEPTED), entries[0][0])
         self.show_document(first)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QMenu, QWidget
+from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QMenu, QSizePolicy, QWidget
 
 from annotator.core.model import ACCEPTED, IN_PROGRESS, SKIPPED, TODO
 from annotator.gui.background import BackgroundRunner
@@ -78,6 +78,9 @@ class ListOrderMixin:
         self.committee_action.setCheckable(True)
         self.committee_action.setToolTip("List the documents to review where two stored pipelines disagree most first")
         self.committee_action.triggered.connect(self._committee_toggled)
+        # a long caption (an order, a queue) wraps in the list's width instead of widening the list
+        self.list_count.setWordWrap(True)
+        self.list_count.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         menu.addAction(self.committee_action)
         # choosing the filter already shown (it says "To review" during the order) lists by import order too
         self.state_filter.activated.connect(lambda _i: self.list_order == "committee" and self.apply_filter())
@@ -108,6 +111,7 @@ class ListOrderMixin:
         if getattr(self, "list_order", None) == "committee":
             self.list_order = None
             self.committee_action.setChecked(False)
+            self.list_count.setToolTip("")
         super().apply_filter()  # type: ignore[misc]
 
     def next_to_review(self, after: int) -> int | None:
@@ -179,8 +183,9 @@ class ListOrderMixin:
         self.search.clear()
         self.search.blockSignals(False)
         self.show_ordered("committee", self.annotator, ids,
-                          f"{len(ids):,} to review, most disagreement first ({names}; {differing:,} differ)",
+                          f"{len(ids):,} to review, most model disagreement first ({differing:,} differ)",
                           dict(value), "Differ")
+        self.list_count.setToolTip(f"Ordered by how many entities {names} do not share")
         self.statusBar().showMessage(f"Ordered by disagreement between {names}; a filter or a search "
                                      "lists by import order again.", 8000)
 

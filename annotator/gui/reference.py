@@ -71,7 +71,7 @@ class ReferenceMixin:
         self.reference_combo.setObjectName("referenceSelector")
         self.reference_combo.setToolTip("What the left pane shows beside the gold (F7 cycles)")
         self.reference_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.reference_combo.setMinimumContentsLength(12)  # the pane stays as narrow as before
+        self.reference_combo.setMinimumContentsLength(14)  # the pane stays as narrow as before
         self.reference_combo.currentIndexChanged.connect(self._reference_chosen)
         row = QWidget()
         layout = QHBoxLayout(row)

@@ -34,7 +34,7 @@ class Reference:
     @property
     def title(self) -> str:
         if self.kind == MODEL:
-            return "Model prediction (newest)"
+            return "Model (newest)"
         if self.kind == PIPELINE:
             return f"Pipeline {self.name} {self.version or ''}".rstrip()
         if self.kind == ANNOTATOR:

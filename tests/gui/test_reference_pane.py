@@ -78,7 +78,7 @@ def test_reference_selector_cycles_and_differences_follow_it(qtbot, make_window,
     window.show_document(doc)
     store, text = window.store, window.view.document.text
     titles = [window.reference_combo.itemText(i) for i in range(window.reference_combo.count())]
-    assert titles == ["Model prediction (newest)", f"Pipeline {sm.pipeline} {sm.version}", "Pipeline other 1",
+    assert titles == ["Model (newest)", f"Pipeline {sm.pipeline} {sm.version}", "Pipeline other 1",
                       "Pipeline partial 1", "Pipeline mine 0.0.1", "Annotator ann", "Annotator bob", "All annotators"]
     assert shown(window.model_view) == keys(window.view.model_spans)  # the newest prediction: "other"
     assert window.model_title.text() == "Model: other 1 (read-only)"
@@ -137,6 +137,7 @@ def test_order_by_model_disagreement_most_first_and_a_filter_drops_it(qtbot, qtm
         gold_edits.set_state(store, ids[3], "tester", ACCEPTED)  # reviewed: not in the order
     window = make_window(project_db)
     assert window.list_order is None
+    list_width = window.list_dock.width()
     window.committee_action.trigger()  # two pipelines stored: no question asked
     qtbot.waitUntil(lambda: window.list_order == "committee", timeout=30_000)
     assert window.committee_action.isChecked() and window.state_filter.currentText() == "To review"
@@ -144,7 +145,9 @@ def test_order_by_model_disagreement_most_first_and_a_filter_drops_it(qtbot, qtm
     assert [window.doc_model.index(row, 2).data() for row in range(4)] == [4, 2, 1, 0]  # spans that differ
     assert window.doc_model.headerData(2, Qt.Orientation.Horizontal) == "Differ"
     qtmodeltester.check(window.doc_model)
-    assert "most disagreement first" in window.list_count.text() and "3 differ" in window.list_count.text()
+    assert "most model disagreement first" in window.list_count.text() and "3 differ" in window.list_count.text()
+    qtbot.wait(50)  # a layout pass: the caption wraps, the list does not grow wider
+    assert window.list_dock.width() == list_width
     window.show_document(ids[4])
     window.gold_view.setFocus()
     qtbot.keyClick(window.gold_view, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)  # accept: next in order

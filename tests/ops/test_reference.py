@@ -29,7 +29,7 @@ def test_choices_and_spans_of_every_kind_of_reference(tmp_path, tokenize):
         store.add_prediction(doc, "other", "2", [Span(*find(text, "Bamako", "GPE")[:3], "model")])  # after: newest
 
         choices = refs.available(store, "me")
-        assert [c.title for c in choices] == ["Model prediction (newest)", "Pipeline en_test 1", "Pipeline other 2",
+        assert [c.title for c in choices] == ["Model (newest)", "Pipeline en_test 1", "Pipeline other 2",
                                               "Pipeline en_mine 1", "Annotator ann", "Annotator bob", "All annotators"]
         assert choices[3].path == str(tmp_path / "mine") and choices[1].path is None
 

@@ -14,7 +14,7 @@ The final gold starts with the agreed spans and the boilerplate every annotator 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from annotator.core.spans import ORIGIN_HUMAN, Range, Span
 from annotator.core.team import Layer, intersect_ranges, key, own_gold
@@ -24,9 +24,9 @@ PARTIAL = "partial"
 CONFLICT = "conflict"
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """A distinct span some annotators have, who they are, and how it stands."""
+class Candidate(NamedTuple):
+    """A distinct span some annotators have, who they are, and how it stands (a NamedTuple:
+    thousands are made each time a document opens for adjudication)."""
 
     span: Span
     holders: tuple[str, ...]
@@ -37,11 +37,17 @@ class Candidate:
 
 def candidates(layers: Sequence[Layer]) -> list[Candidate]:
     """Every annotator's spans as candidates, sorted by position (see the module docstring)."""
-    everyone = tuple(layer.annotator for layer in layers)
+    everyone = len(layers)
     holders: dict[tuple[int, int, str], list[str]] = {}
     for layer in layers:
+        name = layer.annotator
         for span in own_gold(layer):
-            holders.setdefault(key(span), []).append(layer.annotator)
+            k = span[:3]  # key(span): a slice of the tuple, without a call per span
+            found = holders.get(k)
+            if found is None:
+                holders[k] = [name]
+            else:
+                found.append(name)
     keys = sorted(holders)
     groups: list[list[tuple[int, int, str]]] = []
     reach = -1
@@ -54,14 +60,15 @@ def candidates(layers: Sequence[Layer]) -> list[Candidate]:
             reach = k[1]
     out = []
     for number, group in enumerate(groups):
-        conflict = len(group) > 1
-        if conflict:
+        if len(group) > 1:
             described = " / ".join(f"{' '.join(holders[k])}: {k[2]}" for k in group)
-        for k in group:
-            who = tuple(holders[k])
-            status = CONFLICT if conflict else AGREED if len(who) == len(everyone) else PARTIAL
-            out.append(Candidate(Span(k[0], k[1], k[2], ORIGIN_HUMAN), who, status, number,
-                                 described if conflict else " ".join(who)))
+            out += [Candidate(Span(k[0], k[1], k[2], ORIGIN_HUMAN), tuple(holders[k]), CONFLICT, number, described)
+                    for k in group]
+            continue
+        k = group[0]
+        who = tuple(holders[k])
+        out.append(Candidate(Span(k[0], k[1], k[2], ORIGIN_HUMAN), who, AGREED if len(who) == everyone else PARTIAL,
+                             number, " ".join(who)))
     return out
 
 

@@ -7,8 +7,8 @@ document with thousands of spans renders in milliseconds.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import NamedTuple
+from collections.abc import Iterable, Sequence
+from typing import Any, NamedTuple
 
 from annotator.core.labels import LabelSet
 from annotator.core.spans import Range, Span
@@ -33,6 +33,7 @@ class Highlight(NamedTuple):
     other_color: str | None = None
     ghost: bool = False  # a model span removed from the gold, shown in the gold pane as an outline
     gold_side: bool = True
+    caption: str | None = None  # drawn instead of the label (who has an adjudication candidate); "" draws none
 
     @property
     def relabelled(self) -> bool:
@@ -46,7 +47,9 @@ class Highlight(NamedTuple):
 
     @property
     def tag(self) -> str:
-        """The text drawn beside the span: a difference mark and the label name."""
+        """The text drawn beside the span: a difference mark and the label name (or its caption)."""
+        if self.caption is not None:
+            return self.caption
         if self.ghost:
             return f"{MARKS[REMOVED]} {self.label}"
         if self.relabelled:
@@ -120,6 +123,38 @@ def render(
                            for g, grey in zip(ghosts, ghost_grey)]
             highlights.sort(key=lambda h: (h.start, h.end))
     return Rendering(tuple(highlights), greyed, _unmarked(suggested, greyed))
+
+
+def caption_candidates(rendering: Rendering, candidates: Iterable[Any], annotators: Sequence[str]) -> Rendering:
+    """A rendering of adjudication candidates (:class:`annotator.core.adjudication.Candidate`)
+    with each span tagged by who has it, by the annotators' numbers (their take keys, Alt+n):
+    "GPE · 1 2 3" (everyone), "GPE · 1" (some), and for overlapping candidates one tag on the
+    first, "1: GPE / 2 3: LOC"."""
+    number = {name: str(i) for i, name in enumerate(annotators, 1)}
+    who: dict[tuple[str, ...], str] = {}  # a handful of distinct holder sets: each written once
+    tags: dict[tuple[int, int, str], str] = {}
+    items = list(candidates)
+    i, n = 0, len(items)
+    while i < n:  # candidates come sorted by position, a group's members one after another
+        j = i + 1
+        while j < n and items[j].group == items[i].group:
+            j += 1
+        for c in items[i:j]:
+            if c.holders not in who:
+                who[c.holders] = " ".join(number.get(name, name) for name in c.holders)
+        if j - i == 1:
+            c = items[i]
+            span = c.span
+            tags[(span.start, span.end, span.label)] = f"{span.label} · {who[c.holders]}"
+        else:
+            described = " / ".join(f"{who[c.holders]}: {c.span.label}" for c in items[i:j])
+            for k, c in enumerate(items[i:j]):
+                tags[(c.span.start, c.span.end, c.span.label)] = "" if k else described
+        i = j
+    make = Highlight._make  # no keyword parsing: thousands of candidates
+    highlights = tuple(h if h.ghost else make((*h[:-1], tags.get((h.start, h.end, h.label))))
+                       for h in rendering.highlights)
+    return rendering._replace(highlights=highlights)
 
 
 def _unmarked(suggested: Iterable[Range], greyed: tuple[Range, ...]) -> tuple[Range, ...]:

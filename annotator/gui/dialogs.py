@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.core.labels import LabelSet
-from annotator.gui.shortcuts import LABEL_HELP, SHORTCUTS
+from annotator.gui.shortcuts import ADJUDICATION_SHORTCUTS, LABEL_HELP, SHORTCUTS
 
 
 class ShortcutsDialog(QDialog):
@@ -21,6 +21,7 @@ class ShortcutsDialog(QDialog):
         self.setWindowTitle("Keyboard shortcuts")
         rows = [(item.key, f"Label the selection / relabel the span as {item.name}") for item in labels.labels if item.key]
         rows += [(QKeySequence(key).toString(QKeySequence.SequenceFormat.NativeText), text) for _, key, text in SHORTCUTS]
+        rows += ADJUDICATION_SHORTCUTS
         rows += more or []  # the menus' own keys (File, View)
         self.rows = rows
         table = QTableWidget(len(rows), 2)

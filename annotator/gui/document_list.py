@@ -33,13 +33,24 @@ class DocumentListMixin:
         self._count_timer.setInterval(0)
         self._count_timer.timeout.connect(self._count_some)
         self._counting: dict[str, Any] = {}
+        self._assigned_to = self._own_file_owner()
+
+    def _own_file_owner(self) -> str | None:
+        """An annotator's assigned file lists only the documents assigned to its owner (see
+        annotator.ops.assigning.visible_ids); a project file lists every document."""
+        owner = self.store.owner()
+        if owner is None or owner != self.annotator:
+            return None
+        from annotator.store import team
+
+        return owner if team.assigned_ids(self.store, owner) else None
 
     def list_query(self) -> ListQuery:
         states = FILTERS[self.state_filter.currentIndex()][1]
         search = self.search.text().strip() or None
         if states == FLAGGED:
-            return ListQuery(self.annotator, None, search, flagged=True)
-        return ListQuery(self.annotator, states, search)
+            return ListQuery(self.annotator, None, search, flagged=True, assigned_to=self._assigned_to)
+        return ListQuery(self.annotator, states, search, assigned_to=self._assigned_to)
 
     def apply_filter(self) -> None:
         """Show the filter's first page at once; its size from the counters, or counted lazily."""
@@ -122,7 +133,8 @@ class DocumentListMixin:
 
     def next_to_review(self, after: int) -> int | None:
         """The first document after ``after`` (wrapping) this annotator has to review."""
-        return self.doc_model.listing.next_id(ListQuery(self.annotator, TO_REVIEW), after)
+        return self.doc_model.listing.next_id(ListQuery(self.annotator, TO_REVIEW, assigned_to=self._assigned_to),
+                                              after)
 
     def open_initial_document(self) -> None:
         """The document this database had open last time, else the first one still to review."""
@@ -131,7 +143,8 @@ class DocumentListMixin:
         if last_id is not None:
             self.show_document(last_id)
             return
-        nxt = self.next_to_review(0) or self.doc_model.listing.next_id(ListQuery(self.annotator), 0)
+        nxt = self.next_to_review(0) or self.doc_model.listing.next_id(
+            ListQuery(self.annotator, assigned_to=self._assigned_to), 0)
         if nxt is not None:
             self.show_document(nxt)
 

@@ -13,7 +13,6 @@ from typing import Any
 
 from annotator.core.errors import AnnotatorError, BusyError, StoreError
 from annotator.core.model import ACCEPTED, TODO
-from annotator.core.render import rerender
 from annotator.core.spans import Range, Span, merge_ranges
 from annotator.core.tokens import Tokens
 from annotator.gui.commands import BoilerplateCommand, DismissCommand, SnapshotCommand, SpanChangeCommand
@@ -146,14 +145,7 @@ class EditingMixin:
 
     def _show_changes(self, new_view: documents.ReviewView, changed: list[Range]) -> None:
         v = self.view = replace(new_view, review=self.store.review(new_view.document.id, self.annotator))
-        if len(changed) > 200:
-            self.model_view.update_rendering(self._render(gold_side=False))
-            self.gold_view.update_rendering(self._render(gold_side=True))
-        elif changed:
-            self.model_view.update_rendering(rerender(self.model_view.rendering, v.model_spans, v.gold, v.boilerplate,
-                                                      self.labels, gold_side=False, changed=changed))
-            self.gold_view.update_rendering(rerender(self.gold_view.rendering, v.gold, v.model_spans, v.boilerplate,
-                                                     self.labels, gold_side=True, changed=changed))
+        self._repaint_panes(changed)  # annotator.gui.reference: against whatever the reference pane shows
         self.span_model.set_spans(v.document.text, v.gold)
         self._sync_span_table()
         self._update_status()

@@ -21,8 +21,11 @@ from annotator.gui.dialogs import ShortcutsDialog
 from annotator.gui.models import DocumentListModel, SpanTableModel
 from annotator.gui.shortcuts import SHORTCUTS
 from annotator.gui.text_view import AnnotatedTextView
+from annotator.gui.adjudication_mode import AdjudicationMixin
 from annotator.gui.document_list import FILTERS, DocumentListMixin
 from annotator.gui.appearance import AppearanceMixin
+from annotator.gui.list_order import ListOrderMixin
+from annotator.gui.reference import ReferenceMixin
 from annotator.gui.editing import EditingMixin
 from annotator.gui.file_menu import FileMenuMixin
 from annotator.gui.find import FindMixin
@@ -43,8 +46,8 @@ def _swatch(color: str) -> QIcon:
     return QIcon(pixmap)
 
 
-class MainWindow(DocumentListMixin, EditingMixin, FindMixin, FlagsMixin, PreparationMixin, ReportsMixin, FileMenuMixin,
-                 AppearanceMixin, GuidanceMixin, QMainWindow):
+class MainWindow(AdjudicationMixin, ReferenceMixin, ListOrderMixin, DocumentListMixin, EditingMixin, FindMixin, FlagsMixin,
+                 PreparationMixin, ReportsMixin, FileMenuMixin, AppearanceMixin, GuidanceMixin, QMainWindow):
     prepared = Signal()  # background import and pre-annotation ended (emitted in the GUI thread)
 
     def __init__(self, store: Store, *, model: str, annotator: str, settings: QSettings | None = None):
@@ -153,6 +156,7 @@ class MainWindow(DocumentListMixin, EditingMixin, FindMixin, FlagsMixin, Prepara
         self.progress_status.setObjectName("progressStatus")
         self.statusBar().addWidget(self.doc_status, 1)
         self.statusBar().addPermanentWidget(self.progress_status)
+        self._build_reference_selector()
 
     def _make_table(self, name: str, model: Any, widths: list[tuple[int, int]], row_padding: int) -> QTableView:
         """A row-selecting table with fixed row heights (cheap for 100k rows); column 0 stretches."""
@@ -196,6 +200,7 @@ class MainWindow(DocumentListMixin, EditingMixin, FindMixin, FlagsMixin, Prepara
             "prev_doc": lambda: self.step_document(-1), "gold_only": self.toggle_gold_only,
             "focus_list": self.doc_table.setFocus, "focus_text": self.gold_view.setFocus,
             "shortcuts": self.show_shortcuts, "evaluation": self.show_evaluation, "flag": self.flag_document,
+            "cycle_reference": self.cycle_reference,
             **self.find_handlers(),
         }
         for name, key, text in SHORTCUTS:
@@ -264,11 +269,14 @@ class MainWindow(DocumentListMixin, EditingMixin, FindMixin, FlagsMixin, Prepara
         for name in ("accept", "skip", "flag", None, "next_doc", "prev_doc", "next_span", "prev_span"):
             menu.addSeparator() if name is None else menu.addAction(a[name])
         menu = bar.addMenu("&View")
-        for name in ("gold_only", "find", "find_next", "find_prev", "find_clear", "focus_list", "focus_text"):
+        for name in ("gold_only", "cycle_reference", "find", "find_next", "find_prev", "find_clear", "focus_list",
+                     "focus_text"):
             menu.addAction(a[name])
+        self._build_list_order(menu)
         menu.addAction(self.list_dock.toggleViewAction())
         menu.addAction(self.side_dock.toggleViewAction())
         self.build_view_menu(menu)
+        self._build_adjudication(bar)
         menu = bar.addMenu("&Tools")
         menu.addAction(a["evaluation"])
         menu.addAction("&Agreement between annotators…", self.show_agreement).setObjectName("agreement")
@@ -280,17 +288,16 @@ class MainWindow(DocumentListMixin, EditingMixin, FindMixin, FlagsMixin, Prepara
     # -- documents ----------------------------------------------------------------------
     def show_document(self, document_id: int) -> None:
         """Open a document: its first look copies the model's spans into the gold."""
-        ok, view = self._attempt(lambda: documents.open_document(self.store, document_id, self.annotator))
+        ok, view = self._attempt(lambda: self._read_view(document_id))
         if not ok:
             return
         self.view = view
         text = self.view.document.text
         self.suggestions = suggestions.open_suggestions(self.store, document_id, self.annotator, text)
+        self._load_reference()
         self.model_view.set_document(text, self._render(gold_side=False))
         self.gold_view.set_document(text, self._render(gold_side=True))
         self.span_model.set_spans(text, self.view.gold)
-        self.model_title.setText(f"Model: {self.view.model_name} (read-only)" if self.view.model_name
-                                 else "Model: not pre-annotated yet")
         self._select_list_row(document_id)
         self.doc_model.refresh_document(document_id)
         self.update_find()
@@ -319,13 +326,16 @@ class MainWindow(DocumentListMixin, EditingMixin, FindMixin, FlagsMixin, Prepara
     def _render(self, *, gold_side: bool) -> Any:
         v = self.view
         assert v is not None
-        if gold_side:
-            return render(v.gold, v.model_spans, v.boilerplate, self.labels, gold_side=True,
+        if gold_side:  # the differences are always those against the reference pane
+            return render(v.gold, self.reference_spans(), v.boilerplate, self.labels, gold_side=True,
                           suggested=[s.as_range() for s in self.suggestions])
-        return render(v.model_spans, v.gold, v.boilerplate, self.labels, gold_side=False)
+        return self._render_reference()
 
     def _update_status(self) -> None:
         v = self.view
+        if self.adjudicating:
+            self._adjudication_status()
+            return
         if v is None:
             self.doc_status.setText("No document open")
             return
@@ -474,6 +484,8 @@ class MainWindow(DocumentListMixin, EditingMixin, FindMixin, FlagsMixin, Prepara
             self._thread.wait(15000)
         self.shutdown_reports()
         self.shutdown_file_work()
+        self.shutdown_list_order()
+        self.shutdown_reference()
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("window_state", self.saveState())
         self.settings.setValue("splitter", self.splitter.saveState())

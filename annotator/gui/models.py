@@ -58,6 +58,8 @@ class DocumentListModel(_FlatTableModel):
         self._rows: dict[int, int] = {}  # document id -> row: row_of runs on every edit
         self._cache: dict[int, dict[int, ListRow]] = {}
         self._complete = False
+        self._figures: dict[int, int] | None = None  # shown instead of the spans (set_ids)
+        self._figure_name = ""
 
     @property
     def query(self) -> ListQuery:
@@ -71,8 +73,22 @@ class DocumentListModel(_FlatTableModel):
         """Show what ``query`` holds: the first page at once, the rest as the list scrolls."""
         self.beginResetModel()
         self._query = query
+        self._figures, self._figure_name = None, ""
         self._ids, self._rows, self._cache, self._complete = [], {}, {}, False
         self._load(self._page)
+        self.endResetModel()
+
+    def set_ids(self, query: ListQuery, ids: list[int], figures: dict[int, int] | None = None,
+                figure_name: str = "") -> None:
+        """Show exactly ``ids`` in this order (an adjudication queue, a disagreement ranking);
+        rows are read for ``query.annotator`` a page at a time as they are shown. With
+        ``figures`` the last column shows them (headed ``figure_name``) instead of the spans."""
+        self.beginResetModel()
+        self._query = query
+        self._figures, self._figure_name = figures, figure_name
+        self._ids = list(ids)
+        self._rows = {doc_id: row for row, doc_id in enumerate(self._ids)}
+        self._cache, self._complete = {}, True
         self.endResetModel()
 
     def _load(self, n: int) -> list[int]:
@@ -178,7 +194,15 @@ class DocumentListModel(_FlatTableModel):
             flag = f"\nflagged {item.flag}" + (f": {item.note}" if item.note else "") if item.flag else ""
             return f"{item.source} — {state_text}, {item.spans} spans{flag}"
         name = f"⚑ {item.source}" if item.flag else item.source
+        if column == 2 and self._figures is not None:
+            return self._figures.get(self._ids[index.row()], 0)
         return (name, state_text, item.spans)[column]
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+        if (section == 2 and self._figures is not None and orientation == Qt.Orientation.Horizontal
+                and role == Qt.ItemDataRole.DisplayRole):
+            return self._figure_name
+        return super().headerData(section, orientation, role)
 
 
 class SpanTableModel(_FlatTableModel):

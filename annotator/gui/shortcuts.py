@@ -23,6 +23,7 @@ SHORTCUTS: list[tuple[str, str, str]] = [
     ("prev_doc", "Ctrl+PgUp", "Previous document in the list"),
     ("undo", "Ctrl+Z", "Undo"),
     ("redo", "Ctrl+Shift+Z", "Redo"),
+    ("cycle_reference", "F7", "Cycle what the left pane shows: model, stored pipelines, other annotators, all"),
     ("gold_only", "F8", "Show the gold pane only (small screens)"),
     ("find", "Ctrl+F", "Search the corpus (full text); the hits are outlined in the open document"),
     ("find_next", "F3", "Next hit of the search (Enter in the search box too), on into the next document with hits"),
@@ -35,6 +36,13 @@ SHORTCUTS: list[tuple[str, str, str]] = [
     ("focus_text", "Ctrl+E", "Go to the gold text"),
     ("shortcuts", "F1", "This sheet"),
     ("evaluation", "Ctrl+Shift+E", "Evaluation: the model's scores against the accepted gold"),
+]
+# Review → Adjudicate (annotator.gui.adjudication_mode); listed on the Help sheet as they are
+ADJUDICATION_SHORTCUTS: list[tuple[str, str]] = [
+    ("F9", "Review → Adjudicate: the adjudication queue and the final gold (F9 again leaves)"),
+    ("Alt+1…9", "Adjudicating: take the span at the cursor from annotator 1…9"),
+    ("Alt+Shift+1…9", "Adjudicating: take all of annotator 1…9's spans"),
+    ("Alt+A", "Adjudicating: take every span all annotators agree on"),
 ]
 LABEL_HELP = "Select text (mouse, or Shift+arrows) and press a label's key: the span snaps to whole tokens. " \
              "With the cursor on a span, a label key relabels it."

@@ -364,6 +364,8 @@ class AnnotatedTextView(QTextEdit):
                 continue
             rect, bottom = rects[0]
             tag = h.tag
+            if not tag:  # one tag speaks for a group of overlapping candidates
+                continue
             tag_w = self._tag_metrics.horizontalAdvance(tag) + 6
             left = rect.left()
             if last_line == bottom and left < last_right + 3:  # keep tags of neighbouring spans apart

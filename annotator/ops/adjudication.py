@@ -85,23 +85,33 @@ def queue(store: Store) -> list[QueueEntry]:
 def read_adjudication(store: Store, document_id: int) -> AdjudicationView:
     """The document, every annotator's spans as candidates, and the final gold (or what it would start as)."""
     layers = _layers(store, document_id)
+    return _view(store, document_id, layers, core.candidates(layers))
+
+
+def _view(store: Store, document_id: int, layers: list[Layer], candidates: list[core.Candidate]) -> AdjudicationView:
     review = store.review(document_id, FINAL)
     who = team.adjudication(store, document_id)
     if review.state == TODO:
-        final, boilerplate = core.agreed_spans(layers), core.agreed_boilerplate(layers)
+        final = [c.span for c in candidates if c.status == core.AGREED]  # core.agreed_spans, not computed twice
+        boilerplate = core.agreed_boilerplate(layers)
     else:
         final, boilerplate = store.gold(document_id, FINAL), store.boilerplate(document_id, FINAL)
     return AdjudicationView(
         store.document(document_id), store.tokens(document_id), tuple(layer.annotator for layer in layers),
-        tuple(layers), core.candidates(layers), final, boilerplate, review.state,
+        tuple(layers), candidates, final, boilerplate, review.state,
         who[0] if who else None, who[1] if who else None, who[2] if who else None)
 
 
 def open_adjudication(store: Store, document_id: int, adjudicator: str, *, start: bool = True) -> AdjudicationView:
-    """Read a document for adjudication; with ``start`` its final gold is created from the agreed spans."""
-    if start:
-        start_adjudication(store, document_id, adjudicator)
-    return read_adjudication(store, document_id)
+    """Read a document for adjudication; with ``start`` its final gold is created from the agreed spans
+    (the layers read and the candidates computed once for both)."""
+    if not start:
+        return read_adjudication(store, document_id)
+    with store.transaction():
+        layers = _layers(store, document_id)
+        candidates = core.candidates(layers)
+        _start(store, document_id, adjudicator, layers, candidates)
+        return _view(store, document_id, layers, candidates)
 
 
 def start_adjudication(store: Store, document_id: int, adjudicator: str) -> bool:
@@ -110,16 +120,25 @@ def start_adjudication(store: Store, document_id: int, adjudicator: str) -> bool
         if store.review(document_id, FINAL).state != TODO:
             return False
         layers = _layers(store, document_id)
-        if len(layers) < 2:
-            raise InputError(f"{store.document_source(document_id)}: fewer than two annotators accepted it; "
-                             "nothing to adjudicate")
-        spans, boilerplate = core.agreed_spans(layers), core.agreed_boilerplate(layers)
-        store.replace_gold(document_id, FINAL, spans)
-        store.replace_boilerplate(document_id, FINAL, boilerplate)
-        store.set_review(document_id, IN_PROGRESS, FINAL)
-        team.touch_adjudication(store, document_id, adjudicator, now())
-        store.log_edit(document_id, FINAL, "start_adjudication", {
-            "by": adjudicator, "annotators": [layer.annotator for layer in layers], "agreed_spans": len(spans)})
+        return _start(store, document_id, adjudicator, layers, core.candidates(layers))
+
+
+def _start(store: Store, document_id: int, adjudicator: str, layers: list[Layer],
+           candidates: list[core.Candidate]) -> bool:
+    """Inside a transaction: the final gold from the agreed candidates, unless it exists."""
+    if store.review(document_id, FINAL).state != TODO:
+        return False
+    if len(layers) < 2:
+        raise InputError(f"{store.document_source(document_id)}: fewer than two annotators accepted it; "
+                         "nothing to adjudicate")
+    spans = [c.span for c in candidates if c.status == core.AGREED]
+    boilerplate = core.agreed_boilerplate(layers)
+    store.replace_gold(document_id, FINAL, spans)
+    store.replace_boilerplate(document_id, FINAL, boilerplate)
+    store.set_review(document_id, IN_PROGRESS, FINAL)
+    team.touch_adjudication(store, document_id, adjudicator, now())
+    store.log_edit(document_id, FINAL, "start_adjudication", {
+        "by": adjudicator, "annotators": [layer.annotator for layer in layers], "agreed_spans": len(spans)})
     return True
 
 

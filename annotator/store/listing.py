@@ -26,11 +26,12 @@ class ListQuery:
     states: tuple[str, ...] | None = None  # the annotator's own review states; None: all
     search: str | None = None  # a phrase in the text
     flagged: bool = False  # only documents the annotator flagged
+    assigned_to: str | None = None  # only documents assigned to this annotator (an annotator's own file)
 
     @property
     def counted(self) -> bool:
-        """True when the filter's size is kept by counters (no search, no flag filter)."""
-        return not self.search and not self.flagged
+        """True when the filter's size is kept by counters (no search, no flag filter, no assignment)."""
+        return not self.search and not self.flagged and self.assigned_to is None
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,9 @@ class Listing:
         if query.flagged:
             extra.append("EXISTS (SELECT 1 FROM flags fl WHERE fl.document_id = d.id AND fl.annotator = ? AND fl.flag <> '')")
             extra_params.append(query.annotator)
+        if query.assigned_to is not None:
+            extra.append("EXISTS (SELECT 1 FROM assignments a WHERE a.document_id = d.id AND a.annotator = ?)")
+            extra_params.append(query.assigned_to)
         join = "LEFT JOIN annotator_reviews r ON r.document_id = d.id AND r.annotator = ?"
         if not query.search:
             if query.states is not None and TODO not in query.states:  # only rows of theirs can match

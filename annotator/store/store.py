@@ -626,6 +626,18 @@ class Store(TrainingQueries):
         )
         return dict(rows.fetchall())
 
+    def prediction_pipelines(self) -> list[tuple[str, str]]:
+        """Every (pipeline, version) with a stored prediction, sorted: one index seek each, no scan."""
+        found: list[tuple[str, str]] = []
+        row = self._q("SELECT pipeline, version FROM prediction_runs ORDER BY pipeline, version LIMIT 1").fetchone()
+        while row is not None:
+            found.append((row[0], row[1]))
+            row = self._q("SELECT pipeline, version FROM prediction_runs WHERE pipeline = ? AND version > ? "
+                          "ORDER BY version LIMIT 1", [row[0], row[1]]).fetchone() or self._q(
+                "SELECT pipeline, version FROM prediction_runs WHERE pipeline > ? ORDER BY pipeline, version LIMIT 1",
+                [found[-1][0]]).fetchone()
+        return found
+
     def prediction_summary(self) -> list[tuple[str, str, int]]:
         rows = self._q("SELECT pipeline, version, count(*) FROM prediction_runs GROUP BY 1, 2 ORDER BY 1, 2")
         return [tuple(r) for r in rows]  # type: ignore[misc]

@@ -61,6 +61,11 @@ def assigned_ids(store: Store, annotator: str) -> list[int]:
                                    [annotator])]
 
 
+def reviewing_annotators(store: Store) -> list[str]:
+    """Every layer name with a review state here, by name (read from the kept counters: no scan)."""
+    return [r[0] for r in store._q("SELECT DISTINCT annotator FROM review_counts WHERE n > 0 ORDER BY annotator")]
+
+
 def assignment_counts(store: Store) -> dict[str, int]:
     return dict(store._q("SELECT annotator, count(*) FROM assignments GROUP BY annotator ORDER BY annotator").fetchall())
 

@@ -116,3 +116,26 @@ def test_rerender_equals_full_render_after_random_edits():
         expect_m = render(model, new_gold, new_bp, LABELS, gold_side=False)
         assert rerender(before_g, new_gold, sorted(model), new_bp, LABELS, gold_side=True, changed=changed) == expect_g
         assert rerender(before_m, sorted(model), new_gold, new_bp, LABELS, gold_side=False, changed=changed) == expect_m
+
+
+def test_candidates_are_tagged_by_the_annotators_numbers_one_tag_per_conflict():
+    from annotator.core.adjudication import candidates
+    from annotator.core.render import caption_candidates
+    from annotator.core.team import Layer
+
+    # "Mali met Keita in Bamako": everyone has Bamako GPE; ann and cy Keita PERSON, bob nothing there;
+    # Mali: ann GPE, bob LOC, cy GPE
+    ann = Layer("ann", [Span(0, 4, "GPE"), Span(9, 14, "PERSON"), Span(18, 24, "GPE")], [])
+    bob = Layer("bob", [Span(0, 4, "LOC"), Span(18, 24, "GPE")], [])
+    cy = Layer("cy", [Span(0, 4, "GPE"), Span(9, 14, "PERSON"), Span(18, 24, "GPE")], [])
+    found = candidates([ann, bob, cy])
+    final = [Span(18, 24, "GPE")]
+    rendering = caption_candidates(render([c.span for c in found], final, [], LABELS, gold_side=False), found,
+                                   ("ann", "bob", "cy"))
+    tags = {(h.start, h.end, h.label): (h.tag, h.status) for h in rendering.highlights}
+    assert tags == {
+        (0, 4, "GPE"): ("1 3: GPE / 2: LOC", REMOVED),  # the group's tag, on its first member
+        (0, 4, "LOC"): ("", REMOVED),
+        (9, 14, "PERSON"): ("PERSON · 1 3", REMOVED),
+        (18, 24, "GPE"): ("GPE · 1 2 3", SAME),
+    }

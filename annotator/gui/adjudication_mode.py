@@ -1,0 +1,263 @@
+"""Review → Adjudicate: the window as the adjudicator's, on the final gold (``@final``).
+
+A mixin of MainWindow (before ReferenceMixin, ListOrderMixin, DocumentListMixin and
+EditingMixin). In the mode the document list is the adjudication queue (documents two or
+more annotators accepted, most disagreement first, computed off the GUI thread), the left
+pane shows every annotator's spans with who has each (the "All annotators" reference) and
+the right pane is the final gold, created from the agreed spans when a document is first
+opened. The window's annotator *is* the final layer while the mode lasts, so labels,
+boundaries, boilerplate, undo and redo are the reviewer's own code paths writing to
+``@final``; accepting goes through :func:`annotator.ops.adjudication.accept`, which records
+the adjudicator. Alt+n takes the span at the cursor from annotator n, Alt+Shift+n all of
+annotator n's spans, Alt+A every agreed span. Leaving the mode returns to normal review.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMenu, QMenuBar
+
+from annotator.core import adjudication as core
+from annotator.core.model import ACCEPTED, SKIPPED, TODO
+from annotator.core.spans import Span
+from annotator.core.team import FINAL
+from annotator.ops import adjudication, documents
+from annotator.ops import gold_edits as actions
+from annotator.ops import reference as refs
+from annotator.store import Store
+
+MAX_ANNOTATORS = 9
+
+
+def queue_task(path: Any) -> Any:
+    """A background task: the adjudication queue as [(document id, disputed spans, final state)]."""
+
+    def task(progress: Any) -> list[tuple[int, int, str]]:
+        progress.start("Reading the adjudication queue", None)
+        with Store.open(path, create=False) as store:
+            return [(e.document_id, e.disagreement.disputed, e.state) for e in adjudication.queue(store)]
+
+    return task
+
+
+class AdjudicationMixin:
+    """The adjudication mode of the main window."""
+
+    adjudicating = False
+    adjudication_view: adjudication.AdjudicationView | None = None
+
+    def _build_adjudication(self, bar: QMenuBar) -> None:
+        """The Review menu: Adjudicate and the take keys (enabled in the mode only)."""
+        menu = QMenu("&Review", self)
+        bar.addMenu(menu)
+        self.adjudicate_action = QAction("&Adjudicate", self)
+        self.adjudicate_action.setObjectName("adjudicate")
+        self.adjudicate_action.setCheckable(True)
+        self.adjudicate_action.setShortcut(QKeySequence("F9"))
+        self.adjudicate_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.adjudicate_action.triggered.connect(self._adjudicate_toggled)
+        self.addAction(self.adjudicate_action)
+        menu.addAction(self.adjudicate_action)
+        menu.addSeparator()
+        self.take_actions: list[QAction] = []
+        take_one = menu.addMenu("Take the span at the cursor from")
+        take_all = menu.addMenu("Take all spans of")
+        for k in range(1, MAX_ANNOTATORS + 1):
+            for all_of, sub, key in ((False, take_one, f"Alt+{k}"), (True, take_all, f"Alt+Shift+{k}")):
+                action = QAction(f"Annotator {k}", self)
+                action.setObjectName(f"take_{'all_' if all_of else ''}{k}")
+                action.setShortcut(QKeySequence(key))
+                action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+                action.triggered.connect(lambda _c=False, k=k, all_of=all_of: self.take_from(k, everything=all_of))
+                self.addAction(action)
+                sub.addAction(action)
+                self.take_actions.append(action)
+        agreed = QAction("Take every &agreed span", self)
+        agreed.setObjectName("take_agreed")
+        agreed.setShortcut(QKeySequence("Alt+A"))
+        agreed.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        agreed.triggered.connect(self.take_agreed)
+        self.addAction(agreed)
+        menu.addAction(agreed)
+        self.take_actions.append(agreed)
+        self._enable_take(False)
+
+    def _enable_take(self, on: bool) -> None:
+        for action in self.take_actions:
+            action.setEnabled(on)
+
+    # -- entering and leaving -------------------------------------------------------------
+    def _adjudicate_toggled(self, checked: bool) -> None:
+        if checked and not self.adjudicating:
+            self.adjudicate_action.setChecked(False)  # checked once the queue is there
+            if self.start_order(queue_task(self.store.path), self._queue_ready):
+                self.list_count.setText("reading the adjudication queue…")
+        elif not checked and self.adjudicating:
+            self.leave_adjudication()
+
+    def _queue_ready(self, entries: list[tuple[int, int, str]]) -> None:
+        if not entries:
+            self.list_count.setText("")
+            self.apply_filter()
+            self.statusBar().showMessage("Nothing to adjudicate: no document has two or more annotators' accepted "
+                                         "gold (assign with --overlap, then merge the annotators' files).", 10000)
+            return
+        self._review_annotator, self._review_document = self.annotator, (
+            self.view.document.id if self.view is not None else None)
+        self.adjudicating = True
+        self.annotator = FINAL
+        self.committee_action.setChecked(False)  # the queue replaces any other order
+        self.committee_action.setEnabled(False)
+        self.adjudicate_action.setChecked(True)
+        self.undo_stack.clear()
+        self.state_filter.setEnabled(False)
+        self.search.setEnabled(False)
+        self.gold_title.setText(f"Final gold — adjudicated by {self._review_annotator}")
+        self.fill_references(refs.Reference(refs.ALL))
+        self._enable_take(True)
+        done = sum(1 for _d, _n, state in entries if state == ACCEPTED)
+        self.show_ordered("adjudication", FINAL, [doc for doc, _n, _s in entries],
+                          f"To adjudicate: {len(entries):,}, most disagreement first ({done:,} done)",
+                          {doc: n for doc, n, _s in entries}, "Disputed")
+        first = next((doc for doc, _n, state in entries if state != ACCEPTED), entries[0][0])
+        self.show_document(first)
+        if self.view is None or self.view.document.id != first or self.adjudication_view is None:
+            self.leave_adjudication()  # it could not be opened (it said why): never edit @final on another view
+            return
+        self.gold_view.setFocus()
+
+    def leave_adjudication(self) -> None:
+        """Back to normal review: the reviewer's own gold, list and reference."""
+        self.adjudicating = False
+        self.adjudication_view = None
+        self.annotator = self._review_annotator
+        self.adjudicate_action.setChecked(False)
+        self._enable_take(False)
+        self.undo_stack.clear()
+        self.list_order = None
+        self.committee_action.setEnabled(True)
+        self.state_filter.setEnabled(True)
+        self.search.setEnabled(True)
+        self.gold_title.setText("Gold — your corrections")
+        self.fill_references(refs.Reference(refs.MODEL))
+        self.apply_filter()
+        back = self._review_document if self._review_document is not None else (
+            self.view.document.id if self.view is not None else None)
+        if back is not None:
+            self.show_document(back)
+        self.gold_view.setFocus()
+
+    # -- what the window reads --------------------------------------------------------------
+    def _read_view(self, document_id: int) -> documents.ReviewView:
+        """The open document as the window shows it: the reviewer's, or in the mode the final gold."""
+        if not self.adjudicating:
+            return documents.open_document(self.store, document_id, self.annotator)
+        start = self.store.review(document_id, FINAL).state == TODO  # no write transaction to reopen one
+        found = adjudication.open_adjudication(self.store, document_id, self._review_annotator, start=start)
+        self.adjudication_view = found
+        prediction = self.store.prediction(document_id, with_tokens=False)  # for the "Model" reference
+        return documents.ReviewView(
+            found.document, prediction.spans if prediction else [],
+            f"{prediction.pipeline} {prediction.version}" if prediction else None, list(found.final),
+            list(found.final_boilerplate), self.store.review(document_id, FINAL), True)
+
+    def _adjudication_status(self) -> None:
+        v, a = self.view, self.adjudication_view
+        if v is None or a is None:
+            self.doc_status.setText("No document open")
+            return
+        state = {ACCEPTED: "accepted", SKIPPED: "skipped"}.get(v.review.state, "in progress")
+        numbered = ", ".join(f"{i} {name}" for i, name in enumerate(a.annotators, 1))
+        counts = {status: sum(1 for c in a.candidates if c.status == status)
+                  for status in (core.AGREED, core.PARTIAL, core.CONFLICT)}
+        self.doc_status.setText(
+            f"{v.document.source} · final gold {state}, {len(v.gold)} spans · {numbered} · "
+            f"{counts[core.AGREED]} agreed, {counts[core.PARTIAL]} by some, {counts[core.CONFLICT]} in conflict"
+            " · Alt+n: annotator n's span")
+        self.doc_status.setToolTip("Alt+n takes annotator n's span at the cursor, Alt+Shift+n all of theirs, "
+                                   "Alt+A every agreed span; Ctrl+Enter accepts the final gold")
+
+    def _update_progress(self) -> None:
+        if not self.adjudicating:
+            super()._update_progress()  # type: ignore[misc]
+            return
+        accepted = self.doc_model.listing.state_counts(FINAL).get(ACCEPTED, 0)
+        self.progress_status.setText(f"{accepted:,} adjudicated · {self.doc_model.rowCount():,} in the queue")
+
+    # -- taking spans -----------------------------------------------------------------------
+    def _cursor_range(self) -> tuple[int, int]:
+        view = self.model_view if self.model_view.hasFocus() else self.gold_view
+        return view.selection()
+
+    def take_from(self, k: int, *, everything: bool = False) -> None:
+        """Alt+k: annotator k's span(s) at the cursor into the final gold; with ``everything`` all of theirs."""
+        a = self.adjudication_view
+        if not self.adjudicating or a is None or self.view is None:
+            return
+        if k > len(a.annotators):
+            self.statusBar().showMessage(f"This document has {len(a.annotators)} annotators; there is no {k}.", 5000)
+            return
+        name = a.annotators[k - 1]
+        theirs = [c.span for c in a.candidates if name in c.holders]
+        if everything:
+            self._take(theirs, f"Take all of {name}'s spans")
+            return
+        start, end = self._cursor_range()
+        if start < end:
+            hit = [s for s in theirs if s.start < end and start < s.end]
+        else:
+            hit = [s for s in theirs if s.start <= start < s.end] or [s for s in theirs if s.end == start]
+        if not hit:
+            self.statusBar().showMessage(f"{name} has no span at the cursor.", 5000)
+            return
+        self._take(hit, f"Take {name}'s " + (f"“{self.view.document.text[hit[0].start:hit[0].end]}”"
+                                               if len(hit) == 1 else f"{len(hit)} spans"))
+
+    def take_agreed(self) -> None:
+        """Alt+A: every span all annotators agree on."""
+        a = self.adjudication_view
+        if not self.adjudicating or a is None:
+            return
+        self._take(core.agreed_spans(a.layers), "Take every agreed span")
+
+    def _take(self, spans: list[Span], description: str) -> None:
+        assert self.view is not None
+        removed, added = core.take(self.view.gold, spans)
+        if not removed and not added:
+            self.statusBar().showMessage("Already in the final gold; nothing changed.", 5000)
+            return
+        if self._edit_spans(description, removed, added) and len(added) == 1:
+            self.gold_view.select_range(added[0].start, added[0].end)
+
+    def label_occurrences(self, *args: Any, **kwargs: Any) -> None:
+        """Relabelling every occurrence reaches other documents' final gold: not while adjudicating."""
+        if self.adjudicating:
+            self.statusBar().showMessage("Relabelling every occurrence works in normal review, not while "
+                                         "adjudicating: take or relabel the spans of this document.", 8000)
+            return
+        super().label_occurrences(*args, **kwargs)  # type: ignore[misc]
+
+    # -- accepting ----------------------------------------------------------------------------
+    def finish_document(self, state: str) -> None:
+        """Ctrl+Enter in the mode accepts the final gold (as the adjudicator) and opens the next in the queue."""
+        if not self.adjudicating:
+            super().finish_document(state)  # type: ignore[misc]
+            return
+        if self.view is None:
+            return
+        doc_id, who = self.view.document.id, self._review_annotator
+        if state == ACCEPTED:
+            action = lambda: adjudication.accept(self.store, doc_id, who) or True  # noqa: E731
+        else:
+            action = lambda: actions.set_state(self.store, doc_id, FINAL, state) or True  # noqa: E731
+        verb = "Accept" if state == ACCEPTED else "Skip"
+        if self._edit(f"{verb} the final gold of {self.view.document.source}", action) is None:
+            return
+        nxt = self.next_to_review(doc_id)
+        if nxt is None:
+            self.statusBar().showMessage("Every document of the adjudication queue is adjudicated.", 8000)
+            return
+        self.show_document(nxt)

@@ -23,7 +23,7 @@ from annotator.core.errors import InputError, OutputError
 from annotator.core.formats import doccano_record, prodigy_record, strip_boilerplate
 from annotator.core.team import check_annotator_name
 from annotator.ops import gold
-from annotator.ops.docbin_output import SHARD_TOKENS, DocBinOutput
+from annotator.ops.docbin_output import DocBinOutput
 from annotator.ops.gold import GoldCounts
 from annotator.core.spans import Span, split_by_boilerplate
 from annotator.core.splits import SPLITS
@@ -157,7 +157,7 @@ def export(
     progress: Progress | None = None,
     annotator: str | None = None,
     all_annotators: bool = False,
-    shard_tokens: int = SHARD_TOKENS,
+    shard_tokens: int | None = None,
 ) -> ExportReport:
     """Export accepted documents (all with ``include_all``; one train/dev ``split``) to ``out`` in ``fmt``.
 
@@ -171,7 +171,8 @@ def export(
     consistent snapshot, so edits made meanwhile (the window stays open) are either all in
     or all out.
 
-    ``spacy`` is one DocBin file, or beyond ``shard_tokens`` tokens a folder of DocBin shards
+    ``spacy`` is one DocBin file, or beyond ``shard_tokens`` tokens (default
+    :data:`~annotator.ops.docbin_output.SHARD_TOKENS`) a folder of DocBin shards
     (:mod:`annotator.ops.docbin_output`); ``report.shards`` says how many.
     """
     check_options(fmt, strip)
@@ -269,13 +270,12 @@ def _export_jsonl(
 
 
 def _export_docbin(rows: Iterator[ExportRow], report: ExportReport, source: TokenSource, progress: Progress,
-                   shard_tokens: int) -> None:
+                   shard_tokens: int | None) -> None:
     output = DocBinOutput(report.path, shard_tokens)
     try:
-        with gc_paused():
-            for _row, doc in spacy_docs(rows, report, source):
-                output.add(doc)
-                progress.advance()
+        for _row, doc in spacy_docs(rows, report, source):
+            output.add(doc)
+            progress.advance()
         output.finish()
     finally:
         output.discard()

@@ -14,6 +14,7 @@ disagreements to review.
 
 from __future__ import annotations
 
+import json
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -169,18 +170,169 @@ class _Intervals:
         return None  # pragma: no cover - max_end guarantees one
 
 
-def _disagreement(doc: EvalDocument, predicted: Span | None, kind: str, gold: Span | None) -> Disagreement:
-    """A disagreement over ``predicted`` (None: a missed ``gold``), with the gold span's text where there is one."""
-    where = predicted if predicted is not None else gold
-    assert where is not None
-    return Disagreement(
-        doc.document_id, doc.source, where.start, where.end, kind, None if gold is None else gold.label,
-        None if predicted is None else predicted.label, doc.text[where.start:where.end],
-        None if gold is None else gold.start, None if gold is None else gold.end,
-        None if gold is None else doc.text[gold.start:gold.end])
-
-
 DISAGREEMENTS_KEPT = 20_000  # listed for review; every one is still counted
+
+# A disagreement as a document's score keeps it (texts are sliced from the document when listed):
+# (kind, start, end, gold label, predicted label, gold start, gold end)
+DisagreementAt = tuple[str, int, int, "str | None", "str | None", "int | None", "int | None"]
+
+
+@dataclass
+class DocumentScore:
+    """What one document adds to an evaluation: counts, and its disagreements without texts.
+
+    Depends only on the document (its tokens, gold, boilerplate and predictions), so it can be
+    kept and added again while those do not change (:meth:`to_json`, :meth:`from_json`).
+    """
+
+    scored: bool = False  # False: no annotated token (spaCy skips the document)
+    per_type: dict[str, list[int]] = field(default_factory=dict)  # label -> [tp, fp, fn]
+    confusion: dict[tuple[str, str], int] = field(default_factory=dict)  # (gold row, predicted column) -> n
+    partial: tuple[int, int, int, int] = (0, 0, 0, 0)  # predicted matching, predicted, gold matched, gold
+    disagreements: list[DisagreementAt] = field(default_factory=list)  # in the order found
+
+    def to_json(self) -> str:
+        return json.dumps([int(self.scored), self.per_type, [[r, c, n] for (r, c), n in self.confusion.items()],
+                           list(self.partial), self.disagreements], separators=(",", ":"), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, data: str) -> "DocumentScore":
+        scored, per_type, confusion, partial, disagreements = json.loads(data)
+        return cls(bool(scored), per_type, {(r, c): n for r, c, n in confusion}, tuple(partial),
+                   [tuple(d) for d in disagreements])  # type: ignore[arg-type]
+
+
+def score_document(doc: EvalDocument) -> DocumentScore:
+    """Score one document (see the module docstring); O(n log n) in its spans."""
+    missing = _missing_tokens(doc)
+    n_tokens = len(doc.tokens)
+    if n_tokens == 0 or len(missing) >= n_tokens:
+        return DocumentScore()  # spaCy skips a document with no annotated token
+    result = DocumentScore(scored=True)
+    per_type = result.per_type
+    confusion = result.confusion
+    disagreements = result.disagreements
+
+    def count(row: str, col: str) -> None:
+        confusion[row, col] = confusion.get((row, col), 0) + 1
+
+    def disagree(predicted: Span | None, kind: str, gold: Span | None) -> None:
+        where = predicted if predicted is not None else gold
+        assert where is not None
+        disagreements.append((kind, where.start, where.end, None if gold is None else gold.label,
+                              None if predicted is None else predicted.label,
+                              None if gold is None else gold.start, None if gold is None else gold.end))
+
+    def touches_missing(found: tuple[int, int]) -> bool:
+        return bool(missing) and any(i in missing for i in range(*found))
+
+    golds: dict[tuple[str, int, int], Span] = {}
+    for span in doc.gold:
+        found = _token_span(doc.tokens, span.start, span.end)
+        if found and not touches_missing(found):
+            golds[(span.label, *found)] = span
+    gold_by_tokens = {(k[1], k[2]): k for k in golds}
+    gold_chars = _Intervals((g.start, g.end, g) for g in golds.values())
+    unmatched = dict(golds)
+    counted: list[tuple[Span, tuple[int, int]]] = []
+    for span in doc.predicted:
+        prf = per_type.setdefault(span.label, [0, 0, 0])
+        found = _token_span(doc.tokens, span.start, span.end)
+        if found is None or touches_missing(found):
+            continue  # over missing annotation: neither right nor wrong
+        counted.append((span, found))
+        key = (span.label, *found)
+        if key in unmatched:
+            prf[0] += 1
+            del unmatched[key]
+        else:
+            prf[1] += 1
+        same = gold_by_tokens.get(found)
+        if same is not None:
+            count(same[0], span.label)
+            if same[0] != span.label:
+                disagree(span, "type", golds[same])
+        else:
+            count(SPURIOUS, span.label)
+            overlapping = gold_chars.first_overlap(span.start, span.end)
+            disagree(span, "boundary" if overlapping is not None else "spurious", overlapping)
+    counted_ranges = {found for _, found in counted}
+    counted_chars = _Intervals((p.start, p.end, True) for p, _ in counted)
+    for (label, first, last), span in unmatched.items():
+        per_type.setdefault(label, [0, 0, 0])[2] += 1
+        if (first, last) not in counted_ranges:
+            count(label, MISSED)
+            if counted_chars.first_overlap(span.start, span.end) is None:
+                disagree(None, "missed", span)
+    gold_tokens: dict[str, list[tuple[int, int, bool]]] = {}
+    for label, first, last in golds:
+        gold_tokens.setdefault(label, []).append((first, last, True))
+    gold_index = {label: _Intervals(items) for label, items in gold_tokens.items()}
+    pred_tokens: dict[str, list[tuple[int, int, bool]]] = {}
+    pred_hits = gold_hits = 0
+    for span, (first, last) in counted:
+        pred_tokens.setdefault(span.label, []).append((first, last, True))
+        index = gold_index.get(span.label)
+        pred_hits += index is not None and index.first_overlap(first, last) is not None
+    pred_index = {label: _Intervals(items) for label, items in pred_tokens.items()}
+    for label, first, last in golds:
+        index = pred_index.get(label)
+        gold_hits += index is not None and index.first_overlap(first, last) is not None
+    result.partial = (pred_hits, len(counted), gold_hits, len(golds))
+    return result
+
+
+class Scores:
+    """Adds up document scores, in document order, into an :class:`Evaluation`.
+
+    The first ``keep_disagreements`` disagreements are listed (texts sliced from each
+    document's text); the scores count them all. Memory does not grow with the documents.
+    """
+
+    def __init__(self, keep_disagreements: int = DISAGREEMENTS_KEPT):
+        self.keep = keep_disagreements
+        self.per_type: dict[str, PRF] = {}
+        self.confusion: dict[str, dict[str, int]] = {}
+        self.disagreements: list[Disagreement] = []
+        self.documents = 0
+        self.partial = [0, 0, 0, 0]
+
+    @property
+    def wants_texts(self) -> bool:
+        """True while disagreements are still being listed (their texts are needed)."""
+        return len(self.disagreements) < self.keep
+
+    def add(self, score: DocumentScore, document_id: int, source: str = "", text: str = "") -> None:
+        """Add one document's score (``source`` and ``text`` matter only while :attr:`wants_texts`)."""
+        if not score.scored:
+            return
+        self.documents += 1
+        for label, (tp, fp, fn) in score.per_type.items():
+            prf = self.per_type.get(label)
+            if prf is None:
+                prf = self.per_type[label] = PRF()
+            prf.tp += tp
+            prf.fp += fp
+            prf.fn += fn
+        for (row, col), n in score.confusion.items():
+            cells = self.confusion.setdefault(row, {})
+            cells[col] = cells.get(col, 0) + n
+        for k, n in enumerate(score.partial):
+            self.partial[k] += n
+        room = self.keep - len(self.disagreements)
+        for kind, start, end, gold_label, predicted_label, gold_start, gold_end in score.disagreements[:max(0, room)]:
+            self.disagreements.append(Disagreement(
+                document_id, source, start, end, kind, gold_label, predicted_label, text[start:end],
+                gold_start, gold_end, None if gold_start is None else text[gold_start:gold_end]))
+
+    def result(self) -> Evaluation:
+        pred_hits, preds, gold_hits, golds = self.partial
+        p = pred_hits / (preds + 1e-100)
+        r = gold_hits / (golds + 1e-100)
+        partial = {"p": p, "r": r, "f": 2 * ((p * r) / (p + r + 1e-100)), "predicted": preds,
+                   "predicted_matching": pred_hits, "gold": golds, "gold_matched": gold_hits}
+        disagreements = sorted(self.disagreements, key=lambda d: (d.document_id, d.start))
+        return Evaluation(self.per_type, self.documents, self.confusion, partial, disagreements)
 
 
 def evaluate(documents: Iterable[EvalDocument], keep_disagreements: int = DISAGREEMENTS_KEPT) -> Evaluation:
@@ -190,87 +342,7 @@ def evaluate(documents: Iterable[EvalDocument], keep_disagreements: int = DISAGR
     number of documents (the first ``keep_disagreements`` disagreements are kept; the
     scores count them all).
     """
-    per_type: dict[str, PRF] = {}
-    confusion: dict[str, dict[str, int]] = {}
-    disagreements: list[Disagreement] = []
-    scored_docs = 0
-    partial_pred_hits = partial_preds = partial_gold_hits = partial_golds = 0
-
-    def count(row: str, col: str) -> None:
-        confusion.setdefault(row, {})
-        confusion[row][col] = confusion[row].get(col, 0) + 1
-
-    def disagree(item: Disagreement) -> None:
-        if len(disagreements) < keep_disagreements:
-            disagreements.append(item)
-
+    scores = Scores(keep_disagreements)
     for doc in documents:
-        missing = _missing_tokens(doc)
-        n_tokens = len(doc.tokens)
-        if n_tokens == 0 or len(missing) >= n_tokens:
-            continue  # spaCy skips a document with no annotated token
-        scored_docs += 1
-
-        def touches_missing(found: tuple[int, int]) -> bool:
-            return bool(missing) and any(i in missing for i in range(*found))
-
-        golds: dict[tuple[str, int, int], Span] = {}
-        for span in doc.gold:
-            found = _token_span(doc.tokens, span.start, span.end)
-            if found and not touches_missing(found):
-                golds[(span.label, *found)] = span
-        gold_by_tokens = {(k[1], k[2]): k for k in golds}
-        gold_chars = _Intervals((g.start, g.end, g) for g in golds.values())
-        unmatched = dict(golds)
-        counted: list[tuple[Span, tuple[int, int]]] = []
-        for span in doc.predicted:
-            per_type.setdefault(span.label, PRF())
-            found = _token_span(doc.tokens, span.start, span.end)
-            if found is None or touches_missing(found):
-                continue  # over missing annotation: neither right nor wrong
-            counted.append((span, found))
-            key = (span.label, *found)
-            if key in unmatched:
-                per_type[span.label].tp += 1
-                del unmatched[key]
-            else:
-                per_type[span.label].fp += 1
-            same = gold_by_tokens.get(found)
-            if same is not None:
-                count(same[0], span.label)
-                if same[0] != span.label:
-                    disagree(_disagreement(doc, span, "type", golds[same]))
-            else:
-                count(SPURIOUS, span.label)
-                overlapping = gold_chars.first_overlap(span.start, span.end)
-                disagree(_disagreement(doc, span, "boundary" if overlapping is not None else "spurious", overlapping))
-        counted_ranges = {found for _, found in counted}
-        counted_chars = _Intervals((p.start, p.end, True) for p, _ in counted)
-        for (label, first, last), span in unmatched.items():
-            per_type.setdefault(label, PRF()).fn += 1
-            if (first, last) not in counted_ranges:
-                count(label, MISSED)
-                if counted_chars.first_overlap(span.start, span.end) is None:
-                    disagree(_disagreement(doc, None, "missed", span))
-        partial_preds += len(counted)
-        partial_golds += len(golds)
-        gold_tokens: dict[str, _Intervals] = {}
-        for label, first, last in golds:
-            gold_tokens.setdefault(label, []).append((first, last, True))  # type: ignore[arg-type]
-        gold_tokens = {label: _Intervals(items) for label, items in gold_tokens.items()}  # type: ignore[arg-type]
-        pred_tokens: dict[str, list[tuple[int, int, bool]]] = {}
-        for span, (first, last) in counted:
-            pred_tokens.setdefault(span.label, []).append((first, last, True))
-            index = gold_tokens.get(span.label)
-            partial_pred_hits += index is not None and index.first_overlap(first, last) is not None
-        pred_index = {label: _Intervals(items) for label, items in pred_tokens.items()}
-        for label, first, last in golds:
-            index = pred_index.get(label)
-            partial_gold_hits += index is not None and index.first_overlap(first, last) is not None
-
-    p = partial_pred_hits / (partial_preds + 1e-100)
-    r = partial_gold_hits / (partial_golds + 1e-100)
-    partial = {"p": p, "r": r, "f": 2 * ((p * r) / (p + r + 1e-100)), "predicted": partial_preds,
-               "predicted_matching": partial_pred_hits, "gold": partial_golds, "gold_matched": partial_gold_hits}
-    disagreements.sort(key=lambda d: (d.document_id, d.start))
-    return Evaluation(per_type, scored_docs, confusion, partial, disagreements)
+        scores.add(score_document(doc), doc.document_id, doc.source, doc.text)
+    return scores.result()

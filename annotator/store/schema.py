@@ -438,3 +438,47 @@ def trained_models(db: Database) -> None:
         )
         """
     )
+
+
+# Tables whose rows make a document's gold, tokens or predictions: a change to any of them
+# invalidates the document's cached evaluation scores.
+_EVALUATED_FROM = ("gold_spans", "boilerplate", "reviews", "annotator_reviews", "adjudications", "document_tokens",
+                   "prediction_runs")
+_BUMP = ("INSERT INTO evaluation_stamps(document_id, stamp) VALUES ({ref}.document_id, 1) "
+         "ON CONFLICT(document_id) DO UPDATE SET stamp = stamp + 1;")
+
+
+@migrations(name="0040_evaluation_cache")
+def evaluation_cache(db: Database) -> None:
+    """Each document's evaluation score, kept while its inputs stay as they were.
+
+    ``evaluation_stamps`` counts the changes to a document's gold, boilerplate, reviews,
+    adjudication, tokens and predictions (triggers on each of those tables); a row of
+    ``evaluation_cache`` is valid while its ``stamp`` equals the document's (no row: 0).
+    ``scorer`` is whose predictions were scored ('' for each document's newest). Nothing to
+    carry over: the cache fills the next time the gold is evaluated.
+    """
+    db.execute(
+        # no foreign key: the triggers of a deleted document's cascading rows still bump it
+        "CREATE TABLE evaluation_stamps (document_id INTEGER PRIMARY KEY, stamp INTEGER NOT NULL)"
+    )
+    db.execute(
+        """
+        CREATE TABLE evaluation_cache (
+            document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            scorer TEXT NOT NULL,
+            stamp INTEGER NOT NULL,
+            gold_kind TEXT NOT NULL,
+            predicted_by TEXT NOT NULL,
+            score TEXT NOT NULL,
+            PRIMARY KEY (scorer, document_id)
+        ) WITHOUT ROWID
+        """
+    )
+    for table in _EVALUATED_FROM:
+        db.execute(f"CREATE TRIGGER evaluation_stamp_{table}_insert AFTER INSERT ON {table} BEGIN "
+                   f"{_BUMP.format(ref='new')} END")
+        db.execute(f"CREATE TRIGGER evaluation_stamp_{table}_delete AFTER DELETE ON {table} BEGIN "
+                   f"{_BUMP.format(ref='old')} END")
+        db.execute(f"CREATE TRIGGER evaluation_stamp_{table}_update AFTER UPDATE ON {table} BEGIN "
+                   f"{_BUMP.format(ref='old')} {_BUMP.format(ref='new')} END")

@@ -15,8 +15,10 @@ disagreements to review.
 from __future__ import annotations
 
 import json
+import operator
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
+from itertools import accumulate
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -133,30 +135,53 @@ def _token_span(tokens: Tokens, start: int, end: int) -> tuple[int, int] | None:
     return None if found is None else (found[0], found[1] + 1)
 
 
-def _missing_tokens(doc: EvalDocument) -> set[int]:
+class _TokenIndex:
+    """:func:`_token_span` for one document, by dictionary for spans on token edges (nearly all)."""
+
+    def __init__(self, tokens: Tokens):
+        self.tokens = tokens
+        starts, ends = tokens.starts, tokens.ends
+        if any(map(operator.ge, starts, ends)):  # an empty token: edges are not unique, always bisect
+            self.by_start: dict[int, int] = {}
+            self.by_end: dict[int, int] = {}
+        else:
+            self.by_start = dict(zip(starts, range(len(starts))))
+            self.by_end = dict(zip(ends, range(1, len(ends) + 1)))
+
+    def span(self, start: int, end: int) -> tuple[int, int] | None:
+        first = self.by_start.get(start)
+        last = self.by_end.get(end)
+        if first is not None and last is not None and first < last:
+            return first, last
+        return _token_span(self.tokens, start, end)
+
+
+def _missing_tokens(doc: EvalDocument, index: _TokenIndex | None = None) -> set[int]:
+    index = index or _TokenIndex(doc.tokens)
     missing: set[int] = set()
     for rng in doc.boilerplate:
-        found = _token_span(doc.tokens, rng.start, rng.end)
+        found = index.span(rng.start, rng.end)
         if found:
             missing.update(range(*found))
-    for span in doc.gold:  # a gold entity touching boilerplate is left unannotated too (as exported)
-        found = _token_span(doc.tokens, span.start, span.end)
-        if found and missing.intersection(range(*found)):
-            missing.update(range(*found))
+    if missing:
+        for span in doc.gold:  # a gold entity touching boilerplate is left unannotated too (as exported)
+            found = index.span(span.start, span.end)
+            if found and not missing.isdisjoint(range(*found)):
+                missing.update(range(*found))
     return missing
+
+
+_EDGES = operator.itemgetter(0, 1)
 
 
 class _Intervals:
     """Half-open intervals with a payload, asked "which one overlaps [s, e)?" in O(log n)."""
 
     def __init__(self, items: Iterable[tuple[int, int, Any]]):
-        ordered = sorted(items, key=lambda item: (item[0], item[1]))
+        ordered = sorted(items, key=_EDGES)
         self.starts = [item[0] for item in ordered]
         self.items = ordered
-        running, self.max_end = -1, []
-        for item in ordered:
-            running = max(running, item[1])
-            self.max_end.append(running)
+        self.max_end = list(accumulate((item[1] for item in ordered), max))
 
     def first_overlap(self, start: int, end: int) -> Any:
         """The payload of the leftmost interval overlapping [start, end), or None."""
@@ -168,6 +193,23 @@ class _Intervals:
             if item[1] > start:
                 return item[2]
         return None  # pragma: no cover - max_end guarantees one
+
+
+class _LabelIntervals:
+    """(label, first, last) token ranges, asked "does one of this label overlap?" (indexes built lazily)."""
+
+    def __init__(self, keys: Iterable[tuple[str, int, int]]):
+        self.keys = keys
+        self.index: dict[str, _Intervals] | None = None
+
+    def overlaps(self, label: str, first: int, last: int) -> bool:
+        if self.index is None:
+            grouped: dict[str, list[tuple[int, int, bool]]] = {}
+            for key_label, key_first, key_last in self.keys:
+                grouped.setdefault(key_label, []).append((key_first, key_last, True))
+            self.index = {name: _Intervals(items) for name, items in grouped.items()}
+        found = self.index.get(label)
+        return found is not None and found.first_overlap(first, last) is not None
 
 
 DISAGREEMENTS_KEPT = 20_000  # listed for review; every one is still counted
@@ -204,7 +246,8 @@ class DocumentScore:
 
 def score_document(doc: EvalDocument) -> DocumentScore:
     """Score one document (see the module docstring); O(n log n) in its spans."""
-    missing = _missing_tokens(doc)
+    index = _TokenIndex(doc.tokens)
+    missing = _missing_tokens(doc, index)
     n_tokens = len(doc.tokens)
     if n_tokens == 0 or len(missing) >= n_tokens:
         return DocumentScore()  # spaCy skips a document with no annotated token
@@ -224,20 +267,20 @@ def score_document(doc: EvalDocument) -> DocumentScore:
                               None if gold is None else gold.start, None if gold is None else gold.end))
 
     def touches_missing(found: tuple[int, int]) -> bool:
-        return bool(missing) and any(i in missing for i in range(*found))
+        return bool(missing) and not missing.isdisjoint(range(*found))
 
     golds: dict[tuple[str, int, int], Span] = {}
     for span in doc.gold:
-        found = _token_span(doc.tokens, span.start, span.end)
+        found = index.span(span.start, span.end)
         if found and not touches_missing(found):
             golds[(span.label, *found)] = span
     gold_by_tokens = {(k[1], k[2]): k for k in golds}
-    gold_chars = _Intervals((g.start, g.end, g) for g in golds.values())
+    gold_chars: list[_Intervals] = []  # built when first needed (a prediction with no same-tokens gold)
     unmatched = dict(golds)
     counted: list[tuple[Span, tuple[int, int]]] = []
     for span in doc.predicted:
         prf = per_type.setdefault(span.label, [0, 0, 0])
-        found = _token_span(doc.tokens, span.start, span.end)
+        found = index.span(span.start, span.end)
         if found is None or touches_missing(found):
             continue  # over missing annotation: neither right nor wrong
         counted.append((span, found))
@@ -254,30 +297,29 @@ def score_document(doc: EvalDocument) -> DocumentScore:
                 disagree(span, "type", golds[same])
         else:
             count(SPURIOUS, span.label)
-            overlapping = gold_chars.first_overlap(span.start, span.end)
+            if not gold_chars:
+                gold_chars.append(_Intervals((g.start, g.end, g) for g in golds.values()))
+            overlapping = gold_chars[0].first_overlap(span.start, span.end)
             disagree(span, "boundary" if overlapping is not None else "spurious", overlapping)
     counted_ranges = {found for _, found in counted}
-    counted_chars = _Intervals((p.start, p.end, True) for p, _ in counted)
+    counted_chars: list[_Intervals] = []
     for (label, first, last), span in unmatched.items():
         per_type.setdefault(label, [0, 0, 0])[2] += 1
         if (first, last) not in counted_ranges:
             count(label, MISSED)
-            if counted_chars.first_overlap(span.start, span.end) is None:
+            if not counted_chars:
+                counted_chars.append(_Intervals((p.start, p.end, True) for p, _ in counted))
+            if counted_chars[0].first_overlap(span.start, span.end) is None:
                 disagree(None, "missed", span)
-    gold_tokens: dict[str, list[tuple[int, int, bool]]] = {}
-    for label, first, last in golds:
-        gold_tokens.setdefault(label, []).append((first, last, True))
-    gold_index = {label: _Intervals(items) for label, items in gold_tokens.items()}
-    pred_tokens: dict[str, list[tuple[int, int, bool]]] = {}
+    # partial match: same label, overlapping tokens (an exact match needs no interval search)
+    counted_keys = {(span.label, *found) for span, found in counted}
     pred_hits = gold_hits = 0
+    gold_index = _LabelIntervals(golds)
     for span, (first, last) in counted:
-        pred_tokens.setdefault(span.label, []).append((first, last, True))
-        index = gold_index.get(span.label)
-        pred_hits += index is not None and index.first_overlap(first, last) is not None
-    pred_index = {label: _Intervals(items) for label, items in pred_tokens.items()}
-    for label, first, last in golds:
-        index = pred_index.get(label)
-        gold_hits += index is not None and index.first_overlap(first, last) is not None
+        pred_hits += (span.label, first, last) in golds or gold_index.overlaps(span.label, first, last)
+    pred_index = _LabelIntervals(counted_keys)
+    for key in golds:
+        gold_hits += key in counted_keys or pred_index.overlaps(*key)
     result.partial = (pred_hits, len(counted), gold_hits, len(golds))
     return result
 

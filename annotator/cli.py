@@ -137,7 +137,8 @@ def import_cmd(
 def preannotate(
     db: Optional[Path] = DbOption,
     model: str = ModelOption,
-    n_process: int = typer.Option(1, "--n-process", min=1, help="Worker processes for nlp.pipe."),
+    n_process: Optional[int] = typer.Option(None, "--n-process", min=1, help="Worker processes for nlp.pipe "
+                                            "(default: one per core for 2,000 documents or more, else 1)."),
     batch_size: int = typer.Option(64, "--batch-size", min=1, help="Documents per batch (and per commit)."),
     include_reviewed: bool = typer.Option(False, "--include-reviewed", help="A pipeline trained on this project "
                                           "pre-annotates only documents nobody has reviewed, unless this is given."),
@@ -169,6 +170,10 @@ def preannotate(
         + (f"; {len(report.failures)} could not be processed (skipped)" if report.failures else "") + ".",
         highlight=False, soft_wrap=True,
     )
+    memory = f"peak memory {report.peak_mb:,.0f} MB in this process"
+    if report.processes > 1:
+        memory += f", {report.worker_peak_mb:,.0f} MB in the largest of {report.processes} worker processes"
+    out.print(f"{report.processes} process(es); {memory}.", highlight=False, soft_wrap=True)
 
 
 @app.command()

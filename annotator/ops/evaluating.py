@@ -113,7 +113,7 @@ def evaluate_stored(
                 fresh.extend((d, stamps[d], computed[d].entry) for d in cacheable)
             parsed = {d: DocumentScore.from_json(entry.score) for d, entry in kept.items()}
             wanted = [d for d, score in parsed.items() if score.disagreements] if scores.wants_texts else []
-            texts = _texts(store, wanted)
+            texts = evaluation_cache.sources_and_texts(store, wanted)
             for doc_id in chunk:
                 if doc_id in computed:
                     item = computed[doc_id]
@@ -186,17 +186,6 @@ def _score_documents(
         room = gold.EXAMPLES - len(counts.conflict_examples)
         counts.conflict_examples.extend(seen.conflict_examples[:max(0, room)])
     return out
-
-
-def _texts(store: Store, ids: list[int]) -> dict[int, tuple[str, str]]:
-    """(source, text) of documents ``ids``."""
-    found = {}
-    for i in range(0, len(ids), 500):
-        part = ids[i:i + 500]
-        marks = ",".join("?" * len(part))
-        for doc_id, source, text in store._q(f"SELECT id, source, text FROM documents WHERE id IN ({marks})", part):
-            found[doc_id] = (source, text)
-    return found
 
 
 def _keep_scores(store: Store, scorer: str, rows: list[tuple[int, int, CachedScore]]) -> None:

@@ -53,6 +53,18 @@ def stamps(store: Store, ids: Sequence[int]) -> dict[int, int]:
     return found
 
 
+def sources_and_texts(store: Store, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+    """(source, text) of documents ``ids`` (to list the disagreements of kept scores)."""
+    found: dict[int, tuple[str, str]] = {}
+    for i in range(0, len(ids), CHUNK):
+        part = list(ids[i:i + CHUNK])
+        for doc_id, source, text in store._q(
+            f"SELECT id, source, text FROM documents WHERE id IN ({_marks(part)})", part
+        ):
+            found[doc_id] = (source, text)
+    return found
+
+
 def write(store: Store, scorer: str, rows: Iterable[tuple[int, int, CachedScore]], batch: int = 5000) -> int:
     """Store (document id, stamp, score) rows for ``scorer``, a short transaction per batch."""
     written = 0

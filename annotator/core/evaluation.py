@@ -224,7 +224,8 @@ class DocumentScore:
     """What one document adds to an evaluation: counts, and its disagreements without texts.
 
     Depends only on the document (its tokens, gold, boilerplate and predictions), so it can be
-    kept and added again while those do not change (:meth:`to_json`, :meth:`from_json`).
+    kept and added again while those do not change: :meth:`counts` as a flat mapping whose
+    values add up across documents (a store can sum them), :meth:`disagreements_json` apart.
     """
 
     scored: bool = False  # False: no annotated token (spaCy skips the document)
@@ -233,15 +234,25 @@ class DocumentScore:
     partial: tuple[int, int, int, int] = (0, 0, 0, 0)  # predicted matching, predicted, gold matched, gold
     disagreements: list[DisagreementAt] = field(default_factory=list)  # in the order found
 
-    def to_json(self) -> str:
-        return json.dumps([int(self.scored), self.per_type, [[r, c, n] for (r, c), n in self.confusion.items()],
-                           list(self.partial), self.disagreements], separators=(",", ":"), ensure_ascii=False)
+    def counts(self) -> dict[str, int]:
+        """Every count under a flat key (see :meth:`Scores.add_counts`); empty when not scored."""
+        if not self.scored:
+            return {}
+        out = {"documents": 1}
+        for label, (tp, fp, fn) in self.per_type.items():  # zeros kept: the label was seen
+            out[f"tp\t{label}"], out[f"fp\t{label}"], out[f"fn\t{label}"] = tp, fp, fn
+        for (row, col), n in self.confusion.items():
+            out[f"cm\t{row}\t{col}"] = n
+        for k, n in enumerate(self.partial):
+            out[f"partial\t{k}"] = n
+        return out
 
-    @classmethod
-    def from_json(cls, data: str) -> "DocumentScore":
-        scored, per_type, confusion, partial, disagreements = json.loads(data)
-        return cls(bool(scored), per_type, {(r, c): n for r, c, n in confusion}, tuple(partial),
-                   [tuple(d) for d in disagreements])  # type: ignore[arg-type]
+    def disagreements_json(self) -> str:
+        return json.dumps(self.disagreements, separators=(",", ":"), ensure_ascii=False)
+
+    @staticmethod
+    def disagreements_from_json(data: str) -> list[DisagreementAt]:
+        return [tuple(d) for d in json.loads(data)]  # type: ignore[misc]
 
 
 def score_document(doc: EvalDocument) -> DocumentScore:
@@ -348,21 +359,31 @@ class Scores:
         """Add one document's score (``source`` and ``text`` matter only while :attr:`wants_texts`)."""
         if not score.scored:
             return
-        self.documents += 1
-        for label, (tp, fp, fn) in score.per_type.items():
-            prf = self.per_type.get(label)
-            if prf is None:
-                prf = self.per_type[label] = PRF()
-            prf.tp += tp
-            prf.fp += fp
-            prf.fn += fn
-        for (row, col), n in score.confusion.items():
-            cells = self.confusion.setdefault(row, {})
-            cells[col] = cells.get(col, 0) + n
-        for k, n in enumerate(score.partial):
-            self.partial[k] += n
+        self.add_counts(score.counts())
+        self.add_disagreements(score.disagreements, document_id, source, text)
+
+    def add_counts(self, counts: dict[str, int]) -> None:
+        """Add :meth:`DocumentScore.counts` of one document, or their sums over many."""
+        for key, n in counts.items():
+            kind, _, rest = key.partition("\t")
+            if kind == "documents":
+                self.documents += n
+            elif kind == "partial":
+                self.partial[int(rest)] += n
+            elif kind == "cm":
+                row, _, col = rest.partition("\t")
+                cells = self.confusion.setdefault(row, {})
+                cells[col] = cells.get(col, 0) + n
+            else:
+                prf = self.per_type.get(rest)
+                if prf is None:
+                    prf = self.per_type[rest] = PRF()
+                setattr(prf, kind, getattr(prf, kind) + n)
+
+    def add_disagreements(self, found: list[DisagreementAt], document_id: int, source: str, text: str) -> None:
+        """List one document's disagreements while there is room (in the order added)."""
         room = self.keep - len(self.disagreements)
-        for kind, start, end, gold_label, predicted_label, gold_start, gold_end in score.disagreements[:max(0, room)]:
+        for kind, start, end, gold_label, predicted_label, gold_start, gold_end in found[:max(0, room)]:
             self.disagreements.append(Disagreement(
                 document_id, source, start, end, kind, gold_label, predicted_label, text[start:end],
                 gold_start, gold_end, None if gold_start is None else text[gold_start:gold_end]))

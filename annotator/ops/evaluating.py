@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -17,7 +18,7 @@ from annotator.ops.gold import GoldCounts
 from annotator.ops.progress import NullProgress, Progress
 from annotator.pipeline import DEFAULT_MODEL, pipeline_info, predict
 from annotator.store import Store, evaluation_cache
-from annotator.store.evaluation_cache import CachedScore
+from annotator.store.evaluation_cache import Fresh
 from annotator.store.store import ExportRow
 
 log = logging.getLogger(__name__)
@@ -96,7 +97,7 @@ def evaluate_stored(
     considered = 0
     scores = Scores()
     scorer = pipeline or ""
-    fresh: list[tuple[int, int, CachedScore]] = []
+    fresh: list[tuple[int, int, Fresh]] = []
     with store.snapshot():
         ids = gold.accepted_ids(store)
         if not ids:
@@ -111,23 +112,23 @@ def evaluate_stored(
                 cacheable = [d for d, item in computed.items() if item.cacheable]
                 stamps = evaluation_cache.stamps(store, cacheable)
                 fresh.extend((d, stamps[d], computed[d].entry) for d in cacheable)
-            parsed = {d: DocumentScore.from_json(entry.score) for d, entry in kept.items()}
-            wanted = [d for d, score in parsed.items() if score.disagreements] if scores.wants_texts else []
-            texts = evaluation_cache.sources_and_texts(store, wanted)
-            for doc_id in chunk:
-                if doc_id in computed:
-                    item = computed[doc_id]
-                    entry, score, source, text = item.entry, item.score, item.source, item.text
-                elif doc_id in kept:
-                    entry, score = kept[doc_id], parsed[doc_id]
-                    source, text = texts.get(doc_id, ("", ""))
-                else:
-                    continue  # a conflict (counted) or no prediction (listed)
+            for entry in [*kept.values(), *(item.entry for item in computed.values())]:
                 if entry.gold_kind:
                     counts.kinds[entry.gold_kind] = counts.kinds.get(entry.gold_kind, 0) + 1
                 names.add(entry.predicted_by)
-                considered += 1
-                scores.add(score, doc_id, source, text)
+            considered += len(kept) + len(computed)
+            listed = {}  # the kept documents' disagreements, while the evaluation still lists them
+            if kept and scores.wants_texts:
+                listed = evaluation_cache.disagreements(store, scorer, [d for d, k in kept.items() if k.disagreements])
+            for doc_id in chunk:  # in document order: the first disagreements listed are the first documents'
+                if doc_id in computed:
+                    item = computed[doc_id]
+                    scores.add(item.score, doc_id, item.source, item.text)
+                elif doc_id in listed and scores.wants_texts:
+                    source, text, data = listed[doc_id]
+                    scores.add_disagreements(DocumentScore.disagreements_from_json(data), doc_id, source, text)
+            if kept:
+                scores.add_counts(evaluation_cache.summed_counts(store, scorer, list(kept)))
             progress.advance(len(chunk) - len(computed))
     if lacking:
         who = pipeline or "any pipeline"
@@ -144,7 +145,7 @@ CHUNK = 1000
 
 
 class _Computed(NamedTuple):
-    entry: CachedScore
+    entry: Fresh
     score: DocumentScore
     source: str
     text: str
@@ -178,7 +179,9 @@ def _score_documents(
             continue
         score = score_document(EvalDocument(doc.id, doc.source, doc.text, tokens, row.spans, found[2],
                                             row.boilerplate))
-        entry = CachedScore(kind, f"{found[0]} {found[1]}", score.to_json())
+        entry = Fresh(kind, f"{found[0]} {found[1]}", json.dumps(score.counts(), separators=(",", ":"),
+                                                                  ensure_ascii=False),
+                      len(score.disagreements), score.disagreements_json())
         out[doc.id] = _Computed(entry, score, doc.source, doc.text, row.tokens is not None)
         progress.advance()
     if seen.conflicts:
@@ -188,7 +191,7 @@ def _score_documents(
     return out
 
 
-def _keep_scores(store: Store, scorer: str, rows: list[tuple[int, int, CachedScore]]) -> None:
+def _keep_scores(store: Store, scorer: str, rows: list[tuple[int, int, Fresh]]) -> None:
     """Store the scores computed (after the snapshot); failing to is logged, not fatal."""
     try:
         evaluation_cache.write(store, scorer, rows)

@@ -455,7 +455,9 @@ def evaluation_cache(db: Database) -> None:
     ``evaluation_stamps`` counts the changes to a document's gold, boilerplate, reviews,
     adjudication, tokens and predictions (triggers on each of those tables); a row of
     ``evaluation_cache`` is valid while its ``stamp`` equals the document's (no row: 0).
-    ``scorer`` is whose predictions were scored ('' for each document's newest). Nothing to
+    ``scorer`` is whose predictions were scored ('' for each document's newest); ``counts`` a
+    JSON object of counts that add up across documents (summed by SQLite's ``json_each``),
+    the disagreements apart (read only while the evaluation still lists them). Nothing to
     carry over: the cache fills the next time the gold is evaluated.
     """
     db.execute(
@@ -470,7 +472,9 @@ def evaluation_cache(db: Database) -> None:
             stamp INTEGER NOT NULL,
             gold_kind TEXT NOT NULL,
             predicted_by TEXT NOT NULL,
-            score TEXT NOT NULL,
+            counts TEXT NOT NULL,
+            disagreements INTEGER NOT NULL,
+            disagreements_json TEXT NOT NULL,
             PRIMARY KEY (scorer, document_id)
         ) WITHOUT ROWID
         """

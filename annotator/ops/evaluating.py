@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -98,6 +97,7 @@ def evaluate_stored(
     scores = Scores()
     scorer = pipeline or ""
     fresh: list[tuple[int, int, Fresh]] = []
+    names_of_keys: dict[int, str] | None = None
     with store.snapshot():
         ids = gold.accepted_ids(store)
         if not ids:
@@ -128,7 +128,9 @@ def evaluate_stored(
                     source, text, data = listed[doc_id]
                     scores.add_disagreements(DocumentScore.disagreements_from_json(data), doc_id, source, text)
             if kept:
-                scores.add_counts(evaluation_cache.summed_counts(store, scorer, list(kept)))
+                if names_of_keys is None:
+                    names_of_keys = evaluation_cache.key_names(store)
+                scores.add_counts(evaluation_cache.summed(store, kept.values(), names_of_keys))
             progress.advance(len(chunk) - len(computed))
     if lacking:
         who = pipeline or "any pipeline"
@@ -179,9 +181,8 @@ def _score_documents(
             continue
         score = score_document(EvalDocument(doc.id, doc.source, doc.text, tokens, row.spans, found[2],
                                             row.boilerplate))
-        entry = Fresh(kind, f"{found[0]} {found[1]}", json.dumps(score.counts(), separators=(",", ":"),
-                                                                  ensure_ascii=False),
-                      len(score.disagreements), score.disagreements_json())
+        entry = Fresh(kind, f"{found[0]} {found[1]}", score.counts(), len(score.disagreements),
+                      score.disagreements_json())
         out[doc.id] = _Computed(entry, score, doc.source, doc.text, row.tokens is not None)
         progress.advance()
     if seen.conflicts:

@@ -3,13 +3,17 @@
 A score is valid while the document's stamp (bumped by triggers whenever its gold,
 boilerplate, reviews, adjudication, tokens or predictions change) equals the stamp it was
 computed at. Scores are computed inside a read snapshot and written after it, with the stamp
-read in that snapshot: a change made meanwhile leaves them stale, never wrong. The counts of
-many documents are summed by SQLite (``json_each``), so reading them back costs no Python
-per document.
+read in that snapshot: a change made meanwhile leaves them stale, never wrong.
+
+A score's counts are packed (key id, count) pairs of uint32 (keys named once in
+``evaluation_keys``), so the counts of a thousand documents add up in one vector operation;
+the disagreements are a table apart, read only while an evaluation still lists them.
 """
 
 from __future__ import annotations
 
+import sys
+from array import array
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
@@ -24,14 +28,15 @@ class Kept(NamedTuple):
     gold_kind: str  # how the document's gold was resolved ('' when not counted)
     predicted_by: str  # "pipeline version" of the prediction scored
     disagreements: int  # how many (their list is read only when wanted)
+    counts: bytes  # packed (key id, count) pairs
 
 
 class Fresh(NamedTuple):
-    """A score to keep: what :class:`Kept` says plus the counts and the disagreements as JSON."""
+    """A score to keep: how the gold was resolved, whose prediction, the counts, the disagreements."""
 
     gold_kind: str
     predicted_by: str
-    counts: str
+    counts: dict[str, int]
     disagreements: int
     disagreements_json: str
 
@@ -49,33 +54,40 @@ def valid(store: Store, scorer: str, ids: Sequence[int]) -> dict[int, Kept]:
     """Documents of ``ids`` with a still-valid stored score for ``scorer``."""
     found: dict[int, Kept] = {}
     for part in _chunks(ids):
-        for doc_id, kind, predicted_by, n in store._q(
-            "SELECT c.document_id, c.gold_kind, c.predicted_by, c.disagreements " + _VALID.format(marks=_marks(part)),
-            [scorer, *part],
+        for doc_id, kind, predicted_by, n, counts in store._q(
+            "SELECT c.document_id, c.gold_kind, c.predicted_by, c.disagreements, c.counts "
+            + _VALID.format(marks=_marks(part)), [scorer, *part],
         ):
-            found[doc_id] = Kept(kind, predicted_by, n)
+            found[doc_id] = Kept(kind, predicted_by, n, counts)
     return found
 
 
-def summed_counts(store: Store, scorer: str, ids: Sequence[int]) -> dict[str, int]:
-    """The stored counts of documents ``ids`` (valid ones), added up key by key."""
-    total: dict[str, int] = {}
-    for part in _chunks(ids):
-        for key, n in store._q(
-            "SELECT j.key, sum(j.value) " + _VALID.replace("WHERE", "JOIN json_each(c.counts) j WHERE", 1).format(
-                marks=_marks(part)) + " GROUP BY j.key", [scorer, *part],
-        ):
-            total[key] = total.get(key, 0) + int(n)
-    return total
+def key_names(store: Store) -> dict[int, str]:
+    return dict(store._q("SELECT id, key FROM evaluation_keys").fetchall())
+
+
+def summed(store: Store, kept: Iterable[Kept], names: dict[int, str]) -> dict[str, int]:
+    """The counts of ``kept`` scores added up key by key (``names``: :func:`key_names`, read
+    in the same snapshot)."""
+    import numpy
+
+    packed = b"".join(k.counts for k in kept)
+    if not packed:
+        return {}
+    pairs = numpy.frombuffer(packed, dtype="<u4").reshape(-1, 2)
+    totals = numpy.bincount(pairs[:, 0], weights=pairs[:, 1].astype(numpy.float64))  # exact below 2**53
+    present = numpy.zeros(len(totals), dtype=bool)
+    present[pairs[:, 0]] = True  # a key counted 0 still says its label was seen
+    return {names[int(k)]: int(totals[k]) for k in numpy.nonzero(present)[0]}
 
 
 def disagreements(store: Store, scorer: str, ids: Sequence[int]) -> dict[int, tuple[str, str, str]]:
-    """(source, text, disagreements JSON) of documents ``ids`` (valid ones), to list them."""
+    """(source, text, disagreements JSON) of documents ``ids``, to list them."""
     found: dict[int, tuple[str, str, str]] = {}
     for part in _chunks(ids):
         for doc_id, source, text, data in store._q(
-            "SELECT c.document_id, d.source, d.text, c.disagreements_json "
-            + _VALID.replace("WHERE", "JOIN documents d ON d.id = c.document_id WHERE", 1).format(marks=_marks(part)),
+            "SELECT e.document_id, d.source, d.text, e.found FROM evaluation_disagreements e "
+            f"JOIN documents d ON d.id = e.document_id WHERE e.scorer = ? AND e.document_id IN ({_marks(part)})",
             [scorer, *part],
         ):
             found[doc_id] = (source, text, data)
@@ -93,26 +105,50 @@ def stamps(store: Store, ids: Sequence[int]) -> dict[int, int]:
     return found
 
 
+def _pack(counts: dict[str, int], ids: dict[str, int]) -> bytes:
+    """(key id, count) pairs as little-endian uint32."""
+    values = array("I")
+    assert values.itemsize == 4
+    for key, n in counts.items():
+        values.extend((ids[key], n))
+    if sys.byteorder == "big":
+        values.byteswap()
+    return values.tobytes()
+
+
 def write(store: Store, scorer: str, rows: Iterable[tuple[int, int, Fresh]], batch: int = 5000) -> int:
     """Store (document id, stamp, score) rows for ``scorer``, a short transaction per batch
     (a document deleted meanwhile is skipped)."""
     written = 0
-    pending: list[tuple[object, ...]] = []
+    pending: list[tuple[int, int, Fresh]] = []
 
     def flush() -> None:
         with store.transaction():
-            store.db.conn.executemany(
+            conn = store.db.conn
+            ids = {key: i for i, key in key_names(store).items()}
+            new = sorted({key for _, _, fresh in pending for key in fresh.counts} - ids.keys())
+            conn.executemany("INSERT OR IGNORE INTO evaluation_keys(key) VALUES (?)", [(k,) for k in new])
+            if new:
+                ids = {key: i for i, key in key_names(store).items()}
+            conn.executemany(
                 "INSERT INTO evaluation_cache(document_id, scorer, stamp, gold_kind, predicted_by, counts, "
-                "disagreements, disagreements_json) SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS "
-                "(SELECT 1 FROM documents WHERE id = ?1) ON CONFLICT(scorer, document_id) DO UPDATE SET "
-                "stamp = excluded.stamp, gold_kind = excluded.gold_kind, predicted_by = excluded.predicted_by, "
-                "counts = excluded.counts, disagreements = excluded.disagreements, "
-                "disagreements_json = excluded.disagreements_json",
-                pending,
+                "disagreements) SELECT ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM documents WHERE id = ?1) "
+                "ON CONFLICT(scorer, document_id) DO UPDATE SET stamp = excluded.stamp, "
+                "gold_kind = excluded.gold_kind, predicted_by = excluded.predicted_by, counts = excluded.counts, "
+                "disagreements = excluded.disagreements",
+                [(d, scorer, stamp, f.gold_kind, f.predicted_by, _pack(f.counts, ids), f.disagreements)
+                 for d, stamp, f in pending],
+            )
+            conn.executemany("DELETE FROM evaluation_disagreements WHERE scorer = ? AND document_id = ?",
+                             [(scorer, d) for d, _, _ in pending])
+            conn.executemany(
+                "INSERT INTO evaluation_disagreements(document_id, scorer, found) SELECT ?, ?, ? "
+                "WHERE EXISTS (SELECT 1 FROM documents WHERE id = ?1)",
+                [(d, scorer, f.disagreements_json) for d, _, f in pending if f.disagreements],
             )
 
-    for doc_id, stamp, fresh in rows:
-        pending.append((doc_id, scorer, stamp, *fresh))
+    for row in rows:
+        pending.append(row)
         if len(pending) >= batch:
             flush()
             written += len(pending)

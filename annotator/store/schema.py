@@ -455,15 +455,17 @@ def evaluation_cache(db: Database) -> None:
     ``evaluation_stamps`` counts the changes to a document's gold, boilerplate, reviews,
     adjudication, tokens and predictions (triggers on each of those tables); a row of
     ``evaluation_cache`` is valid while its ``stamp`` equals the document's (no row: 0).
-    ``scorer`` is whose predictions were scored ('' for each document's newest); ``counts`` a
-    JSON object of counts that add up across documents (summed by SQLite's ``json_each``),
-    the disagreements apart (read only while the evaluation still lists them). Nothing to
-    carry over: the cache fills the next time the gold is evaluated.
+    ``scorer`` is whose predictions were scored ('' for each document's newest); ``counts``
+    packed (key id, count) pairs of uint32, the keys named in ``evaluation_keys``, so many
+    documents' counts add up in one vector operation; the disagreements apart, read only while
+    the evaluation still lists them. Nothing to carry over: the cache fills the next time the
+    gold is evaluated.
     """
     db.execute(
         # no foreign key: the triggers of a deleted document's cascading rows still bump it
         "CREATE TABLE evaluation_stamps (document_id INTEGER PRIMARY KEY, stamp INTEGER NOT NULL)"
     )
+    db.execute("CREATE TABLE evaluation_keys (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE)")
     db.execute(
         """
         CREATE TABLE evaluation_cache (
@@ -472,9 +474,18 @@ def evaluation_cache(db: Database) -> None:
             stamp INTEGER NOT NULL,
             gold_kind TEXT NOT NULL,
             predicted_by TEXT NOT NULL,
-            counts TEXT NOT NULL,
+            counts BLOB NOT NULL,
             disagreements INTEGER NOT NULL,
-            disagreements_json TEXT NOT NULL,
+            PRIMARY KEY (scorer, document_id)
+        ) WITHOUT ROWID
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE evaluation_disagreements (
+            document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            scorer TEXT NOT NULL,
+            found TEXT NOT NULL,
             PRIMARY KEY (scorer, document_id)
         ) WITHOUT ROWID
         """

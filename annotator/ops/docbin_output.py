@@ -25,7 +25,7 @@ from typing import Any
 from annotator.core.errors import OutputError
 from annotator.tempfiles import remove_stale_temps, stale_temps, temp_path
 
-SHARD_TOKENS = 500_000  # about 700 news articles of 4 KB; serialising a DocBin this size takes ~80 MB
+SHARD_TOKENS = 500_000  # about 700 news articles of 4 KB; a DocBin this size takes ~80 MB to build and write
 # What the exported Docs carry (words and spaces are always stored): the entities and missing annotation.
 # spaCy's default list adds tags, heads, lemmas, ..., all empty here, at 8 bytes per token each.
 ATTRS = ["ENT_IOB", "ENT_TYPE", "ENT_KB_ID", "ENT_ID"]

@@ -126,7 +126,7 @@ def window_figures(db: Path) -> None:
     app.quit()
 
 
-def relabel(db: Path, apply: bool) -> None:
+def relabel(db: Path, apply: bool, scan_all: bool = True) -> None:
     from annotator.ops import occurrences
     from annotator.store import Store
 
@@ -139,6 +139,9 @@ def relabel(db: Path, apply: bool) -> None:
             if len(first_page) == 500:
                 break
         page_ms = (time.perf_counter() - started) * 1000
+        if not scan_all:
+            emit("relabel", preview_first_500_ms=round(page_ms, 1))
+            return
         started = time.perf_counter()
         summary = occurrences.Scan("Mali", "GPE")
         for _ in occurrences.scan(store, ANNOTATOR, "Mali", "GPE", summary=summary):
@@ -175,12 +178,12 @@ def evaluation(db: Path) -> None:
              peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
 
 
-def exports(db: Path, include_all: bool) -> None:
+def exports(db: Path, include_all: bool, formats: list[str]) -> None:
     from export_memory import SUFFIX, run_peak
 
     folder = Path(tempfile.mkdtemp(prefix="scale-table-", dir=db.parent))
     try:
-        for fmt in ("jsonl", "doccano", "spacy"):
+        for fmt in formats:
             emit("export", **run_peak(db, fmt, folder / f"out{SUFFIX[fmt]}", include_all))
     finally:
         import shutil
@@ -202,7 +205,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--only", nargs="+", default=None,
                         choices=["size", "first", "window", "evaluation", "relabel", "exports"])
-    parser.add_argument("--skip", nargs="+", default=[], choices=["relabel-apply", "exports"])
+    parser.add_argument("--skip", nargs="+", default=[], choices=["relabel-all", "relabel-apply", "exports"])
+    parser.add_argument("--formats", nargs="+", default=["jsonl", "doccano", "spacy"])
     parser.add_argument("--export-all", action="store_true")
     args = parser.parse_args()
     steps = args.only or ["size", "first", "window", "evaluation", "relabel", "exports"]
@@ -215,9 +219,9 @@ def main() -> None:
     if "evaluation" in steps:
         evaluation(args.db)
     if "relabel" in steps:
-        relabel(args.db, "relabel-apply" not in args.skip)
+        relabel(args.db, "relabel-apply" not in args.skip, "relabel-all" not in args.skip)
     if "exports" in steps and "exports" not in args.skip:
-        exports(args.db, args.export_all)
+        exports(args.db, args.export_all, args.formats)
 
 
 if __name__ == "__main__":

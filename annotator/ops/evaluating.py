@@ -95,8 +95,7 @@ def evaluate_stored(
     names: set[str] = set()
     considered = 0
     scores = Scores()
-    scorer = pipeline or ""
-    fresh: list[tuple[int, int, Fresh]] = []
+    fresh: list[tuple[int, int, int, Fresh]] = []
     names_of_keys: dict[int, str] | None = None
     with store.snapshot():
         ids = gold.accepted_ids(store)
@@ -105,13 +104,14 @@ def evaluate_stored(
         progress.start("Evaluating", len(ids))
         for i in range(0, len(ids), CHUNK):
             chunk = ids[i:i + CHUNK]
-            kept = evaluation_cache.valid(store, scorer, chunk) if use_cache else {}
+            runs = evaluation_cache.scored_runs(store, chunk, pipeline) if use_cache else {}
+            kept = evaluation_cache.valid(store, runs) if use_cache else {}
             computed = _score_documents(store, [d for d in chunk if d not in kept], pipeline, tokenize, counts,
                                         lacking, progress)
             if use_cache:
-                cacheable = [d for d, item in computed.items() if item.cacheable]
+                cacheable = [d for d, item in computed.items() if item.cacheable and d in runs]
                 stamps = evaluation_cache.stamps(store, cacheable)
-                fresh.extend((d, stamps[d], computed[d].entry) for d in cacheable)
+                fresh.extend((d, runs[d], stamps[d], computed[d].entry) for d in cacheable)
             for entry in [*kept.values(), *(item.entry for item in computed.values())]:
                 if entry.gold_kind:
                     counts.kinds[entry.gold_kind] = counts.kinds.get(entry.gold_kind, 0) + 1
@@ -119,7 +119,7 @@ def evaluate_stored(
             considered += len(kept) + len(computed)
             listed = {}  # the kept documents' disagreements, while the evaluation still lists them
             if kept and scores.wants_texts:
-                listed = evaluation_cache.disagreements(store, scorer, [d for d, k in kept.items() if k.disagreements])
+                listed = evaluation_cache.disagreements(store, {d: runs[d] for d, k in kept.items() if k.disagreements})
             for doc_id in chunk:  # in document order: the first disagreements listed are the first documents'
                 if doc_id in computed:
                     item = computed[doc_id]
@@ -139,7 +139,7 @@ def evaluate_stored(
     if not considered and counts.conflicts:
         raise InputError(f"no gold to evaluate against: {counts.conflict_line()}")
     if fresh:
-        _keep_scores(store, scorer, fresh)
+        _keep_scores(store, fresh)
     return EvaluationReport(scores.result(), pipeline or ", ".join(sorted(names)), considered, counts)
 
 
@@ -192,10 +192,10 @@ def _score_documents(
     return out
 
 
-def _keep_scores(store: Store, scorer: str, rows: list[tuple[int, int, Fresh]]) -> None:
+def _keep_scores(store: Store, rows: list[tuple[int, int, int, Fresh]]) -> None:
     """Store the scores computed (after the snapshot); failing to is logged, not fatal."""
     try:
-        evaluation_cache.write(store, scorer, rows)
+        evaluation_cache.write(store, rows)
     except (AnnotatorError, sqlite3.Error) as exc:
         log.warning("evaluation scores not kept for next time: %s", exc)
 

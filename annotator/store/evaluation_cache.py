@@ -21,7 +21,7 @@ from annotator.store.store import Store
 
 CHUNK = 500
 _VALID = ("FROM evaluation_cache c LEFT JOIN evaluation_stamps s ON s.document_id = c.document_id "
-          "WHERE c.scorer = ? AND c.stamp = coalesce(s.stamp, 0) AND c.document_id IN ({marks})")
+          "WHERE c.stamp = coalesce(s.stamp, 0) AND c.document_id IN ({marks})")
 
 
 class Kept(NamedTuple):
@@ -50,15 +50,28 @@ def _chunks(ids: Sequence[int]) -> Iterable[list[int]]:
         yield list(ids[i:i + CHUNK])
 
 
-def valid(store: Store, scorer: str, ids: Sequence[int]) -> dict[int, Kept]:
-    """Documents of ``ids`` with a still-valid stored score for ``scorer``."""
-    found: dict[int, Kept] = {}
+def scored_runs(store: Store, ids: Sequence[int], pipeline: str | None) -> dict[int, int]:
+    """The prediction run an evaluation scores for each of ``ids``: the newest (of ``pipeline``,
+    when given), as :meth:`Store.newest_predictions` picks it; documents without one are left out."""
+    found: dict[int, int] = {}
     for part in _chunks(ids):
-        for doc_id, kind, predicted_by, n, counts in store._q(
-            "SELECT c.document_id, c.gold_kind, c.predicted_by, c.disagreements, c.counts "
-            + _VALID.format(marks=_marks(part)), [scorer, *part],
+        where = f"document_id IN ({_marks(part)})" + (" AND pipeline = ?" if pipeline is not None else "")
+        params = part + ([pipeline] if pipeline is not None else [])
+        found.update(store._q(f"SELECT document_id, max(id) FROM prediction_runs WHERE {where} GROUP BY document_id",
+                              params).fetchall())
+    return found
+
+
+def valid(store: Store, runs: dict[int, int]) -> dict[int, Kept]:
+    """Documents (of ``runs``: document -> prediction run) with a still-valid stored score of that run."""
+    found: dict[int, Kept] = {}
+    for part in _chunks(list(runs)):
+        for doc_id, run_id, kind, predicted_by, n, counts in store._q(
+            "SELECT c.document_id, c.run_id, c.gold_kind, c.predicted_by, c.disagreements, c.counts "
+            + _VALID.format(marks=_marks(part)), part,
         ):
-            found[doc_id] = Kept(kind, predicted_by, n, counts)
+            if runs[doc_id] == run_id:
+                found[doc_id] = Kept(kind, predicted_by, n, counts)
     return found
 
 
@@ -81,16 +94,16 @@ def summed(store: Store, kept: Iterable[Kept], names: dict[int, str]) -> dict[st
     return {names[int(k)]: int(totals[k]) for k in numpy.nonzero(present)[0]}
 
 
-def disagreements(store: Store, scorer: str, ids: Sequence[int]) -> dict[int, tuple[str, str, str]]:
-    """(source, text, disagreements JSON) of documents ``ids``, to list them."""
+def disagreements(store: Store, runs: dict[int, int]) -> dict[int, tuple[str, str, str]]:
+    """(source, text, disagreements JSON) of the documents of ``runs`` (document -> run), to list them."""
     found: dict[int, tuple[str, str, str]] = {}
-    for part in _chunks(ids):
-        for doc_id, source, text, data in store._q(
-            "SELECT e.document_id, d.source, d.text, e.found FROM evaluation_disagreements e "
-            f"JOIN documents d ON d.id = e.document_id WHERE e.scorer = ? AND e.document_id IN ({_marks(part)})",
-            [scorer, *part],
+    for part in _chunks(list(runs)):
+        for doc_id, run_id, source, text, data in store._q(
+            "SELECT e.document_id, e.run_id, d.source, d.text, e.found FROM evaluation_disagreements e "
+            f"JOIN documents d ON d.id = e.document_id WHERE e.document_id IN ({_marks(part)})", part,
         ):
-            found[doc_id] = (source, text, data)
+            if runs[doc_id] == run_id:
+                found[doc_id] = (source, text, data)
     return found
 
 
@@ -116,35 +129,35 @@ def _pack(counts: dict[str, int], ids: dict[str, int]) -> bytes:
     return values.tobytes()
 
 
-def write(store: Store, scorer: str, rows: Iterable[tuple[int, int, Fresh]], batch: int = 5000) -> int:
-    """Store (document id, stamp, score) rows for ``scorer``, a short transaction per batch
+def write(store: Store, rows: Iterable[tuple[int, int, int, Fresh]], batch: int = 5000) -> int:
+    """Store (document id, prediction run, stamp, score) rows, a short transaction per batch
     (a document deleted meanwhile is skipped)."""
     written = 0
-    pending: list[tuple[int, int, Fresh]] = []
+    pending: list[tuple[int, int, int, Fresh]] = []
 
     def flush() -> None:
         with store.transaction():
             conn = store.db.conn
             ids = {key: i for i, key in key_names(store).items()}
-            new = sorted({key for _, _, fresh in pending for key in fresh.counts} - ids.keys())
+            new = sorted({key for *_, fresh in pending for key in fresh.counts} - ids.keys())
             conn.executemany("INSERT OR IGNORE INTO evaluation_keys(key) VALUES (?)", [(k,) for k in new])
             if new:
                 ids = {key: i for i, key in key_names(store).items()}
             conn.executemany(
-                "INSERT INTO evaluation_cache(document_id, scorer, stamp, gold_kind, predicted_by, counts, "
+                "INSERT INTO evaluation_cache(document_id, run_id, stamp, gold_kind, predicted_by, counts, "
                 "disagreements) SELECT ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM documents WHERE id = ?1) "
-                "ON CONFLICT(scorer, document_id) DO UPDATE SET stamp = excluded.stamp, "
+                "ON CONFLICT(document_id, run_id) DO UPDATE SET stamp = excluded.stamp, "
                 "gold_kind = excluded.gold_kind, predicted_by = excluded.predicted_by, counts = excluded.counts, "
                 "disagreements = excluded.disagreements",
-                [(d, scorer, stamp, f.gold_kind, f.predicted_by, _pack(f.counts, ids), f.disagreements)
-                 for d, stamp, f in pending],
+                [(d, run, stamp, f.gold_kind, f.predicted_by, _pack(f.counts, ids), f.disagreements)
+                 for d, run, stamp, f in pending],
             )
-            conn.executemany("DELETE FROM evaluation_disagreements WHERE scorer = ? AND document_id = ?",
-                             [(scorer, d) for d, _, _ in pending])
+            conn.executemany("DELETE FROM evaluation_disagreements WHERE document_id = ? AND run_id = ?",
+                             [(d, run) for d, run, _, _ in pending])
             conn.executemany(
-                "INSERT INTO evaluation_disagreements(document_id, scorer, found) SELECT ?, ?, ? "
+                "INSERT INTO evaluation_disagreements(document_id, run_id, found) SELECT ?, ?, ? "
                 "WHERE EXISTS (SELECT 1 FROM documents WHERE id = ?1)",
-                [(d, scorer, f.disagreements_json) for d, _, f in pending if f.disagreements],
+                [(d, run, f.disagreements_json) for d, run, _, f in pending if f.disagreements],
             )
 
     for row in rows:

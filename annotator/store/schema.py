@@ -455,7 +455,9 @@ def evaluation_cache(db: Database) -> None:
     ``evaluation_stamps`` counts the changes to a document's gold, boilerplate, reviews,
     adjudication, tokens and predictions (triggers on each of those tables); a row of
     ``evaluation_cache`` is valid while its ``stamp`` equals the document's (no row: 0).
-    ``scorer`` is whose predictions were scored ('' for each document's newest); ``counts``
+    ``run_id`` is the prediction run scored (the window, which scores each document's newest
+    prediction, and ``annotator evaluate``, one pipeline's, share a score when that is the
+    same run); ``counts``
     packed (key id, count) pairs of uint32, the keys named in ``evaluation_keys``, so many
     documents' counts add up in one vector operation; the disagreements apart, read only while
     the evaluation still lists them. Nothing to carry over: the cache fills the next time the
@@ -470,13 +472,13 @@ def evaluation_cache(db: Database) -> None:
         """
         CREATE TABLE evaluation_cache (
             document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-            scorer TEXT NOT NULL,
+            run_id INTEGER NOT NULL,
             stamp INTEGER NOT NULL,
             gold_kind TEXT NOT NULL,
             predicted_by TEXT NOT NULL,
             counts BLOB NOT NULL,
             disagreements INTEGER NOT NULL,
-            PRIMARY KEY (scorer, document_id)
+            PRIMARY KEY (document_id, run_id)
         ) WITHOUT ROWID
         """
     )
@@ -484,9 +486,9 @@ def evaluation_cache(db: Database) -> None:
         """
         CREATE TABLE evaluation_disagreements (
             document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-            scorer TEXT NOT NULL,
+            run_id INTEGER NOT NULL,
             found TEXT NOT NULL,
-            PRIMARY KEY (scorer, document_id)
+            PRIMARY KEY (document_id, run_id)
         ) WITHOUT ROWID
         """
     )

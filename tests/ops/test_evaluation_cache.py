@@ -92,11 +92,15 @@ def test_second_evaluation_reads_the_kept_scores_and_rescores_only_what_changed(
     assert counting.scored == [d], "accepting again changed its review: scored afresh"
 
 
-def test_scores_of_each_pipeline_and_of_the_newest_are_kept_apart(store, corpus, monkeypatch):
+def test_scores_are_kept_per_prediction_run_whoever_asks(store, corpus, monkeypatch):
     for doc_id, text in zip(corpus, TEXTS):
         store.add_prediction(doc_id, "en_y", "1", [find(text, "Mali", "GPE"), find(text, "Bamako", "GPE")])
-    x, y, newest = (evaluate_stored(store, name) for name in ("en_x", "en_y", None))
     counting = Counting(monkeypatch)
+    x, y = evaluate_stored(store, "en_x"), evaluate_stored(store, "en_y")
+    assert sorted(counting.scored) == sorted(corpus * 2)
+    counting.scored.clear()
+    newest = evaluate_stored(store, None)  # en_y's runs are the newest: their scores are shared
+    assert counting.scored == []
     for name, before in (("en_x", x), ("en_y", y), (None, newest)):
         same(evaluate_stored(store, name), before)
     assert counting.scored == []

@@ -138,7 +138,8 @@ def import_cmd(
 def preannotate(
     db: Optional[Path] = DbOption,
     model: str = ModelOption,
-    n_process: int = typer.Option(1, "--n-process", min=1, help="Worker processes for nlp.pipe."),
+    n_process: Optional[int] = typer.Option(None, "--n-process", min=1, help="Worker processes for nlp.pipe "
+                                            "(default: one per core for 2,000 documents or more, else 1)."),
     batch_size: int = typer.Option(64, "--batch-size", min=1, help="Documents per batch (and per commit)."),
     include_reviewed: bool = typer.Option(False, "--include-reviewed", help="A pipeline trained on this project "
                                           "pre-annotates only documents nobody has reviewed, unless this is given."),
@@ -170,6 +171,10 @@ def preannotate(
         + (f"; {len(report.failures)} could not be processed (skipped)" if report.failures else "") + ".",
         highlight=False, soft_wrap=True,
     )
+    memory = f"peak memory {report.peak_mb:,.0f} MB in this process"
+    if report.processes > 1:
+        memory += f", {report.worker_peak_mb:,.0f} MB in the largest of {report.processes} worker processes"
+    out.print(f"{report.processes} process(es); {memory}.", highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -209,8 +214,13 @@ def export(
     for kind, line in report.summary_lines():
         err.print(f"[yellow]{'note' if kind == 'inside_boilerplate' else 'warning'}:[/] {line}",
                   highlight=False, soft_wrap=True)
-    out.print(f"Wrote {report.documents} document(s), {report.spans} span(s) to {report.path} ({report.format}).",
-              highlight=False, soft_wrap=True)
+    if report.shards:
+        out.print(f"Wrote {report.documents} document(s), {report.spans} span(s) to the folder {report.path} "
+                  f"({report.format}: {report.shards} DocBin shards; spaCy's corpus reader and `spacy train` read the "
+                  "folder as one corpus).", highlight=False, soft_wrap=True)
+    else:
+        out.print(f"Wrote {report.documents} document(s), {report.spans} span(s) to {report.path} ({report.format}).",
+                  highlight=False, soft_wrap=True)
     if report.documents == 0 and not include_all:
         err.print("[yellow]note:[/] no accepted documents yet; --all exports every document with its current spans.", highlight=False)
 

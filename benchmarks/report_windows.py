@@ -67,6 +67,8 @@ def main() -> None:
     parser.add_argument("--build", type=int, default=0, help="first build a corpus of N accepted documents")
     parser.add_argument("--agreement", action="store_true", help="also time Tools → Agreement")
     parser.add_argument("--cancel-after", type=float, help="then run again and press Cancel after S seconds")
+    parser.add_argument("--repeat", type=int, default=1, help="evaluate this many times (the first run keeps each "
+                        "document's score; later runs read them)")
     args = parser.parse_args()
     if args.build:
         from scale_corpus import build
@@ -89,6 +91,8 @@ def main() -> None:
     result = {"accepted": accepted, "evaluation": run_window(dialog)}
     result["evaluation"]["disagreements_listed"] = dialog.disagreements.rowCount()
     result["evaluation"]["summary"] = dialog.summary.text()[:160]
+    for k in range(1, args.repeat):
+        result[f"evaluation_run_{k + 1}"] = run_window(dialog)
     if args.cancel_after is not None:
         result["cancelled_run"] = run_window(dialog, args.cancel_after)
     if args.agreement:

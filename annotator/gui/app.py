@@ -112,17 +112,20 @@ def run_gui(db_path: Path, import_paths: list[str], model: str, *, show: bool = 
     if smoke:
         from PySide6.QtCore import QTimer
 
-        def report() -> None:
+        def say_shown() -> None:
             shown = window.view.document.source if window.view else "no document"
             print(f"annotator: window up, first document shown: {shown} (as {window.annotator})", flush=True)
+
+        def finish() -> None:
             window.close()
             app.quit()
 
-        if for_import or store.count_unpredicted():
-            window.prepared.connect(report)
-            window.prepare(db_path, for_import)
-        else:
-            QTimer.singleShot(0, report)  # after the first paint
+        if for_import:  # the imported documents are what is to be shown
+            window.prepared.connect(lambda: (say_shown(), finish()))
+        else:  # shown after the first paint; quit once the preparation (if any is needed) is done
+            QTimer.singleShot(0, say_shown)
+            window.prepared.connect(finish)
+        window.prepare(db_path, for_import)
         code = app.exec()
         store.close()
         return int(code)

@@ -23,6 +23,7 @@ FILTERS: list[tuple[str, Any]] = [
 ]
 TO_REVIEW = (TODO, IN_PROGRESS)
 COUNT_SLICE_S = 0.02  # one event-loop turn of counting a search at most
+FIRST_COUNT_STEP = 2_000  # ids counted in the first slice (it shares the turn that paints the first page)
 
 
 class DocumentListMixin:
@@ -66,7 +67,7 @@ class DocumentListMixin:
             self._show_count(self.doc_model.rowCount(), final=True)
         else:
             self._counting = {"query": query, "after": 0, "upto": self.doc_model.listing.max_id(), "found": 0,
-                              "step": 20_000}
+                              "step": FIRST_COUNT_STEP}
             self._show_count(0, final=False)
             self._count_timer.start()
         self._update_progress()

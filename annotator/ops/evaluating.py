@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from itertools import islice
-from typing import Any
+from typing import Any, NamedTuple
 
-from annotator.core.errors import InputError
-from annotator.core.evaluation import EvalDocument, Evaluation, evaluate
+from annotator.core.errors import AnnotatorError, InputError
+from annotator.core.evaluation import DocumentScore, EvalDocument, Evaluation, Scores, evaluate, score_document
+from annotator.core.team import CONFLICT
 from annotator.core.tokens import Tokens
 from annotator.ops import gold
 from annotator.ops.gold import GoldCounts
 from annotator.ops.progress import NullProgress, Progress
 from annotator.pipeline import DEFAULT_MODEL, pipeline_info, predict
-from annotator.store import Store
+from annotator.store import Store, evaluation_cache
+from annotator.store.evaluation_cache import Fresh
 from annotator.store.store import ExportRow
+
+log = logging.getLogger(__name__)
 
 
 NO_GOLD = ("no accepted documents to evaluate against: accept some in the window, "
@@ -52,14 +57,6 @@ def _gold_documents(store: Store, tokenize: Callable[[str], Tokens] | None, coun
         raise InputError(f"no gold to evaluate against: {counts.conflict_line()}")
 
 
-def _chunks(items: Iterator[tuple[ExportRow, Tokens]], size: int = 1000) -> Iterator[list[tuple[ExportRow, Tokens]]]:
-    while True:
-        chunk = list(islice(items, size))
-        if not chunk:
-            return
-        yield chunk
-
-
 def choose_stored_pipeline(store: Store, preferred: str = DEFAULT_MODEL) -> str:
     """Whose stored predictions to score when none is named: ``preferred`` if it predicted every
     accepted document, else the one pipeline that did; refused (naming them) when that is unclear."""
@@ -82,40 +79,125 @@ def choose_stored_pipeline(store: Store, preferred: str = DEFAULT_MODEL) -> str:
 
 def evaluate_stored(
     store: Store, pipeline: str | None = DEFAULT_MODEL, tokenize: Callable[[str], Tokens] | None = None,
-    progress: Progress | None = None,
+    progress: Progress | None = None, *, use_cache: bool = True,
 ) -> EvaluationReport:
     """Score stored predictions on the accepted gold: ``pipeline``'s (its newest version per
     document), or with ``pipeline=None`` each document's newest prediction, whoever made it.
 
     Streams through the documents a chunk at a time (memory does not grow with the corpus).
+    Each document's score is kept in the database (:mod:`annotator.store.evaluation_cache`)
+    and used again while the document's gold, tokens and predictions stay as they were, so
+    evaluating again costs reading those scores plus scoring what changed.
     """
     progress = progress or NullProgress()
     counts = GoldCounts()
     lacking: list[str] = []
     names: set[str] = set()
     considered = 0
-
-    def documents() -> Iterator[EvalDocument]:
-        nonlocal considered
-        with store.snapshot():
-            for chunk in _chunks(_gold_documents(store, tokenize, counts, progress)):
-                predicted = store.newest_predictions([row.document.id for row, _ in chunk], pipeline)
-                for row, tokens in chunk:
-                    found = predicted.get(row.document.id)
-                    if found is None:
-                        lacking.append(row.document.source)
-                        continue
-                    names.add(f"{found[0]} {found[1]}")
-                    considered += 1
-                    yield EvalDocument(row.document.id, row.document.source, row.document.text, tokens, row.spans,
-                                       found[2], row.boilerplate)
-
-    evaluation = evaluate(documents())
+    scores = Scores()
+    fresh: list[tuple[int, int, int, Fresh]] = []
+    names_of_keys: dict[int, str] | None = None
+    with store.snapshot():
+        ids = gold.accepted_ids(store)
+        if not ids:
+            raise InputError(NO_GOLD)
+        progress.start("Evaluating", len(ids))
+        for i in range(0, len(ids), CHUNK):
+            chunk = ids[i:i + CHUNK]
+            runs = evaluation_cache.scored_runs(store, chunk, pipeline) if use_cache else {}
+            kept = evaluation_cache.valid(store, runs) if use_cache else {}
+            computed = _score_documents(store, [d for d in chunk if d not in kept], pipeline, tokenize, counts,
+                                        lacking, progress)
+            if use_cache:
+                cacheable = [d for d, item in computed.items() if item.cacheable and d in runs]
+                stamps = evaluation_cache.stamps(store, cacheable)
+                fresh.extend((d, runs[d], stamps[d], computed[d].entry) for d in cacheable)
+            for entry in [*kept.values(), *(item.entry for item in computed.values())]:
+                if entry.gold_kind:
+                    counts.kinds[entry.gold_kind] = counts.kinds.get(entry.gold_kind, 0) + 1
+                names.add(entry.predicted_by)
+            considered += len(kept) + len(computed)
+            listed = {}  # the kept documents' disagreements, while the evaluation still lists them
+            if kept and scores.wants_texts:
+                listed = evaluation_cache.disagreements(store, {d: runs[d] for d, k in kept.items() if k.disagreements})
+            for doc_id in chunk:  # in document order: the first disagreements listed are the first documents'
+                if doc_id in computed:
+                    item = computed[doc_id]
+                    scores.add(item.score, doc_id, item.source, item.text)
+                elif doc_id in listed and scores.wants_texts:
+                    source, text, data = listed[doc_id]
+                    scores.add_disagreements(DocumentScore.disagreements_from_json(data), doc_id, source, text)
+            if kept:
+                if names_of_keys is None:
+                    names_of_keys = evaluation_cache.key_names(store)
+                scores.add_counts(evaluation_cache.summed(store, kept.values(), names_of_keys))
+            progress.advance(len(chunk) - len(computed))
     if lacking:
         who = pipeline or "any pipeline"
         raise InputError(f"{len(lacking)} accepted document(s) have no stored prediction from {who} "
                          f"(e.g. {lacking[0]}): run `annotator preannotate` or pass --model")
-    return EvaluationReport(evaluation, pipeline or ", ".join(sorted(names)), considered, counts)
+    if not considered and counts.conflicts:
+        raise InputError(f"no gold to evaluate against: {counts.conflict_line()}")
+    if fresh:
+        _keep_scores(store, fresh)
+    return EvaluationReport(scores.result(), pipeline or ", ".join(sorted(names)), considered, counts)
+
+
+CHUNK = 1000
+
+
+class _Computed(NamedTuple):
+    entry: Fresh
+    score: DocumentScore
+    source: str
+    text: str
+    cacheable: bool  # scored on stored tokens (not on tokens made just now)
+
+
+def _score_documents(
+    store: Store, ids: list[int], pipeline: str | None, tokenize: Callable[[str], Tokens] | None,
+    counts: GoldCounts, lacking: list[str], progress: Progress,
+) -> dict[int, _Computed]:
+    """Score documents ``ids`` from the database (their gold as :mod:`annotator.ops.gold` gives it).
+    Conflicts are counted in ``counts``; documents without a prediction are listed in ``lacking``."""
+    out: dict[int, _Computed] = {}
+    if not ids:
+        return out
+    predicted = store.newest_predictions(ids, pipeline)
+    seen = GoldCounts()
+    before: dict[str, int] = {}
+    for row in gold.gold_rows(store, ids, seen):
+        doc = row.document
+        kind = next((k for k, n in seen.kinds.items() if k != CONFLICT and n > before.get(k, 0)), "")
+        before = dict(seen.kinds)
+        tokens = row.tokens
+        if tokens is None:
+            if tokenize is None:
+                raise InputError(f"{doc.source} has no tokens: pre-annotate it first")
+            tokens = tokenize(doc.text)
+        found = predicted.get(doc.id)
+        if found is None:
+            lacking.append(doc.source)
+            continue
+        score = score_document(EvalDocument(doc.id, doc.source, doc.text, tokens, row.spans, found[2],
+                                            row.boilerplate))
+        entry = Fresh(kind, f"{found[0]} {found[1]}", score.counts(), len(score.disagreements),
+                      score.disagreements_json())
+        out[doc.id] = _Computed(entry, score, doc.source, doc.text, row.tokens is not None)
+        progress.advance()
+    if seen.conflicts:
+        counts.kinds[CONFLICT] = counts.conflicts + seen.conflicts
+        room = gold.EXAMPLES - len(counts.conflict_examples)
+        counts.conflict_examples.extend(seen.conflict_examples[:max(0, room)])
+    return out
+
+
+def _keep_scores(store: Store, rows: list[tuple[int, int, int, Fresh]]) -> None:
+    """Store the scores computed (after the snapshot); failing to is logged, not fatal."""
+    try:
+        evaluation_cache.write(store, rows)
+    except (AnnotatorError, sqlite3.Error) as exc:
+        log.warning("evaluation scores not kept for next time: %s", exc)
 
 
 def evaluate_model(

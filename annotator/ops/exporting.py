@@ -25,6 +25,7 @@ from annotator.core.flags import Flag
 from annotator.core.formats import doccano_record, prodigy_record, strip_boilerplate
 from annotator.core.team import check_annotator_name
 from annotator.ops import gold
+from annotator.ops.docbin_output import DocBinOutput
 from annotator.ops.gold import GoldCounts
 from annotator.core.spans import Span, split_by_boilerplate
 from annotator.core.splits import SPLITS
@@ -65,6 +66,7 @@ class ExportReport:
     spans: int = 0
     problems: dict[str, ProblemCount] = field(default_factory=dict)
     gold: GoldCounts = field(default_factory=GoldCounts)
+    shards: int = 0  # spacy: DocBin files in the folder written (0: one file)
 
     def note(self, kind: str, source: str, spans: list[Span]) -> None:
         """Count ``spans`` under ``kind``, keeping the first few locations as examples."""
@@ -158,6 +160,7 @@ def export(
     progress: Progress | None = None,
     annotator: str | None = None,
     all_annotators: bool = False,
+    shard_tokens: int | None = None,
 ) -> ExportReport:
     """Export accepted documents (all with ``include_all``; one train/dev ``split``) to ``out`` in ``fmt``.
 
@@ -170,6 +173,10 @@ def export(
     no stored tokens, and for the DocBin's vocabulary). The database is read as one
     consistent snapshot, so edits made meanwhile (the window stays open) are either all in
     or all out.
+
+    ``spacy`` is one DocBin file, or beyond ``shard_tokens`` tokens (default
+    :data:`~annotator.ops.docbin_output.SHARD_TOKENS`) a folder of DocBin shards
+    (:mod:`annotator.ops.docbin_output`); ``report.shards`` says how many.
     """
     check_options(fmt, strip)
     if split is not None and include_all:
@@ -196,7 +203,7 @@ def export(
             source = gold.gold_rows(store, ids, report.gold)
         rows = (_gold_only(row, report) for row in source)
         if fmt == "spacy":
-            _export_docbin(rows, report, source_tokens, progress)
+            _export_docbin(rows, report, source_tokens, progress, shard_tokens)
         else:
             flag_map = flags_sql.all_set(store) if fmt == "jsonl" else {}
             per_layer = annotator is not None or all_annotators
@@ -280,15 +287,17 @@ def _export_jsonl(
             progress.advance()
 
 
-def _export_docbin(rows: Iterator[ExportRow], report: ExportReport, source: TokenSource, progress: Progress) -> None:
-    from spacy.tokens import DocBin
-
-    docbin = DocBin(store_user_data=False)
-    for _row, doc in spacy_docs(rows, report, source):
-        docbin.add(doc)
-        progress.advance()
-    with atomic_output(report.path, binary=True) as fh:
-        fh.write(docbin.to_bytes())
+def _export_docbin(rows: Iterator[ExportRow], report: ExportReport, source: TokenSource, progress: Progress,
+                   shard_tokens: int | None) -> None:
+    output = DocBinOutput(report.path, shard_tokens)
+    try:
+        for _row, doc in spacy_docs(rows, report, source):
+            output.add(doc)
+            progress.advance()
+        output.finish()
+    finally:
+        output.discard()
+    report.shards = output.shards
 
 
 def gold_spacy_docs(

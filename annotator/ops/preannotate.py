@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import resource
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +26,35 @@ class PreannotateReport:
     seconds: float
     cancelled: bool = False
     failures: list[str] = field(default_factory=list)  # "source: could not be pre-annotated (why); skipped"
+    processes: int = 1
+    peak_mb: float = 0.0  # this process's peak resident memory
+    worker_peak_mb: float = 0.0  # the largest worker process's peak (0 with one process)
+
+
+AUTO_MIN_DOCUMENTS = 2000  # runs this large use every core by default; smaller ones are not worth the start-up
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (its affinity where the OS tells it)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def choose_processes(documents: int, requested: int | None) -> int:
+    """``requested`` if given; otherwise one process per core for a run of at least
+    :data:`AUTO_MIN_DOCUMENTS` documents (each worker loads the pipeline again: seconds and
+    its own memory), else one."""
+    if requested is not None:
+        return max(1, requested)
+    return usable_cores() if documents >= AUTO_MIN_DOCUMENTS else 1
+
+
+def _peak_mb(who: int) -> float:
+    """Peak resident memory in MB of this process (RUSAGE_SELF) or its largest finished child."""
+    peak = resource.getrusage(who).ru_maxrss
+    return peak / (2**20 if sys.platform == "darwin" else 2**10)
 
 
 def preannotate(
@@ -30,14 +62,15 @@ def preannotate(
     nlp: Any,
     *,
     batch_size: int = 64,
-    n_process: int = 1,
+    n_process: int | None = 1,
     document_ids: list[int] | None = None,
     progress: Progress | None = None,
 ) -> PreannotateReport:
     """Pre-annotate every document (or ``document_ids``) this pipeline and version has not done.
 
     Results are committed every ``batch_size`` documents, so an interrupted or cancelled
-    run keeps what it finished and a re-run picks up where it stopped.
+    run keeps what it finished and a re-run picks up where it stopped. ``n_process=None``
+    chooses (:func:`choose_processes`); the report says how many ran and their peak memory.
     """
     progress = progress or NullProgress()
     info = pipeline_info(nlp)
@@ -46,6 +79,7 @@ def preannotate(
     candidates = document_ids if document_ids is not None else store.document_ids()
     todo = [i for i in candidates if i not in done_before]
     report = PreannotateReport(info.name, info.version, 0, len(candidates) - len(todo), 0, 0, 0.0)
+    n_process = report.processes = choose_processes(len(todo), n_process)
     progress.start(f"Pre-annotating with {info.name} {info.version}", len(todo))
     started = time.perf_counter()
     pending: list[tuple[int, list[Any], Any]] = []
@@ -97,6 +131,9 @@ def preannotate(
         done_now = store.predicted_ids(info.name, info.version)
         run([i for i in todo if i not in done_now and i not in failed], 1)
     report.seconds = time.perf_counter() - started
+    report.peak_mb = _peak_mb(resource.RUSAGE_SELF)
+    if n_process > 1:
+        report.worker_peak_mb = _peak_mb(resource.RUSAGE_CHILDREN)
     return report
 
 

@@ -445,3 +445,64 @@ def prediction_pipelines(db: Database) -> None:
     """An index of the pipelines that predicted: the window lists them (its reference selector,
     the disagreement order) with one index seek per pipeline instead of a scan of every run."""
     db.execute("CREATE INDEX prediction_runs_pipeline ON prediction_runs(pipeline, version)")
+
+
+# Tables whose rows make a document's gold, tokens or predictions: a change to any of them
+# invalidates the document's cached evaluation scores.
+_EVALUATED_FROM = ("gold_spans", "boilerplate", "reviews", "annotator_reviews", "adjudications", "document_tokens",
+                   "prediction_runs")
+_BUMP = ("INSERT INTO evaluation_stamps(document_id, stamp) VALUES ({ref}.document_id, 1) "
+         "ON CONFLICT(document_id) DO UPDATE SET stamp = stamp + 1;")
+
+
+@migrations(name="0040_evaluation_cache")
+def evaluation_cache(db: Database) -> None:
+    """Each document's evaluation score, kept while its inputs stay as they were.
+
+    ``evaluation_stamps`` counts the changes to a document's gold, boilerplate, reviews,
+    adjudication, tokens and predictions (triggers on each of those tables); a row of
+    ``evaluation_cache`` is valid while its ``stamp`` equals the document's (no row: 0).
+    ``run_id`` is the prediction run scored (the window, which scores each document's newest
+    prediction, and ``annotator evaluate``, one pipeline's, share a score when that is the
+    same run); ``counts``
+    packed (key id, count) pairs of uint32, the keys named in ``evaluation_keys``, so many
+    documents' counts add up in one vector operation; the disagreements apart, read only while
+    the evaluation still lists them. Nothing to carry over: the cache fills the next time the
+    gold is evaluated.
+    """
+    db.execute(
+        # no foreign key: the triggers of a deleted document's cascading rows still bump it
+        "CREATE TABLE evaluation_stamps (document_id INTEGER PRIMARY KEY, stamp INTEGER NOT NULL)"
+    )
+    db.execute("CREATE TABLE evaluation_keys (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE)")
+    db.execute(
+        """
+        CREATE TABLE evaluation_cache (
+            document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            run_id INTEGER NOT NULL,
+            stamp INTEGER NOT NULL,
+            gold_kind TEXT NOT NULL,
+            predicted_by TEXT NOT NULL,
+            counts BLOB NOT NULL,
+            disagreements INTEGER NOT NULL,
+            PRIMARY KEY (document_id, run_id)
+        ) WITHOUT ROWID
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE evaluation_disagreements (
+            document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            run_id INTEGER NOT NULL,
+            found TEXT NOT NULL,
+            PRIMARY KEY (document_id, run_id)
+        ) WITHOUT ROWID
+        """
+    )
+    for table in _EVALUATED_FROM:
+        db.execute(f"CREATE TRIGGER evaluation_stamp_{table}_insert AFTER INSERT ON {table} BEGIN "
+                   f"{_BUMP.format(ref='new')} END")
+        db.execute(f"CREATE TRIGGER evaluation_stamp_{table}_delete AFTER DELETE ON {table} BEGIN "
+                   f"{_BUMP.format(ref='old')} END")
+        db.execute(f"CREATE TRIGGER evaluation_stamp_{table}_update AFTER UPDATE ON {table} BEGIN "
+                   f"{_BUMP.format(ref='old')} {_BUMP.format(ref='new')} END")

@@ -126,24 +126,21 @@ def test_evaluation_runs_in_a_worker_while_the_window_stays_usable(qtbot, window
     (switched a tab with a click), and at every document until the GUI thread handled a timer tick.
     Were the work on the GUI thread, neither could happen while it waits."""
     accept_first(window)
-    expected = evaluate_stored(window.store, None).evaluation.to_dict()
-    real_evaluate = evaluating_module.evaluate
+    expected = evaluate_stored(window.store, None, use_cache=False).evaluation.to_dict()
+    real_score = evaluating_module.score_document
     reached, go, ticked = threading.Event(), threading.Event(), threading.Event()
     seen: dict[str, object] = {"waits": []}
 
-    def evaluate_waiting(documents, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
-        def gated():
-            seen["thread"] = threading.current_thread()
-            for i, doc in enumerate(documents):
-                if i == 0:
-                    reached.set()
-                    seen["went"] = go.wait(timeout=60)
-                ticked.clear()
-                seen["waits"].append(ticked.wait(timeout=60))
-                yield doc
-        return real_evaluate(gated(), *args, **kwargs)
+    def score_waiting(doc):  # noqa: ANN001, ANN202
+        seen["thread"] = threading.current_thread()
+        if not reached.is_set():
+            reached.set()
+            seen["went"] = go.wait(timeout=60)
+        ticked.clear()
+        seen["waits"].append(ticked.wait(timeout=60))
+        return real_score(doc)
 
-    monkeypatch.setattr(evaluating_module, "evaluate", evaluate_waiting)
+    monkeypatch.setattr(evaluating_module, "score_document", score_waiting)
     timer = QTimer()
     timer.timeout.connect(ticked.set)
     timer.start(10)
@@ -166,17 +163,15 @@ def test_evaluation_runs_in_a_worker_while_the_window_stays_usable(qtbot, window
 
 def test_cancel_then_refresh(qtbot, window, monkeypatch):
     accept_first(window)
-    real_evaluate = evaluating_module.evaluate
+    real_score = evaluating_module.score_document
     reached, go = threading.Event(), threading.Event()
 
-    def evaluate_gated(documents, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
-        def gated():
-            reached.set()
-            go.wait(timeout=60)
-            yield from documents
-        return real_evaluate(gated(), *args, **kwargs)
+    def score_gated(doc):  # noqa: ANN001, ANN202
+        reached.set()
+        go.wait(timeout=60)
+        return real_score(doc)
 
-    monkeypatch.setattr(evaluating_module, "evaluate", evaluate_gated)
+    monkeypatch.setattr(evaluating_module, "score_document", score_gated)
     window.show_evaluation()
     dialog = window.evaluation_dialog
     qtbot.waitUntil(reached.is_set, timeout=60_000)
@@ -187,7 +182,7 @@ def test_cancel_then_refresh(qtbot, window, monkeypatch):
     assert dialog.notice.isVisible() and dialog.notice.text().startswith("Cancelled: nothing was computed")
     assert dialog.label_model.rowCount() == 0 and dialog.summary.text() == ""
     assert dialog.refresh_button.isEnabled() and not dialog.progress_row.isVisible()
-    monkeypatch.setattr(evaluating_module, "evaluate", real_evaluate)
+    monkeypatch.setattr(evaluating_module, "score_document", real_score)
     qtbot.mouseClick(dialog.refresh_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not dialog.running, timeout=60_000)
     assert not dialog.notice.isVisible() and dialog.label_model.rowCount() >= 18

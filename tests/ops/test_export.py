@@ -5,7 +5,7 @@ import json
 import pytest
 from spacy.tokens import DocBin
 
-from annotator.core.errors import InputError
+from annotator.core.errors import InputError, OutputError
 from annotator.core.model import ACCEPTED, SKIPPED
 from annotator.core.spans import Range, Span
 from annotator.ops import gold_edits
@@ -154,3 +154,45 @@ def test_split_exports_only_that_splits_gold(store, tokenize, tmp_path, blank_nl
         export(store, tmp_path / "x.jsonl", split="dev", include_all=True)
     with pytest.raises(InputError, match="unknown split 'test'"):
         export(store, tmp_path / "x.jsonl", split="test")
+
+
+def test_large_spacy_export_is_a_folder_of_shards_spacy_reads_as_one_corpus(store, tmp_path, tokenize, blank_nlp,
+                                                                            monkeypatch):
+    from spacy.training import Corpus
+    from typer.testing import CliRunner
+
+    from annotator.cli import app
+    from annotator.ops import docbin_output
+
+    texts = [f"Report {i}: Peskov spoke in Mali on Monday.\nShare this\n" for i in range(7)]
+    for text in texts:
+        add_doc(store, text, tokenize, [find(text, "Mali", "GPE"), find(text, "Peskov", "PERSON")],
+                [Range(text.index("Share"), len(text) - 1)])
+    small = export(store, tmp_path / "one.spacy", fmt="spacy", tokenizer=lambda: blank_nlp.tokenizer)
+    assert small.shards == 0 and (tmp_path / "one.spacy").is_file()
+    out = tmp_path / "gold.spacy"
+    report = export(store, out, fmt="spacy", tokenizer=lambda: blank_nlp.tokenizer, shard_tokens=30)
+    assert out.is_dir() and report.shards == len(list(out.iterdir())) >= 3 and report.documents == 7
+    docs = list(Corpus(out)(blank_nlp))  # what `spacy train --paths.train gold.spacy` reads
+    assert [e.reference.text for e in docs] == texts
+    assert [[(ent.text, ent.label_) for ent in e.reference.ents] for e in docs] == [[("Peskov", "PERSON"), ("Mali", "GPE")]] * 7
+    assert [[t.ent_iob_ for t in e.reference][-3:] for e in docs][0] == ["", "", "O"]  # boilerplate is missing
+
+    export(store, out, fmt="spacy", tokenizer=lambda: blank_nlp.tokenizer, shard_tokens=60)  # replaces the folder
+    assert [e.reference.text for e in Corpus(out)(blank_nlp)] == texts
+    export(store, out, fmt="spacy", tokenizer=lambda: blank_nlp.tokenizer)  # small again: one file in its place
+    assert out.is_file() and len(list(DocBin().from_disk(out).get_docs(blank_nlp.vocab))) == 7
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "no temporary left behind"
+
+    mine = tmp_path / "my folder"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep me")
+    with pytest.raises(OutputError, match="is a folder"):
+        export(store, mine, fmt="spacy", tokenizer=lambda: blank_nlp.tokenizer, shard_tokens=30)
+    assert (mine / "notes.txt").read_text() == "keep me"
+
+    monkeypatch.setattr(docbin_output, "SHARD_TOKENS", 30)
+    result = CliRunner().invoke(app, ["export", "--db", str(store.path), "--out", str(tmp_path / "cli.spacy"),
+                                      "--format", "spacy"])
+    assert result.exit_code == 0, result.output
+    assert "to the folder" in result.stdout and "DocBin shards" in result.stdout and "7 document(s)" in result.stdout

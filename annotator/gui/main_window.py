@@ -298,6 +298,7 @@ class MainWindow(AdjudicationMixin, ReferenceMixin, ListOrderMixin, DocumentList
         self.model_view.set_document(text, self._render(gold_side=False))
         self.gold_view.set_document(text, self._render(gold_side=True))
         self.span_model.set_spans(text, self.view.gold)
+        self.span_table.scrollToTop()  # a new document's spans start at its top, as its text does
         self._select_list_row(document_id)
         self.doc_model.refresh_document(document_id)
         self.update_find()

@@ -262,3 +262,15 @@ def test_a_bug_in_a_bulk_change_is_reported_not_waited_for(qtbot, window):
     assert not ok and message.startswith("unexpected error (nothing was changed): ZeroDivisionError('a bug')")
     assert len(window.store.document_ids()) == 5
     assert window.store.gold(window.view.document.id, "tester") == before
+
+
+def test_the_next_document_s_span_table_starts_at_its_top(qtbot, window):
+    """It kept the previous document's scroll position: the first spans were hidden (walkthrough)."""
+    table = window.span_table
+    bar = table.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0)
+    bar.setValue(bar.maximum())
+    window.gold_view.setFocus()
+    qtbot.keyClick(window.gold_view, Qt.Key.Key_PageDown, Qt.KeyboardModifier.ControlModifier)
+    assert window.view.document.source.startswith("001_")
+    assert bar.value() == 0

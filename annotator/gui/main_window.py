@@ -397,6 +397,8 @@ class MainWindow(AdjudicationMixin, ReferenceMixin, ListOrderMixin, DocumentList
             self.training_dialog = TrainingDialog(self.store.path, self.model_name, len(self.store.unreviewed_ids()), self)
             self.training_dialog.preannotate_requested.connect(lambda path: self.prepare(self.store.path, [], model=path))
         self.training_dialog.unreviewed = len(self.store.unreviewed_ids())
+        if not self.training_dialog.isVisible():
+            self.training_dialog.reopened()
         self.training_dialog.show()
         self.training_dialog.raise_()
 

@@ -31,6 +31,9 @@ KILL_AFTER_MS = 5000  # how long Cancel lets the training stop by itself before 
 QUIT_WAIT_MS = 3000  # how long quitting the application waits for it (the window is gone by then)
 
 
+INTRO = "Trains on the train split of the accepted documents and scores on the dev split."
+
+
 def _pct(value: Any) -> str:
     return "—" if value is None else f"{100 * value:.1f}"
 
@@ -78,7 +81,7 @@ class TrainingDialog(QDialog):
         form.addRow("Start from:", self.base_box)
         form.addRow("Steps (at most):", self.steps_box)
         form.addRow("Seed:", self.seed_box)
-        self.status = QLabel("Trains on the train split of the accepted documents and scores on the dev split.")
+        self.status = QLabel(INTRO)
         self.status.setObjectName("trainingStatus")
         self.status.setWordWrap(True)
         self.status.setMinimumHeight(3 * self.fontMetrics().lineSpacing())
@@ -173,6 +176,13 @@ class TrainingDialog(QDialog):
                    f"({self.process.program()}): {self.process.errorString()}")
         self._set_running(False, "Cancelled: no pipeline was kept." if self.cancelled else message)
         self.finished_training.emit(False)
+
+    def reopened(self) -> None:
+        """Shown again: a failed or cancelled run's message is about gold that may have changed since."""
+        if not self.is_running() and self.result is None:
+            self.status.setText(INTRO)
+            self.bar.setRange(0, 1)
+            self.bar.setValue(0)
 
     def is_running(self) -> bool:
         return self.process.state() != QProcess.ProcessState.NotRunning

@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from annotator import paths
+from annotator.gui.training_view import INTRO
 from annotator.ops.importing import import_paths
 from annotator.ops.preannotate import preannotate
 from annotator.store import Store
@@ -94,6 +95,9 @@ def test_a_training_process_that_cannot_start_is_reported_and_nothing_hangs(qtbo
     assert dialog.status.text().startswith(f"Training failed: could not start the training process ({missing})")
     assert not dialog.is_running() and dialog.train_button.isEnabled() and not dialog.cancel_button.isEnabled()
     assert window.store.trained_models() == []
+    dialog.reject()  # closed, then Tools → Train model again: the old failure is not shown as news
+    window.findChild(type(window.actions_by_name["accept"]), "train_model").trigger()
+    assert dialog.isVisible() and dialog.status.text() == INTRO
 
 
 STUBBORN = """

@@ -52,21 +52,31 @@ def point_at(view, offset: int) -> QPoint:
     return QPoint(rect.left() + 2, rect.center().y())
 
 
+def when_shown(kind, action) -> None:
+    """Run ``action(dialog)`` once a visible top-level widget of ``kind`` exists (a modal dialog runs
+    its own event loop, so the test's next line only runs after it closed)."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    def check():
+        shown = [w for w in QApplication.topLevelWidgets() if isinstance(w, kind) and w.isVisible()]
+        if shown:
+            action(shown[0])
+        else:
+            QTimer.singleShot(20, check)
+
+    QTimer.singleShot(20, check)
+
+
 def answer_file_dialog(*paths, cancel: bool = False) -> list:
     """Answer the next file dialog the window opens, as a person would: go to the folder, type the
     name(s), press Open (or Cancel). The dialogs are Qt's own (annotator.gui.file_dialogs), so this is
     the real dialog. Returns a list that gets the dialog once it was answered."""
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit
+    from PySide6.QtWidgets import QFileDialog, QLineEdit
 
     answered: list = []
 
-    def answer():
-        dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, QFileDialog) and w.isVisible()]
-        if not dialogs:
-            QTimer.singleShot(20, answer)
-            return
-        dialog = dialogs[0]
+    def answer(dialog):
         answered.append(dialog)
         if cancel:
             dialog.reject()
@@ -78,5 +88,5 @@ def answer_file_dialog(*paths, cancel: bool = False) -> list:
         typed.setText(names[0] if len(names) == 1 else " ".join(f'"{n}"' for n in names))
         dialog.accept()
 
-    QTimer.singleShot(20, answer)
+    when_shown(QFileDialog, answer)
     return answered

@@ -17,10 +17,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QFileDialog, QFileSystemModel
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog, QFileSystemModel
 
 from annotator.core.model import ACCEPTED
+from tests.gui.conftest import when_shown
 
 pytestmark = [pytest.mark.gui, pytest.mark.integration]
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,12 +41,7 @@ def accepted_elsewhere(db: Path) -> int:
 def test_edits_after_a_file_dialog_reach_other_programs(qtbot, window, project_db, key):
     listed = []
 
-    def look_then_cancel():
-        dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, QFileDialog) and w.isVisible()]
-        if not dialogs:
-            QTimer.singleShot(20, look_then_cancel)
-            return
-        dialog = dialogs[0]
+    def look_then_cancel(dialog):
         try:
             dialog.setDirectory(str(project_db.parent))  # the project's own folder, as a user browses to it
             every = [f for f in dialog.nameFilters() if "(*)" in f]
@@ -67,7 +63,7 @@ def test_edits_after_a_file_dialog_reach_other_programs(qtbot, window, project_d
         finally:
             dialog.reject()
 
-    QTimer.singleShot(50, look_then_cancel)
+    when_shown(QFileDialog, look_then_cancel)
     window.gold_view.setFocus()
     qtbot.keyClick(window.gold_view, *key)
     assert listed  # the project's folder was shown

@@ -12,15 +12,14 @@ import json
 from dataclasses import dataclass, field
 
 import pytest
-from PySide6.QtCore import QPoint, Qt, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QPoint, Qt
 
 from annotator.core.model import ACCEPTED
 from annotator.gui.occurrences_view import OccurrencesDialog
 from annotator.ops.exporting import export
 from annotator.store import Store
 from tests.conftest import SEEDS
-from tests.gui.conftest import point_at
+from tests.gui.conftest import point_at, when_shown
 from tests.seed_review import review_seeds
 
 pytestmark = [pytest.mark.gui, pytest.mark.integration]
@@ -86,12 +85,7 @@ def test_correcting_the_seeds_counts_its_actions(qtbot, window, project_db, tmp_
     act.key(view, Qt.Key.Key_G)
     opened = []
 
-    def in_the_dialog():
-        dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, OccurrencesDialog) and w.isVisible()]
-        if not dialogs:
-            QTimer.singleShot(20, in_the_dialog)
-            return
-        dialog = dialogs[0]
+    def in_the_dialog(dialog):
         opened.append(dialog)
         dialog.wait_for_scan()
         assert dialog.label_box.currentData() == "GPE"  # the label just applied, not the old one
@@ -101,7 +95,7 @@ def test_correcting_the_seeds_counts_its_actions(qtbot, window, project_db, tmp_
         qtbot.waitUntil(lambda: dialog.summary is not None)
         act.key(radio, Qt.Key.Key_Return)  # the default button: apply
 
-    QTimer.singleShot(50, in_the_dialog)
+    when_shown(OccurrencesDialog, in_the_dialog)
     act.key(view, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
     assert opened and not opened[0].isVisible()
     window.activateWindow()  # a desktop gives focus back after a dialog; offscreen needs asking

@@ -22,7 +22,7 @@ from annotator.ops.documents import Snapshot, restore
 from annotator.store import Store
 
 
-class _AppliedCommand(QUndoCommand):
+class AppliedCommand(QUndoCommand):
     """A command whose action already ran when it was pushed: the first redo() does nothing.
 
     A refused undo or redo (another process holds the database, say) does not raise into
@@ -59,7 +59,7 @@ class _AppliedCommand(QUndoCommand):
         self._run(False)
 
 
-class SnapshotCommand(_AppliedCommand):
+class SnapshotCommand(AppliedCommand):
     """Switches documents between ``before`` and ``after`` snapshots."""
 
     def __init__(
@@ -78,7 +78,7 @@ class SnapshotCommand(_AppliedCommand):
         self._on_change([s.document_id for s in snaps], not forward)
 
 
-class SpanChangeCommand(_AppliedCommand):
+class SpanChangeCommand(AppliedCommand):
     """Spans removed and added in one document: redo and undo are the same core action, inverted."""
 
     def __init__(
@@ -97,7 +97,7 @@ class SpanChangeCommand(_AppliedCommand):
         self._on_delta(self._doc, remove, add)
 
 
-class BoilerplateCommand(_AppliedCommand):
+class BoilerplateCommand(AppliedCommand):
     """A document's boilerplate ranges before and after one action."""
 
     def __init__(
@@ -115,7 +115,7 @@ class BoilerplateCommand(_AppliedCommand):
         self._on_change(self._doc, ranges)
 
 
-class DismissCommand(_AppliedCommand):
+class DismissCommand(AppliedCommand):
     """A dismissed boilerplate suggestion: undo offers it again."""
 
     def __init__(self, text: str, store: Store, annotator: str, document_id: int, suggestion: Any,

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from annotator.core.flags import NOTE_MAX, Flag
-from annotator.gui.commands import _AppliedCommand
+from annotator.gui.commands import AppliedCommand
 from annotator.gui.find import STATUS_STYLE
 from annotator.ops import flags as ops
 from annotator.store import Store
@@ -58,7 +58,7 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-class FlagCommand(_AppliedCommand):
+class FlagCommand(AppliedCommand):
     """A document's flag before and after one Ctrl+U."""
 
     def __init__(self, text: str, store: Store, annotator: str, document_id: int, before: Flag | None,

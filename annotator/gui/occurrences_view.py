@@ -19,7 +19,6 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QEventLoop, QModelIndex, QObject, QPersistentModelIndex, Qt, QThread, \
     Signal
-from PySide6.QtGui import QUndoCommand
 from PySide6.QtWidgets import (
     QAbstractItemView, QButtonGroup, QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHeaderView, QLabel,
     QProgressDialog, QPushButton, QRadioButton, QTableView, QVBoxLayout, QWidget,
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from annotator.core.errors import AnnotatorError
 from annotator.core.labels import LabelSet
+from annotator.gui.commands import AppliedCommand
 from annotator.ops import occurrences as ops
 from annotator.store import Store
 
@@ -407,23 +407,14 @@ def run_with_progress(parent: QWidget, db_path: Path, title: str, total: int,
     return waiter.outcome
 
 
-class BulkCommand(QUndoCommand):
+class BulkCommand(AppliedCommand):
     """A recorded bulk change (already applied when pushed): undo and redo replay its record."""
 
     def __init__(self, text: str, window: Any, change_id: int, documents: int):
         super().__init__(text)
         self._window, self._change, self._documents = window, change_id, documents
-        self._skip = True
-        self.error: AnnotatorError | None = None
 
-    def skip_next(self) -> None:
-        self._skip = True
-
-    def _run(self, forward: bool) -> None:
-        self.error = None
-        if self._skip:
-            self._skip = False
-            return
+    def _apply(self, forward: bool) -> None:
         window, change = self._window, self._change
         labels = window.labels.names
         job = (lambda store, progress: ops.redo(store, change, window.annotator, labels, progress)) if forward \
@@ -431,12 +422,5 @@ class BulkCommand(QUndoCommand):
         ok, value = run_with_progress(window, window.store.path, "Redoing…" if forward else "Undoing…",
                                       self._documents, job)
         if not ok:
-            self.error = AnnotatorError(str(value))
-            return
+            raise AnnotatorError(str(value))
         window.after_bulk_change()
-
-    def redo(self) -> None:
-        self._run(True)
-
-    def undo(self) -> None:
-        self._run(False)

@@ -4,13 +4,15 @@ A DocBin is built in memory and serialised whole, so one file for a large corpus
 memory in proportion to the corpus. The export therefore holds at most ``SHARD_TOKENS``
 tokens in a DocBin: an export that stays within that is one ``.spacy`` file, as always; a
 larger one becomes a folder (named as given, e.g. ``gold.spacy/``) of numbered shards
-``00000.spacy``, ``00001.spacy``, ... of at most that many tokens each. spaCy's corpus reader
+``000000.spacy``, ``000001.spacy``, ... of at most that many tokens each. spaCy's corpus reader
 (``[corpora.train] path = "gold.spacy"``, ``spacy train --paths.train gold.spacy``) reads a
 folder as one corpus, in file-name order, so the documents keep their order.
 
 Both are written atomically: a temporary file or folder beside the target, moved into
 place only when complete (a folder replaces an earlier export of the same name, file or
 folder); a killed export leaves a temporary that the next export to that name removes.
+
+The training corpora (:mod:`annotator.ops.training_data`) are written the same way.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ class DocBinOutput:
         self.path = Path(path)
         self.shard_tokens = SHARD_TOKENS if shard_tokens is None else shard_tokens
         self.shards = 0  # shards written (0 while it is still one file)
+        self.documents = 0
         self._docbin = self._new()
         self._tokens = 0
         self._folder: Path | None = None
@@ -73,6 +76,7 @@ class DocBinOutput:
             self._write_shard()
         self._docbin.add(doc)
         self._tokens += len(doc)
+        self.documents += 1
 
     def _write_shard(self) -> None:
         if self._folder is None:
@@ -81,7 +85,7 @@ class DocBinOutput:
                 self._folder.mkdir()
             except OSError as exc:
                 raise OutputError(f"cannot write here: {exc.strerror}", path=self.path) from None
-        shard = self._folder / f"{self.shards:05d}{SHARD_SUFFIX}"
+        shard = self._folder / f"{self.shards:06d}{SHARD_SUFFIX}"
         data = self._docbin.to_bytes()
         self._docbin, self._tokens = self._new(), 0
         try:
@@ -137,6 +141,17 @@ class DocBinOutput:
             shutil.rmtree(self._folder, ignore_errors=True)
             self._folder = None
 
+    def __enter__(self) -> DocBinOutput:
+        return self
+
+    def __exit__(self, exc_type: Any, *_: Any) -> None:
+        """Finish when the block ended normally; otherwise keep nothing."""
+        try:
+            if exc_type is None:
+                self.finish()
+        finally:
+            self.discard()
+
 
 def _umask() -> int:
     mask = os.umask(0)
@@ -146,7 +161,7 @@ def _umask() -> int:
 
 def is_shard_folder(path: Path) -> bool:
     """True for a folder this module wrote: nothing in it but numbered shards."""
-    return all(re.fullmatch(r"\d{5}" + re.escape(SHARD_SUFFIX), p.name) and p.is_file() for p in Path(path).iterdir())
+    return all(re.fullmatch(r"\d{6}" + re.escape(SHARD_SUFFIX), p.name) and p.is_file() for p in Path(path).iterdir())
 
 
 def docbin_paths(path: Path) -> list[Path]:

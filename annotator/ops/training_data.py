@@ -18,13 +18,14 @@ from annotator.core.rehearsal import ReviewedText, corrected_surfaces, rehearsal
 from annotator.core.spans import Span
 from annotator.core.splits import DEV, TRAIN, snapshot_line, snapshot_of_lines, split_point, subset_of_train
 from annotator.core.tokens import Tokens
-from annotator.ops.docbins import ShardedDocBin
+from annotator.ops.docbin_output import DocBinOutput
 from annotator.ops.exporting import ExportReport, TokenSource, gold_spacy_docs, spacy_docs
 from annotator.pipeline import PipelineInfo, pipeline_info, predict
 from annotator.store import Store, team
 from annotator.store.store import ExportRow
 
 HELD_OUT = 50  # unreviewed documents kept aside to measure what the base's labels became
+SHARD_TOKENS = 100_000  # tokens per shard of a training corpus: a few MB to build and write, however large
 CHUNK = 500  # train documents whose base predictions are compared with their gold at a time
 
 
@@ -71,7 +72,8 @@ def write_corpora(
     (nested subsets, for the learning curve).
 
     Streams: documents are read a chunk at a time and written a shard at a time (a corpus larger
-    than one shard is a folder of ``.spacy`` files, see :mod:`annotator.ops.docbins`), so memory
+    than one shard is a folder of ``.spacy`` files, written as ``export --format spacy`` writes them,
+    see :mod:`annotator.ops.docbin_output`), so memory
     does not grow with the corpus.
     """
     corpora = Corpora(Path(train_path), Path(dev_path), report=ExportReport(Path(train_path), "spacy"))
@@ -86,7 +88,8 @@ def write_corpora(
             del hashes, chosen
         surfaces: set[str] = set()
         correcting = base is not None and rehearsal != 0
-        with ShardedDocBin(corpora.train_path) as train_out, ShardedDocBin(corpora.dev_path) as dev_out:
+        with DocBinOutput(corpora.train_path, SHARD_TOKENS) as train_out, \
+                DocBinOutput(corpora.dev_path, SHARD_TOKENS) as dev_out:
             for split, out in ((TRAIN, train_out), (DEV, dev_out)):
                 reviewed: list[tuple[int, ReviewedText]] = []
                 for row, doc in gold_spacy_docs(store, ids[split], lambda: tokenizer, corpora.report):
@@ -136,7 +139,7 @@ def _with_base_predictions(store: Store, base: Base, reviewed: list[tuple[int, R
 
 def _rehearsal_docs(
     store: Store, base: Base, tokenizer: Any, surfaces: Iterable[str], count: int | None, words: int | None,
-    seed: int, out: ShardedDocBin, corpora: Corpora,
+    seed: int, out: DocBinOutput, corpora: Corpora,
 ) -> tuple[int, list[tuple[str, list[Span]]]]:
     """Rehearsal Docs from unreviewed documents added to ``out`` (how many), and the entities
     of the held-out ones.

@@ -77,10 +77,10 @@ def test_a_large_corpus_is_written_in_shards_that_spacy_reads_in_order(team_proj
                                                                          monkeypatch):
     from spacy.training import Corpus
 
-    from annotator.ops import docbins
+    from annotator.ops import training_data
 
     store, _docs = team_project
-    monkeypatch.setattr(docbins, "SHARD_TOKENS", 12)  # a document or two a shard
+    monkeypatch.setattr(training_data, "SHARD_TOKENS", 12)  # a document or two a shard
     _config, corpora = write_training_config(store, TrainingSettings(blank="en"), tmp_path / "c.cfg")
     train = tmp_path / "c.train.spacy"
     shards = sorted(p.name for p in train.iterdir())
@@ -91,6 +91,6 @@ def test_a_large_corpus_is_written_in_shards_that_spacy_reads_in_order(team_proj
     assert read == [(text, ents) for text, ents, _ in corpus(tmp_path / "train.spacy", blank_nlp.vocab)]
     assert len(read) == corpora.train_documents
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
-    monkeypatch.setattr(docbins, "SHARD_TOKENS", 100_000)  # written again, smaller: one file in its place
+    monkeypatch.setattr(training_data, "SHARD_TOKENS", 100_000)  # written again, smaller: one file in its place
     write_training_config(store, TrainingSettings(blank="en"), tmp_path / "c.cfg")
     assert train.is_file() and corpus(train, blank_nlp.vocab) == corpus(tmp_path / "train.spacy", blank_nlp.vocab)

@@ -90,11 +90,16 @@ class GuidanceMixin:
         QApplication.instance().focusChanged.connect(self._hint_soon)  # type: ignore[union-attr]
         self.gold_view.selectionChanged.connect(self._hint_soon)
         self.gold_view.cursorPositionChanged.connect(self._hint_soon)
-        self.doc_model.modelReset.connect(self._hint_soon)
-        self.doc_model.rowsInserted.connect(self._hint_soon)
+        self.doc_model.modelReset.connect(self._count_soon)
+        self.doc_model.rowsInserted.connect(self._count_soon)
+        self._project_empty: bool | None = None  # read again only when the list changes, not per keystroke
         self._hint_soon()  # once the window is shown
 
     def _hint_soon(self, *_args: Any) -> None:
+        self._hint_timer.start()
+
+    def _count_soon(self, *_args: Any) -> None:
+        self._project_empty = None
         self._hint_timer.start()
 
     def _hints_toggled(self, on: bool) -> None:
@@ -105,7 +110,9 @@ class GuidanceMixin:
         """Show the empty-project panel when there is nothing to review; the hint for here and now."""
         if not self.isVisible():  # closed (another database took over): its store may be closed too
             return
-        empty = self.doc_model.listing.document_count() == 0
+        if self._project_empty is None:
+            self._project_empty = self.doc_model.listing.document_count() == 0
+        empty = self._project_empty
         if empty:
             self.empty_panel.cover()
             self.empty_panel.raise_()

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QPus
 from annotator.core.flags import NOTE_MAX, Flag
 from annotator.gui.commands import AppliedCommand
 from annotator.gui.find import STATUS_STYLE
+from annotator.gui.status_labels import ElidedLabel
 from annotator.ops import flags as ops
 from annotator.store import Store
 
@@ -77,7 +78,7 @@ class FlagsMixin:
 
     def _init_flags(self) -> None:
         self.flag_dialog: FlagDialog | None = None
-        self.flag_status = QLabel()
+        self.flag_status = ElidedLabel()
         self.flag_status.setObjectName("flagStatus")
         self.flag_status.setStyleSheet(STATUS_STYLE)
         self.flag_status.hide()
@@ -131,5 +132,5 @@ class FlagsMixin:
             return
         note = current.note.replace("\n", " ")
         short = note if len(note) <= NOTE_SHOWN else note[:NOTE_SHOWN - 1].rstrip() + "…"
-        label.setText(f"⚑ {current.flag}" + (f": {short}" if note else ""))  # the whole note in the tooltip
+        label.set_text(f"⚑ {current.flag}" + (f": {short}" if note else ""), keep=f"⚑ {current.flag}")  # the whole note in the tooltip
         label.setToolTip(f"Flagged {current.flag}" + (f": {current.note}" if current.note else "") + " — Ctrl+U edits")

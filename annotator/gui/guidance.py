@@ -13,6 +13,8 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QPalette
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from annotator.gui.status_labels import ElidedLabel
+
 HINTS_KEY = "show_hints"
 LABEL_KEYS_SHOWN = 3  # "P PERSON · O ORG · G GPE …" (the status bar is shared with the document line)
 
@@ -71,7 +73,7 @@ class GuidanceMixin:
     def init_guidance(self) -> None:
         f = self.file_actions
         self.empty_panel = EmptyProjectPanel(self, self.splitter, [f["import_files"], f["import_folder"], f["open_database"]])
-        self.hint_label = QLabel()
+        self.hint_label = ElidedLabel(yields=True)
         self.hint_label.setObjectName("hintLabel")
         self.hint_label.setEnabled(False)  # the palette's muted text: a hint, not a message
         bar = self.statusBar()  # the hint goes before the progress count ("12 / 40 accepted") at the right

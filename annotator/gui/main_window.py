@@ -20,6 +20,7 @@ from annotator.core.spans import Range
 from annotator.gui.dialogs import ShortcutsDialog
 from annotator.gui.models import DocumentListModel, SpanTableModel
 from annotator.gui.shortcuts import SHORTCUTS
+from annotator.gui.status_labels import ElidedLabel
 from annotator.gui.text_view import AnnotatedTextView
 from annotator.gui.adjudication_mode import AdjudicationMixin
 from annotator.gui.document_list import FILTERS, DocumentListMixin
@@ -151,7 +152,8 @@ class MainWindow(AdjudicationMixin, ReferenceMixin, ListOrderMixin, DocumentList
         self.side_dock.setWidget(side)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.side_dock)
 
-        self.doc_status = QLabel()
+        self.doc_status = ElidedLabel()
+        self.doc_status.setObjectName("docStatus")
         self.progress_status = QLabel()
         self.progress_status.setObjectName("progressStatus")
         self.statusBar().addWidget(self.doc_status, 1)
@@ -343,11 +345,13 @@ class MainWindow(AdjudicationMixin, ReferenceMixin, ListOrderMixin, DocumentList
         state = {TODO: "to do", IN_PROGRESS: "in progress", ACCEPTED: "accepted", SKIPPED: "skipped"}[v.review.state]
         bp = sum(r.end - r.start for r in v.boilerplate)
         offered = len(self.gold_view.rendering.suggested)
-        self.doc_status.setText(
-            f"{v.document.source} · {state} · {len(v.gold)} gold spans · {len(v.model_spans)} model spans"
+        essentials = f"{v.document.source} · {state} · {len(v.gold)} gold spans · {len(v.model_spans)} model spans"
+        self.doc_status.set_text(
+            essentials
             + (f" · {bp:,} boilerplate chars" if bp else "")
             + (f" · {offered} boilerplate suggestion(s): Ctrl+B accepts all, Alt+B the one at the cursor" if offered
-               else "")
+               else ""),
+            keep=essentials,
         )
 
     # -- view ---------------------------------------------------------------------------

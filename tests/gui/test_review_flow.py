@@ -274,3 +274,34 @@ def test_the_next_document_s_span_table_starts_at_its_top(qtbot, window):
     qtbot.keyClick(window.gold_view, Qt.Key.Key_PageDown, Qt.KeyboardModifier.ControlModifier)
     assert window.view.document.source.startswith("001_")
     assert bar.value() == 0
+
+
+def test_ctrl_r_before_any_label_key_offers_the_label_the_text_has_elsewhere(qtbot, window):
+    """The first seed has "Mali" as PERSON (wrong) and as GPE: Ctrl+R on a PERSON one, before any
+    label key was pressed, offered PERSON (nothing to change); it offers GPE, and Esc changes nothing."""
+    text = window.view.document.text
+    malis = [s for s in window.view.gold if text[s.start:s.end] == "Mali"]
+    assert {s.label for s in malis} == {"PERSON", "GPE"} and window.last_label is None
+    person = next(s for s in malis if s.label == "PERSON")
+    offered = []
+
+    def drive(dialog):
+        offered.append(dialog.label)
+        dialog.reject()
+
+    window.gold_view.place_cursor(person.start + 1)
+    drive_soon(OccurrencesDialog, drive)
+    qtbot.keyClick(window.gold_view, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: bool(offered))
+    assert offered == ["GPE"] and window.undo_stack.count() == 0
+
+    offered.clear()  # a text with one label only: its own label is offered (the reviewer picks another)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    russia = next(s for s in window.view.gold if text[s.start:s.end] == "Russia")
+    assert {s.label for s in window.view.gold if text[s.start:s.end] == "Russia"} == {"GPE"}
+    window.gold_view.place_cursor(russia.start + 1)
+    drive_soon(OccurrencesDialog, drive)
+    qtbot.keyClick(window.gold_view, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: bool(offered))
+    assert offered == ["GPE"]

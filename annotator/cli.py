@@ -231,7 +231,7 @@ def stats(
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
     allow_network_fs: bool = NetFsOption,
 ) -> None:
-    """Documents, review progress, gold spans per label (boilerplate left out), boilerplate."""
+    """Documents, review progress, gold spans per label (accepted documents, boilerplate left out), boilerplate."""
     from annotator.ops.stats import corpus_stats
 
     try:
@@ -250,12 +250,15 @@ def stats(
     for p in data["predictions"]:
         out.print(f"Pre-annotated by {p['pipeline']} {p['version']}: {p['documents']} documents", highlight=False)
     if data["spans_per_label"]:
-        table = Table("label", "gold spans", title="Gold spans per label")
+        table = Table("label", "gold spans", title="Gold spans per label (accepted documents)")
         for label, count in data["spans_per_label"].items():
             table.add_row(label, str(count))
         out.print(table)
     else:
-        out.print("No gold spans yet.")
+        out.print("No gold spans yet (no accepted document has any).")
+    if data["spans_not_accepted"]:
+        out.print(f"{data['spans_not_accepted']:,} span(s) in documents not accepted yet are not counted.",
+                  highlight=False, soft_wrap=True)
     flagged = data["flags"]
     if flagged:
         out.print("Flagged: " + ", ".join(f"{flag} {n['documents']} ({n['notes']} with a note)"

@@ -12,8 +12,9 @@ from annotator.store import flags as flags_sql
 def corpus_stats(store: Store) -> dict[str, Any]:
     """Documents, review states, gold spans per label, boilerplate chars and predictions.
 
-    Gold spans lying inside boilerplate are not gold: they are left out of ``spans_per_label``
-    and counted apart in ``spans_inside_boilerplate``. ``flags`` counts, per flag (``unsure``),
+    ``spans_per_label`` counts the gold of accepted documents, as export does; spans in documents
+    opened but not accepted yet are counted apart in ``spans_not_accepted``. Gold spans lying
+    inside boilerplate are not gold: they are left out and counted apart in ``spans_inside_boilerplate``. ``flags`` counts, per flag (``unsure``),
     the documents an annotator flagged and how many of those flags carry a note. ``splits`` counts gold documents in the
     train and dev splits (``dev_fraction`` is what documents becoming gold get from now on).
     """
@@ -27,6 +28,7 @@ def corpus_stats(store: Store) -> dict[str, Any]:
         "states": {state: states.get(state, 0) for state in REVIEW_STATES},
         "spans_per_label": store.gold_label_counts(),
         "spans_inside_boilerplate": store.gold_inside_boilerplate_count(),
+        "spans_not_accepted": store.gold_not_accepted_count(),
         "boilerplate_chars": store.boilerplate_chars(),
         "flags": flags_sql.counts(store),
         "splits": store.split_counts(),

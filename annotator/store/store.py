@@ -14,7 +14,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from annotator.core.errors import StoreError
-from annotator.core.model import TODO, Document, Prediction, Review
+from annotator.core.model import ACCEPTED, TODO, Document, Prediction, Review
 from annotator.core.packing import pack_spans, unpack_spans
 from annotator.core.spans import Range, Span
 from annotator.core.tokens import Tokens
@@ -590,22 +590,32 @@ class Store(TrainingQueries):
     )
 
     def gold_label_counts(self) -> dict[str, int]:
-        """Gold spans per label, counting each document's reviewing annotator's gold.
+        """Gold spans per label of accepted documents (what export counts), each document's
+        reviewing annotator's gold.
 
         Spans lying inside that annotator's boilerplate are not gold (see
         :func:`annotator.core.spans.split_by_boilerplate`) and are not counted.
         """
         rows = self._q(
             "SELECT g.label, count(*) FROM gold_spans g JOIN reviews r ON r.document_id = g.document_id "
-            f"AND r.annotator = g.annotator WHERE NOT {self._INSIDE_BOILERPLATE} GROUP BY g.label ORDER BY 2 DESC, 1"
+            f"AND r.annotator = g.annotator WHERE r.state = '{ACCEPTED}' AND NOT {self._INSIDE_BOILERPLATE} "
+            "GROUP BY g.label ORDER BY 2 DESC, 1"
         )
         return dict(rows.fetchall())
 
     def gold_inside_boilerplate_count(self) -> int:
-        """Spans of reviewed documents lying inside boilerplate (left out of gold)."""
+        """Spans of accepted documents lying inside boilerplate (left out of gold)."""
         row = self._q(
             "SELECT count(*) FROM gold_spans g JOIN reviews r ON r.document_id = g.document_id "
-            f"AND r.annotator = g.annotator WHERE {self._INSIDE_BOILERPLATE}"
+            f"AND r.annotator = g.annotator WHERE r.state = '{ACCEPTED}' AND {self._INSIDE_BOILERPLATE}"
+        ).fetchone()
+        return int(row[0])
+
+    def gold_not_accepted_count(self) -> int:
+        """Spans in the working gold of documents opened but not accepted (not gold yet)."""
+        row = self._q(
+            "SELECT count(*) FROM gold_spans g JOIN reviews r ON r.document_id = g.document_id "
+            f"AND r.annotator = g.annotator WHERE r.state != '{ACCEPTED}'"
         ).fetchone()
         return int(row[0])
 

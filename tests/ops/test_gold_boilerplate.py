@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 
 from annotator.cli import app
 from annotator.core.boilerplate import corpus_line_counts, suggest_boilerplate
-from annotator.core.model import ACCEPTED
+from annotator.core.model import ACCEPTED, IN_PROGRESS
 from annotator.core.spans import Range, Span, split_by_boilerplate
 from annotator.ops import gold_edits, documents, suggestions
 from annotator.ops.exporting import export
@@ -104,3 +104,16 @@ def test_reviewed_seeds_export_no_span_inside_boilerplate(seeded_db, tmp_path):
     warnings = [line for line in result.stderr.splitlines() if line.startswith(("warning:", "note:"))]
     assert len(warnings) <= 4, result.stderr  # at most one line per kind of problem, not one per span
     assert any(line.startswith("note:") and "inside boilerplate" in line for line in warnings)
+
+
+def test_stats_count_the_gold_of_accepted_documents_as_export_does(store, tokenize, tmp_path):
+    """A document opened and edited but not accepted is not gold yet: export leaves it out, and so
+    do the stats' spans per label (they counted it); its spans are reported apart."""
+    text = "Peskov spoke in Mali."
+    add_doc(store, text, tokenize, [find(text, "Peskov", "PERSON"), find(text, "Mali", "GPE")])
+    other = "Wagner left Bamako."
+    add_doc(store, other, tokenize, [find(other, "Wagner", "ORG"), find(other, "Bamako", "GPE")], state=IN_PROGRESS)
+    report = export(store, tmp_path / "gold.jsonl", tokenizer=lambda: __import__("spacy").blank("en").tokenizer)
+    data = corpus_stats(store)
+    assert data["spans_per_label"] == {"GPE": 1, "PERSON": 1} and sum(data["spans_per_label"].values()) == report.spans
+    assert data["spans_not_accepted"] == 2

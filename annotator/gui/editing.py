@@ -368,11 +368,14 @@ class EditingMixin:
                                find_mode=False)
 
     def _relabel_default(self, span: Any, surface: str) -> str:
-        """The label Ctrl+R offers: the last one applied if it differs from the span's; else the one
-        this text has most often elsewhere in the document's gold (a reviewer who fixed one "Mali"
-        to GPE relabels the rest); else the span's own."""
+        """The label Ctrl+R offers: the last one applied if it differs from the span's; the span's own
+        if the reviewer gave it (to spread it); else, for a span as the model left it, the label this
+        text has most often elsewhere in the document's gold (a "Mali" left PERSON where others are
+        GPE); else the span's own."""
         if self.last_label and self.last_label != span.label:
             return self.last_label
+        if span.origin != "model":
+            return span.label
         text = self.view.document.text
         others = Counter(s.label for s in self.view.gold
                          if s.label != span.label and text[s.start:s.end] == surface)

@@ -60,10 +60,16 @@ def when_shown(kind, action) -> None:
 
     def check():
         shown = [w for w in QApplication.topLevelWidgets() if isinstance(w, kind) and w.isVisible()]
-        if shown:
-            action(shown[0])
-        else:
+        if not shown:
             QTimer.singleShot(20, check)
+            return
+        try:
+            action(shown[0])
+        except BaseException:  # a failed check must end the dialog's loop, not hang the test
+            if shown[0].isVisible():  # (pytest-qt reports the exception)
+                reject = getattr(shown[0], "reject", shown[0].close)
+                reject()
+            raise
 
     QTimer.singleShot(20, check)
 

@@ -281,7 +281,13 @@ class AnnotatedTextView(QTextEdit):
             return 0, 0
 
         def first_block_below(y: float) -> int:
-            lo, hi = 0, count - 1  # the first block whose bottom is below y (the last one at most)
+            # The first block whose bottom is below y (the last one at most). Galloping from the
+            # top, then bisecting: asking a block's rectangle lays out every block before it, so a
+            # plain bisection from the middle laid out half a fresh document before its first paint.
+            lo, step = 0, 1
+            while lo + step < count - 1 and layout.blockBoundingRect(doc.findBlockByNumber(lo + step)).bottom() <= y:
+                lo, step = lo + step, step * 2
+            hi = min(lo + step, count - 1)
             while lo < hi:
                 mid = (lo + hi) // 2
                 if layout.blockBoundingRect(doc.findBlockByNumber(mid)).bottom() <= y:

@@ -121,7 +121,8 @@ def main() -> None:
         print(f"enter the mode (queue read in the worker, first document opened): "
               f"{(time.perf_counter() - started) * 1000:7.1f} ms")
 
-        first = [open_timed(doc_id) for doc_id in ids[1:]]  # ids[0] was opened entering the mode
+        entered = window.view.document.id  # the queue's first (most disagreement), opened entering the mode
+        first = [open_timed(doc_id) for doc_id in ids if doc_id != entered]
         again = [open_timed(doc_id) for doc_id in ids for _ in range(2)]
         candidates = len(window.adjudication_view.candidates)
         print(f"candidates on the left: {candidates:,}; final gold spans on the right: {len(window.view.gold):,}")

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QMenu, QMenuBar
 
 from annotator.core import adjudication as core
 from annotator.core.model import ACCEPTED, SKIPPED, TODO
+from annotator.core.render import candidate_captions, render
 from annotator.core.spans import Span
 from annotator.core.team import FINAL
 from annotator.ops import adjudication, documents
@@ -48,6 +49,8 @@ class AdjudicationMixin:
 
     adjudicating = False
     adjudication_view: adjudication.AdjudicationView | None = None
+    _candidate_cache: adjudication.CandidateCache | None = None  # while the mode lasts
+    _captions: tuple[list[core.Candidate], tuple[str, ...], list[str | None]] | None = None  # the left pane's tags
 
     def _build_adjudication(self, bar: QMenuBar) -> None:
         """The Review menu: Adjudicate and the take keys (enabled in the mode only)."""
@@ -133,6 +136,8 @@ class AdjudicationMixin:
         """Back to normal review: the reviewer's own gold, list and reference."""
         self.adjudicating = False
         self.adjudication_view = None
+        self._candidate_cache = None
+        self._captions = None
         self.annotator = self._review_annotator
         self.adjudicate_action.setChecked(False)
         self._enable_take(False)
@@ -156,13 +161,28 @@ class AdjudicationMixin:
         if not self.adjudicating:
             return documents.open_document(self.store, document_id, self.annotator)
         start = self.store.review(document_id, FINAL).state == TODO  # no write transaction to reopen one
-        found = adjudication.open_adjudication(self.store, document_id, self._review_annotator, start=start)
+        if self._candidate_cache is None:
+            self._candidate_cache = adjudication.CandidateCache()
+        found = adjudication.open_adjudication(self.store, document_id, self._review_annotator, start=start,
+                                               cache=self._candidate_cache)
         self.adjudication_view = found
         prediction = self.store.prediction(document_id, with_tokens=False)  # for the "Model" reference
         return documents.ReviewView(
             found.document, prediction.spans if prediction else [],
             f"{prediction.pipeline} {prediction.version}" if prediction else None, list(found.final),
             list(found.final_boilerplate), self.store.review(document_id, FINAL), True)
+
+    def _render_reference(self) -> Any:
+        """The left pane in the mode: the candidates rendered with their tags in one pass, the tags
+        computed once per document's candidates (they depend on nothing the adjudicator edits)."""
+        a, v, info = self.adjudication_view, self.view, self.reference_info
+        if (not self.adjudicating or a is None or v is None or info is None or not info.candidates
+                or info.candidates is not a.candidates):
+            return super()._render_reference()  # type: ignore[misc]
+        memo = self._captions
+        if memo is None or memo[0] is not a.candidates or memo[1] != a.annotators:
+            memo = self._captions = (a.candidates, a.annotators, candidate_captions(a.candidates, a.annotators))
+        return render(info.spans, v.gold, v.boilerplate, self.labels, gold_side=False, captions=memo[2])
 
     def _adjudication_status(self) -> None:
         v, a = self.view, self.adjudication_view

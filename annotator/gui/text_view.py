@@ -12,6 +12,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from functools import lru_cache
+from itertools import accumulate
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
@@ -162,12 +163,13 @@ class AnnotatedTextView(QTextEdit):
         """Take a new rendering and repaint; nothing in the document changes."""
         self._rendering = rendering
         to_qt = self._map.to_qt
-        self._qt_starts = [to_qt(h.start) for h in rendering.highlights]
-        running = 0
-        self._qt_ends_max = []
-        for h in rendering.highlights:
-            running = max(running, to_qt(h.end))
-            self._qt_ends_max.append(running)
+        if self._map.is_identity:  # no character outside the BMP: Qt positions are our offsets
+            self._qt_starts = [h[0] for h in rendering.highlights]
+            ends = [h[1] for h in rendering.highlights]
+        else:
+            self._qt_starts = [to_qt(h.start) for h in rendering.highlights]
+            ends = [to_qt(h.end) for h in rendering.highlights]
+        self._qt_ends_max = list(accumulate(ends, max))  # the furthest end so far (highlights may overlap)
         self._grey_qt = [(to_qt(r.start), to_qt(r.end)) for r in rendering.greyed]
         self._grey_ends = [e for _, e in self._grey_qt]
         self._suggested_qt = [(to_qt(r.start), to_qt(r.end)) for r in rendering.suggested]

@@ -71,7 +71,7 @@ class CandidateCache:
     the stamp too, so the next open after an edit reads them again: always correct, never stale.
     """
 
-    def __init__(self, size: int = 8):
+    def __init__(self, size: int = 4):  # each document's ~30,000 objects: every full collection walks them
         self.size = size
         self._store: Store | None = None  # whose documents: another project file's ids are other documents
         self._entries: OrderedDict[int, tuple[int, list[Layer], list[core.Candidate]]] = OrderedDict()

@@ -257,3 +257,40 @@ def test_nothing_to_adjudicate_is_said_and_the_window_stays_in_review(qtbot, win
     qtbot.waitUntil(lambda: "Nothing to adjudicate" in window.statusBar().currentMessage(), timeout=30_000)
     assert not window.adjudicating and not enter.isChecked() and window.annotator == "tester"
     assert window.doc_model.rowCount() == 5
+
+
+def test_reopening_in_the_mode_shows_the_same_and_sees_another_process_change_a_layer(qtbot, make_window, three_db):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from annotator.gui.reference import ReferenceMixin
+
+    window = make_window(three_db)
+    enter_adjudication(qtbot, window)
+    doc, a = window.view.document.id, window.adjudication_view
+    left, right = window.model_view.rendering, window.gold_view.rendering
+    # the one-pass left pane (tags computed once per document) is what the general reference path paints
+    assert left == ReferenceMixin._render_reference(window)
+    assert sum(1 for h in left.highlights if h.caption) >= len({c.group for c in a.candidates})
+    window.show_document(doc)  # again: layers and candidates from the cache, the same panes
+    assert window.adjudication_view.candidates is a.candidates
+    assert (window.model_view.rendering, window.gold_view.rendering) == (left, right)
+
+    date = next(c for c in a.candidates if c.status == core.PARTIAL)  # ann's and bob's DATE (cy deleted them)
+    script = (f"from annotator.store import Store\nfrom annotator.ops import gold_edits\n"
+              f"from annotator.core.spans import Span\n"
+              f"with Store.open({str(three_db)!r}, create=False) as store:\n"
+              f"    gold_edits.relabel_span(store, {doc}, 'bob', Span(*{tuple(date.span)!r}), 'ORG', "
+              f"['ORG', 'DATE'])\n")
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=120,
+                   cwd=Path(__file__).resolve().parents[2])  # e.g. a merge of bob's file, by another process
+    window.show_document(doc)
+    found = {(c.span.start, c.span.end, c.span.label): c for c in window.adjudication_view.candidates}
+    at = (date.span.start, date.span.end)
+    assert found[(*at, "ORG")].holders == ("bob",) and found[(*at, "DATE")].holders == ("ann",)
+    tags = {(h.start, h.end, h.label): h.tag for h in window.model_view.rendering.highlights}
+    assert tags[(*at, "DATE")] == "1: DATE / 2: ORG" and tags[(*at, "ORG")] == ""
+    qtbot.keyClick(window.gold_view, Qt.Key.Key_Home, Qt.KeyboardModifier.ControlModifier)
+    take_at(qtbot, window, date.span, 2)  # Alt+2 takes bob's new ORG: the keys act on what was read again
+    assert (*at, "ORG") in keys(window.store.gold(doc, FINAL))

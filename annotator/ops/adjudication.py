@@ -63,6 +63,25 @@ def _layers(store: Store, document_id: int) -> list[Layer]:
     return team.document_person_layers(store, document_id)
 
 
+@dataclass(frozen=True)
+class ReadCandidates:
+    """One document's annotators' layers and candidates as read at its change ``stamp``."""
+
+    document_id: int
+    stamp: int
+    layers: list[Layer]
+    candidates: list[core.Candidate]
+
+
+def read_candidates(store: Store, document_id: int) -> ReadCandidates:
+    """Layers and candidates of a document with its stamp, read at one moment (the window reads the
+    next document of the queue this way in its worker thread, on its own connection)."""
+    with store.snapshot():
+        stamp = team.document_stamp(store, document_id)
+        layers = _layers(store, document_id)
+    return ReadCandidates(document_id, stamp, layers, core.candidates(layers))
+
+
 class CandidateCache:
     """The annotators' layers and candidates of the last few documents opened for adjudication,
     each kept with the document's change stamp (:func:`annotator.store.team.document_stamp`, kept
@@ -73,27 +92,39 @@ class CandidateCache:
 
     def __init__(self, size: int = 4):  # each document's ~30,000 objects: every full collection walks them
         self.size = size
-        self._store: Store | None = None  # whose documents: another project file's ids are other documents
-        self._entries: OrderedDict[int, tuple[int, list[Layer], list[core.Candidate]]] = OrderedDict()
+        self._path: object = None  # whose documents: another project file's ids are other documents
+        self._entries: OrderedDict[int, ReadCandidates] = OrderedDict()
 
     def get(self, store: Store, document_id: int) -> tuple[list[Layer], list[core.Candidate]] | None:
         """The cached layers and candidates when the document has not changed since (inside the
         caller's transaction or snapshot, so the stamp and what is read next agree)."""
-        if store is not self._store:
+        if store.path != self._path:
             return None
         entry = self._entries.get(document_id)
-        if entry is None or entry[0] != team.document_stamp(store, document_id):
+        if entry is None or entry.stamp != team.document_stamp(store, document_id):
             return None
         self._entries.move_to_end(document_id)
-        return entry[1], entry[2]
+        return entry.layers, entry.candidates
+
+    def has(self, store: Store, document_id: int) -> bool:
+        """Whether ``get`` would answer without reading the layers."""
+        return self.get(store, document_id) is not None
 
     def put(self, store: Store, document_id: int, layers: list[Layer], candidates: list[core.Candidate]) -> None:
         """Keep them under the document's stamp as it is now (after the caller's own writes)."""
-        if store is not self._store:
+        self.keep(store.path, ReadCandidates(document_id, team.document_stamp(store, document_id), layers, candidates))
+
+    def keep(self, path: object, read: ReadCandidates) -> None:
+        """Keep what :func:`read_candidates` read from the project file at ``path`` (its stamp says
+        whether it is still current when asked for)."""
+        if path != self._path:
             self._entries.clear()
-            self._store = store
-        self._entries[document_id] = (team.document_stamp(store, document_id), layers, candidates)
-        self._entries.move_to_end(document_id)
+            self._path = path
+        kept = self._entries.get(read.document_id)
+        if kept is not None and kept.stamp >= read.stamp:  # a read ahead that arrives after the open's own
+            return
+        self._entries[read.document_id] = read
+        self._entries.move_to_end(read.document_id)
         while len(self._entries) > self.size:
             self._entries.popitem(last=False)
 

@@ -195,9 +195,8 @@ class AdjudicationMixin:
         if self._prefetch_timer is None:
             self._prefetch_timer = QTimer(self)  # type: ignore[arg-type]
             self._prefetch_timer.setSingleShot(True)
-            self._prefetch_timer.setInterval(PREFETCH_DELAY_MS)
             self._prefetch_timer.timeout.connect(self._prefetch_next)
-        self._prefetch_timer.start()  # (re)started: flipping through documents reads nothing ahead
+        self._prefetch_timer.start(PREFETCH_DELAY_MS)  # (re)started: flipping through documents reads nothing ahead
 
     def _prefetch_next(self) -> None:
         """Read the layers and candidates of the next document to adjudicate in the worker thread,

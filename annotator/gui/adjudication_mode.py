@@ -14,6 +14,7 @@ annotator n's spans, Alt+A every agreed span. Leaving the mode returns to normal
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
@@ -32,6 +33,7 @@ from annotator.ops import reference as refs
 from annotator.store import Store
 
 MAX_ANNOTATORS = 9
+CAPTIONS_KEPT = 3
 PREFETCH_DELAY_MS = 400  # after an open: the window has painted and answered the keys in flight
 
 
@@ -64,7 +66,8 @@ class AdjudicationMixin:
     adjudicating = False
     adjudication_view: adjudication.AdjudicationView | None = None
     _candidate_cache: adjudication.CandidateCache | None = None  # while the mode lasts
-    _captions: tuple[list[core.Candidate], tuple[str, ...], list[str | None]] | None = None  # the left pane's tags
+    # the left pane's tags of the last few candidate lists (those of the documents the cache keeps)
+    _captions: dict[int, tuple[list[core.Candidate], tuple[str, ...], list[str | None]]] | None = None
     _prefetch_runner: BackgroundRunner | None = None
     _prefetch_timer: QTimer | None = None
 
@@ -245,9 +248,14 @@ class AdjudicationMixin:
         if (not self.adjudicating or a is None or v is None or info is None or not info.candidates
                 or info.candidates is not a.candidates):
             return super()._render_reference()  # type: ignore[misc]
-        memo = self._captions
+        if self._captions is None:
+            self._captions = {}
+        memo = self._captions.get(id(a.candidates))  # the entry holds the list: its id is not reused meanwhile
         if memo is None or memo[0] is not a.candidates or memo[1] != a.annotators:
-            memo = self._captions = (a.candidates, a.annotators, candidate_captions(a.candidates, a.annotators))
+            memo = (a.candidates, a.annotators, candidate_captions(a.candidates, a.annotators))
+            self._captions[id(a.candidates)] = memo
+            while len(self._captions) > CAPTIONS_KEPT:
+                del self._captions[next(iter(self._captions))]  # the oldest
         return render(info.spans, v.gold, v.boilerplate, self.labels, gold_side=False, captions=memo[2])
 
     def _adjudication_status(self) -> None:
@@ -257,8 +265,7 @@ class AdjudicationMixin:
             return
         state = {ACCEPTED: "accepted", SKIPPED: "skipped"}.get(v.review.state, "in progress")
         numbered = ", ".join(f"{i} {name}" for i, name in enumerate(a.annotators, 1))
-        counts = {status: sum(1 for c in a.candidates if c.status == status)
-                  for status in (core.AGREED, core.PARTIAL, core.CONFLICT)}
+        counts = Counter(c.status for c in a.candidates)  # one pass over thousands
         self.doc_status.setText(
             f"{v.document.source} · final gold {state}, {len(v.gold)} spans · {numbered} · "
             f"{counts[core.AGREED]} agreed, {counts[core.PARTIAL]} by some, {counts[core.CONFLICT]} in conflict"

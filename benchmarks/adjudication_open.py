@@ -148,7 +148,9 @@ def main() -> None:
             opened.add(window.view.document.id)
         if hasattr(adjudication_mode, "PREFETCH_DELAY_MS"):
             adjudication_mode.PREFETCH_DELAY_MS = 10**9  # no read-ahead from here on: cold opens
-        idle(1.0)
+        idle(1.0)  # a read-ahead already under way ends
+        if getattr(window, "_candidate_cache", None) is not None:
+            window._candidate_cache.clear()  # what the flow read (ahead) is not reused by the cold opens
         first = [open_timed(doc_id) for doc_id in ids if doc_id not in opened]
         again = [open_timed(doc_id) for doc_id in ids for _ in range(2)]
         candidates = len(window.adjudication_view.candidates)

@@ -38,37 +38,38 @@ class Candidate(NamedTuple):
 def candidates(layers: Sequence[Layer]) -> list[Candidate]:
     """Every annotator's spans as candidates, sorted by position (see the module docstring)."""
     everyone = len(layers)
-    holders: dict[tuple[int, int, str], list[str]] = {}
+    holders: dict[tuple[int, int, str], tuple[str, ...]] = {}
+    get = holders.get
     for layer in layers:
-        name = layer.annotator
-        for span in own_gold(layer):
+        one = (layer.annotator,)
+        for span in own_gold(layer) if layer.boilerplate else layer.spans:  # the order does not matter here
             k = span[:3]  # key(span): a slice of the tuple, without a call per span
-            found = holders.get(k)
-            if found is None:
-                holders[k] = [name]
-            else:
-                found.append(name)
+            found = get(k)
+            holders[k] = one if found is None else found + one
     keys = sorted(holders)
-    groups: list[list[tuple[int, int, str]]] = []
-    reach = -1
-    for k in keys:  # sorted by start: a candidate starting before the group's reach overlaps it
-        if groups and k[0] < reach:
-            groups[-1].append(k)
-            reach = max(reach, k[1])
+    make_span, make = Span._make, Candidate._make  # no argument parsing: thousands per open
+    joined: dict[tuple[str, ...], str] = {}  # a handful of distinct holder sets, each written once
+    out: list[Candidate] = []
+    n, i, number = len(keys), 0, 0
+    while i < n:  # sorted by start: a candidate starting before the group's reach overlaps it
+        k = keys[i]
+        j, reach = i + 1, k[1]
+        while j < n and keys[j][0] < reach:
+            reach = max(reach, keys[j][1])
+            j += 1
+        if j - i > 1:
+            group = keys[i:j]
+            described = " / ".join(f"{' '.join(holders[g])}: {g[2]}" for g in group)
+            out += [make((make_span((*g, ORIGIN_HUMAN)), holders[g], CONFLICT, number, described)) for g in group]
         else:
-            groups.append([k])
-            reach = k[1]
-    out = []
-    for number, group in enumerate(groups):
-        if len(group) > 1:
-            described = " / ".join(f"{' '.join(holders[k])}: {k[2]}" for k in group)
-            out += [Candidate(Span(k[0], k[1], k[2], ORIGIN_HUMAN), tuple(holders[k]), CONFLICT, number, described)
-                    for k in group]
-            continue
-        k = group[0]
-        who = tuple(holders[k])
-        out.append(Candidate(Span(k[0], k[1], k[2], ORIGIN_HUMAN), who, AGREED if len(who) == everyone else PARTIAL,
-                             number, " ".join(who)))
+            who = holders[k]
+            text = joined.get(who)
+            if text is None:
+                text = joined[who] = " ".join(who)
+            out.append(make((make_span((*k, ORIGIN_HUMAN)), who, AGREED if len(who) == everyone else PARTIAL,
+                             number, text)))
+        number += 1
+        i = j
     return out
 
 

@@ -8,6 +8,8 @@ document with thousands of spans renders in milliseconds.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from itertools import repeat
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from annotator.core.labels import LabelSet
@@ -79,21 +81,22 @@ def _overlap_flags(items: list[Span], others: list[tuple[int, int]]) -> list[boo
 
 def render(
     spans: Iterable[Span], others: Iterable[Span], boilerplate: Iterable[Range], labels: LabelSet, *, gold_side: bool,
-    suggested: Iterable[Range] = (),
+    suggested: Iterable[Range] = (), captions: Sequence[str | None] | None = None,
 ) -> Rendering:
     """Highlights for one pane. ``others`` are the other pane's spans, to mark differences.
 
     On the gold side, model spans the gold has nothing in place of are added as ghosts (the
     deletion shows in both panes); a span relabelled with the same boundaries carries the
-    other label, so its tag reads old → new.
+    other label, so its tag reads old → new. ``captions``, one per span in sorted order (see
+    :func:`candidate_captions`), are drawn instead of the labels.
     """
     ordered = sorted(spans)
     other_list = sorted(others)
-    other_by_bounds = {(s.start, s.end): s.label for s in other_list}
-    other_keys = {(s.start, s.end, s.label) for s in other_list}
+    other_by_bounds = {s[:2]: s[2] for s in other_list}
+    other_keys = {s[:3] for s in other_list}
     greyed = tuple(sorted(boilerplate))
     grey_bounds = [(r.start, r.end) for r in greyed]
-    touches_other = _overlap_flags(ordered, [(s.start, s.end) for s in other_list])
+    touches_other = _overlap_flags(ordered, [s[:2] for s in other_list])
     in_grey = _overlap_flags(ordered, grey_bounds)
     unmatched = ADDED if gold_side else REMOVED
     colors: dict[str, str] = {}
@@ -104,54 +107,62 @@ def render(
             color = colors[label] = labels.color(label)
         return color
 
-    highlights = []
-    for span, touches, grey in zip(ordered, touches_other, in_grey):
-        if (span.start, span.end, span.label) in other_keys:
-            highlights.append(Highlight(span.start, span.end, span.label, color_of(span.label), SAME, grey,
-                                        gold_side=gold_side))
+    make = Highlight._make  # no keyword parsing: thousands of spans per pane
+    highlights: list[Highlight] = []
+    append = highlights.append
+    for span, touches, grey, caption in zip(ordered, touches_other, in_grey,
+                                            repeat(None) if captions is None else captions):
+        label = span[2]
+        color = colors.get(label) or color_of(label)
+        if span[:3] in other_keys:
+            append(make((span[0], span[1], label, color, SAME, grey, None, None, False, gold_side, caption)))
             continue
-        other = other_by_bounds.get((span.start, span.end))
-        status = CHANGED if touches else unmatched
-        highlights.append(Highlight(span.start, span.end, span.label, color_of(span.label), status, grey,
-                                    other, color_of(other) if other else None, gold_side=gold_side))
+        other = other_by_bounds.get(span[:2])
+        append(make((span[0], span[1], label, color, CHANGED if touches else unmatched, grey,
+                     other, color_of(other) if other else None, False, gold_side, caption)))
     if gold_side:
-        kept = _overlap_flags(other_list, [(s.start, s.end) for s in ordered])
+        kept = _overlap_flags(other_list, [s[:2] for s in ordered])
         ghosts = [o for o, touched in zip(other_list, kept) if not touched]
         if ghosts:
             ghost_grey = _overlap_flags(ghosts, grey_bounds)
-            highlights += [Highlight(g.start, g.end, g.label, color_of(g.label), REMOVED, grey, ghost=True)
+            highlights += [make((g[0], g[1], g[2], color_of(g[2]), REMOVED, grey, None, None, True, True, None))
                            for g, grey in zip(ghosts, ghost_grey)]
-            highlights.sort(key=lambda h: (h.start, h.end))
+            highlights.sort(key=itemgetter(0, 1))
     return Rendering(tuple(highlights), greyed, _unmarked(suggested, greyed))
 
 
-def caption_candidates(rendering: Rendering, candidates: Iterable[Any], annotators: Sequence[str]) -> Rendering:
-    """A rendering of adjudication candidates (:class:`annotator.core.adjudication.Candidate`)
-    with each span tagged by who has it, by the annotators' numbers (their take keys, Alt+n):
-    "GPE · 1 2 3" (everyone), "GPE · 1" (some), and for overlapping candidates one tag on the
-    first, "1: GPE / 2 3: LOC"."""
+def candidate_captions(candidates: Sequence[Any], annotators: Sequence[str]) -> list[str | None]:
+    """The tag of each adjudication candidate (:class:`annotator.core.adjudication.Candidate`,
+    sorted by position), by the annotators' numbers (their take keys, Alt+n): "GPE · 1 2 3"
+    (everyone), "GPE · 1" (some), and for overlapping candidates one tag on the first,
+    "1: GPE / 2 3: LOC" ("" on the others: no tag drawn)."""
     number = {name: str(i) for i, name in enumerate(annotators, 1)}
     who: dict[tuple[str, ...], str] = {}  # a handful of distinct holder sets: each written once
-    tags: dict[tuple[int, int, str], str] = {}
-    items = list(candidates)
-    i, n = 0, len(items)
+    out: list[str | None] = []
+    i, n = 0, len(candidates)
     while i < n:  # candidates come sorted by position, a group's members one after another
         j = i + 1
-        while j < n and items[j].group == items[i].group:
+        while j < n and candidates[j].group == candidates[i].group:
             j += 1
-        for c in items[i:j]:
+        for c in candidates[i:j]:
             if c.holders not in who:
                 who[c.holders] = " ".join(number.get(name, name) for name in c.holders)
         if j - i == 1:
-            c = items[i]
-            span = c.span
-            tags[(span.start, span.end, span.label)] = f"{span.label} · {who[c.holders]}"
+            c = candidates[i]
+            out.append(f"{c.span.label} · {who[c.holders]}")
         else:
-            described = " / ".join(f"{who[c.holders]}: {c.span.label}" for c in items[i:j])
-            for k, c in enumerate(items[i:j]):
-                tags[(c.span.start, c.span.end, c.span.label)] = "" if k else described
+            out.append(" / ".join(f"{who[c.holders]}: {c.span.label}" for c in candidates[i:j]))
+            out += [""] * (j - i - 1)
         i = j
-    make = Highlight._make  # no keyword parsing: thousands of candidates
+    return out
+
+
+def caption_candidates(rendering: Rendering, candidates: Iterable[Any], annotators: Sequence[str]) -> Rendering:
+    """A rendering of adjudication candidates with each span tagged by who has it (see
+    :func:`candidate_captions`; ``render(..., captions=...)`` does it in one pass)."""
+    items = list(candidates)
+    tags = {c.span[:3]: caption for c, caption in zip(items, candidate_captions(items, annotators))}
+    make = Highlight._make
     highlights = tuple(h if h.ghost else make((*h[:-1], tags.get((h.start, h.end, h.label))))
                        for h in rendering.highlights)
     return rendering._replace(highlights=highlights)

@@ -14,22 +14,39 @@ annotator n's spans, Alt+A every agreed span. Leaving the mode returns to normal
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QMenuBar
 
 from annotator.core import adjudication as core
 from annotator.core.model import ACCEPTED, SKIPPED, TODO
+from annotator.core.render import candidate_captions, render
 from annotator.core.spans import Span
 from annotator.core.team import FINAL
+from annotator.gui.background import BackgroundRunner
 from annotator.ops import adjudication, documents
 from annotator.ops import gold_edits as actions
 from annotator.ops import reference as refs
 from annotator.store import Store
 
 MAX_ANNOTATORS = 9
+CAPTIONS_KEPT = 3
+PREFETCH_DELAY_MS = 400  # after an open: the window has painted and answered the keys in flight
+
+
+def prefetch_task(path: Any, document_id: int) -> Any:
+    """A background task: the next document's layers and candidates, read ahead on its own connection
+    (kept in the window's cache under the document's stamp, so a change meanwhile makes it unused)."""
+
+    def task(progress: Any) -> tuple[Any, adjudication.ReadCandidates]:
+        progress.start("Reading the next document of the adjudication queue", None)
+        with Store.open(path, create=False) as store:
+            return path, adjudication.read_candidates(store, document_id)
+
+    return task
 
 
 def queue_task(path: Any) -> Any:
@@ -48,6 +65,11 @@ class AdjudicationMixin:
 
     adjudicating = False
     adjudication_view: adjudication.AdjudicationView | None = None
+    _candidate_cache: adjudication.CandidateCache | None = None  # while the mode lasts
+    # the left pane's tags of the last few candidate lists (those of the documents the cache keeps)
+    _captions: dict[int, tuple[list[core.Candidate], tuple[str, ...], list[str | None]]] | None = None
+    _prefetch_runner: BackgroundRunner | None = None
+    _prefetch_timer: QTimer | None = None
 
     def _build_adjudication(self, bar: QMenuBar) -> None:
         """The Review menu: Adjudicate and the take keys (enabled in the mode only)."""
@@ -133,6 +155,9 @@ class AdjudicationMixin:
         """Back to normal review: the reviewer's own gold, list and reference."""
         self.adjudicating = False
         self.adjudication_view = None
+        self._candidate_cache = None
+        self._captions = None
+        self._stop_prefetch(wait=False)
         self.annotator = self._review_annotator
         self.adjudicate_action.setChecked(False)
         self._enable_take(False)
@@ -156,13 +181,82 @@ class AdjudicationMixin:
         if not self.adjudicating:
             return documents.open_document(self.store, document_id, self.annotator)
         start = self.store.review(document_id, FINAL).state == TODO  # no write transaction to reopen one
-        found = adjudication.open_adjudication(self.store, document_id, self._review_annotator, start=start)
+        if self._candidate_cache is None:
+            self._candidate_cache = adjudication.CandidateCache()
+        found = adjudication.open_adjudication(self.store, document_id, self._review_annotator, start=start,
+                                               cache=self._candidate_cache)
         self.adjudication_view = found
+        self._schedule_prefetch()
         prediction = self.store.prediction(document_id, with_tokens=False)  # for the "Model" reference
         return documents.ReviewView(
             found.document, prediction.spans if prediction else [],
             f"{prediction.pipeline} {prediction.version}" if prediction else None, list(found.final),
             list(found.final_boilerplate), self.store.review(document_id, FINAL), True)
+
+    # -- reading the next document ahead ---------------------------------------------------
+    def _schedule_prefetch(self) -> None:
+        if self._prefetch_timer is None:
+            self._prefetch_timer = QTimer(self)  # type: ignore[arg-type]
+            self._prefetch_timer.setSingleShot(True)
+            self._prefetch_timer.timeout.connect(self._prefetch_next)
+        self._prefetch_timer.start(PREFETCH_DELAY_MS)  # (re)started: flipping through documents reads nothing ahead
+
+    def _prefetch_next(self) -> None:
+        """Read the layers and candidates of the next document to adjudicate in the worker thread,
+        so that Ctrl+Enter (accept, open the next) finds them in the cache."""
+        cache = self._candidate_cache
+        if not self.adjudicating or self.view is None or cache is None:
+            return
+        if self._prefetch_runner is None:
+            self._prefetch_runner = BackgroundRunner(self)  # type: ignore[arg-type]
+            self._prefetch_runner.succeeded.connect(self._prefetched)
+            self._prefetch_runner.failed.connect(self._prefetch_failed)
+        if self._prefetch_runner.running:
+            return
+        nxt = self.next_to_review(self.view.document.id)
+        if nxt is None or cache.has(self.store, nxt):
+            return
+        self._prefetch_runner.start(prefetch_task(self.store.path, nxt))
+
+    def _prefetched(self, value: Any) -> None:
+        path, read = value
+        if self.adjudicating and self._candidate_cache is not None and path == self.store.path:
+            self._candidate_cache.keep(path, read)
+
+    def _prefetch_failed(self, exc: Any) -> None:
+        """Nothing is lost (the document is read when it opens, which reports any real problem); said."""
+        self.statusBar().showMessage(f"Could not read the next document ahead ({exc}); it is read when opened.", 5000)
+
+    def _stop_prefetch(self, *, wait: bool) -> None:
+        if self._prefetch_timer is not None:
+            self._prefetch_timer.stop()
+        if self._prefetch_runner is not None:
+            if wait:
+                self._prefetch_runner.stop()
+            else:
+                self._prefetch_runner.cancel()
+
+    def shutdown_reference(self) -> None:
+        """Before the window goes: the read-ahead worker too."""
+        self._stop_prefetch(wait=True)
+        super().shutdown_reference()  # type: ignore[misc]
+
+    def _render_reference(self) -> Any:
+        """The left pane in the mode: the candidates rendered with their tags in one pass, the tags
+        computed once per document's candidates (they depend on nothing the adjudicator edits)."""
+        a, v, info = self.adjudication_view, self.view, self.reference_info
+        if (not self.adjudicating or a is None or v is None or info is None or not info.candidates
+                or info.candidates is not a.candidates):
+            return super()._render_reference()  # type: ignore[misc]
+        if self._captions is None:
+            self._captions = {}
+        memo = self._captions.get(id(a.candidates))  # the entry holds the list: its id is not reused meanwhile
+        if memo is None or memo[0] is not a.candidates or memo[1] != a.annotators:
+            memo = (a.candidates, a.annotators, candidate_captions(a.candidates, a.annotators))
+            self._captions[id(a.candidates)] = memo
+            while len(self._captions) > CAPTIONS_KEPT:
+                del self._captions[next(iter(self._captions))]  # the oldest
+        return render(info.spans, v.gold, v.boilerplate, self.labels, gold_side=False, captions=memo[2])
 
     def _adjudication_status(self) -> None:
         v, a = self.view, self.adjudication_view
@@ -171,8 +265,7 @@ class AdjudicationMixin:
             return
         state = {ACCEPTED: "accepted", SKIPPED: "skipped"}.get(v.review.state, "in progress")
         numbered = ", ".join(f"{i} {name}" for i, name in enumerate(a.annotators, 1))
-        counts = {status: sum(1 for c in a.candidates if c.status == status)
-                  for status in (core.AGREED, core.PARTIAL, core.CONFLICT)}
+        counts = Counter(c.status for c in a.candidates)  # one pass over thousands
         self.doc_status.setText(
             f"{v.document.source} · final gold {state}, {len(v.gold)} spans · {numbered} · "
             f"{counts[core.AGREED]} agreed, {counts[core.PARTIAL]} by some, {counts[core.CONFLICT]} in conflict"

@@ -30,6 +30,7 @@ from annotator.gui.reference import ReferenceMixin
 from annotator.gui.editing import EditingMixin
 from annotator.gui.file_menu import FileMenuMixin
 from annotator.gui.find import FindMixin
+from annotator.gui.gc_pause import paused_gc
 from annotator.gui.flags import FlagsMixin
 from annotator.gui.guidance import GuidanceMixin
 from annotator.gui.preparation import PreparationMixin
@@ -288,6 +289,7 @@ class MainWindow(AdjudicationMixin, ReferenceMixin, ListOrderMixin, DocumentList
         menu.addAction("&About annotator", self.show_about)
 
     # -- documents ----------------------------------------------------------------------
+    @paused_gc()  # ~100k tuples made in a burst: no full collection in the middle (see gc_pause)
     def show_document(self, document_id: int) -> None:
         """Open a document: its first look copies the model's spans into the gold."""
         ok, view = self._attempt(lambda: self._read_view(document_id))

@@ -12,6 +12,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from functools import lru_cache
+from itertools import accumulate
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
@@ -162,12 +163,13 @@ class AnnotatedTextView(QTextEdit):
         """Take a new rendering and repaint; nothing in the document changes."""
         self._rendering = rendering
         to_qt = self._map.to_qt
-        self._qt_starts = [to_qt(h.start) for h in rendering.highlights]
-        running = 0
-        self._qt_ends_max = []
-        for h in rendering.highlights:
-            running = max(running, to_qt(h.end))
-            self._qt_ends_max.append(running)
+        if self._map.is_identity:  # no character outside the BMP: Qt positions are our offsets
+            self._qt_starts = [h[0] for h in rendering.highlights]
+            ends = [h[1] for h in rendering.highlights]
+        else:
+            self._qt_starts = [to_qt(h.start) for h in rendering.highlights]
+            ends = [to_qt(h.end) for h in rendering.highlights]
+        self._qt_ends_max = list(accumulate(ends, max))  # the furthest end so far (highlights may overlap)
         self._grey_qt = [(to_qt(r.start), to_qt(r.end)) for r in rendering.greyed]
         self._grey_ends = [e for _, e in self._grey_qt]
         self._suggested_qt = [(to_qt(r.start), to_qt(r.end)) for r in rendering.suggested]
@@ -281,7 +283,13 @@ class AnnotatedTextView(QTextEdit):
             return 0, 0
 
         def first_block_below(y: float) -> int:
-            lo, hi = 0, count - 1  # the first block whose bottom is below y (the last one at most)
+            # The first block whose bottom is below y (the last one at most). Galloping from the
+            # top, then bisecting: asking a block's rectangle lays out every block before it, so a
+            # plain bisection from the middle laid out half a fresh document before its first paint.
+            lo, step = 0, 1
+            while lo + step < count - 1 and layout.blockBoundingRect(doc.findBlockByNumber(lo + step)).bottom() <= y:
+                lo, step = lo + step, step * 2
+            hi = min(lo + step, count - 1)
             while lo < hi:
                 mid = (lo + hi) // 2
                 if layout.blockBoundingRect(doc.findBlockByNumber(mid)).bottom() <= y:

@@ -12,6 +12,7 @@ evaluation. Every action is one transaction and one edit-log entry (under ``@fin
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -59,8 +60,87 @@ class AdjudicationView:
 
 
 def _layers(store: Store, document_id: int) -> list[Layer]:
-    found = team.accepted_layers(store, [document_id]).get(document_id, {})
-    return [layer for name, layer in sorted(found.items()) if name != FINAL]
+    return team.document_person_layers(store, document_id)
+
+
+@dataclass(frozen=True)
+class ReadCandidates:
+    """One document's annotators' layers and candidates as read at its change ``stamp``."""
+
+    document_id: int
+    stamp: int
+    layers: list[Layer]
+    candidates: list[core.Candidate]
+
+
+def read_candidates(store: Store, document_id: int) -> ReadCandidates:
+    """Layers and candidates of a document with its stamp, read at one moment (the window reads the
+    next document of the queue this way in its worker thread, on its own connection)."""
+    with store.snapshot():
+        stamp = team.document_stamp(store, document_id)
+        layers = _layers(store, document_id)
+    return ReadCandidates(document_id, stamp, layers, core.candidates(layers))
+
+
+class CandidateCache:
+    """The annotators' layers and candidates of the last few documents opened for adjudication,
+    each kept with the document's change stamp (:func:`annotator.store.team.document_stamp`, kept
+    by triggers whichever process writes): reopening a document whose stamp is unchanged reuses
+    them instead of reading three layers and comparing them again. Editing the final gold bumps
+    the stamp too, so the next open after an edit reads them again: always correct, never stale.
+    """
+
+    def __init__(self, size: int = 3):  # the previous, the open and the next document: each ~27,000 objects that
+        # stay tracked by the cyclic collector (NamedTuples are never untracked), so every full collection walks them
+        self.size = size
+        self._path: object = None  # whose documents: another project file's ids are other documents
+        self._entries: OrderedDict[int, ReadCandidates] = OrderedDict()
+
+    def get(self, store: Store, document_id: int) -> tuple[list[Layer], list[core.Candidate]] | None:
+        """The cached layers and candidates when the document has not changed since (inside the
+        caller's transaction or snapshot, so the stamp and what is read next agree)."""
+        if store.path != self._path:
+            return None
+        entry = self._entries.get(document_id)
+        if entry is None or entry.stamp != team.document_stamp(store, document_id):
+            return None
+        self._entries.move_to_end(document_id)
+        return entry.layers, entry.candidates
+
+    def has(self, store: Store, document_id: int) -> bool:
+        """Whether ``get`` would answer without reading the layers."""
+        return self.get(store, document_id) is not None
+
+    def put(self, store: Store, document_id: int, layers: list[Layer], candidates: list[core.Candidate]) -> None:
+        """Keep them under the document's stamp as it is now (after the caller's own writes)."""
+        self.keep(store.path, ReadCandidates(document_id, team.document_stamp(store, document_id), layers, candidates))
+
+    def keep(self, path: object, read: ReadCandidates) -> None:
+        """Keep what :func:`read_candidates` read from the project file at ``path`` (its stamp says
+        whether it is still current when asked for)."""
+        if path != self._path:
+            self._entries.clear()
+            self._path = path
+        kept = self._entries.get(read.document_id)
+        if kept is not None and kept.stamp >= read.stamp:  # a read ahead that arrives after the open's own
+            return
+        self._entries[read.document_id] = read
+        self._entries.move_to_end(read.document_id)
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+def _read_candidates(store: Store, document_id: int,
+                     cache: CandidateCache | None) -> tuple[list[Layer], list[core.Candidate], bool]:
+    """(layers, candidates, whether they came from ``cache``)."""
+    found = cache.get(store, document_id) if cache is not None else None
+    if found is not None:
+        return found[0], found[1], True
+    layers = _layers(store, document_id)
+    return layers, core.candidates(layers), False
 
 
 def queue(store: Store) -> list[QueueEntry]:
@@ -82,10 +162,13 @@ def queue(store: Store) -> list[QueueEntry]:
     return entries
 
 
-def read_adjudication(store: Store, document_id: int) -> AdjudicationView:
+def read_adjudication(store: Store, document_id: int, cache: CandidateCache | None = None) -> AdjudicationView:
     """The document, every annotator's spans as candidates, and the final gold (or what it would start as)."""
-    layers = _layers(store, document_id)
-    return _view(store, document_id, layers, core.candidates(layers))
+    with store.snapshot():  # the stamp and the layers read at one moment
+        layers, candidates, cached = _read_candidates(store, document_id, cache)
+        if cache is not None and not cached:
+            cache.put(store, document_id, layers, candidates)
+        return _view(store, document_id, layers, candidates)
 
 
 def _view(store: Store, document_id: int, layers: list[Layer], candidates: list[core.Candidate]) -> AdjudicationView:
@@ -102,15 +185,18 @@ def _view(store: Store, document_id: int, layers: list[Layer], candidates: list[
         who[0] if who else None, who[1] if who else None, who[2] if who else None)
 
 
-def open_adjudication(store: Store, document_id: int, adjudicator: str, *, start: bool = True) -> AdjudicationView:
+def open_adjudication(store: Store, document_id: int, adjudicator: str, *, start: bool = True,
+                      cache: CandidateCache | None = None) -> AdjudicationView:
     """Read a document for adjudication; with ``start`` its final gold is created from the agreed spans
-    (the layers read and the candidates computed once for both)."""
+    (the layers read and the candidates computed once for both). With ``cache``, layers and
+    candidates of a document unchanged since they were kept there are not read again."""
     if not start:
-        return read_adjudication(store, document_id)
+        return read_adjudication(store, document_id, cache)
     with store.transaction():
-        layers = _layers(store, document_id)
-        candidates = core.candidates(layers)
+        layers, candidates, _cached = _read_candidates(store, document_id, cache)
         _start(store, document_id, adjudicator, layers, candidates)
+        if cache is not None:
+            cache.put(store, document_id, layers, candidates)  # under the stamp after creating the final gold
         return _view(store, document_id, layers, candidates)
 
 

@@ -113,6 +113,23 @@ def accepted_layers(store: Store, ids: Sequence[int]) -> dict[int, dict[str, Lay
     return out
 
 
+def document_person_layers(store: Store, document_id: int) -> list[Layer]:
+    """One document's accepted annotators' layers, by name (the adjudication mode's open): each
+    layer read on the ``gold_spans_doc`` index, rows made into spans without a Python loop (the
+    join of :func:`accepted_layers` over a list of ids costs about 1.5x for one document)."""
+    people = store._q(f"SELECT annotator, updated_at FROM annotator_reviews WHERE document_id = ? "
+                      f"AND state = '{ACCEPTED}' AND {PERSON.format('annotator_reviews')} ORDER BY annotator",
+                      [document_id]).fetchall()
+    return [Layer(who, store.gold(document_id, who), store.boilerplate(document_id, who), when) for who, when in people]
+
+
+def document_stamp(store: Store, document_id: int) -> int:
+    """The document's change counter (kept by triggers on its gold, boilerplate and reviews, every
+    layer): equal stamps mean nothing of its layers changed in between, whichever process wrote."""
+    row = store._q("SELECT stamp FROM evaluation_stamps WHERE document_id = ?", [document_id]).fetchone()
+    return int(row[0]) if row else 0
+
+
 def adjudication(store: Store, document_id: int) -> tuple[str, str, str] | None:
     """(adjudicator, started at, updated at) of a document's final gold, or None."""
     row = store._q("SELECT adjudicator, started_at, updated_at FROM adjudications WHERE document_id = ?",

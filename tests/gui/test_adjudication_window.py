@@ -257,3 +257,111 @@ def test_nothing_to_adjudicate_is_said_and_the_window_stays_in_review(qtbot, win
     qtbot.waitUntil(lambda: "Nothing to adjudicate" in window.statusBar().currentMessage(), timeout=30_000)
     assert not window.adjudicating and not enter.isChecked() and window.annotator == "tester"
     assert window.doc_model.rowCount() == 5
+
+
+def test_reopening_in_the_mode_shows_the_same_and_sees_another_process_change_a_layer(qtbot, make_window, three_db):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from annotator.gui.reference import ReferenceMixin
+
+    window = make_window(three_db)
+    enter_adjudication(qtbot, window)
+    doc, a = window.view.document.id, window.adjudication_view
+    left, right = window.model_view.rendering, window.gold_view.rendering
+    # the one-pass left pane (tags computed once per document) is what the general reference path paints
+    assert left == ReferenceMixin._render_reference(window)
+    assert sum(1 for h in left.highlights if h.caption) >= len({c.group for c in a.candidates})
+    window.show_document(doc)  # again: layers and candidates from the cache, the same panes
+    assert window.adjudication_view.candidates is a.candidates
+    assert (window.model_view.rendering, window.gold_view.rendering) == (left, right)
+
+    date = next(c for c in a.candidates if c.status == core.PARTIAL)  # ann's and bob's DATE (cy deleted them)
+    script = (f"from annotator.store import Store\nfrom annotator.ops import gold_edits\n"
+              f"from annotator.core.spans import Span\n"
+              f"with Store.open({str(three_db)!r}, create=False) as store:\n"
+              f"    gold_edits.relabel_span(store, {doc}, 'bob', Span(*{tuple(date.span)!r}), 'ORG', "
+              f"['ORG', 'DATE'])\n")
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=120,
+                   cwd=Path(__file__).resolve().parents[2])  # e.g. a merge of bob's file, by another process
+    window.show_document(doc)
+    found = {(c.span.start, c.span.end, c.span.label): c for c in window.adjudication_view.candidates}
+    at = (date.span.start, date.span.end)
+    assert found[(*at, "ORG")].holders == ("bob",) and found[(*at, "DATE")].holders == ("ann",)
+    tags = {(h.start, h.end, h.label): h.tag for h in window.model_view.rendering.highlights}
+    assert tags[(*at, "DATE")] == "1: DATE / 2: ORG" and tags[(*at, "ORG")] == ""
+    qtbot.keyClick(window.gold_view, Qt.Key.Key_Home, Qt.KeyboardModifier.ControlModifier)
+    take_at(qtbot, window, date.span, 2)  # Alt+2 takes bob's new ORG: the keys act on what was read again
+    assert (*at, "ORG") in keys(window.store.gold(doc, FINAL))
+
+
+@pytest.fixture
+def two_db(project_db):
+    """The first two seeds annotated by ann and bob (bob relabels every "Mali" PERSON as LOC on the first,
+    every DATE as TIME on the second); both accept."""
+    with Store.open(project_db) as store:
+        labels = project_labels(store).names
+        for doc, change in zip(store.document_ids()[:2], ({"PERSON": "LOC"}, {"DATE": "TIME"})):
+            for name in ("ann", "bob"):
+                view = documents.open_document(store, doc, name)
+                for span in view.gold:
+                    if name == "bob" and span.label in change and (
+                            span.label != "PERSON" or view.document.text[span.start:span.end] == "Mali"):
+                        gold_edits.relabel_span(store, doc, name, span, change[span.label], labels)
+                gold_edits.set_state(store, doc, name, ACCEPTED)
+    return project_db
+
+
+def relabel_in_another_process(db, doc: int, who: str, span: Span, label: str) -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = (f"from annotator.store import Store\nfrom annotator.ops import gold_edits\n"
+              f"from annotator.core.spans import Span\n"
+              f"with Store.open({str(db)!r}, create=False) as store:\n"
+              f"    gold_edits.relabel_span(store, {doc}, {who!r}, Span(*{tuple(span)!r}), {label!r}, "
+              f"[{label!r}, {span.label!r}])\n")
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=120, cwd=Path(__file__).resolve().parents[2])
+
+
+def test_the_next_document_is_read_ahead_and_ctrl_enter_opens_it_with_what_was_read(qtbot, make_window, two_db):
+    from annotator.ops import adjudication
+
+    window = make_window(two_db)
+    enter_adjudication(qtbot, window)
+    store, current = window.store, window.view.document.id
+    nxt = window.next_to_review(current)
+    assert nxt is not None and nxt != current
+    cache = window._candidate_cache
+    qtbot.waitUntil(lambda: cache.has(store, nxt), timeout=30_000)  # read in the worker while this one is shown
+    ahead = cache.get(store, nxt)[1]
+    qtbot.keyClick(window.gold_view, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)  # accept, open the next
+    assert store.review(current, FINAL).state == ACCEPTED and window.view.document.id == nxt
+    a = window.adjudication_view
+    assert a.candidates is ahead and a.candidates == core.candidates(adjudication._layers(store, nxt))
+    assert keys(window.view.gold) == keys(store.gold(nxt, FINAL)) == keys(
+        c.span for c in a.candidates if c.status == core.AGREED)
+    disputed = next(c for c in a.candidates if c.holders == ("bob",))
+    take_at(qtbot, window, disputed.span, 2)  # Alt+2: bob's span into the final gold
+    assert tuple(disputed.span[:3]) in keys(store.gold(nxt, FINAL))
+
+
+def test_a_layer_changed_after_the_read_ahead_is_read_again(qtbot, make_window, two_db):
+    window = make_window(two_db)
+    enter_adjudication(qtbot, window)
+    store, current = window.store, window.view.document.id
+    nxt = window.next_to_review(current)
+    qtbot.waitUntil(lambda: window._candidate_cache.has(store, nxt), timeout=30_000)
+    ahead = window._candidate_cache.get(store, nxt)[1]
+    agreed = next(c for c in ahead if c.status == core.AGREED)
+    relabel_in_another_process(two_db, nxt, "ann", agreed.span, "NORP")  # after the read ahead
+    qtbot.keyClick(window.gold_view, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert window.view.document.id == nxt
+    a = window.adjudication_view
+    assert a.candidates is not ahead
+    found = {(c.span.start, c.span.end, c.span.label): c for c in a.candidates}
+    at = (agreed.span.start, agreed.span.end)
+    assert found[(*at, "NORP")].holders == ("ann",) and found[(*at, agreed.span.label)].holders == ("bob",)
+    assert (*at, agreed.span.label) not in keys(store.gold(nxt, FINAL))  # no longer agreed: not in the final gold

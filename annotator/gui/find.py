@@ -30,10 +30,17 @@ MAX_HOPS = 50  # documents the index holds but where the phrase is not a substri
 
 
 def find_hits(text: str, needle: str) -> list[tuple[int, int]]:
-    """[start, end) of every case-insensitive, non-overlapping occurrence of ``needle`` in ``text``."""
+    """[start, end) of every case-insensitive, non-overlapping occurrence of ``needle`` in ``text``
+    as whole words: what the full-text index finds for the list and what Ctrl+Shift+L labels
+    ("Russia" is not outlined inside "Russian", which the list does not count either)."""
     if not needle:
         return []
-    return [(m.start(), m.end()) for m in re.finditer(re.escape(needle), text, re.IGNORECASE)]
+    hits = []
+    for m in re.finditer(re.escape(needle), text, re.IGNORECASE):
+        start, end = m.span()
+        if (start == 0 or not text[start - 1].isalnum()) and (end == len(text) or not text[end].isalnum()):
+            hits.append((start, end))
+    return hits
 
 
 def _label_hits_icon() -> QIcon:

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication
 from annotator.gui.find import find_hits
 from annotator.gui.occurrences_view import OccurrencesDialog
 from annotator.ops import gold_edits
+from annotator.ops.indexing import index_pending
 from tests.gui.test_review_flow import drive_soon
 
 pytestmark = [pytest.mark.gui, pytest.mark.integration]
@@ -22,7 +23,9 @@ NEEDLE = "central"  # in seeds 000 (3 times), 002 (once) and 003 (twice)
 
 
 def hits_in(text: str, needle: str = NEEDLE) -> list[tuple[int, int]]:
-    return [(m.start(), m.end()) for m in re.finditer(re.escape(needle), text, re.IGNORECASE)]
+    """Whole-word, case-insensitive occurrences (a letter or digit on neither side)."""
+    word = r"(?<![^\W_])" + re.escape(needle) + r"(?![^\W_])"
+    return [(m.start(), m.end()) for m in re.finditer(word, text, re.IGNORECASE)]
 
 
 def type_search(qtbot, window, needle: str) -> None:
@@ -210,3 +213,21 @@ def test_f3_skips_a_document_the_index_finds_but_the_text_does_not_hold(qtbot, m
     assert window.view.document.id == ids[0] and gold.selection() == find_hits(texts[0], "cafe")[0]
     qtbot.keyClick(gold, Qt.Key.Key_F3, Qt.KeyboardModifier.ShiftModifier)  # round to the third's last hit
     assert window.view.document.id == ids[2] and gold.selection() == find_hits(texts[2], "cafe")[-1]
+
+
+def test_hits_are_whole_words_like_the_list(qtbot, window):
+    """The list comes from the full-text index (whole words); the outlines counted "Russia" inside
+    "Russian" too: 43 hits in the first seed where the index sees 28, and the fifth seed, listed for
+    none, held 11 outlined "hits"."""
+    store = window.store
+    index_pending(store)  # as the window's preparation does after an import (until then, LIKE finds substrings)
+    ids = store.document_ids()
+    texts = {i: store.document(i).text for i in ids}
+    window.gold_view.setFocus()
+    type_search(qtbot, window, "Russia")
+    listed = window.doc_model.loaded_ids()
+    assert listed == [i for i in ids if hits_in(texts[i], "Russia")] and ids[4] not in listed
+    assert "Russian" in texts[ids[4]] and hits_in(texts[ids[4]], "Russia") == []
+    here = window.view.document.id
+    assert window.gold_view.find_hits == hits_in(texts[here], "Russia") and len(window.gold_view.find_hits) == 28
+    assert all(texts[here][e:e + 1] != "n" for _, e in window.gold_view.find_hits)

@@ -69,6 +69,23 @@ def install_excepthook(parent_getter) -> None:  # noqa: ANN001
     sys.excepthook = hook
 
 
+def after_first_paint(view, callback) -> None:  # noqa: ANN001 - a QAbstractScrollArea, a callable
+    """Call ``callback`` once ``view`` has been painted for the first time (with the window around it).
+
+    A zero timer set before the event loop runs fires *before* the first paint (Qt posts the
+    paint at a lower priority), so "shown" is said from the paint itself, one turn later."""
+    from PySide6.QtCore import QEvent, QObject, QTimer
+
+    class FirstPaint(QObject):
+        def eventFilter(self, watched, event):  # noqa: ANN001, ANN201, N802 - Qt's name
+            if event.type() == QEvent.Type.Paint:
+                watched.removeEventFilter(self)
+                QTimer.singleShot(0, callback)  # after the rest of this paint (the other widgets)
+            return False
+
+    view.viewport().installEventFilter(FirstPaint(view))
+
+
 def run_gui(db_path: Path, import_paths: list[str], model: str, *, show: bool = True, smoke: bool = False) -> int:
     """Open the reviewer's window on ``db_path``; import and pre-annotate ``import_paths`` first.
 
@@ -90,11 +107,14 @@ def run_gui(db_path: Path, import_paths: list[str], model: str, *, show: bool = 
     from annotator.core.errors import AnnotatorError
     from annotator.gui.dialogs import show_error
     from annotator.gui.main_window import MainWindow
-    from annotator.ops.importing import collect_files
     from annotator.store import Store
 
     try:
-        for_import = [str(p) for p in collect_files(import_paths)] if import_paths else []
+        for_import: list[str] = []
+        if import_paths:  # the import code (srsly) loads only when there is something to import
+            from annotator.ops.importing import collect_files
+
+            for_import = [str(p) for p in collect_files(import_paths)]
         from annotator.store.connection import GUI_BUSY_TIMEOUT_MS, default_busy_timeout_ms
 
         store = Store.open(db_path, busy_timeout_ms=default_busy_timeout_ms(GUI_BUSY_TIMEOUT_MS))
@@ -110,8 +130,6 @@ def run_gui(db_path: Path, import_paths: list[str], model: str, *, show: bool = 
     window.show()
     window.open_initial_document()
     if smoke:
-        from PySide6.QtCore import QTimer
-
         def say_shown() -> None:
             shown = window.view.document.source if window.view else "no document"
             print(f"annotator: window up, first document shown: {shown} (as {window.annotator})", flush=True)
@@ -122,9 +140,16 @@ def run_gui(db_path: Path, import_paths: list[str], model: str, *, show: bool = 
 
         if for_import:  # the imported documents are what is to be shown
             window.prepared.connect(lambda: (say_shown(), finish()))
-        else:  # shown after the first paint; quit once the preparation (if any is needed) is done
-            QTimer.singleShot(0, say_shown)
-            window.prepared.connect(finish)
+        else:  # said once the window has painted; quit once that and the preparation (if any) are done
+            waiting = {"painted", "prepared"}
+
+            def done(what: str) -> None:
+                waiting.discard(what)
+                if not waiting:
+                    finish()
+
+            after_first_paint(window.gold_view, lambda: (say_shown(), done("painted")))
+            window.prepared.connect(lambda: done("prepared"))
         window.prepare(db_path, for_import)
         code = app.exec()
         store.close()

@@ -96,6 +96,10 @@ def run_gui(db_path: Path, import_paths: list[str], model: str, *, show: bool = 
     if problem:
         print(f"error: cannot open the window: {problem}", file=sys.stderr)
         return 2
+    # The database layer (sqlite-utils and its ~70 modules) before Qt: once PySide6 is loaded, it
+    # reads the source of every module imported after it (its __feature__ check), ~0.2 ms each.
+    from annotator.store import Store
+
     try:
         app = create_application()
     except Exception as exc:  # missing Qt platform plugin or system library
@@ -107,7 +111,6 @@ def run_gui(db_path: Path, import_paths: list[str], model: str, *, show: bool = 
     from annotator.core.errors import AnnotatorError
     from annotator.gui.dialogs import show_error
     from annotator.gui.main_window import MainWindow
-    from annotator.store import Store
 
     try:
         for_import: list[str] = []

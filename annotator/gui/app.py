@@ -86,6 +86,27 @@ def after_first_paint(view, callback) -> None:  # noqa: ANN001 - a QAbstractScro
     view.viewport().installEventFilter(FirstPaint(view))
 
 
+def prepare_after_first_paint(window, db_path: Path, for_import: list[str], fallback_ms: int = 2000) -> None:  # noqa: ANN001
+    """Start the window's preparation (import, pre-annotation) once its first document is painted.
+
+    The worker thread opens its own connection and counts what is to do; started before the
+    paint, it held the GIL while the first document was laid out (~100 ms later on screen).
+    A window that is not painted (on another workspace) starts it after ``fallback_ms``."""
+    from PySide6.QtCore import QTimer
+
+    started = False
+
+    def start() -> None:
+        nonlocal started
+        if started or not window.isVisible():  # once; never for a window closed meanwhile
+            return
+        started = True
+        window.prepare(db_path, for_import)
+
+    after_first_paint(window.gold_view, start)
+    QTimer.singleShot(fallback_ms, start)
+
+
 def run_gui(db_path: Path, import_paths: list[str], model: str, *, show: bool = True, smoke: bool = False) -> int:
     """Open the reviewer's window on ``db_path``; import and pre-annotate ``import_paths`` first.
 
@@ -132,6 +153,10 @@ def run_gui(db_path: Path, import_paths: list[str], model: str, *, show: bool = 
     install_excepthook(lambda: QApplication.activeWindow() or window)
     window.show()
     window.open_initial_document()
+    if not show and not smoke:  # no event loop: prepare now (the caller waits for it)
+        window.prepare(db_path, for_import)
+        return 0
+    prepare_after_first_paint(window, db_path, for_import)  # (its hook runs after the smoke's one below)
     if smoke:
         def say_shown() -> None:
             shown = window.view.document.source if window.view else "no document"
@@ -153,13 +178,9 @@ def run_gui(db_path: Path, import_paths: list[str], model: str, *, show: bool = 
 
             after_first_paint(window.gold_view, lambda: (say_shown(), done("painted")))
             window.prepared.connect(lambda: done("prepared"))
-        window.prepare(db_path, for_import)
         code = app.exec()
         store.close()
         return int(code)
-    window.prepare(db_path, for_import)
-    if not show:
-        return 0
     if os.environ.get(DEBUG_ENV):
         from PySide6.QtCore import QTimer
 

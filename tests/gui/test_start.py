@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QEvent, QObject
 
-from annotator.gui.app import after_first_paint
+from annotator.gui.app import after_first_paint, prepare_after_first_paint
 
 pytestmark = [pytest.mark.gui, pytest.mark.integration]
 
@@ -69,3 +69,31 @@ def test_after_first_paint_runs_once_the_pane_has_painted(window, qtbot):
     qtbot.waitUntil(lambda: "called" in events)
     assert events.index("paint") < events.index("called")
     assert events.count("called") == 1
+
+
+def test_the_preparation_starts_once_the_first_document_is_painted(window, qtbot):
+    """Its worker thread, started before the paint, held the GIL while the document was laid out."""
+    window.hide()
+    seen: list[tuple[str, bool]] = []
+
+    class Paints(QObject):
+        def eventFilter(self, watched, event):  # noqa: N802
+            if event.type() == QEvent.Type.Paint:
+                seen.append(("paint", window.preparing))
+            return False
+
+    window.gold_view.viewport().installEventFilter(Paints(window))
+    window.prepared.connect(lambda: seen.append(("prepared", window.preparing)))
+    prepare_after_first_paint(window, window.store.path, [])
+    assert not window.preparing
+    window.show()
+    qtbot.waitUntil(lambda: ("prepared", False) in seen, timeout=60_000)
+    assert seen[0] == ("paint", False), "nothing is prepared before the first paint"
+    assert window.statusBar().currentMessage() == "Every document is pre-annotated."
+
+
+def test_a_window_closed_before_its_paint_prepares_nothing(window, qtbot):
+    window.close()
+    prepare_after_first_paint(window, window.store.path, [], fallback_ms=10)
+    qtbot.wait(200)
+    assert not window.preparing and window._worker is None

@@ -56,8 +56,8 @@ class PrepareWorker(QObject):
 
     def run(self) -> None:
         # Import and pre-annotation code (srsly, numpy, spaCy) loads only when there is such work:
-        # this thread starts with the window, and an import here would hold the GIL (and Python's
-        # import lock) while the window paints its first document.
+        # this thread runs beside the window, and each import here holds the GIL (and Python's
+        # import lock) while the window wants to draw.
         from annotator.ops.indexing import index_pending
         from annotator.pipeline import load_pipeline
         from annotator.store import Store

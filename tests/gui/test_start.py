@@ -21,7 +21,8 @@ pytestmark = [pytest.mark.gui, pytest.mark.integration]
 ROOT = Path(__file__).resolve().parents[2]
 NOT_AT_START = ("typer", "rich", "numpy", "srsly", "spacy", "thinc", "catalogue", "annotator.cli",
                 "annotator.ops.exporting", "annotator.ops.importing", "annotator.ops.preannotate",
-                "annotator.ops.training", "annotator.ops.evaluating")
+                "annotator.ops.training", "annotator.ops.evaluating",
+                "importlib.metadata")  # reading every installed package's metadata (sqlite-utils plugins)
 
 
 def loaded_too_early(modules: set[str]) -> list[str]:

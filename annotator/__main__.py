@@ -1,6 +1,6 @@
-"""Allow ``python -m annotator``."""
+"""Allow ``python -m annotator`` (and the bundle's executable)."""
 
-from annotator.cli import main
+from annotator.launch import main
 
 if __name__ == "__main__":
     main()

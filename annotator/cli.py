@@ -7,7 +7,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, NoReturn, Optional
 
 import typer
 from rich.markup import escape
@@ -17,6 +17,7 @@ from rich.table import Table
 from annotator import __version__, paths
 from annotator.cli_output import CommandGroup, OutputConsole
 from annotator.core.errors import AnnotatorError
+from annotator.launch import command_word, exit_cleanly_on_sigterm as _exit_cleanly_on_sigterm
 from annotator.pipeline import DEFAULT_MODEL
 
 
@@ -24,9 +25,7 @@ app = typer.Typer(cls=CommandGroup, add_completion=False, no_args_is_help=False,
                   help="Correct named-entity annotations, offline.")
 err = OutputConsole(stderr=True)
 out = OutputConsole()
-VALUE_OPTIONS = {"--db", "--model", "--out", "--format", "--n-process", "--batch-size", "--labels", "--predictions",
-                 "--annotators", "--overlap", "--per-annotator", "--seed", "--annotator", "--as", "--split", "--base",
-                 "--blank", "--max-steps", "--epochs", "--dev-fraction", "--write-config", "--name", "--rehearsal"}
+
 
 DbOption = typer.Option(None, "--db", help="Project database (default: $ANNOTATOR_DB or ./annotations.db).")
 NetFsOption = typer.Option(False, "--allow-network-fs", help="Open a database on a network file system anyway "
@@ -356,15 +355,13 @@ def open_cmd(
 ) -> None:
     """Open the reviewer's window (importing and pre-annotating PATHs first)."""
     try:
-        from annotator.gui.app import run_gui
+        from annotator.gui.app import run_gui  # noqa: F401
     except ImportError as exc:
         err.print(f"[bold red]error:[/] the window is not available: {exc}", highlight=False)
         raise typer.Exit(1) from None
-    if allow_network_fs:
-        from annotator.store.connection import NETWORK_FS_ENV
+    from annotator.launch import OpenArguments, open_window
 
-        os.environ[NETWORK_FS_ENV] = "1"  # the window's worker thread opens its own connection
-    raise typer.Exit(run_gui(paths.database_path(db), [str(p) for p in paths_ or []], model, smoke=smoke))
+    raise typer.Exit(open_window(OpenArguments(paths_ or [], db, model, smoke, allow_network_fs)))
 
 
 from annotator import cli_review, cli_team  # noqa: E402,F401 - register review, assign, merge, agreement on ``app``
@@ -374,33 +371,11 @@ COMMANDS = frozenset([info.name or typer.main.get_command_name(info.callback.__n
                       for info in app.registered_commands])
 
 
-def _exit_cleanly_on_sigterm() -> None:
-    """``kill`` (SIGTERM) unwinds like Ctrl+C: open transactions roll back, partial files are removed."""
-    import signal
-
-    def stop(signum: int, _frame: object) -> None:
-        raise SystemExit(128 + signum)
-
-    try:
-        signal.signal(signal.SIGTERM, stop)
-    except (ValueError, OSError):  # not the main thread, or no such signal here
-        pass
-
-
 def _with_command(args: list[str]) -> list[str]:
     """``args`` with a command word first: ``open`` when there is none, or when the first word is
     an existing file or folder (``annotator seeds/``). Any other word that is not a command is a
     usage error (exit 2), so a typo never opens the window."""
-    first = None
-    skip = False
-    for arg in args:
-        if skip:
-            skip = False
-        elif arg in VALUE_OPTIONS:
-            skip = True
-        elif not arg.startswith("-"):
-            first = arg
-            break
+    first = command_word(args)
     if first in COMMANDS:
         return args
     if first is None:
@@ -415,18 +390,41 @@ def _with_command(args: list[str]) -> list[str]:
     raise SystemExit(2)
 
 
+def report_unexpected(exc: Exception) -> NoReturn:
+    """How a command that raised ``exc`` ends, as typer's standalone mode ends it (end of input:
+    "Aborted.", exit 1; a closed output pipe: exit 1), any other exception being a bug: one clear
+    line, the traceback in a file to attach to a report (exit 70). Call it while ``exc`` is handled."""
+    import errno
+    import tempfile
+    import traceback
+
+    if isinstance(exc, EOFError):
+        from typer import rich_utils
+
+        typer.echo(file=sys.stderr)
+        rich_utils.rich_abort_error()
+        sys.exit(1)
+    if isinstance(exc, OSError) and exc.errno == errno.EPIPE:
+        import click
+
+        sys.stdout = click.utils.PacifyFlushWrapper(sys.stdout)  # type: ignore[assignment]
+        sys.stderr = click.utils.PacifyFlushWrapper(sys.stderr)  # type: ignore[assignment]
+        sys.exit(1)
+    with tempfile.NamedTemporaryFile("w", prefix="annotator-error-", suffix=".txt", delete=False) as fh:
+        traceback.print_exc(file=fh)
+    err.print(f"[bold red]error:[/] unexpected failure: {type(exc).__name__}: {escape(str(exc))}\n"
+              f"The details are in {fh.name}; please attach that file to a bug report.", highlight=False, soft_wrap=True)
+    sys.exit(70)
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: ``annotator [open] [PATH...]`` opens the window; other words are commands."""
+    """Entry point: ``annotator [open] [PATH...]`` opens the window; other words are commands.
+
+    The installed command and ``python -m annotator`` start at :func:`annotator.launch.main`,
+    which opens the window without importing this module and hands everything else to this."""
     args = _with_command(list(sys.argv[1:] if argv is None else argv))
     _exit_cleanly_on_sigterm()
     try:
         app(args=args, prog_name="annotator")
     except Exception as exc:  # a bug: one clear line, the traceback in a file to attach to a report
-        import tempfile
-        import traceback
-
-        with tempfile.NamedTemporaryFile("w", prefix="annotator-error-", suffix=".txt", delete=False) as fh:
-            traceback.print_exc(file=fh)
-        err.print(f"[bold red]error:[/] unexpected failure: {type(exc).__name__}: {escape(str(exc))}\n"
-                  f"The details are in {fh.name}; please attach that file to a bug report.", highlight=False, soft_wrap=True)
-        sys.exit(70)
+        report_unexpected(exc)  # (typer already ended EOFError and a broken pipe itself)

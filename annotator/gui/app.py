@@ -69,6 +69,44 @@ def install_excepthook(parent_getter) -> None:  # noqa: ANN001
     sys.excepthook = hook
 
 
+def after_first_paint(view, callback) -> None:  # noqa: ANN001 - a QAbstractScrollArea, a callable
+    """Call ``callback`` once ``view`` has been painted for the first time (with the window around it).
+
+    A zero timer set before the event loop runs fires *before* the first paint (Qt posts the
+    paint at a lower priority), so "shown" is said from the paint itself, one turn later."""
+    from PySide6.QtCore import QEvent, QObject, QTimer
+
+    class FirstPaint(QObject):
+        def eventFilter(self, watched, event):  # noqa: ANN001, ANN201, N802 - Qt's name
+            if event.type() == QEvent.Type.Paint:
+                watched.removeEventFilter(self)
+                QTimer.singleShot(0, callback)  # after the rest of this paint (the other widgets)
+            return False
+
+    view.viewport().installEventFilter(FirstPaint(view))
+
+
+def prepare_after_first_paint(window, db_path: Path, for_import: list[str], fallback_ms: int = 2000) -> None:  # noqa: ANN001
+    """Start the window's preparation (import, pre-annotation) once its first document is painted.
+
+    The worker thread opens its own connection and counts what is to do; started before the
+    paint, it held the GIL while the first document was laid out (~100 ms later on screen).
+    A window that is not painted (on another workspace) starts it after ``fallback_ms``."""
+    from PySide6.QtCore import QTimer
+
+    started = False
+
+    def start() -> None:
+        nonlocal started
+        if started or not window.isVisible():  # once; never for a window closed meanwhile
+            return
+        started = True
+        window.prepare(db_path, for_import)
+
+    after_first_paint(window.gold_view, start)
+    QTimer.singleShot(fallback_ms, start)
+
+
 def run_gui(db_path: Path, import_paths: list[str], model: str, *, show: bool = True, smoke: bool = False) -> int:
     """Open the reviewer's window on ``db_path``; import and pre-annotate ``import_paths`` first.
 
@@ -79,6 +117,10 @@ def run_gui(db_path: Path, import_paths: list[str], model: str, *, show: bool = 
     if problem:
         print(f"error: cannot open the window: {problem}", file=sys.stderr)
         return 2
+    # The database layer (sqlite-utils and its ~70 modules) before Qt: once PySide6 is loaded, it
+    # reads the source of every module imported after it (its __feature__ check), ~0.2 ms each.
+    from annotator.store import Store
+
     try:
         app = create_application()
     except Exception as exc:  # missing Qt platform plugin or system library
@@ -90,11 +132,13 @@ def run_gui(db_path: Path, import_paths: list[str], model: str, *, show: bool = 
     from annotator.core.errors import AnnotatorError
     from annotator.gui.dialogs import show_error
     from annotator.gui.main_window import MainWindow
-    from annotator.ops.importing import collect_files
-    from annotator.store import Store
 
     try:
-        for_import = [str(p) for p in collect_files(import_paths)] if import_paths else []
+        for_import: list[str] = []
+        if import_paths:  # the import code (srsly) loads only when there is something to import
+            from annotator.ops.importing import collect_files
+
+            for_import = [str(p) for p in collect_files(import_paths)]
         from annotator.store.connection import GUI_BUSY_TIMEOUT_MS, default_busy_timeout_ms
 
         store = Store.open(db_path, busy_timeout_ms=default_busy_timeout_ms(GUI_BUSY_TIMEOUT_MS))
@@ -109,9 +153,11 @@ def run_gui(db_path: Path, import_paths: list[str], model: str, *, show: bool = 
     install_excepthook(lambda: QApplication.activeWindow() or window)
     window.show()
     window.open_initial_document()
+    if not show and not smoke:  # no event loop: prepare now (the caller waits for it)
+        window.prepare(db_path, for_import)
+        return 0
+    prepare_after_first_paint(window, db_path, for_import)  # (its hook runs after the smoke's one below)
     if smoke:
-        from PySide6.QtCore import QTimer
-
         def say_shown() -> None:
             shown = window.view.document.source if window.view else "no document"
             print(f"annotator: window up, first document shown: {shown} (as {window.annotator})", flush=True)
@@ -122,16 +168,19 @@ def run_gui(db_path: Path, import_paths: list[str], model: str, *, show: bool = 
 
         if for_import:  # the imported documents are what is to be shown
             window.prepared.connect(lambda: (say_shown(), finish()))
-        else:  # shown after the first paint; quit once the preparation (if any is needed) is done
-            QTimer.singleShot(0, say_shown)
-            window.prepared.connect(finish)
-        window.prepare(db_path, for_import)
+        else:  # said once the window has painted; quit once that and the preparation (if any) are done
+            waiting = {"painted", "prepared"}
+
+            def done(what: str) -> None:
+                waiting.discard(what)
+                if not waiting:
+                    finish()
+
+            after_first_paint(window.gold_view, lambda: (say_shown(), done("painted")))
+            window.prepared.connect(lambda: done("prepared"))
         code = app.exec()
         store.close()
         return int(code)
-    window.prepare(db_path, for_import)
-    if not show:
-        return 0
     if os.environ.get(DEBUG_ENV):
         from PySide6.QtCore import QTimer
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLineEdit, QMessageBox,
@@ -16,7 +17,9 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.gui import file_dialogs
-from annotator.ops.exporting import FORMATS, ExportReport
+
+if TYPE_CHECKING:  # the exporting module (srsly, numpy) loads when the dialog opens, not with the window
+    from annotator.ops.exporting import ExportReport
 
 SUFFIXES = {"jsonl": ".jsonl", "doccano": ".jsonl", "spacy": ".spacy"}
 FORMAT_NAMES = {"jsonl": "Prodigy JSONL", "doccano": "doccano JSONL", "spacy": "spaCy DocBin (.spacy)"}
@@ -36,6 +39,8 @@ class ExportDialog(QDialog):
     """Format, accepted or every document, strip boilerplate, the output file."""
 
     def __init__(self, default_out: Path, parent: QWidget | None = None):
+        from annotator.ops.exporting import FORMATS
+
         super().__init__(parent)
         self.setWindowTitle("Export gold")
         self.format = QComboBox()

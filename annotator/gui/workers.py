@@ -55,10 +55,10 @@ class PrepareWorker(QObject):
         self.cancel_event = threading.Event()
 
     def run(self) -> None:
-        from annotator.core.tokens import Tokens
-        from annotator.ops.importing import import_paths
+        # Import and pre-annotation code (srsly, numpy, spaCy) loads only when there is such work:
+        # this thread runs beside the window, and each import here holds the GIL (and Python's
+        # import lock) while the window wants to draw.
         from annotator.ops.indexing import index_pending
-        from annotator.ops.preannotate import documents_for, preannotate
         from annotator.pipeline import load_pipeline
         from annotator.store import Store
 
@@ -68,6 +68,9 @@ class PrepareWorker(QObject):
                 progress = _SignalProgress(self)
                 nlp = None
                 if self.paths:
+                    from annotator.core.tokens import Tokens
+                    from annotator.ops.importing import import_paths
+
                     self.progress.emit("Importing", 0, 0)
                     nlp = load_pipeline(self.model)
                     tokenizer = nlp.tokenizer
@@ -88,6 +91,8 @@ class PrepareWorker(QObject):
                     # --model X` re-runs documents with another pipeline)
                     self.finished.emit("Every document is pre-annotated.")
                     return
+                from annotator.ops.preannotate import documents_for, preannotate
+
                 self.progress.emit("Loading the pipeline", 0, 0)
                 nlp = nlp or load_pipeline(self.model)
                 ids, _note = documents_for(store, nlp)  # a pipeline trained here: unreviewed documents only

@@ -146,7 +146,10 @@ def open_database(
             raise
         _refuse_foreign(conn, path)
         _set_journal_mode(conn, "delete" if network else "wal", timeout)
-        db = Database(conn)
+        # sqlite-utils plugins are not run on annotator's connections: what a connection does is set
+        # here alone, and looking for plugins reads every installed package's metadata (~25-50 ms at
+        # each start of the window, before its first document).
+        db = Database(conn, execute_plugins=False)
         db.execute("PRAGMA foreign_keys = ON")
         _migrate(conn, db, path, existed)
         return db

@@ -1,0 +1,100 @@
+"""Start-up: the window's first document needs Qt, SQLite and the review code, nothing else.
+
+The command line (typer, rich), export and import (srsly, numpy) and the pipeline (spaCy) load
+when they are used; these tests fail as soon as the start path imports one of them again."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QEvent, QObject
+
+from annotator.gui.app import after_first_paint, prepare_after_first_paint
+
+pytestmark = [pytest.mark.gui, pytest.mark.integration]
+
+ROOT = Path(__file__).resolve().parents[2]
+NOT_AT_START = ("typer", "rich", "numpy", "srsly", "spacy", "thinc", "catalogue", "annotator.cli",
+                "annotator.ops.exporting", "annotator.ops.importing", "annotator.ops.preannotate",
+                "annotator.ops.training", "annotator.ops.evaluating",
+                "importlib.metadata")  # reading every installed package's metadata (sqlite-utils plugins)
+
+
+def loaded_too_early(modules: set[str]) -> list[str]:
+    return sorted(m for m in modules if any(m == name or m.startswith(name + ".") for name in NOT_AT_START))
+
+
+def test_the_window_modules_import_nothing_heavy():
+    code = ("import sys; import annotator.launch, annotator.gui.app, annotator.gui.main_window, "
+            "annotator.gui.quit_signals; print('\\n'.join(sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    modules = set(result.stdout.split())
+    assert "annotator.gui.main_window" in modules
+    assert loaded_too_early(modules) == []
+
+
+def test_annotator_open_shows_the_first_document_without_the_heavy_modules(project_db, tmp_path):
+    """The real start (``python -m annotator open --smoke``, the preparation thread included): every
+    module it imported, as ``-X importtime`` lists them."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", ANNOTATOR_USER="tester", XDG_CONFIG_HOME=str(tmp_path))
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "annotator", "open", "--db", str(project_db),
+                             "--smoke"], cwd=ROOT, capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "first document shown: 000_e5af05bdd28e0bde.txt (as tester)" in result.stdout
+    modules = set(re.findall(r"^import time:\s+\d+ \|\s+\d+ \|\s*(\S+)", result.stderr, re.MULTILINE))
+    assert "annotator.gui.main_window" in modules and "annotator.launch" in modules
+    assert loaded_too_early(modules) == []
+
+
+def test_after_first_paint_runs_once_the_pane_has_painted(window, qtbot):
+    """A zero timer set before the event loop fires before the first paint; this waits for the paint."""
+    window.hide()
+    events: list[str] = []
+
+    class Paints(QObject):
+        def eventFilter(self, watched, event):  # noqa: N802
+            if event.type() == QEvent.Type.Paint:
+                events.append("paint")
+            return False
+
+    paints = Paints(window)
+    window.gold_view.viewport().installEventFilter(paints)
+    after_first_paint(window.gold_view, lambda: events.append("called"))
+    window.show()
+    qtbot.waitUntil(lambda: "called" in events)
+    assert events.index("paint") < events.index("called")
+    assert events.count("called") == 1
+
+
+def test_the_preparation_starts_once_the_first_document_is_painted(window, qtbot):
+    """Its worker thread, started before the paint, held the GIL while the document was laid out."""
+    window.hide()
+    seen: list[tuple[str, bool]] = []
+
+    class Paints(QObject):
+        def eventFilter(self, watched, event):  # noqa: N802
+            if event.type() == QEvent.Type.Paint:
+                seen.append(("paint", window.preparing))
+            return False
+
+    window.gold_view.viewport().installEventFilter(Paints(window))
+    window.prepared.connect(lambda: seen.append(("prepared", window.preparing)))
+    prepare_after_first_paint(window, window.store.path, [])
+    assert not window.preparing
+    window.show()
+    qtbot.waitUntil(lambda: ("prepared", False) in seen, timeout=60_000)
+    assert seen[0] == ("paint", False), "nothing is prepared before the first paint"
+    assert window.statusBar().currentMessage() == "Every document is pre-annotated."
+
+
+def test_a_window_closed_before_its_paint_prepares_nothing(window, qtbot):
+    window.close()
+    prepare_after_first_paint(window, window.store.path, [], fallback_ms=10)
+    qtbot.wait(200)
+    assert not window.preparing and window._worker is None

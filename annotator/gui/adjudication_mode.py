@@ -266,10 +266,10 @@ class AdjudicationMixin:
         state = {ACCEPTED: "accepted", SKIPPED: "skipped"}.get(v.review.state, "in progress")
         numbered = ", ".join(f"{i} {name}" for i, name in enumerate(a.annotators, 1))
         counts = Counter(c.status for c in a.candidates)  # one pass over thousands
-        self.doc_status.setText(
-            f"{v.document.source} · final gold {state}, {len(v.gold)} spans · {numbered} · "
-            f"{counts[core.AGREED]} agreed, {counts[core.PARTIAL]} by some, {counts[core.CONFLICT]} in conflict"
-            " · Alt+n: annotator n's span")
+        essentials = f"{v.document.source} · final gold {state}, {len(v.gold)} spans · {numbered}"
+        self.doc_status.set_text(
+            f"{essentials} · {counts[core.AGREED]} agreed, {counts[core.PARTIAL]} by some, "
+            f"{counts[core.CONFLICT]} in conflict", keep=essentials)
         self.doc_status.setToolTip("Alt+n takes annotator n's span at the cursor, Alt+Shift+n all of theirs, "
                                    "Alt+A every agreed span; Ctrl+Enter accepts the final gold")
 

@@ -140,6 +140,9 @@ class GuidanceMixin:
         some = " · ".join(keys[:LABEL_KEYS_SHOWN]) + (" …" if len(keys) > LABEL_KEYS_SHOWN else "")
         if start < end and span is None:
             return f"Press a label key: {some} · B boilerplate"
+        if getattr(self, "adjudicating", False):  # the mode's own keys (Ctrl+R is refused there)
+            return ("Alt+1…9 takes annotator n's span · Alt+Shift+n all of theirs · Alt+A all agreed · "
+                    "Ctrl+Enter accepts")
         if span is not None:
             return "Label key relabels · Del deletes · Alt+←/→ moves it · Ctrl+R everywhere"
         letters = [label.key for label in self.labels.labels if label.key]

@@ -194,6 +194,12 @@ def test_three_annotators_take_from_the_third_label_and_undo_on_the_final_gold(q
 
     take_at(qtbot, window, mali.span, 3)  # cy's PERSON
     assert (mali.span.start, mali.span.end, "PERSON") in keys(store.gold(doc, FINAL))
+    window.update_guidance()  # the hint names the mode's keys, not Ctrl+R (refused in the mode)
+    assert "Alt+A all agreed" in window.hint_label.text() and "Ctrl+R" not in window.hint_label.text()
+    essentials = window.doc_status.text().split(" · ")[:3]  # file · final gold … · who is 1, 2, 3
+    assert essentials[2] == "1 ann, 2 bob, 3 cy"
+    assert window.doc_status.minimumSizeHint().width() >= window.doc_status.fontMetrics().horizontalAdvance(
+        " · ".join(essentials))  # never cut in a crowded status bar
     take_at(qtbot, window, mali.span, 1)  # changed my mind: ann's GPE replaces it
     assert (mali.span.start, mali.span.end, "GPE") in keys(store.gold(doc, FINAL))
     assert (mali.span.start, mali.span.end, "PERSON") not in keys(store.gold(doc, FINAL))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt
 from PySide6.QtGui import QPainter, QPalette
-from PySide6.QtWidgets import QFrame, QLabel, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QSizeGrip, QWidget
 
 MIN_WIDTH = 48  # enough for a few letters and the ellipsis
 HINT_MIN_WIDTH = 160  # a yielding label with less room than this shows nothing
@@ -34,7 +34,8 @@ class ElidedLabel(QLabel):
             bar.installEventFilter(self)
             self._watched = bar
         others = [w for w in bar.findChildren(QLabel) if w is not self and w.isVisible() and w.parentWidget() is bar]
-        spacing = 12 * (len(others) + 1)  # the status bar's gaps and size grip, generously
+        grip = sum(w.width() for w in bar.findChildren(QSizeGrip) if w.isVisible())
+        spacing = 16 * (len(others) + 1) + grip  # the status bar's gaps, margins and size grip, generously
         room = bar.width() - sum(w.sizeHint().width() for w in others) - spacing
         return QSize(min(hint.width(), room) if room >= HINT_MIN_WIDTH else 0, hint.height())
 

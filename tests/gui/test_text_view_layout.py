@@ -12,12 +12,17 @@ def long_text(paragraphs: int = 400) -> str:
     return "\n".join(f"Paragraph {i}: " + " ".join(f"word{j}" for j in range(60)) for i in range(paragraphs))
 
 
-def test_the_visible_range_of_a_fresh_long_document_lays_out_only_its_top(qtbot):
+def shown_pane(qtbot) -> AnnotatedTextView:
     view = AnnotatedTextView("pane")
     qtbot.addWidget(view)
     view.resize(700, 500)
     view.show()
     qtbot.waitExposed(view)
+    return view
+
+
+def test_the_visible_range_of_a_fresh_long_document_lays_out_only_its_top(qtbot):
+    view = shown_pane(qtbot)
     view.set_document(long_text(), Rendering((), ()))
     first, last = view._visible_qt_range()  # no events processed: Qt has laid out only its first step
     doc = view.document()
@@ -31,11 +36,7 @@ def test_the_visible_range_of_a_fresh_long_document_lays_out_only_its_top(qtbot)
 
 
 def test_the_visible_range_after_scrolling_to_the_middle(qtbot):
-    view = AnnotatedTextView("pane")
-    qtbot.addWidget(view)
-    view.resize(700, 500)
-    view.show()
-    qtbot.waitExposed(view)
+    view = shown_pane(qtbot)
     text = long_text()
     view.set_document(text, Rendering((), ()))
     view.select_range(len(text) // 2, len(text) // 2 + 5)

@@ -46,17 +46,6 @@ def test_resolution_rule():
     assert resolve([], None) is None
 
 
-@pytest.fixture
-def disputed(store, tokenize):
-    make_project(store.path, tokenize, [TEXT])
-    doc = store.document_ids()[0]
-    for who, label in (("ann", "GPE"), ("bob", "LOC")):
-        gold_edits.start_review(store, doc, who)
-        gold_edits.relabel_span(store, doc, who, find(TEXT, "Mali", "PERSON")._replace(origin="model"), label, LABELS)
-        gold_edits.set_state(store, doc, who, ACCEPTED)
-    return doc
-
-
 def test_adjudicate_undo_and_accept(store, disputed, tmp_path):
     doc = disputed
     (entry,) = adjudication.queue(store)

@@ -7,7 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 from annotator.core import adjudication as core
 from annotator.core.model import ACCEPTED
@@ -17,17 +16,6 @@ from tests.team.helpers import LABELS, TEXTS, find, make_project
 
 TEXT = TEXTS[0]  # "Report 0: Mali said Keita met Putin in Bamako on Monday."
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def disputed(store, tokenize):
-    make_project(store.path, tokenize, [TEXT])
-    doc = store.document_ids()[0]
-    for who, label in (("ann", "GPE"), ("bob", "LOC")):
-        gold_edits.start_review(store, doc, who)
-        gold_edits.relabel_span(store, doc, who, find(TEXT, "Mali", "PERSON")._replace(origin="model"), label, LABELS)
-        gold_edits.set_state(store, doc, who, ACCEPTED)
-    return doc
 
 
 def in_another_process(db: Path, code: str) -> None:

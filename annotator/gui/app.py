@@ -107,6 +107,19 @@ def prepare_after_first_paint(window, db_path: Path, for_import: list[str], fall
     QTimer.singleShot(fallback_ms, start)
 
 
+def load_store_writer_after_first_paint(window) -> None:  # noqa: ANN001
+    """Import sqlite-utils (the store's writer) once the first document is painted.
+
+    The store opens and reads with the plain sqlite3 connection, so the window paints first;
+    loaded now, while the reviewer looks at the document, the first edit does not wait ~120 ms
+    for it. (One more turn of the event loop: after the other first-paint callbacks.)"""
+    from PySide6.QtCore import QTimer
+
+    from annotator.store.connection import import_sqlite_utils
+
+    after_first_paint(window.gold_view, lambda: QTimer.singleShot(0, import_sqlite_utils))
+
+
 def run_gui(db_path: Path, import_paths: list[str], model: str, *, show: bool = True, smoke: bool = False) -> int:
     """Open the reviewer's window on ``db_path``; import and pre-annotate ``import_paths`` first.
 
@@ -117,8 +130,9 @@ def run_gui(db_path: Path, import_paths: list[str], model: str, *, show: bool = 
     if problem:
         print(f"error: cannot open the window: {problem}", file=sys.stderr)
         return 2
-    # The database layer (sqlite-utils and its ~70 modules) before Qt: once PySide6 is loaded, it
-    # reads the source of every module imported after it (its __feature__ check), ~0.2 ms each.
+    # The database layer before Qt: once PySide6 is loaded, it reads the source of every module
+    # imported after it (its __feature__ check), ~0.2 ms each. (sqlite-utils, the store's writer,
+    # loads after the first paint: load_store_writer_after_first_paint.)
     from annotator.store import Store
 
     try:
@@ -157,6 +171,7 @@ def run_gui(db_path: Path, import_paths: list[str], model: str, *, show: bool = 
         window.prepare(db_path, for_import)
         return 0
     prepare_after_first_paint(window, db_path, for_import)  # (its hook runs after the smoke's one below)
+    load_store_writer_after_first_paint(window)
     if smoke:
         def say_shown() -> None:
             shown = window.view.document.source if window.view else "no document"

@@ -52,6 +52,23 @@ def test_annotator_open_shows_the_first_document_without_the_heavy_modules(proje
     assert loaded_too_early(modules) == []
 
 
+def test_annotator_open_paints_the_first_document_before_sqlite_utils_loads(project_db, tmp_path):
+    """sqlite-utils (click, dateutil, its big db module) is for writes and migrations: a project already
+    up to date is opened, checked and read with the plain sqlite3 connection. ``-X importtime`` lines
+    (stderr) and the line said after the first paint (stdout) go to one pipe, in the order they happened."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", ANNOTATOR_USER="tester", XDG_CONFIG_HOME=str(tmp_path),
+               PYTHONUNBUFFERED="1")
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "annotator", "open", "--db", str(project_db),
+                             "--smoke"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env=env, timeout=300)
+    assert result.returncode == 0, result.stdout[-2000:]
+    before, shown, _after = result.stdout.partition("first document shown: 000_e5af05bdd28e0bde.txt (as tester)")
+    assert shown, result.stdout[-2000:]
+    modules = set(re.findall(r"^import time:\s+\d+ \|\s+\d+ \|\s*(\S+)", before, re.MULTILINE))
+    assert "annotator.gui.main_window" in modules and "annotator.store.store" in modules
+    assert sorted(m for m in modules if m.split(".")[0] in ("sqlite_utils", "click", "dateutil")) == []
+
+
 def test_after_first_paint_runs_once_the_pane_has_painted(window, qtbot):
     """A zero timer set before the event loop fires before the first paint; this waits for the paint."""
     window.hide()

@@ -8,9 +8,10 @@ stage the wall time since it was spawned and its CPU time (all threads). Printed
 ``--runs`` per stage, and the load average (the machine may be shared: CPU time is the steadier
 figure), the garbage collector's time before the first paint (``gc.callbacks``), and whether
 sqlite-utils was imported before the first paint (it should not be: the store reads with the
-plain sqlite3 connection and loads sqlite-utils for writes). ``--gc-freeze`` calls ``gc.freeze()``
-once the window is built (an experiment). ``benchmarks/scale_table.py --only first`` measures the
-real command end to end.
+plain sqlite3 connection and loads sqlite-utils for writes). As run_gui does, the collector is
+paused from the start of run_gui to the first paint (then frozen and resumed): ``--no-gc-pause``
+leaves it running, ``--gc-freeze`` (with it) only calls ``gc.freeze()`` once the window is built.
+``benchmarks/scale_table.py --only first`` measures the real command end to end.
 Opening a database may migrate it to the current schema: use a copy of a shared corpus.
 """
 
@@ -28,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def child(db: Path, gc_freeze: bool) -> None:
+def child(db: Path, gc_freeze: bool, gc_pause: bool) -> None:
     """One start, stage by stage, as run_gui does it; prints the stages as JSON."""
     import gc
 
@@ -53,6 +54,8 @@ def child(db: Path, gc_freeze: bool) -> None:
     import annotator.launch  # noqa: F401
     import annotator.pipeline  # noqa: F401
     mark("import annotator.launch, gui.app (the entry point)")
+    from annotator.gui.app import pause_gc_for_start, resume_gc_after_first_paint
+    gc_was_running = pause_gc_for_start() if gc_pause else False
     from annotator.store import Store
     mark("import annotator.store (sqlite3 only)")
     from annotator.gui.app import (after_first_paint, create_application, load_store_writer_after_first_paint,
@@ -76,6 +79,8 @@ def child(db: Path, gc_freeze: bool) -> None:
     window.open_initial_document()
     if gc_freeze:
         gc.freeze()
+    if gc_pause:
+        resume_gc_after_first_paint(window, gc_was_running)
     mark("show() + open_initial_document()" + (" + gc.freeze()" if gc_freeze else ""))
     seen: dict[str, object] = {}
 
@@ -99,17 +104,19 @@ def main() -> None:
     parser.add_argument("--db", type=Path, required=True)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--gc-freeze", action="store_true", help="gc.freeze() once the window is built")
+    parser.add_argument("--no-gc-pause", action="store_true", help="leave the collector running during the start")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.db, args.gc_freeze)
+        child(args.db, args.gc_freeze, not args.no_gc_pause)
         return
     runs = []
     for _ in range(args.runs):
         env = {**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen", "ANNOTATOR_USER": "bench",
                "START_BREAKDOWN_SPAWNED": repr(time.time())}
         result = subprocess.run([sys.executable, __file__, "--db", str(args.db), "--child"]
-                                + (["--gc-freeze"] if args.gc_freeze else []), capture_output=True,
+                                + (["--gc-freeze"] if args.gc_freeze else [])
+                                + (["--no-gc-pause"] if args.no_gc_pause else []), capture_output=True,
                                 text=True, env=env, cwd=ROOT, timeout=300)
         if result.returncode:
             raise SystemExit(result.stderr)
@@ -125,7 +132,8 @@ def main() -> None:
         print(f"{name:<70} {wall:8.0f} {wall - last_wall:6.0f} {cpu:7.0f} {cpu - last_cpu:6.0f}")
         last_wall, last_cpu = wall, cpu
     print("load average:", " ".join(f"{x:.2f}" for x in os.getloadavg()),
-          "| PYTHONDONTWRITEBYTECODE:", os.environ.get("PYTHONDONTWRITEBYTECODE", "unset"))
+          "| PYTHONDONTWRITEBYTECODE:", os.environ.get("PYTHONDONTWRITEBYTECODE", "unset"),
+          "| gc paused until the paint:", not args.no_gc_pause, "| gc.freeze() after the window:", args.gc_freeze)
 
 
 if __name__ == "__main__":

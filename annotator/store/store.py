@@ -89,6 +89,7 @@ class Store(TrainingQueries):
         when it first writes; :class:`BusyError` when the wait runs out.
         """
         conn = self.conn
+        self.db  # noqa: B018 - sqlite-utils loaded (on a first write) before the write lock is taken, not while held
         try:
             if conn.in_transaction:
                 with self.db.atomic():  # a savepoint inside the open transaction

@@ -65,7 +65,7 @@ class Store(TrainingQueries):
         cls, path: str | Path, *, create: bool = True, busy_timeout_ms: int | None = None,
         allow_network_fs: bool | None = None,
     ) -> "Store":
-        """Open the project database (see :func:`open_database` for what is refused)."""
+        """Open the project database (see :func:`open_connection` for what is refused)."""
         path = Path(path)
         conn, db = open_connection(path, create=create, busy_timeout_ms=busy_timeout_ms,
                                    allow_network_fs=allow_network_fs)

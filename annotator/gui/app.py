@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from pathlib import Path
@@ -107,6 +108,58 @@ def prepare_after_first_paint(window, db_path: Path, for_import: list[str], fall
     QTimer.singleShot(fallback_ms, start)
 
 
+def load_store_writer_after_first_paint(window) -> None:  # noqa: ANN001
+    """Import sqlite-utils (the store's writer) once the first document is painted.
+
+    The store opens and reads with the plain sqlite3 connection, so the window paints first;
+    loaded now, while the reviewer looks at the document, the first edit does not wait ~120 ms
+    for it. (One more turn of the event loop: after the other first-paint callbacks.)"""
+    from PySide6.QtCore import QTimer
+
+    from annotator.store.connection import import_sqlite_utils
+
+    after_first_paint(window.gold_view, lambda: QTimer.singleShot(0, import_sqlite_utils))
+
+
+def pause_gc_for_start() -> bool:
+    """Pause Python's cyclic garbage collector while the window starts (see :func:`resume_gc`).
+
+    Starting makes ~50,000 tracked objects that live as long as the window (modules, classes,
+    Qt wrappers, the first page and document); the collector walked them ~65 times before the
+    first paint (young and middle generations: ~50 ms of CPU under load, measured with
+    benchmarks/start_breakdown.py), and a full collection at the paint finds ~300 objects to
+    free. Returns whether it was running (and so is to be resumed)."""
+    running = gc.isenabled()
+    gc.disable()
+    return running
+
+
+def resume_gc(was_running: bool) -> None:
+    """Once the first document is painted: freeze what the start made (``gc.freeze()``: out of the
+    collector's generations, never walked again, as CPython's docs advise for start-up objects; the
+    few hundred start-up objects that were garbage stay) and resume collecting. Without the freeze,
+    the first young collection would walk everything made since the pause."""
+    if was_running and not gc.isenabled():
+        gc.freeze()
+        gc.enable()
+
+
+def resume_gc_after_first_paint(window, was_running: bool, fallback_ms: int = 2000) -> None:  # noqa: ANN001
+    """:func:`resume_gc` after the window's first paint, or after ``fallback_ms`` if it is not painted."""
+    from PySide6.QtCore import QTimer
+
+    done = False
+
+    def resume() -> None:
+        nonlocal done
+        if not done:
+            done = True
+            resume_gc(was_running)
+
+    after_first_paint(window.gold_view, resume)
+    QTimer.singleShot(fallback_ms, resume)
+
+
 def run_gui(db_path: Path, import_paths: list[str], model: str, *, show: bool = True, smoke: bool = False) -> int:
     """Open the reviewer's window on ``db_path``; import and pre-annotate ``import_paths`` first.
 
@@ -117,8 +170,18 @@ def run_gui(db_path: Path, import_paths: list[str], model: str, *, show: bool = 
     if problem:
         print(f"error: cannot open the window: {problem}", file=sys.stderr)
         return 2
-    # The database layer (sqlite-utils and its ~70 modules) before Qt: once PySide6 is loaded, it
-    # reads the source of every module imported after it (its __feature__ check), ~0.2 ms each.
+    gc_was_running = pause_gc_for_start()
+    try:
+        return _run_gui(db_path, import_paths, model, show=show, smoke=smoke, gc_was_running=gc_was_running)
+    finally:
+        resume_gc(gc_was_running)  # a start that ended before its first paint (an error, no event loop)
+
+
+def _run_gui(db_path: Path, import_paths: list[str], model: str, *, show: bool, smoke: bool,
+             gc_was_running: bool) -> int:
+    # The database layer before Qt: once PySide6 is loaded, it reads the source of every module
+    # imported after it (its __feature__ check), ~0.2 ms each. (sqlite-utils, the store's writer,
+    # loads after the first paint: load_store_writer_after_first_paint.)
     from annotator.store import Store
 
     try:
@@ -153,10 +216,12 @@ def run_gui(db_path: Path, import_paths: list[str], model: str, *, show: bool = 
     install_excepthook(lambda: QApplication.activeWindow() or window)
     window.show()
     window.open_initial_document()
+    resume_gc_after_first_paint(window, gc_was_running)
     if not show and not smoke:  # no event loop: prepare now (the caller waits for it)
         window.prepare(db_path, for_import)
         return 0
     prepare_after_first_paint(window, db_path, for_import)  # (its hook runs after the smoke's one below)
+    load_store_writer_after_first_paint(window)
     if smoke:
         def say_shown() -> None:
             shown = window.view.document.source if window.view else "no document"

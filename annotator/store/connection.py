@@ -12,6 +12,11 @@ Rules this module keeps (SQLite's "How To Corrupt An SQLite Database File"):
   for the busy timeout instead of failing at once when it upgrades from reading.
 - WAL needs shared memory, which network file systems do not give: such a location is
   refused unless the user accepts the risk, and then the rollback journal is used.
+
+The database is opened, checked and read with the plain ``sqlite3`` connection; the
+``sqlite_utils.Database`` wrapper over that same connection (writes, migrations) is made on
+first use by :func:`sqlite_database`, so the window shows its first document before
+sqlite-utils (click, dateutil and its own large modules, ~120 ms) is imported.
 """
 
 from __future__ import annotations
@@ -19,16 +24,20 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
+import sys
+import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
-
-from sqlite_utils import Database
 
 from annotator.core.errors import BusyError, StoreError
 from annotator.store.filesystem import network_filesystem
 from annotator.store.schema import MIGRATION_SET, known_migration_names, migrations
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 BUSY_TIMEOUT_MS = 30_000  # command line and background work: wait for other writers
 GUI_BUSY_TIMEOUT_MS = 4_000  # the window's own edits: never freeze the window for long
@@ -44,6 +53,54 @@ def default_busy_timeout_ms(default: int = BUSY_TIMEOUT_MS) -> int:
 
 def network_fs_allowed() -> bool:
     return os.environ.get(NETWORK_FS_ENV, "").strip().lower() in ("1", "true", "yes")
+
+
+class _NoNumpyInThisThread:
+    """An import finder that makes ``import numpy`` fail in one thread only (see import_sqlite_utils)."""
+
+    def __init__(self, thread: int):
+        self.thread = thread
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+        if threading.get_ident() == self.thread and (name == "numpy" or name.startswith("numpy.")):
+            raise ModuleNotFoundError(f"No module named {name!r} (hidden while sqlite-utils loads)", name=name)
+        return None
+
+
+_import_lock = threading.Lock()
+
+
+def import_sqlite_utils() -> None:
+    """Import sqlite-utils without numpy.
+
+    sqlite-utils imports numpy when it can, only to map numpy scalar types to SQL types, which
+    annotator never stores. While it loads, ``import numpy`` fails in this thread only: another
+    thread (the window's preparation loading spaCy) may import numpy meanwhile, and numpy stays
+    importable afterwards. Once numpy is loaded, sqlite-utils is imported as it is."""
+    if "sqlite_utils" in sys.modules:
+        return
+    with _import_lock:
+        if "sqlite_utils" in sys.modules or "numpy" in sys.modules:
+            import sqlite_utils  # noqa: F401
+            return
+        finder = _NoNumpyInThisThread(threading.get_ident())
+        sys.meta_path.insert(0, finder)
+        try:
+            import sqlite_utils  # noqa: F401, F811
+        finally:
+            sys.meta_path.remove(finder)
+
+
+def sqlite_database(conn: sqlite3.Connection) -> Database:
+    """The sqlite-utils ``Database`` over an open annotator connection (imports sqlite-utils).
+
+    sqlite-utils plugins are not run on annotator's connections: what a connection does is set
+    in :func:`open_connection` alone, and looking for plugins reads every installed package's
+    metadata (~25-50 ms)."""
+    import_sqlite_utils()
+    from sqlite_utils import Database
+
+    return Database(conn, execute_plugins=False)
 
 
 def _applied(conn: sqlite3.Connection) -> list[str]:
@@ -120,6 +177,15 @@ def _set_journal_mode(conn: sqlite3.Connection, mode: str, busy_timeout_ms: int)
 def open_database(
     path: Path, *, create: bool = True, busy_timeout_ms: int | None = None, allow_network_fs: bool | None = None
 ) -> Database:
+    """:func:`open_connection` wrapped in sqlite-utils' ``Database``."""
+    conn, db = open_connection(path, create=create, busy_timeout_ms=busy_timeout_ms,
+                               allow_network_fs=allow_network_fs)
+    return db if db is not None else sqlite_database(conn)
+
+
+def open_connection(
+    path: Path, *, create: bool = True, busy_timeout_ms: int | None = None, allow_network_fs: bool | None = None
+) -> tuple[sqlite3.Connection, Database | None]:
     """Open (or create) the project database at ``path``, migrated to this version's schema.
 
     Refuses with :class:`StoreError` a folder, pipe or device, a missing file when not
@@ -129,6 +195,11 @@ def open_database(
     SQLite's backup API, so a schema change never loses data. Several processes may open
     and migrate the same new database at once: migration runs under the write lock and
     re-checks what is pending once it holds it.
+
+    Returns the connection and, when a migration ran, the sqlite-utils ``Database`` that ran it
+    (else None: sqlite-utils is not imported for a database already up to date). The connection
+    is set up as ``Database`` sets one up (recursive triggers on), so it behaves the same whether
+    or not the wrapper has been made yet.
     """
     path = Path(path)
     timeout = busy_timeout_ms if busy_timeout_ms is not None else default_busy_timeout_ms()
@@ -146,13 +217,9 @@ def open_database(
             raise
         _refuse_foreign(conn, path)
         _set_journal_mode(conn, "delete" if network else "wal", timeout)
-        # sqlite-utils plugins are not run on annotator's connections: what a connection does is set
-        # here alone, and looking for plugins reads every installed package's metadata (~25-50 ms at
-        # each start of the window, before its first document).
-        db = Database(conn, execute_plugins=False)
-        db.execute("PRAGMA foreign_keys = ON")
-        _migrate(conn, db, path, existed)
-        return db
+        conn.execute("PRAGMA recursive_triggers = ON")  # what sqlite_utils.Database sets on its connection
+        conn.execute("PRAGMA foreign_keys = ON")
+        return conn, _migrate(conn, path, existed)
     except StoreError:
         if conn is not None:
             conn.close()
@@ -225,10 +292,12 @@ def _refuse_foreign(conn: sqlite3.Connection, path: Path) -> None:
         raise StoreError("is an SQLite database but not an annotator project (refusing to change it)", path=path)
 
 
-def _migrate(conn: sqlite3.Connection, db: Database, path: Path, existed: bool) -> None:
-    pending = [name for name in known_migration_names() if name not in _applied(conn)]
-    if not pending:
-        return
+def _migrate(conn: sqlite3.Connection, path: Path, existed: bool) -> Database | None:
+    """Apply the pending schema steps with sqlite-utils; None (nothing imported) when none is."""
+    applied = set(_applied(conn))  # a plain SELECT on sqlite-utils' table of applied steps
+    if all(name in applied for name in known_migration_names()):
+        return None
+    db = sqlite_database(conn)
     if existed and _has_user_tables(conn):
         _backup(conn, path)  # before taking the write lock: the backup reads through this connection
     conn.execute("BEGIN IMMEDIATE")
@@ -240,6 +309,7 @@ def _migrate(conn: sqlite3.Connection, db: Database, path: Path, existed: bool) 
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
+    return db
 
 
 def _backup(conn: sqlite3.Connection, path: Path) -> Path:

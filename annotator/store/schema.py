@@ -1,12 +1,82 @@
-"""The database schema, as sqlite-utils Migrations. Append new steps; never edit old ones."""
+"""The database schema, as sqlite-utils Migrations. Append new steps; never edit old ones.
+
+The steps are declared here without importing sqlite-utils (``migrations`` records them and
+builds the sqlite-utils :class:`~sqlite_utils.migrations.Migrations` the first time it is
+asked for more than their names): opening an up-to-date database reads the applied names
+with a plain SELECT (annotator.store.connection) and the window's first document is shown
+before sqlite-utils loads. Applying a step is done by sqlite-utils, as before.
+"""
 
 from __future__ import annotations
 
-from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+    from sqlite_utils.migrations import Migrations
 
 MIGRATION_SET = "annotator"
-migrations = Migrations(MIGRATION_SET)
+
+
+class DeclaredMigrations:
+    """sqlite-utils' ``Migrations`` declared lazily: ``@migrations(name=...)`` records a step, and
+    :attr:`names` lists them without sqlite-utils; anything else (``apply``, ``pending``,
+    ``_migrations``) goes to the real ``Migrations``, built on first use with every step in order."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self._steps: list[tuple[str, Callable[..., None], bool]] = []
+        self._real: Migrations | None = None
+
+    def __call__(self, *, name: str | None = None, transactional: bool = True) -> Callable[[Any], Any]:
+        def inner(func: Callable[..., None]) -> Callable[..., None]:
+            step = name or func.__name__
+            if self._real is not None:
+                raise RuntimeError(f"migration {step!r} declared after the migrations were built")
+            if any(s[0] == step for s in self._steps):
+                raise ValueError(f"Migration '{step}' is already registered in set '{self.name}'")
+            self._steps.append((step, func, transactional))
+            return func
+
+        return inner
+
+    @property
+    def names(self) -> list[str]:
+        return [s[0] for s in self._steps]
+
+    @property
+    def real(self) -> Migrations:
+        """The sqlite-utils ``Migrations`` holding every declared step (imports sqlite-utils)."""
+        if self._real is None:
+            from annotator.store.connection import import_sqlite_utils
+
+            import_sqlite_utils()
+            from sqlite_utils.migrations import Migrations
+
+            real = Migrations(self.name)
+            for step, func, transactional in self._steps:
+                real(name=step, transactional=transactional)(func)
+            self._real = real
+        return self._real
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        return getattr(self.real, attr)
+
+
+migrations = DeclaredMigrations(MIGRATION_SET)
+
+
+def __getattr__(name: str) -> Any:  # ``schema.Migrations``, as before, imported when asked for
+    if name == "Migrations":
+        from annotator.store.connection import import_sqlite_utils
+
+        import_sqlite_utils()
+        from sqlite_utils.migrations import Migrations
+
+        return Migrations
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @migrations(name="0001_initial")
@@ -373,7 +443,7 @@ def review_counts(db: Database) -> None:
 
 def known_migration_names() -> list[str]:
     """Names of every migration this version of annotator knows, in order."""
-    return [m.name for m in migrations._migrations]
+    return migrations.names
 
 
 @migrations(name="0020_training_splits")

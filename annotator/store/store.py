@@ -9,17 +9,18 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from annotator.core.errors import StoreError
 from annotator.core.model import ACCEPTED, TODO, Document, Prediction, Review
 from annotator.core.packing import pack_spans, unpack_spans
 from annotator.core.spans import Range, Span
 from annotator.core.tokens import Tokens
-from annotator.store.connection import open_database, store_error
+from annotator.store.connection import open_connection, sqlite_database, store_error
 from annotator.store.training import GOLD_STATES, TrainingQueries
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 
 make_span = Span._make  # builds from a row tuple without argument parsing: the fast path
@@ -31,25 +32,47 @@ def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
-class Store(TrainingQueries):
-    """A project database. Writes outside :meth:`transaction` commit one statement at a time."""
+def _is_read(sql: str) -> bool:
+    """A statement that only reads (a SELECT: it never opens a transaction of its own)."""
+    return sql.lstrip()[:6].upper() == "SELECT"
 
-    def __init__(self, db: Database, path: Path):
-        self.db = db
+
+class Store(TrainingQueries):
+    """A project database. Writes outside :meth:`transaction` commit one statement at a time.
+
+    Reads go to the plain ``sqlite3`` connection (``conn``); writes go through sqlite-utils'
+    ``Database`` over the same connection (``db``), made (and sqlite-utils imported) on first use,
+    so a window can open a project and show a document before sqlite-utils has loaded."""
+
+    def __init__(self, db: Database | sqlite3.Connection, path: Path, *, sqlite_utils_db: Database | None = None):
+        if isinstance(db, sqlite3.Connection):
+            self.conn = db
+            self._db = sqlite_utils_db
+        else:
+            self.conn = db.conn
+            self._db = db
         self.path = path
+
+    @property
+    def db(self) -> Database:
+        """sqlite-utils' ``Database`` over :attr:`conn`, made on first use (writes, migrations)."""
+        if self._db is None:
+            self._db = sqlite_database(self.conn)
+        return self._db
 
     @classmethod
     def open(
         cls, path: str | Path, *, create: bool = True, busy_timeout_ms: int | None = None,
         allow_network_fs: bool | None = None,
     ) -> "Store":
-        """Open the project database (see :func:`open_database` for what is refused)."""
+        """Open the project database (see :func:`open_connection` for what is refused)."""
         path = Path(path)
-        return cls(open_database(path, create=create, busy_timeout_ms=busy_timeout_ms,
-                                 allow_network_fs=allow_network_fs), path)
+        conn, db = open_connection(path, create=create, busy_timeout_ms=busy_timeout_ms,
+                                   allow_network_fs=allow_network_fs)
+        return cls(conn, path, sqlite_utils_db=db)
 
     def close(self) -> None:
-        self.db.close()
+        self.conn.close()
 
     def __enter__(self) -> "Store":
         return self
@@ -65,7 +88,8 @@ class Store(TrainingQueries):
         that finds another process writing waits for the busy timeout rather than failing
         when it first writes; :class:`BusyError` when the wait runs out.
         """
-        conn = self.db.conn
+        conn = self.conn
+        self.db  # noqa: B018 - sqlite-utils loaded (on a first write) before the write lock is taken, not while held
         try:
             if conn.in_transaction:
                 with self.db.atomic():  # a savepoint inside the open transaction
@@ -107,7 +131,7 @@ class Store(TrainingQueries):
         In WAL mode a reader never blocks writers, so an export can take its time while the
         window keeps saving; what it writes is the database as it was when it started.
         """
-        conn = self.db.conn
+        conn = self.conn
         if conn.in_transaction:
             yield self
             return
@@ -124,6 +148,8 @@ class Store(TrainingQueries):
 
     def _q(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Cursor:
         try:
+            if _is_read(sql):  # the plain connection: as Database.execute does for a SELECT
+                return self.conn.execute(sql, params)
             return self.db.execute(sql, params)
         except sqlite3.DatabaseError as exc:
             if isinstance(exc, sqlite3.IntegrityError):
@@ -268,7 +294,7 @@ class Store(TrainingQueries):
         sql = ("SELECT d.id FROM documents_fts f JOIN documents d ON d.id = f.rowid" + state_join
                + " WHERE documents_fts MATCH ?" + state_where + " ORDER BY d.id")
         try:
-            found = [r[0] for r in self.db.execute(sql, [phrase, *state_params])]
+            found = [r[0] for r in self.conn.execute(sql, [phrase, *state_params])]
         except sqlite3.OperationalError as exc:
             if "fts5" not in str(exc):
                 raise store_error(exc, self.path) from None

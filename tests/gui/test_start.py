@@ -5,6 +5,7 @@ when they are used; these tests fail as soon as the start path imports one of th
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import subprocess
@@ -14,7 +15,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QEvent, QObject
 
-from annotator.gui.app import after_first_paint, prepare_after_first_paint
+from annotator.gui.app import (after_first_paint, pause_gc_for_start, prepare_after_first_paint,
+                               resume_gc_after_first_paint)
 
 pytestmark = [pytest.mark.gui, pytest.mark.integration]
 
@@ -50,6 +52,23 @@ def test_annotator_open_shows_the_first_document_without_the_heavy_modules(proje
     modules = set(re.findall(r"^import time:\s+\d+ \|\s+\d+ \|\s*(\S+)", result.stderr, re.MULTILINE))
     assert "annotator.gui.main_window" in modules and "annotator.launch" in modules
     assert loaded_too_early(modules) == []
+
+
+def test_annotator_open_paints_the_first_document_before_sqlite_utils_loads(project_db, tmp_path):
+    """sqlite-utils (click, dateutil, its big db module) is for writes and migrations: a project already
+    up to date is opened, checked and read with the plain sqlite3 connection. ``-X importtime`` lines
+    (stderr) and the line said after the first paint (stdout) go to one pipe, in the order they happened."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", ANNOTATOR_USER="tester", XDG_CONFIG_HOME=str(tmp_path),
+               PYTHONUNBUFFERED="1")
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "annotator", "open", "--db", str(project_db),
+                             "--smoke"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env=env, timeout=300)
+    assert result.returncode == 0, result.stdout[-2000:]
+    before, shown, _after = result.stdout.partition("first document shown: 000_e5af05bdd28e0bde.txt (as tester)")
+    assert shown, result.stdout[-2000:]
+    modules = set(re.findall(r"^import time:\s+\d+ \|\s+\d+ \|\s*(\S+)", before, re.MULTILINE))
+    assert "annotator.gui.main_window" in modules and "annotator.store.store" in modules
+    assert sorted(m for m in modules if m.split(".")[0] in ("sqlite_utils", "click", "dateutil")) == []
 
 
 def test_after_first_paint_runs_once_the_pane_has_painted(window, qtbot):
@@ -98,3 +117,40 @@ def test_a_window_closed_before_its_paint_prepares_nothing(window, qtbot):
     prepare_after_first_paint(window, window.store.path, [], fallback_ms=10)
     qtbot.wait(200)
     assert not window.preparing and window._worker is None
+
+
+@pytest.fixture
+def collector_restored():
+    yield
+    gc.unfreeze()  # what the resume froze goes back to the collector (the test session goes on)
+    gc.enable()
+
+
+def test_the_collector_is_paused_until_the_first_paint_then_frozen_and_resumed(window, qtbot, collector_restored):
+    window.hide()
+    seen: list[tuple[str, bool]] = []
+
+    class Paints(QObject):
+        def eventFilter(self, watched, event):  # noqa: N802
+            if event.type() == QEvent.Type.Paint:
+                seen.append(("paint", gc.isenabled()))
+            return False
+
+    window.gold_view.viewport().installEventFilter(Paints(window))
+    was_running = pause_gc_for_start()
+    assert was_running and not gc.isenabled()
+    frozen_before = gc.get_freeze_count()
+    resume_gc_after_first_paint(window, was_running, fallback_ms=60_000)
+    qtbot.wait(50)
+    assert not gc.isenabled(), "not resumed before the window is painted"
+    window.show()
+    qtbot.waitUntil(gc.isenabled)
+    assert seen[0] == ("paint", False)
+    assert gc.get_freeze_count() > frozen_before  # the start-up objects are out of the collector's walks
+
+
+def test_a_window_never_painted_resumes_the_collector_after_the_fallback(window, qtbot, collector_restored):
+    window.hide()
+    resume_gc_after_first_paint(window, pause_gc_for_start(), fallback_ms=20)
+    assert not gc.isenabled()
+    qtbot.waitUntil(gc.isenabled)

@@ -16,11 +16,13 @@ same-token spans, where the order of the spans decides the score) are flagged an
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from annotator.core import packing
 from annotator.core.evaluation import MISSED, SPURIOUS, DisagreementAt, EvalDocument
 from annotator.core.spans import Span
 
@@ -338,3 +340,28 @@ def chunk_input(docs: Sequence[EvalDocument]) -> ChunkInput:
     starts = np.array([s for doc in docs for s in doc.tokens.starts], dtype=np.int64)
     ends = np.array([e for doc in docs for e in doc.tokens.ends], dtype=np.int64)
     return ChunkInput(len(docs), starts, ends, offsets, *gold, *pred, *b, list(labels))
+
+
+def token_arrays(data: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """(starts, ends) of stored tokens (:func:`annotator.core.packing.pack_tokens`, or the
+    older uint32 pairs) as int64 arrays."""
+    if bytes(data[:3]) != packing.TOKENS_MAGIC:
+        pairs = np.frombuffer(data, dtype="<u4").astype(np.int64)
+        return pairs[0::2], pairs[1::2]
+    values = packing._unpack_values(memoryview(data)[3:])
+    sums = np.cumsum(np.frombuffer(values, dtype=values.typecode), dtype=np.int64)
+    return sums[0::2], sums[1::2]
+
+
+def span_arrays(data: bytes) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+    """(label names, starts, ends, label indices) of a packed span list
+    (:func:`annotator.core.packing.pack_spans`), sorted as stored."""
+    view = memoryview(data)
+    if bytes(view[:3]) != packing.SPANS_MAGIC:
+        raise ValueError("not a packed span list")
+    size = int.from_bytes(view[3:7], "little")
+    names = json.loads(bytes(view[7:7 + size]).decode("utf-8"))
+    values = packing._unpack_values(view[7 + size:])
+    array_ = np.frombuffer(values, dtype=values.typecode).astype(np.int64)
+    starts = np.cumsum(array_[0::3])
+    return names, starts, starts + array_[1::3], array_[2::3]

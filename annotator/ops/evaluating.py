@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from annotator.core.errors import AnnotatorError, InputError
-from annotator.core.evaluation import DocumentScore, EvalDocument, Evaluation, Scores, evaluate, score_document
+from annotator.core.evaluation import DISAGREEMENTS_KEPT, DocumentScore, EvalDocument, Evaluation, Scores, evaluate, score_document
 from annotator.core.team import CONFLICT
 from annotator.core.tokens import Tokens
 from annotator.ops import gold
@@ -81,6 +81,7 @@ def choose_stored_pipeline(store: Store, preferred: str = DEFAULT_MODEL) -> str:
 def evaluate_stored(
     store: Store, pipeline: str | None = DEFAULT_MODEL, tokenize: Callable[[str], Tokens] | None = None,
     progress: Progress | None = None, *, use_cache: bool = True, in_arrays: bool = True,
+    keep_disagreements: int = DISAGREEMENTS_KEPT,
 ) -> EvaluationReport:
     """Score stored predictions on the accepted gold: ``pipeline``'s (its newest version per
     document), or with ``pipeline=None`` each document's newest prediction, whoever made it.
@@ -98,7 +99,7 @@ def evaluate_stored(
     lacking: list[str] = []
     names: set[str] = set()
     considered = 0
-    scores = Scores()
+    scores = Scores(keep_disagreements)
     fresh: list[tuple[int, int, int, Fresh]] = []
     names_of_keys: dict[int, str] | None = None
     arrays = ArrayScoring() if in_arrays else None

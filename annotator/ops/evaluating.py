@@ -113,7 +113,7 @@ def evaluate_stored(
             runs = evaluation_cache.scored_runs(store, chunk, pipeline) if use_cache else {}
             kept = evaluation_cache.valid(store, runs) if use_cache else {}
             todo = [d for d in chunk if d not in kept]
-            fast = arrays.score(store, todo, pipeline, scores.wants_texts) if arrays is not None and todo else None
+            fast = arrays.score(store, todo, pipeline, scores.room) if arrays is not None and todo else None
             computed = _score_documents(store, fast.others if fast is not None else todo, pipeline, tokenize, counts,
                                         lacking, progress)
             fast_entries = fast.entries if fast is not None else {}
@@ -130,7 +130,7 @@ def evaluate_stored(
             considered += len(kept) + len(computed) + len(fast_entries)
             listed = {}  # the kept documents' disagreements, while the evaluation still lists them
             if kept and scores.wants_texts:
-                wanted = {d: runs[d] for d, k in kept.items() if k.disagreements}
+                wanted = {d: runs[d] for d in _listed_first(chunk, kept, computed, fast_entries, scores.room)}
                 listed = evaluation_cache.disagreements(store, wanted)
                 unlisted = [d for d in wanted if d not in listed]  # kept without their list: make it now
                 if unlisted and arrays is not None:
@@ -164,6 +164,26 @@ def evaluate_stored(
 
 
 CHUNK = 1000
+
+
+def _listed_first(chunk: list[int], kept: dict[int, evaluation_cache.Kept], computed: dict[int, "_Computed"],
+                  fast: dict[int, tuple[int, Fresh]], room: int) -> list[int]:
+    """The kept documents (with disagreements) among the first of ``chunk`` whose disagreements
+    fill the ``room`` left in the list: the only ones whose list is read."""
+    out, before = [], 0
+    for doc_id in chunk:
+        if before >= room:
+            break
+        if doc_id in kept:
+            n = kept[doc_id].disagreements
+            if n:
+                out.append(doc_id)
+        elif doc_id in computed:
+            n = computed[doc_id].entry.disagreements
+        else:
+            n = fast[doc_id][1].disagreements if doc_id in fast else 0
+        before += n
+    return out
 
 
 class _Computed(NamedTuple):

@@ -81,8 +81,9 @@ class ArrayScoring:
             joined(pred_doc), joined(pred_start), joined(pred_end), joined(pred_label),
             np.searchsorted(order, boiler[:, 0]), boiler[:, 1], boiler[:, 2], list(labels))
 
-    def score(self, store: Store, ids: Sequence[int], pipeline: str | None, listing: bool) -> ChunkResult:
-        """Score what it can of ``ids`` in arrays (``listing``: the evaluation still lists disagreements)."""
+    def score(self, store: Store, ids: Sequence[int], pipeline: str | None, room: int) -> ChunkResult:
+        """Score what it can of ``ids`` in arrays; list the disagreements of the first documents
+        (in order) while fewer than ``room`` are listed."""
         rows, others = self._read(store, ids, pipeline)
         result = ChunkResult(others=others)
         if not rows.ids:
@@ -93,9 +94,14 @@ class ArrayScoring:
         result.sums = found.sums()
         packed = self._packed(found)
         n_dis = found.n_disagreements.tolist()
-        texts = {}
-        if listing:
-            texts = evaluation_cache.texts(store, [d for k, d in enumerate(rows.ids) if regular[k] and n_dis[k]])
+        wanted, before = [], 0
+        for k, doc_id in enumerate(rows.ids):
+            if before >= room:
+                break
+            if regular[k] and n_dis[k]:
+                wanted.append(doc_id)
+                before += n_dis[k]
+        texts = evaluation_cache.texts(store, wanted) if wanted else {}
         for k, doc_id in enumerate(rows.ids):
             if not regular[k]:
                 continue

@@ -256,9 +256,11 @@ def score_chunk(data: ChunkInput) -> ChunkScores:
     # with no counted prediction overlapping their characters
     g_char_s, g_char_e = _keys(gd[g_idx], gs[g_idx]), _keys(gd[g_idx], ge[g_idx])
     g_order = np.lexsort((g_char_e, g_char_s))
-    first_g = _overlap_first(g_char_s[g_order], g_char_e[g_order], _keys(pd[p_idx], ps[p_idx]),
-                             _keys(pd[p_idx], pe[p_idx]))
-    overlapping_gold = np.append(g_idx[g_order], -1)[first_g]  # first_g -1: none
+    alone = np.flatnonzero(~same)  # only a prediction with no same-token gold can be a boundary error
+    first_g = _overlap_first(g_char_s[g_order], g_char_e[g_order], _keys(pd[p_idx[alone]], ps[p_idx[alone]]),
+                             _keys(pd[p_idx[alone]], pe[p_idx[alone]]))
+    overlapping_gold = np.full(len(p_idx), -1, dtype=np.int64)
+    overlapping_gold[alone] = np.append(g_idx[g_order], -1)[first_g]  # first_g -1: none
     kind = np.where(same, np.where(tp, _NONE, _TYPE), np.where(overlapping_gold >= 0, _BOUNDARY, _SPURIOUS))
     pred_gold = np.where(same, same_gold, overlapping_gold)
     p_char_s, p_char_e = _keys(pd[p_idx], ps[p_idx]), _keys(pd[p_idx], pe[p_idx])
@@ -274,8 +276,12 @@ def score_chunk(data: ChunkInput) -> ChunkScores:
     lab_g_last = (gl[g_idx] << _SHIFT) | g_last[g_idx]
     lab_p_first = (pl[p_idx] << _SHIFT) | p_first[p_idx]
     lab_p_last = (pl[p_idx] << _SHIFT) | p_last[p_idx]
-    pred_hit = _pairs_overlap(lab_g_first, lab_g_last, lab_p_first, lab_p_last)
-    gold_hit = _pairs_overlap(lab_p_first, lab_p_last, lab_g_first, lab_g_last)
+    pred_hit = tp.copy()  # an exact match overlaps; search only for the others
+    rest = np.flatnonzero(~tp)
+    pred_hit[rest] = _pairs_overlap(lab_g_first, lab_g_last, lab_p_first[rest], lab_p_last[rest])
+    gold_hit = matched_gold[g_idx]
+    rest = np.flatnonzero(~gold_hit)
+    gold_hit[rest] = _pairs_overlap(lab_p_first, lab_p_last, lab_g_first[rest], lab_g_last[rest])
     partial = np.stack([np.bincount(pd[p_idx][pred_hit], minlength=n_docs), np.bincount(pd[p_idx], minlength=n_docs),
                         np.bincount(gd[g_idx][gold_hit], minlength=n_docs), np.bincount(gd[g_idx], minlength=n_docs)])
 

@@ -18,7 +18,7 @@ from typing import Sequence
 import numpy as np
 
 from annotator.core.evaluation import DisagreementAt
-from annotator.core.evaluation_arrays import ChunkInput, ChunkScores, score_chunk, span_arrays, token_arrays
+from annotator.core.evaluation_arrays import ChunkInput, ChunkScores, score_chunk, spans_of, tokens_of
 from annotator.core.model import ACCEPTED
 from annotator.core.team import FINAL, SINGLE
 from annotator.store import Store, evaluation_cache
@@ -54,31 +54,15 @@ class ArrayScoring:
         assert self.labels is not None
         labels = self.labels
         order = np.asarray(rows.ids, dtype=np.int64)
-        tok_starts, tok_ends, sizes = [], [], []
-        pred_doc, pred_start, pred_end, pred_label = [], [], [], []
-        for k, (tokens, predicted) in enumerate(zip(rows.tokens, rows.predictions)):
-            starts, ends = token_arrays(tokens)
-            tok_starts.append(starts)
-            tok_ends.append(ends)
-            sizes.append(len(starts))
-            names, s, e, lab = span_arrays(predicted)
-            ids = np.array([labels.setdefault(name, len(labels)) for name in names], dtype=np.int64)
-            pred_doc.append(np.full(len(s), k, dtype=np.int64))
-            pred_start.append(s)
-            pred_end.append(e)
-            pred_label.append(ids[lab] if len(lab) else lab)
-        offsets = np.zeros(len(sizes) + 1, dtype=np.int64)
-        offsets[1:] = np.cumsum(sizes)
+        tok_starts, tok_ends, offsets = tokens_of(rows.tokens)
+        pred_doc, pred_start, pred_end, pred_label = spans_of(rows.predictions, labels)
         gold = rows.gold
         boiler = np.array(rows.boilerplate, dtype=np.int64).reshape(-1, 3)
 
-        def joined(parts: list[np.ndarray]) -> np.ndarray:
-            return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-
         return ChunkInput(
-            len(rows.ids), joined(tok_starts), joined(tok_ends), offsets,
+            len(rows.ids), tok_starts, tok_ends, offsets,
             np.searchsorted(order, gold[:, 0]), gold[:, 1], gold[:, 2], gold[:, 3],
-            joined(pred_doc), joined(pred_start), joined(pred_end), joined(pred_label),
+            pred_doc, pred_start, pred_end, pred_label,
             np.searchsorted(order, boiler[:, 0]), boiler[:, 1], boiler[:, 2], list(labels))
 
     def score(self, store: Store, ids: Sequence[int], pipeline: str | None, room: int) -> ChunkResult:

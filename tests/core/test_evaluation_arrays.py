@@ -122,3 +122,37 @@ def test_chunk_sums_plus_the_irregular_documents_make_the_same_evaluation():
     fast, plain = scores.result(), evaluate(docs)
     assert fast.to_dict() == plain.to_dict()
     assert fast.disagreements == plain.disagreements
+
+
+def test_many_stored_lists_decode_at_once_as_one_by_one():
+    from array import array
+
+    from annotator.core.evaluation_arrays import span_arrays, spans_of, token_arrays, tokens_of
+    from annotator.core.packing import pack_spans, pack_tokens
+
+    rng = random.Random(3)
+    token_blobs, span_blobs = [], []
+    for k in range(60):
+        pairs, pos = [], 0
+        for _ in range(rng.choice([0, 1, 5, 30])):
+            pos += rng.choice([0, 1, 300, 70_000])  # every array width
+            pairs.append((pos, pos + rng.randint(0, 4)))
+            pos = pairs[-1][1]
+        starts, ends = [p[0] for p in pairs], [p[1] for p in pairs]
+        old = array("I", [v for p in pairs for v in p]).tobytes()  # the older stored form
+        token_blobs.append(old if k % 7 == 3 else pack_tokens(starts, ends))
+        spans = [(s, e + 1, rng.choice(LABELS)) for s, e in pairs]
+        span_blobs.append(pack_spans(spans))
+    starts, ends, offsets = tokens_of(token_blobs)
+    for k, blob in enumerate(token_blobs):
+        one_s, one_e = token_arrays(blob)
+        assert starts[offsets[k]:offsets[k + 1]].tolist() == one_s.tolist()
+        assert ends[offsets[k]:offsets[k + 1]].tolist() == one_e.tolist()
+    labels: dict[str, int] = {}
+    doc, s, e, lab = spans_of(span_blobs, labels)
+    names = list(labels)
+    for k, blob in enumerate(span_blobs):
+        one_names, one_s, one_e, one_lab = span_arrays(blob)
+        mine = doc == k
+        assert s[mine].tolist() == one_s.tolist() and e[mine].tolist() == one_e.tolist()
+        assert [names[i] for i in lab[mine]] == [one_names[i] for i in one_lab]

@@ -250,7 +250,9 @@ def simple_rows(store: Store, ids: Sequence[int], pipeline: str | None, labels: 
         if state == accepted and who is not None and who != final and layers.get(doc) == 1}
     where = f"document_id IN ({marks})" + (" AND pipeline = ?" if pipeline is not None else "")
     params = part + ([pipeline] if pipeline is not None else [])
-    runs = {doc: (run, f"{name} {version}", blob) for doc, run, name, version, blob in store._q(
+    who: dict[tuple[str, str], str] = {}  # one string per pipeline version, not one per document
+    runs = {doc: (run, who.setdefault((name, version), f"{name} {version}"), blob)
+            for doc, run, name, version, blob in store._q(
         f"SELECT document_id, id, pipeline, version, spans FROM prediction_runs WHERE id IN "
         f"(SELECT max(id) FROM prediction_runs WHERE {where} GROUP BY document_id)", params) if doc in reviewer}
     tokens = dict(store._q(f"SELECT document_id, tokens FROM document_tokens WHERE document_id IN ({marks})",

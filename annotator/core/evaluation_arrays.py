@@ -427,13 +427,18 @@ def spans_of(blobs: Sequence[bytes], labels: dict[str, int]) -> tuple[np.ndarray
     raws: list[tuple[str, bytes]] = []
     table: list[int] = []
     table_at = np.zeros(len(blobs), dtype=np.int64)
+    seen: dict[bytes, int] = {}  # the same label list (nearly always) is read once
     for k, data in enumerate(blobs):
         view = memoryview(data)
         if bytes(view[:3]) != packing.SPANS_MAGIC:
             raise ValueError("not a packed span list")
         size = int.from_bytes(view[3:7], "little")
-        table_at[k] = len(table)
-        table.extend(labels.setdefault(name, len(labels)) for name in json.loads(bytes(view[7:7 + size])))
+        names = bytes(view[7:7 + size])
+        at = seen.get(names)
+        if at is None:
+            at = seen[names] = len(table)
+            table.extend(labels.setdefault(name, len(labels)) for name in json.loads(names))
+        table_at[k] = at
         code = chr(view[7 + size])
         if code not in packing._TYPES:
             raise ValueError(f"unknown packed array type {code!r}")

@@ -54,6 +54,7 @@ class ChunkInput:
     boiler_start: np.ndarray
     boiler_end: np.ndarray
     labels: Sequence[str]
+    excluded: np.ndarray | None = None  # documents to leave to score_document (flagged irregular)
 
 
 def _i64(values: np.ndarray) -> np.ndarray:
@@ -199,6 +200,8 @@ def score_chunk(data: ChunkInput) -> ChunkScores:
     p_ok, p_first, p_last = aligner.align(pd, ps, pe)
     regular = _disjoint(gd[g_ok], g_first[g_ok], g_last[g_ok], n_docs) & _disjoint(
         pd[p_ok], p_first[p_ok], p_last[p_ok], n_docs)
+    if data.excluded is not None:
+        regular &= ~data.excluded
     prefix = np.concatenate(([0], np.cumsum(missing)))
     g_touch = g_ok & (prefix[np.where(g_ok, g_last, 0)] - prefix[np.where(g_ok, g_first, 0)] > 0)
     if g_touch.any():

@@ -63,7 +63,17 @@ class ArrayScoring:
             len(rows.ids), tok_starts, tok_ends, offsets,
             np.searchsorted(order, gold[:, 0]), gold[:, 1], gold[:, 2], gold[:, 3],
             pred_doc, pred_start, pred_end, pred_label,
-            np.searchsorted(order, boiler[:, 0]), boiler[:, 1], boiler[:, 2], list(labels))
+            np.searchsorted(order, boiler[:, 0]), boiler[:, 1], boiler[:, 2], list(labels),
+            self._too_long(tok_ends, offsets))
+
+    @staticmethod
+    def _too_long(tok_ends: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+        """Documents whose offsets may not fit the packed gold (:data:`evaluation_cache.LONGEST`)."""
+        sizes = np.diff(offsets)
+        last = np.zeros(len(sizes), dtype=np.int64)
+        has = sizes > 0
+        last[has] = tok_ends[offsets[1:][has] - 1]
+        return last >= evaluation_cache.LONGEST
 
     def score(self, store: Store, ids: Sequence[int], pipeline: str | None, room: int) -> ChunkResult:
         """Score what it can of ``ids`` in arrays; list the disagreements of the first documents

@@ -219,11 +219,8 @@ class SimpleRows(NamedTuple):
     boilerplate: list[tuple[int, int, int]]  # (document id, start, end)
 
 
-_BITS = 15  # char() code points of 15 bits, plus 1: never 0, never a surrogate (< 0xD800)
-
-
-def _split(column: str) -> str:
-    return f"(({column} >> {_BITS}) & 32767) + 1, ({column} & 32767) + 1"
+START_SHIFT = 35  # a gold span as one integer: start << 35 | end << 8 | label index + 1 (0: unknown)
+LONGEST = 1 << (START_SHIFT - 9)  # documents whose tokens end before this have spans that fit (end < 2**27)
 
 
 def simple_rows(store: Store, ids: Sequence[int], pipeline: str | None, labels: Sequence[str],
@@ -233,9 +230,11 @@ def simple_rows(store: Store, ids: Sequence[int], pipeline: str | None, labels: 
     adjudication, no stored tokens, no prediction, a gold label not in ``labels``), left to be
     read document by document as :mod:`annotator.ops.gold` gives them.
 
-    Gold spans come back as one string per chunk (``char()`` code points of 15 bits each,
-    turned into an array in one step), not as a row object per span: at 100 spans per document
-    reading rows one by one costs more than scoring them.
+    Gold spans come back as one string of integers per document (start, end and label packed
+    in one, :data:`START_SHIFT`), parsed into an array in one step, not as a row object per
+    span: at 100 spans per document reading rows one by one costs more than scoring them.
+    The caller must leave to the plain path any document whose tokens end at or after
+    :data:`LONGEST` (its offsets may not fit).
     """
     import numpy
 
@@ -257,21 +256,22 @@ def simple_rows(store: Store, ids: Sequence[int], pipeline: str | None, labels: 
         f"(SELECT max(id) FROM prediction_runs WHERE {where} GROUP BY document_id)", params) if doc in reviewer}
     tokens = dict(store._q(f"SELECT document_id, tokens FROM document_tokens WHERE document_id IN ({marks})",
                            part).fetchall())
-    simple = [d for d in part if d in runs and d in tokens and d < 1 << (2 * _BITS)]
+    simple = [d for d in part if d in runs and d in tokens] if len(labels) < 255 else []
     if not simple:
         return SimpleRows([], [], [], [], [], numpy.zeros((0, 4), dtype=numpy.int64), []), part
     smarks = _marks(simple)
     join = "JOIN reviews r ON r.document_id = x.document_id AND r.annotator = x.annotator"
-    case = "CASE x.label " + " ".join(f"WHEN ? THEN {k}" for k in range(len(labels))) + " ELSE -1 END"
-    encoded = (f"char({_split('x.document_id')}, {_split('x.start_char')}, {_split('x.end_char')}, "
-               f"{case} + 2)")
-    (packed,) = store._q(f"SELECT group_concat({encoded}, '') FROM gold_spans x {join} "
-                         f"WHERE x.document_id IN ({smarks})", [*labels, *simple]).fetchone()
+    case = "CASE x.label " + " ".join(f"WHEN ? THEN {k + 1}" for k in range(len(labels))) + " ELSE 0 END"
+    packed = store._q(f"SELECT x.document_id, group_concat((x.start_char << {START_SHIFT}) | (x.end_char << 8) | {case}) "
+                      f"FROM gold_spans x {join} WHERE x.document_id IN ({smarks}) GROUP BY x.document_id",
+                      [*labels, *simple]).fetchall()
     gold = numpy.zeros((0, 4), dtype=numpy.int64)
     if packed:
-        units = numpy.frombuffer(packed.encode("utf-16-le"), dtype="<u2").astype(numpy.int64).reshape(-1, 7) - 1
-        gold = numpy.stack([(units[:, 0] << _BITS) | units[:, 1], (units[:, 2] << _BITS) | units[:, 3],
-                            (units[:, 4] << _BITS) | units[:, 5], units[:, 6] - 1], axis=1)
+        values = numpy.fromstring(",".join(text for _, text in packed), dtype=numpy.int64, sep=",")
+        docs = numpy.repeat(numpy.array([doc for doc, _ in packed], dtype=numpy.int64),
+                            [text.count(",") + 1 for _, text in packed])
+        gold = numpy.stack([docs, values >> START_SHIFT, (values >> 8) & ((1 << (START_SHIFT - 8)) - 1),
+                            (values & 255) - 1], axis=1)
     unknown = set(gold[gold[:, 3] < 0, 0].tolist())
     boilerplate = [tuple(r) for r in store._q(
         f"SELECT x.document_id, x.start_char, x.end_char FROM boilerplate x {join} WHERE x.document_id IN ({smarks})",

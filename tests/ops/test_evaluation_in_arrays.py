@@ -175,3 +175,21 @@ def test_missing_predictions_are_refused_alike(store, corpus, tokenize):
     assert str(in_bulk.value) == str(plain.value) and "no stored prediction from en_y" in str(plain.value)
     same(evaluate_stored(store, None, tokenize), evaluate_stored(store, None, tokenize, use_cache=False,
                                                                  in_arrays=False))
+
+
+def test_documents_too_long_for_the_packed_gold_go_the_plain_way(store, corpus, tokenize, monkeypatch):
+    from annotator.store import evaluation_cache
+
+    monkeypatch.setattr(evaluation_cache, "LONGEST", 60)  # as if these texts were over 64M characters
+    in_bulk: list[int] = []
+    real_score = evaluating_module.ArrayScoring.score
+
+    def score(self, store_, ids, *args):  # noqa: ANN001, ANN202
+        result = real_score(self, store_, ids, *args)
+        in_bulk.extend(result.entries)
+        return result
+
+    monkeypatch.setattr(evaluating_module.ArrayScoring, "score", score)
+    found = evaluate_stored(store, "en_x", tokenize, use_cache=False)
+    assert in_bulk and all(len(store.document(d).text) < 62 for d in in_bulk)
+    same(found, evaluate_stored(store, "en_x", tokenize, use_cache=False, in_arrays=False))

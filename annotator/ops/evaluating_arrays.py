@@ -18,7 +18,8 @@ from typing import Sequence
 import numpy as np
 
 from annotator.core.evaluation import DisagreementAt
-from annotator.core.evaluation_arrays import ChunkInput, ChunkScores, score_chunk, spans_of, tokens_of
+from annotator.core.evaluation_arrays import ChunkInput, ChunkScores, score_chunk
+from annotator.core.packed_arrays import spans_of, tokens_of
 from annotator.core.model import ACCEPTED
 from annotator.core.team import FINAL, SINGLE
 from annotator.store import Store, evaluation_cache

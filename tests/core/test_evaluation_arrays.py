@@ -127,7 +127,7 @@ def test_chunk_sums_plus_the_irregular_documents_make_the_same_evaluation():
 def test_many_stored_lists_decode_at_once_as_one_by_one():
     from array import array
 
-    from annotator.core.evaluation_arrays import span_arrays, spans_of, token_arrays, tokens_of
+    from annotator.core.packed_arrays import span_arrays, spans_of, token_arrays, tokens_of
     from annotator.core.packing import pack_spans, pack_tokens
 
     rng = random.Random(3)

@@ -355,6 +355,11 @@ class Scores:
         """True while disagreements are still being listed (their texts are needed)."""
         return len(self.disagreements) < self.keep
 
+    @property
+    def room(self) -> int:
+        """How many more disagreements are listed."""
+        return max(0, self.keep - len(self.disagreements))
+
     def add(self, score: DocumentScore, document_id: int, source: str = "", text: str = "") -> None:
         """Add one document's score (``source`` and ``text`` matter only while :attr:`wants_texts`)."""
         if not score.scored:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from annotator.core.errors import AnnotatorError, InputError
-from annotator.core.evaluation import DocumentScore, EvalDocument, Evaluation, Scores, evaluate, score_document
+from annotator.core.evaluation import DISAGREEMENTS_KEPT, DocumentScore, EvalDocument, Evaluation, Scores, evaluate, score_document
 from annotator.core.team import CONFLICT
 from annotator.core.tokens import Tokens
 from annotator.ops import gold
@@ -19,6 +19,7 @@ from annotator.pipeline import DEFAULT_MODEL, pipeline_info, predict
 from annotator.store import Store, evaluation_cache
 from annotator.store.evaluation_cache import Fresh
 from annotator.store.store import ExportRow
+from annotator.ops.evaluating_arrays import ArrayScoring
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +80,8 @@ def choose_stored_pipeline(store: Store, preferred: str = DEFAULT_MODEL) -> str:
 
 def evaluate_stored(
     store: Store, pipeline: str | None = DEFAULT_MODEL, tokenize: Callable[[str], Tokens] | None = None,
-    progress: Progress | None = None, *, use_cache: bool = True,
+    progress: Progress | None = None, *, use_cache: bool = True, in_arrays: bool = True,
+    keep_disagreements: int = DISAGREEMENTS_KEPT,
 ) -> EvaluationReport:
     """Score stored predictions on the accepted gold: ``pipeline``'s (its newest version per
     document), or with ``pipeline=None`` each document's newest prediction, whoever made it.
@@ -87,16 +89,20 @@ def evaluate_stored(
     Streams through the documents a chunk at a time (memory does not grow with the corpus).
     Each document's score is kept in the database (:mod:`annotator.store.evaluation_cache`)
     and used again while the document's gold, tokens and predictions stay as they were, so
-    evaluating again costs reading those scores plus scoring what changed.
+    evaluating again costs reading those scores plus scoring what changed. Documents whose
+    gold is one annotator's accepted layer are read in bulk and scored in arrays
+    (:mod:`annotator.core.evaluation_arrays`, ``in_arrays``); the others (teams, adjudication,
+    overlapping spans, no stored tokens) one by one, with the same result.
     """
     progress = progress or NullProgress()
     counts = GoldCounts()
     lacking: list[str] = []
     names: set[str] = set()
     considered = 0
-    scores = Scores()
+    scores = Scores(keep_disagreements)
     fresh: list[tuple[int, int, int, Fresh]] = []
     names_of_keys: dict[int, str] | None = None
+    arrays = ArrayScoring() if in_arrays else None
     with store.snapshot():
         ids = gold.accepted_ids(store)
         if not ids:
@@ -106,27 +112,41 @@ def evaluate_stored(
             chunk = ids[i:i + CHUNK]
             runs = evaluation_cache.scored_runs(store, chunk, pipeline) if use_cache else {}
             kept = evaluation_cache.valid(store, runs) if use_cache else {}
-            computed = _score_documents(store, [d for d in chunk if d not in kept], pipeline, tokenize, counts,
+            todo = [d for d in chunk if d not in kept]
+            fast = arrays.score(store, todo, pipeline, scores.room) if arrays is not None and todo else None
+            computed = _score_documents(store, fast.others if fast is not None else todo, pipeline, tokenize, counts,
                                         lacking, progress)
+            fast_entries = fast.entries if fast is not None else {}
             if use_cache:
                 cacheable = [d for d, item in computed.items() if item.cacheable and d in runs]
-                stamps = evaluation_cache.stamps(store, cacheable)
+                stamps = evaluation_cache.stamps(store, cacheable + list(fast_entries))
                 fresh.extend((d, runs[d], stamps[d], computed[d].entry) for d in cacheable)
-            for entry in [*kept.values(), *(item.entry for item in computed.values())]:
+                fresh.extend((d, run, stamps[d], entry) for d, (run, entry) in fast_entries.items())
+            for entry in [*kept.values(), *(item.entry for item in computed.values()),
+                          *(entry for _, entry in fast_entries.values())]:
                 if entry.gold_kind:
                     counts.kinds[entry.gold_kind] = counts.kinds.get(entry.gold_kind, 0) + 1
                 names.add(entry.predicted_by)
-            considered += len(kept) + len(computed)
+            considered += len(kept) + len(computed) + len(fast_entries)
             listed = {}  # the kept documents' disagreements, while the evaluation still lists them
             if kept and scores.wants_texts:
-                listed = evaluation_cache.disagreements(store, {d: runs[d] for d, k in kept.items() if k.disagreements})
+                wanted = {d: runs[d] for d in _listed_first(chunk, kept, computed, fast_entries, scores.room)}
+                listed = evaluation_cache.disagreements(store, wanted)
+                unlisted = [d for d in wanted if d not in listed]  # kept without their list: make it now
+                if unlisted and arrays is not None:
+                    listed.update(arrays.details(store, unlisted, pipeline))
             for doc_id in chunk:  # in document order: the first disagreements listed are the first documents'
                 if doc_id in computed:
                     item = computed[doc_id]
                     scores.add(item.score, doc_id, item.source, item.text)
+                elif fast is not None and doc_id in fast.listed and scores.wants_texts:
+                    source, text, found = fast.listed[doc_id]
+                    scores.add_disagreements(found, doc_id, source, text)
                 elif doc_id in listed and scores.wants_texts:
                     source, text, data = listed[doc_id]
                     scores.add_disagreements(DocumentScore.disagreements_from_json(data), doc_id, source, text)
+            if fast is not None:
+                scores.add_counts(fast.sums)
             if kept:
                 if names_of_keys is None:
                     names_of_keys = evaluation_cache.key_names(store)
@@ -139,11 +159,31 @@ def evaluate_stored(
     if not considered and counts.conflicts:
         raise InputError(f"no gold to evaluate against: {counts.conflict_line()}")
     if fresh:
-        _keep_scores(store, fresh)
+        _keep_scores(store, fresh, arrays.key_names if arrays is not None else [])
     return EvaluationReport(scores.result(), pipeline or ", ".join(sorted(names)), considered, counts)
 
 
 CHUNK = 1000
+
+
+def _listed_first(chunk: list[int], kept: dict[int, evaluation_cache.Kept], computed: dict[int, "_Computed"],
+                  fast: dict[int, tuple[int, Fresh]], room: int) -> list[int]:
+    """The kept documents (with disagreements) among the first of ``chunk`` whose disagreements
+    fill the ``room`` left in the list: the only ones whose list is read."""
+    out, before = [], 0
+    for doc_id in chunk:
+        if before >= room:
+            break
+        if doc_id in kept:
+            n = kept[doc_id].disagreements
+            if n:
+                out.append(doc_id)
+        elif doc_id in computed:
+            n = computed[doc_id].entry.disagreements
+        else:
+            n = fast[doc_id][1].disagreements if doc_id in fast else 0
+        before += n
+    return out
 
 
 class _Computed(NamedTuple):
@@ -192,10 +232,10 @@ def _score_documents(
     return out
 
 
-def _keep_scores(store: Store, rows: list[tuple[int, int, int, Fresh]]) -> None:
+def _keep_scores(store: Store, rows: list[tuple[int, int, int, Fresh]], local_keys: list[str]) -> None:
     """Store the scores computed (after the snapshot); failing to is logged, not fatal."""
     try:
-        evaluation_cache.write(store, rows)
+        evaluation_cache.write(store, rows, local_keys=local_keys)
     except (AnnotatorError, sqlite3.Error) as exc:
         log.warning("evaluation scores not kept for next time: %s", exc)
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import sys
 from array import array
 from collections.abc import Iterable, Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from annotator.store.store import Store
 
@@ -32,13 +32,18 @@ class Kept(NamedTuple):
 
 
 class Fresh(NamedTuple):
-    """A score to keep: how the gold was resolved, whose prediction, the counts, the disagreements."""
+    """A score to keep: how the gold was resolved, whose prediction, the counts, the disagreements.
+
+    ``counts`` is a mapping, or already packed (key id, count) uint32 pairs whose key ids index
+    the ``local_keys`` given to :func:`write`; ``disagreements_json`` is None when the list was
+    not made (an evaluation makes it again when it lists the document).
+    """
 
     gold_kind: str
     predicted_by: str
-    counts: dict[str, int]
+    counts: dict[str, int] | bytes
     disagreements: int
-    disagreements_json: str
+    disagreements_json: str | None
 
 
 def _marks(items: Sequence[object]) -> str:
@@ -129,9 +134,13 @@ def _pack(counts: dict[str, int], ids: dict[str, int]) -> bytes:
     return values.tobytes()
 
 
-def write(store: Store, rows: Iterable[tuple[int, int, int, Fresh]], batch: int = 5000) -> int:
+def write(store: Store, rows: Iterable[tuple[int, int, int, Fresh]], batch: int = 5000,
+          local_keys: Sequence[str] = ()) -> int:
     """Store (document id, prediction run, stamp, score) rows, a short transaction per batch
-    (a document deleted meanwhile is skipped)."""
+    (a document deleted meanwhile is skipped). Packed counts name their keys by index into
+    ``local_keys``."""
+    import numpy
+
     written = 0
     pending: list[tuple[int, int, int, Fresh]] = []
 
@@ -139,17 +148,29 @@ def write(store: Store, rows: Iterable[tuple[int, int, int, Fresh]], batch: int 
         with store.transaction():
             conn = store.db.conn
             ids = {key: i for i, key in key_names(store).items()}
-            new = sorted({key for *_, fresh in pending for key in fresh.counts} - ids.keys())
+            wanted = {key for *_, fresh in pending if isinstance(fresh.counts, dict) for key in fresh.counts}
+            if any(isinstance(fresh.counts, bytes) for *_, fresh in pending):
+                wanted.update(local_keys)
+            new = sorted(wanted - ids.keys())
             conn.executemany("INSERT OR IGNORE INTO evaluation_keys(key) VALUES (?)", [(k,) for k in new])
             if new:
                 ids = {key: i for i, key in key_names(store).items()}
+            to_db = numpy.array([ids[key] for key in local_keys], dtype="<u4")
+
+            def packed(counts: dict[str, int] | bytes) -> bytes:
+                if isinstance(counts, dict):
+                    return _pack(counts, ids)
+                pairs = numpy.frombuffer(counts, dtype="<u4").reshape(-1, 2).copy()
+                pairs[:, 0] = to_db[pairs[:, 0]]
+                return pairs.tobytes()
+
             conn.executemany(
                 "INSERT INTO evaluation_cache(document_id, run_id, stamp, gold_kind, predicted_by, counts, "
                 "disagreements) SELECT ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM documents WHERE id = ?1) "
                 "ON CONFLICT(document_id, run_id) DO UPDATE SET stamp = excluded.stamp, "
                 "gold_kind = excluded.gold_kind, predicted_by = excluded.predicted_by, counts = excluded.counts, "
                 "disagreements = excluded.disagreements",
-                [(d, run, stamp, f.gold_kind, f.predicted_by, _pack(f.counts, ids), f.disagreements)
+                [(d, run, stamp, f.gold_kind, f.predicted_by, packed(f.counts), f.disagreements)
                  for d, run, stamp, f in pending],
             )
             conn.executemany("DELETE FROM evaluation_disagreements WHERE document_id = ? AND run_id = ?",
@@ -157,7 +178,8 @@ def write(store: Store, rows: Iterable[tuple[int, int, int, Fresh]], batch: int 
             conn.executemany(
                 "INSERT INTO evaluation_disagreements(document_id, run_id, found) SELECT ?, ?, ? "
                 "WHERE EXISTS (SELECT 1 FROM documents WHERE id = ?1)",
-                [(d, run, f.disagreements_json) for d, run, _, f in pending if f.disagreements],
+                [(d, run, f.disagreements_json) for d, run, _, f in pending
+                 if f.disagreements and f.disagreements_json is not None],
             )
 
     for row in rows:
@@ -170,3 +192,104 @@ def write(store: Store, rows: Iterable[tuple[int, int, int, Fresh]], batch: int 
         flush()
         written += len(pending)
     return written
+
+
+# -- the first evaluation's bulk read ---------------------------------------------------------
+
+def gold_labels(store: Store) -> list[str]:
+    """Every label any gold span has, by the label index (one step per label, not per span)."""
+    found: list[str] = []
+    while True:
+        row = store._q("SELECT min(label) FROM gold_spans WHERE label > ?", [found[-1] if found else ""]).fetchone()
+        if row is None or row[0] is None:
+            return found
+        found.append(row[0])
+
+
+class SimpleRows(NamedTuple):
+    """Documents with one accepted layer, the reviewing annotator's, stored tokens and a
+    prediction: what the array scorer reads (see :func:`simple_rows`)."""
+
+    ids: list[int]
+    runs: list[int]  # the prediction run scored
+    predicted_by: list[str]  # "pipeline version"
+    tokens: list[bytes]
+    predictions: list[bytes]
+    gold: Any  # numpy (n, 4) int64:: document id, start, end, label index (into the labels given)
+    boilerplate: list[tuple[int, int, int]]  # (document id, start, end)
+
+
+START_SHIFT = 35  # a gold span as one integer: start << 35 | end << 8 | label index + 1 (0: unknown)
+LONGEST = 1 << (START_SHIFT - 9)  # documents whose tokens end before this have spans that fit (end < 2**27)
+
+
+def simple_rows(store: Store, ids: Sequence[int], pipeline: str | None, labels: Sequence[str],
+                accepted: str, final: str) -> tuple[SimpleRows, list[int]]:
+    """Of documents ``ids`` (at most :data:`CHUNK` * 4), those whose gold is simply the reviewing
+    annotator's accepted layer, read in bulk; and the others (several accepted layers, an
+    adjudication, no stored tokens, no prediction, a gold label not in ``labels``), left to be
+    read document by document as :mod:`annotator.ops.gold` gives them.
+
+    Gold spans come back as one string of integers per document (start, end and label packed
+    in one, :data:`START_SHIFT`), parsed into an array in one step, not as a row object per
+    span: at 100 spans per document reading rows one by one costs more than scoring them.
+    The caller must leave to the plain path any document whose tokens end at or after
+    :data:`LONGEST` (its offsets may not fit).
+    """
+    import numpy
+
+    if not ids:
+        return SimpleRows([], [], [], [], [], numpy.zeros((0, 4), dtype=numpy.int64), []), []
+    part = list(ids)
+    marks = _marks(part)
+    layers = dict(store._q(f"SELECT document_id, count(*) FROM annotator_reviews WHERE state = ? "
+                           f"AND document_id IN ({marks}) GROUP BY document_id", [accepted, *part]).fetchall())
+    reviewer = {doc: who for doc, state, who in store._q(
+        f"SELECT document_id, state, annotator FROM reviews WHERE document_id IN ({marks})", part)
+        if state == accepted and who is not None and who != final and layers.get(doc) == 1}
+    where = f"document_id IN ({marks})" + (" AND pipeline = ?" if pipeline is not None else "")
+    params = part + ([pipeline] if pipeline is not None else [])
+    who: dict[tuple[str, str], str] = {}  # one string per pipeline version, not one per document
+    runs = {doc: (run, who.setdefault((name, version), f"{name} {version}"), blob)
+            for doc, run, name, version, blob in store._q(
+        f"SELECT document_id, id, pipeline, version, spans FROM prediction_runs WHERE id IN "
+        f"(SELECT max(id) FROM prediction_runs WHERE {where} GROUP BY document_id)", params) if doc in reviewer}
+    tokens = dict(store._q(f"SELECT document_id, tokens FROM document_tokens WHERE document_id IN ({marks})",
+                           part).fetchall())
+    simple = [d for d in part if d in runs and d in tokens] if len(labels) < 255 else []
+    if not simple:
+        return SimpleRows([], [], [], [], [], numpy.zeros((0, 4), dtype=numpy.int64), []), part
+    smarks = _marks(simple)
+    join = "JOIN reviews r ON r.document_id = x.document_id AND r.annotator = x.annotator"
+    case = "CASE x.label " + " ".join(f"WHEN ? THEN {k + 1}" for k in range(len(labels))) + " ELSE 0 END"
+    packed = store._q(f"SELECT x.document_id, group_concat((x.start_char << {START_SHIFT}) | (x.end_char << 8) | {case}) "
+                      f"FROM gold_spans x {join} WHERE x.document_id IN ({smarks}) GROUP BY x.document_id",
+                      [*labels, *simple]).fetchall()
+    gold = numpy.zeros((0, 4), dtype=numpy.int64)
+    if packed:
+        values = numpy.fromstring(",".join(text for _, text in packed), dtype=numpy.int64, sep=",")
+        docs = numpy.repeat(numpy.array([doc for doc, _ in packed], dtype=numpy.int64),
+                            [text.count(",") + 1 for _, text in packed])
+        gold = numpy.stack([docs, values >> START_SHIFT, (values >> 8) & ((1 << (START_SHIFT - 8)) - 1),
+                            (values & 255) - 1], axis=1)
+    unknown = set(gold[gold[:, 3] < 0, 0].tolist())
+    boilerplate = [tuple(r) for r in store._q(
+        f"SELECT x.document_id, x.start_char, x.end_char FROM boilerplate x {join} WHERE x.document_id IN ({smarks})",
+        simple)]
+    if unknown:  # a label added meanwhile: read those the plain way
+        simple = [d for d in simple if d not in unknown]
+        gold = gold[~numpy.isin(gold[:, 0], list(unknown))]
+    chosen = set(simple)
+    rows = SimpleRows(simple, [runs[d][0] for d in simple], [runs[d][1] for d in simple], [tokens[d] for d in simple],
+                      [runs[d][2] for d in simple], gold, [b for b in boilerplate if b[0] in chosen])  # type: ignore[misc]
+    return rows, [d for d in part if d not in chosen]
+
+
+def texts(store: Store, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+    """(source, text) of documents ``ids``, to list their disagreements."""
+    found: dict[int, tuple[str, str]] = {}
+    for part in _chunks(ids):
+        for doc_id, source, text in store._q(f"SELECT id, source, text FROM documents WHERE id IN ({_marks(part)})",
+                                             part):
+            found[doc_id] = (source, text)
+    return found

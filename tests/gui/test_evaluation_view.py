@@ -7,13 +7,13 @@ import pytest
 from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-import annotator.ops.evaluating as evaluating_module
 from annotator.core.model import ACCEPTED
 from annotator.core.spans import Span
 from annotator.gui.evaluation_view import DisagreementModel, EvaluationDialog
 from annotator.gui.report_window import opening_size
 from annotator.ops import gold_edits
 from annotator.ops.evaluating import evaluate_stored
+from tests.scoring_steps import on_scoring
 
 pytestmark = [pytest.mark.gui, pytest.mark.integration]
 GOLD_TEXT, PREDICTED_TEXT = 3, 5  # columns of the disagreement table
@@ -127,20 +127,18 @@ def test_evaluation_runs_in_a_worker_while_the_window_stays_usable(qtbot, window
     Were the work on the GUI thread, neither could happen while it waits."""
     accept_first(window)
     expected = evaluate_stored(window.store, None, use_cache=False).evaluation.to_dict()
-    real_score = evaluating_module.score_document
     reached, go, ticked = threading.Event(), threading.Event(), threading.Event()
     seen: dict[str, object] = {"waits": []}
 
-    def score_waiting(doc):  # noqa: ANN001, ANN202
+    def waiting(ids):  # noqa: ANN001, ANN202
         seen["thread"] = threading.current_thread()
         if not reached.is_set():
             reached.set()
             seen["went"] = go.wait(timeout=60)
         ticked.clear()
         seen["waits"].append(ticked.wait(timeout=60))
-        return real_score(doc)
 
-    monkeypatch.setattr(evaluating_module, "score_document", score_waiting)
+    on_scoring(monkeypatch, before=waiting)
     timer = QTimer()
     timer.timeout.connect(ticked.set)
     timer.start(10)
@@ -156,22 +154,21 @@ def test_evaluation_runs_in_a_worker_while_the_window_stays_usable(qtbot, window
     qtbot.waitUntil(lambda: not dialog.running, timeout=60_000)
     timer.stop()
     assert seen["thread"] is not threading.main_thread() and seen["went"] is True
-    assert seen["waits"] == [True] * 3, "the GUI thread handled events while every document was scored"
+    assert seen["waits"] and all(seen["waits"]), "the GUI thread handled events at every scoring step"
     assert not dialog.progress_row.isVisible() and dialog.refresh_button.isEnabled()
     assert f"F {100 * expected['ents_f']:.1f}" in dialog.summary.text()
 
 
 def test_cancel_then_refresh(qtbot, window, monkeypatch):
     accept_first(window)
-    real_score = evaluating_module.score_document
     reached, go = threading.Event(), threading.Event()
 
-    def score_gated(doc):  # noqa: ANN001, ANN202
+    def gated(ids):  # noqa: ANN001, ANN202
         reached.set()
         go.wait(timeout=60)
-        return real_score(doc)
 
-    monkeypatch.setattr(evaluating_module, "score_document", score_gated)
+    patched = pytest.MonkeyPatch()
+    on_scoring(patched, before=gated)
     window.show_evaluation()
     dialog = window.evaluation_dialog
     qtbot.waitUntil(reached.is_set, timeout=60_000)
@@ -182,7 +179,7 @@ def test_cancel_then_refresh(qtbot, window, monkeypatch):
     assert dialog.notice.isVisible() and dialog.notice.text().startswith("Cancelled: nothing was computed")
     assert dialog.label_model.rowCount() == 0 and dialog.summary.text() == ""
     assert dialog.refresh_button.isEnabled() and not dialog.progress_row.isVisible()
-    monkeypatch.setattr(evaluating_module, "score_document", real_score)
+    patched.undo()
     qtbot.mouseClick(dialog.refresh_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not dialog.running, timeout=60_000)
     assert not dialog.notice.isVisible() and dialog.label_model.rowCount() >= 18

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-import annotator.ops.evaluating as evaluating_module
 from annotator.core.spans import Range, Span
 from annotator.ops import gold_edits
 from annotator.ops.evaluating import evaluate_stored
+from tests.scoring_steps import on_scoring
 
 ROOT = Path(__file__).resolve().parents[2]
 LABELS = ["GPE", "PERSON", "ORG", "LOC"]
@@ -41,17 +41,11 @@ def corpus(store, tokenize):
 
 
 class Counting:
-    """score_document, counting which documents it scored."""
+    """Both scorers (one document at a time, a chunk in arrays), counting which documents they scored."""
 
     def __init__(self, monkeypatch):
         self.scored: list[int] = []
-        real = evaluating_module.score_document
-
-        def score(doc):  # noqa: ANN001, ANN202
-            self.scored.append(doc.document_id)
-            return real(doc)
-
-        monkeypatch.setattr(evaluating_module, "score_document", score)
+        on_scoring(monkeypatch, after=self.scored.extend)
 
 
 def same(a, b) -> None:
@@ -111,11 +105,12 @@ def test_scores_are_kept_per_prediction_run_whoever_asks(store, corpus, monkeypa
 def test_an_edit_made_while_scoring_leaves_the_score_stale_not_wrong(store, corpus, monkeypatch, db_path):
     """Another process changes a document's gold after the evaluation read it (its snapshot)
     and before the scores are written: the next evaluation scores that document afresh."""
-    real = evaluating_module.score_document
     edited = []
 
-    def score_then_edit(doc):  # noqa: ANN001, ANN202
+    def edit(ids):  # noqa: ANN001, ANN202
         if not edited:
+            doc_id = ids[0]
+            text = store.document(doc_id).text
             code = textwrap.dedent("""
                 import sys
                 from annotator.core.spans import Span
@@ -125,17 +120,17 @@ def test_an_edit_made_while_scoring_leaves_the_score_stale_not_wrong(store, corp
                 with Store.open(sys.argv[1]) as store:
                     gold_edits.remove_span(store, doc_id, "me", Span(start, start + 4, "GPE", "model"))
             """)
-            result = subprocess.run([sys.executable, "-c", code, str(db_path), str(doc.document_id),
-                                     str(doc.text.index("Mali"))], cwd=ROOT, capture_output=True, text=True,
+            result = subprocess.run([sys.executable, "-c", code, str(db_path), str(doc_id),
+                                     str(text.index("Mali"))], cwd=ROOT, capture_output=True, text=True,
                                     timeout=120)
             assert result.returncode == 0, result.stderr
-            edited.append(doc.document_id)
-        return real(doc)
+            edited.append(doc_id)
 
-    monkeypatch.setattr(evaluating_module, "score_document", score_then_edit)
+    patched = pytest.MonkeyPatch()
+    on_scoring(patched, before=edit)
     during = evaluate_stored(store, "en_x")
     assert edited == [corpus[0]]
-    monkeypatch.setattr(evaluating_module, "score_document", real)
+    patched.undo()
     counting = Counting(monkeypatch)
     after = evaluate_stored(store, "en_x")
     assert counting.scored == [corpus[0]]

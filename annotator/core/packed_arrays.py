@@ -1,0 +1,119 @@
+"""Many stored token lists and predictions (:mod:`annotator.core.packing`) decoded as numpy arrays at once.
+
+One document at a time, decoding costs a dozen numpy calls each; for a chunk of documents
+the payloads are decompressed one by one (zlib), then joined and summed in one call per
+array width (:func:`tokens_of`, :func:`spans_of`). :func:`token_arrays` and
+:func:`span_arrays` decode one document, the plain way the tests compare with.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Sequence
+
+import numpy as np
+
+from annotator.core import packing
+
+
+def token_arrays(data: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """(starts, ends) of stored tokens (:func:`annotator.core.packing.pack_tokens`, or the
+    older uint32 pairs) as int64 arrays."""
+    if bytes(data[:3]) != packing.TOKENS_MAGIC:
+        pairs = np.frombuffer(data, dtype="<u4").astype(np.int64)
+        return pairs[0::2], pairs[1::2]
+    values = packing._unpack_values(memoryview(data)[3:])
+    sums = np.cumsum(np.frombuffer(values, dtype=values.typecode), dtype=np.int64)
+    return sums[0::2], sums[1::2]
+
+
+def span_arrays(data: bytes) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+    """(label names, starts, ends, label indices) of a packed span list
+    (:func:`annotator.core.packing.pack_spans`), sorted as stored."""
+    view = memoryview(data)
+    if bytes(view[:3]) != packing.SPANS_MAGIC:
+        raise ValueError("not a packed span list")
+    size = int.from_bytes(view[3:7], "little")
+    names = json.loads(bytes(view[7:7 + size]).decode("utf-8"))
+    values = packing._unpack_values(view[7 + size:])
+    array_ = np.frombuffer(values, dtype=values.typecode).astype(np.int64)
+    starts = np.cumsum(array_[0::3])
+    return names, starts, starts + array_[1::3], array_[2::3]
+
+
+def _values(raws: Sequence[tuple[str, bytes]]) -> tuple[np.ndarray, np.ndarray]:
+    """Arrays of several typecodes (``array`` codes, as :mod:`annotator.core.packing` stores them)
+    as one int64 array in the order given, and each one's length."""
+    sizes = np.array([len(raw) // np.dtype(code).itemsize for code, raw in raws], dtype=np.int64)
+    out = np.empty(int(sizes.sum()), dtype=np.int64)
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1])) if len(sizes) else sizes
+    codes = [code for code, _ in raws]
+    for code in set(codes):
+        members = [k for k, c in enumerate(codes) if c == code]
+        values = np.frombuffer(b"".join(raws[k][1] for k in members), dtype=np.dtype(code).newbyteorder("<"))
+        lengths = sizes[members]
+        where = np.repeat(starts[members] - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
+        out[where + np.arange(len(values))] = values
+    return out, sizes
+
+
+def _running(values: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Running sums of ``values`` starting again at each segment (of ``lengths``)."""
+    padded = np.concatenate(([0], np.cumsum(values)))
+    seg_starts = np.cumsum(lengths) - lengths
+    return padded[1:] - np.repeat(padded[seg_starts], lengths)
+
+
+def tokens_of(blobs: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(starts, ends, offsets) of many stored token lists at once (:func:`token_arrays` of each,
+    concatenated; document k's tokens are ``offsets[k]:offsets[k + 1]``)."""
+    raws: list[tuple[str, bytes]] = []
+    relative: list[bool] = []
+    for data in blobs:
+        if bytes(data[:3]) == packing.TOKENS_MAGIC:
+            code = chr(data[3])
+            if code not in packing._TYPES:
+                raise ValueError(f"unknown packed array type {code!r}")
+            raws.append((code, zlib.decompress(data[4:])))
+            relative.append(True)
+        else:  # the older form: uint32 start/end pairs
+            raws.append(("I", bytes(data)))
+            relative.append(False)
+    values, sizes = _values(raws)
+    positions = _running(values, sizes)
+    if not all(relative):
+        positions = np.where(np.repeat(np.array(relative, dtype=bool), sizes), positions, values)
+    offsets = np.zeros(len(blobs) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum(sizes // 2)
+    return positions[0::2], positions[1::2], offsets
+
+
+def spans_of(blobs: Sequence[bytes], labels: dict[str, int]) -> tuple[np.ndarray, ...]:
+    """(document index, starts, ends, label indices) of many packed span lists at once
+    (:func:`span_arrays` of each); label names are indexed in ``labels`` (new ones added)."""
+    raws: list[tuple[str, bytes]] = []
+    table: list[int] = []
+    table_at = np.zeros(len(blobs), dtype=np.int64)
+    seen: dict[bytes, int] = {}  # the same label list (nearly always) is read once
+    for k, data in enumerate(blobs):
+        view = memoryview(data)
+        if bytes(view[:3]) != packing.SPANS_MAGIC:
+            raise ValueError("not a packed span list")
+        size = int.from_bytes(view[3:7], "little")
+        names = bytes(view[7:7 + size])
+        at = seen.get(names)
+        if at is None:
+            at = seen[names] = len(table)
+            table.extend(labels.setdefault(name, len(labels)) for name in json.loads(names))
+        table_at[k] = at
+        code = chr(view[7 + size])
+        if code not in packing._TYPES:
+            raise ValueError(f"unknown packed array type {code!r}")
+        raws.append((code, zlib.decompress(view[8 + size:])))
+    values, sizes = _values(raws)
+    counts = sizes // 3
+    starts = _running(values[0::3], counts)
+    doc = np.repeat(np.arange(len(blobs), dtype=np.int64), counts)
+    label = np.asarray(table, dtype=np.int64)[table_at[doc] + values[2::3]] if len(doc) else doc
+    return doc, starts, starts + values[1::3], label

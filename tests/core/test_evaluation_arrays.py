@@ -1,0 +1,158 @@
+"""The array scorer gives :func:`score_document`'s counts and disagreements, document by document.
+
+Random documents with every case the scorer tells apart: misaligned spans (inside a token,
+in the gaps), boilerplate (whole, partial, touching gold), wrong types, boundaries, spurious
+and missed spans, documents without tokens, gold or predictions, all-boilerplate documents;
+and irregular ones (overlapping or same-token spans), which must be flagged, not scored.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from annotator.core.evaluation import EvalDocument, Scores, evaluate, score_document
+from annotator.core.evaluation_arrays import chunk_input, score_chunk
+from annotator.core.spans import Range, Span
+from annotator.core.tokens import Tokens
+
+LABELS = ["PERSON", "ORG", "GPE", "DATE"]
+
+
+def _document(doc_id: int, rng: random.Random, overlapping: bool) -> EvalDocument:
+    pairs, pos = [], 0
+    for _ in range(rng.choice([0, 1, 3, 12, 40])):
+        pos += rng.choice([0, 1, 1, 1, 2])
+        length = rng.randint(1, 6)
+        pairs.append((pos, pos + length))
+        pos += length
+    length = pos + rng.randint(0, 3)
+    text = "x" * max(length, 1)
+
+    def random_span() -> tuple[int, int]:
+        if pairs and rng.random() < 0.8:  # on token edges
+            i = rng.randrange(len(pairs))
+            j = min(len(pairs) - 1, i + rng.choice([0, 0, 1, 2]))
+            return pairs[i][0], pairs[j][1]
+        s = rng.randrange(len(text))
+        return s, min(len(text), s + rng.randint(1, 5))
+
+    def spans(n: int) -> list[Span]:
+        out: list[Span] = []
+        for _ in range(n):
+            s, e = random_span()
+            if not overlapping and any(s < o.end and o.start < e for o in out):
+                continue
+            out.append(Span(s, e, rng.choice(LABELS)))
+        return sorted(out)
+
+    gold = spans(rng.choice([0, 2, 6, 15]))
+    predicted = []
+    for span in gold:  # the model: mostly right, then wrong in every way
+        roll = rng.random()
+        if roll < 0.5:
+            predicted.append(span)
+        elif roll < 0.65:
+            predicted.append(Span(span.start, span.end, rng.choice(LABELS)))
+        elif roll < 0.75 and span.start > 0:
+            predicted.append(Span(span.start - 1, span.end, span.label))
+    for span in spans(rng.choice([0, 1, 4])):
+        if overlapping or not any(span.start < o.end and o.start < span.end for o in predicted):
+            predicted.append(span)
+    predicted = sorted(set(predicted))
+    boilerplate = []
+    for _ in range(rng.choice([0, 0, 1, 2])):
+        s = rng.randrange(len(text))
+        boilerplate.append(Range(s, min(len(text), s + rng.randint(1, 12))))
+    if rng.random() < 0.03:
+        boilerplate = [Range(0, len(text))]
+    return EvalDocument(doc_id, f"d{doc_id}", text, Tokens.from_pairs(pairs), gold, predicted, boilerplate)
+
+
+def _corpus(seed: int, n: int, overlapping_share: float) -> list[EvalDocument]:
+    rng = random.Random(seed)
+    return [_document(i, rng, rng.random() < overlapping_share) for i in range(n)]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_every_regular_document_scores_as_score_document(seed):
+    docs = _corpus(seed, 300, overlapping_share=0.2)
+    found = score_chunk(chunk_input(docs))
+    counts = {d: dict(zip((found.key_names[k] for k in keys.tolist()), n.tolist()))
+              for d, keys, n in found.counts_of()}
+    regular = 0
+    for d, doc in enumerate(docs):
+        expected = score_document(doc)
+        if not found.regular[d]:
+            assert not found.scored[d] and d not in counts
+            continue
+        regular += 1
+        assert bool(found.scored[d]) == expected.scored, doc
+        assert counts.get(d, {}) == expected.counts(), doc
+        assert found.n_disagreements[d] == (len(expected.disagreements) if expected.scored else 0)
+        assert found.disagreements(d) == (expected.disagreements if expected.scored else [])
+    assert regular > 200
+
+
+def test_overlapping_spans_are_flagged_not_scored():
+    text = "Putin met Keita"
+    tokens = Tokens.from_pairs([(0, 5), (6, 9), (10, 15)])
+    gold = [Span(0, 5, "PERSON"), Span(0, 9, "ORG")]  # the same token twice: order decides
+    doc = EvalDocument(1, "a", text, tokens, gold, [Span(0, 5, "PERSON")])
+    clean = EvalDocument(2, "b", text, tokens, [Span(10, 15, "PERSON")], [Span(10, 15, "PERSON")])
+    found = score_chunk(chunk_input([doc, clean]))
+    assert found.regular.tolist() == [False, True]
+    assert found.sums() == score_document(clean).counts()
+
+
+def test_chunk_sums_plus_the_irregular_documents_make_the_same_evaluation():
+    docs = _corpus(99, 400, overlapping_share=0.1)
+    found = score_chunk(chunk_input(docs))
+    assert 0 < found.regular.sum() < len(docs)
+    scores = Scores()
+    scores.add_counts(found.sums())
+    for d, doc in enumerate(docs):
+        if found.regular[d]:
+            scores.add_disagreements(found.disagreements(d), doc.document_id, doc.source, doc.text)
+        else:
+            score = score_document(doc)
+            scores.add_counts(score.counts())
+            scores.add_disagreements(score.disagreements, doc.document_id, doc.source, doc.text)
+    fast, plain = scores.result(), evaluate(docs)
+    assert fast.to_dict() == plain.to_dict()
+    assert fast.disagreements == plain.disagreements
+
+
+def test_many_stored_lists_decode_at_once_as_one_by_one():
+    from array import array
+
+    from annotator.core.packed_arrays import span_arrays, spans_of, token_arrays, tokens_of
+    from annotator.core.packing import pack_spans, pack_tokens
+
+    rng = random.Random(3)
+    token_blobs, span_blobs = [], []
+    for k in range(60):
+        pairs, pos = [], 0
+        for _ in range(rng.choice([0, 1, 5, 30])):
+            pos += rng.choice([0, 1, 300, 70_000])  # every array width
+            pairs.append((pos, pos + rng.randint(0, 4)))
+            pos = pairs[-1][1]
+        starts, ends = [p[0] for p in pairs], [p[1] for p in pairs]
+        old = array("I", [v for p in pairs for v in p]).tobytes()  # the older stored form
+        token_blobs.append(old if k % 7 == 3 else pack_tokens(starts, ends))
+        spans = [(s, e + 1, rng.choice(LABELS)) for s, e in pairs]
+        span_blobs.append(pack_spans(spans))
+    starts, ends, offsets = tokens_of(token_blobs)
+    for k, blob in enumerate(token_blobs):
+        one_s, one_e = token_arrays(blob)
+        assert starts[offsets[k]:offsets[k + 1]].tolist() == one_s.tolist()
+        assert ends[offsets[k]:offsets[k + 1]].tolist() == one_e.tolist()
+    labels: dict[str, int] = {}
+    doc, s, e, lab = spans_of(span_blobs, labels)
+    names = list(labels)
+    for k, blob in enumerate(span_blobs):
+        one_names, one_s, one_e, one_lab = span_arrays(blob)
+        mine = doc == k
+        assert s[mine].tolist() == one_s.tolist() and e[mine].tolist() == one_e.tolist()
+        assert [names[i] for i in lab[mine]] == [one_names[i] for i in one_lab]

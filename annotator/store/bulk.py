@@ -83,8 +83,9 @@ def layers(store: Store, ids: Sequence[int], annotator: str) -> Iterator[Layer]:
 
 @dataclass(frozen=True)
 class Base:
-    """What a bulk edit of one document starts from, without its text: the annotator's gold,
-    or (never edited) the model's spans that the first edit copies into the gold."""
+    """What a bulk edit of one document starts from, without its text. A document the
+    annotator has started: only their gold spans near the change (touching a probed range);
+    never edited: all the model's spans, which the first edit copies into the gold."""
 
     document_id: int
     length: int
@@ -94,23 +95,33 @@ class Base:
     copied_from: str | None  # "pipeline version" of those model spans (not started only)
 
 
-def bases(store: Store, ids: Sequence[int], annotator: str) -> dict[int, Base]:
-    """The :class:`Base` of each document of ``ids`` that exists, a chunk of documents per few
-    queries (span rows only: no text, no tokens)."""
+Probe = tuple[int, int, int]  # document, start, end: a range a bulk edit reads or writes
+
+
+def bases(store: Store, probes: Sequence[Probe], annotator: str) -> dict[int, Base]:
+    """The :class:`Base` of each probed document that exists, a chunk of documents per few
+    queries: span rows only (no text, no tokens), and of a started document only the gold spans
+    that share a character with a probed range (by index, as ``change_spans`` reads them)."""
+    ids = list(dict.fromkeys(p[0] for p in probes))
+    by_doc: dict[int, list[Probe]] = {}
+    for probe in probes:
+        by_doc.setdefault(probe[0], []).append(probe)
     found: dict[int, Base] = {}
     for i in range(0, len(ids), CHUNK):
-        part = list(ids[i:i + CHUNK])
+        part = ids[i:i + CHUNK]
         marks = _marks(part)
+        listed = json.dumps(part)
         lengths = dict(store._q(f"SELECT id, length FROM documents WHERE id IN ({marks})", part).fetchall())
         states = dict(store._q(f"SELECT document_id, state FROM annotator_reviews WHERE annotator = ? "
                                f"AND document_id IN ({marks})", [annotator, *part]).fetchall())
-        gold: dict[int, list[Span]] = {}
-        for r in store._q(f"SELECT document_id, start_char, end_char, label, origin FROM gold_spans WHERE annotator = ? "
-                          f"AND document_id IN ({marks}) ORDER BY document_id, start_char", [annotator, *part]):
-            gold.setdefault(r[0], []).append(make_span(r[1:]))
-        boiler = {r[0] for r in store._q(f"SELECT DISTINCT document_id FROM boilerplate WHERE annotator = ? "
-                                         f"AND document_id IN ({marks})", [annotator, *part])}
-        started = {d for d in part if states.get(d, TODO) != TODO or d in gold or d in boiler}
+        has_gold = {r[0] for r in store._q(
+            "SELECT d.value FROM json_each(?) d WHERE EXISTS (SELECT 1 FROM gold_spans g "
+            "WHERE g.document_id = d.value AND g.annotator = ?)", [listed, annotator])}
+        boiler = {r[0] for r in store._q(
+            "SELECT d.value FROM json_each(?) d WHERE EXISTS (SELECT 1 FROM boilerplate b "
+            "WHERE b.document_id = d.value AND b.annotator = ?)", [listed, annotator])}
+        started = [d for d in part if states.get(d, TODO) != TODO or d in has_gold or d in boiler]
+        near = _near(store, annotator, [p for d in started for p in by_doc[d]])
         fresh = [d for d in part if d in lengths and d not in started]
         predicted: dict[int, tuple[str, list[Span]]] = {}
         if fresh:
@@ -123,12 +134,36 @@ def bases(store: Store, ids: Sequence[int], annotator: str) -> dict[int, Base]:
         for doc_id in part:
             if doc_id not in lengths:
                 continue
-            if doc_id in started:
-                found[doc_id] = Base(doc_id, lengths[doc_id], True, states.get(doc_id), gold.get(doc_id, []), None)
+            if doc_id in has_gold or doc_id in boiler or states.get(doc_id, TODO) != TODO:
+                found[doc_id] = Base(doc_id, lengths[doc_id], True, states.get(doc_id), near.get(doc_id, []), None)
             else:
                 copied_from, spans = predicted.get(doc_id, (None, []))
                 found[doc_id] = Base(doc_id, lengths[doc_id], False, states.get(doc_id), spans, copied_from)
     return found
+
+
+_NEAR = (
+    # spans starting inside a probed range, and the one span before it if it reaches in
+    # (gold spans never overlap each other, so no earlier one can)
+    "SELECT g.document_id, g.start_char, g.end_char, g.label, g.origin FROM json_each(:probes) p "
+    "JOIN gold_spans g ON g.document_id = p.value ->> 0 AND g.annotator = :annotator "
+    "AND g.start_char >= p.value ->> 1 AND g.start_char < p.value ->> 2 "
+    "UNION "
+    "SELECT g.document_id, g.start_char, g.end_char, g.label, g.origin FROM json_each(:probes) p "
+    "JOIN gold_spans g ON g.id = (SELECT h.id FROM gold_spans h WHERE h.document_id = p.value ->> 0 "
+    "AND h.annotator = :annotator AND h.start_char < p.value ->> 1 ORDER BY h.start_char DESC LIMIT 1) "
+    "WHERE g.end_char > p.value ->> 1"
+)
+
+
+def _near(store: Store, annotator: str, probes: Sequence[Probe]) -> dict[int, list[Span]]:
+    """Gold spans of ``annotator`` sharing a character with a probed range, by document."""
+    found: dict[int, set[Span]] = {}
+    for i in range(0, len(probes), 20 * CHUNK):
+        rows = store._q(_NEAR, {"probes": json.dumps(probes[i:i + 20 * CHUNK]), "annotator": annotator})
+        for r in rows:
+            found.setdefault(r[0], set()).add(make_span(r[1:]))
+    return {d: sorted(spans) for d, spans in found.items()}
 
 
 def _executemany(store: Store, sql: str, rows: Iterable[Sequence[Any]]) -> int:

@@ -1,10 +1,12 @@
 """SQL for corpus-wide edits: reading many documents' layers at once, and recorded bulk changes.
 
 A bulk change (relabel every occurrence, label every search hit) is recorded in the
-database as it is made, document by document: which spans it removed and added and whether
+database as it is made: for each document, which spans it removed and added and whether
 the annotator had started the document before. Undo and redo read that record back a page
 at a time, so neither the window nor the command holds the change in memory, whatever its
-size. Functions over a :class:`Store`, like :mod:`annotator.store.team`.
+size. The writers here take a page of documents at once (one ``executemany`` per table)
+inside the caller's transaction; :func:`bases` reads what a page starts from without the
+documents' text. Functions over a :class:`Store`, like :mod:`annotator.store.team`.
 """
 
 from __future__ import annotations

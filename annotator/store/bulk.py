@@ -51,9 +51,9 @@ def layers(store: Store, ids: Sequence[int], annotator: str) -> Iterator[Layer]:
         marks = _marks(part)
         docs = {r[0]: (r[1], r[2]) for r in store._q(f"SELECT id, source, text FROM documents WHERE id IN ({marks})",
                                                      part)}
-        started = {r[0] for r in store._q(
-            f"SELECT document_id FROM annotator_reviews WHERE annotator = ? AND state != '{TODO}' "
-            f"AND document_id IN ({marks})", [annotator, *part])}  # as the window decides (read_document)
+        started = {r[0] for r in store._q(  # as the window decides (read_document); +annotator: by document
+            f"SELECT document_id FROM annotator_reviews WHERE +annotator = ? AND state != '{TODO}' "
+            f"AND document_id IN ({marks})", [annotator, *part])}
         gold: dict[int, list[Span]] = {}
         for r in store._q(f"SELECT document_id, start_char, end_char, label, origin FROM gold_spans WHERE annotator = ? "
                           f"AND document_id IN ({marks}) ORDER BY document_id, start_char", [annotator, *part]):
@@ -90,7 +90,6 @@ class Base:
     never edited: all the model's spans, which the first edit copies into the gold."""
 
     document_id: int
-    length: int
     started: bool
     state: str | None  # the annotator's own review state (None: no row)
     spans: list[Span]
@@ -112,19 +111,19 @@ def bases(store: Store, probes: Sequence[Probe], annotator: str) -> dict[int, Ba
     for i in range(0, len(ids), CHUNK):
         part = ids[i:i + CHUNK]
         marks = _marks(part)
-        listed = json.dumps(part)
-        lengths = dict(store._q(f"SELECT id, length FROM documents WHERE id IN ({marks})", part).fetchall())
-        states = dict(store._q(f"SELECT document_id, state FROM annotator_reviews WHERE annotator = ? "
-                               f"AND document_id IN ({marks})", [annotator, *part]).fetchall())
-        has_gold = {r[0] for r in store._q(
+        # documents that exist, with the annotator's own state (the id only: a column after the
+        # text would read the text's overflow pages)
+        states = dict(store._q(f"SELECT d.id, r.state FROM documents d LEFT JOIN annotator_reviews r "
+                               f"ON r.document_id = d.id AND r.annotator = ? WHERE d.id IN ({marks})",
+                               [annotator, *part]).fetchall())
+        started = {d for d, state in states.items() if state not in (None, TODO)}
+        maybe = json.dumps([d for d in part if d in states and d not in started])  # todo: started by any edit
+        started |= {r[0] for r in store._q(
             "SELECT d.value FROM json_each(?) d WHERE EXISTS (SELECT 1 FROM gold_spans g "
-            "WHERE g.document_id = d.value AND g.annotator = ?)", [listed, annotator])}
-        boiler = {r[0] for r in store._q(
-            "SELECT d.value FROM json_each(?) d WHERE EXISTS (SELECT 1 FROM boilerplate b "
-            "WHERE b.document_id = d.value AND b.annotator = ?)", [listed, annotator])}
-        started = [d for d in part if states.get(d, TODO) != TODO or d in has_gold or d in boiler]
-        near = _near(store, annotator, [p for d in started for p in by_doc[d]])
-        fresh = [d for d in part if d in lengths and d not in started]
+            "WHERE g.document_id = d.value AND g.annotator = ?) OR EXISTS (SELECT 1 FROM boilerplate b "
+            "WHERE b.document_id = d.value AND b.annotator = ?)", [maybe, annotator, annotator])}
+        near = _near(store, annotator, [p for d in part if d in started for p in by_doc[d] if p[1] < p[2]])
+        fresh = [d for d in part if d in states and d not in started]
         predicted: dict[int, tuple[str, list[Span]]] = {}
         if fresh:
             fmarks = _marks(fresh)
@@ -134,13 +133,13 @@ def bases(store: Store, probes: Sequence[Probe], annotator: str) -> dict[int, Ba
                 predicted[doc_id] = (f"{pipeline} {version}",
                                      [make_span((s, e, label, "model")) for s, e, label in unpack_spans(blob)])
         for doc_id in part:
-            if doc_id not in lengths:
+            if doc_id not in states:
                 continue
-            if doc_id in has_gold or doc_id in boiler or states.get(doc_id, TODO) != TODO:
-                found[doc_id] = Base(doc_id, lengths[doc_id], True, states.get(doc_id), near.get(doc_id, []), None)
+            if doc_id in started:
+                found[doc_id] = Base(doc_id, True, states.get(doc_id), near.get(doc_id, []), None)
             else:
                 copied_from, spans = predicted.get(doc_id, (None, []))
-                found[doc_id] = Base(doc_id, lengths[doc_id], False, states.get(doc_id), spans, copied_from)
+                found[doc_id] = Base(doc_id, False, states.get(doc_id), spans, copied_from)
     return found
 
 

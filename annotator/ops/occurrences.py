@@ -155,7 +155,7 @@ def apply(
     names = list(labels)
     if label not in names:
         raise SpanError(f"unknown label {label!r}")
-    with store.page_cache(), store.transaction():  # index pages of a large project read once, not again
+    with store.transaction():
         result = Applied(bulk.create_change(store, annotator, description))
         for chunk in _chunks(occurrences):
             bases = bulk.bases(store, [(o.document_id, o.start, o.end) for items in chunk.values() for o in items],
@@ -284,7 +284,7 @@ def _replay(store: Store, change_id: int, annotator: str, labels: list[str], *, 
     """Each page of the record: the documents' spans read in a few queries, checked as
     ``change_spans`` checks them, written with one ``executemany`` per table. Undo puts a
     document the change started back to never edited; redo starts it again."""
-    with store.page_cache(), store.transaction():
+    with store.transaction():
         progress.start("Redoing" if forward else "Undoing", bulk.change(store, change_id).documents)
         for page in bulk.pages(store, change_id):
             if forward:

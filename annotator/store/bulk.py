@@ -149,7 +149,7 @@ _NEAR = (
     "SELECT g.document_id, g.start_char, g.end_char, g.label, g.origin FROM json_each(:probes) p "
     "JOIN gold_spans g ON g.document_id = p.value ->> 0 AND g.annotator = :annotator "
     "AND g.start_char >= p.value ->> 1 AND g.start_char < p.value ->> 2 "
-    "UNION "
+    "UNION ALL "  # duplicates fall together in the caller's set
     "SELECT g.document_id, g.start_char, g.end_char, g.label, g.origin FROM json_each(:probes) p "
     "JOIN gold_spans g ON g.id = (SELECT h.id FROM gold_spans h WHERE h.document_id = p.value ->> 0 "
     "AND h.annotator = :annotator AND h.start_char < p.value ->> 1 ORDER BY h.start_char DESC LIMIT 1) "

@@ -343,9 +343,8 @@ class BulkWorker(QObject):
         self.progressed.emit(0, self._total)
 
     def advance(self, n: int = 1) -> None:
-        self._done += n
-        if self._done % 100 == 0 or self._done == self._total:
-            self.progressed.emit(self._done, self._total)
+        self._done += n  # a page of documents at a time (ops.occurrences): each one is shown
+        self.progressed.emit(self._done, max(self._total, self._done))
 
     def cancelled(self) -> bool:
         return self.cancel.is_set()

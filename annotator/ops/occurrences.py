@@ -4,20 +4,23 @@ Finding costs what it finds: candidate documents come from the full-text index a
 time (annotator.store.listing), each page's layers in a few queries (annotator.store.bulk).
 Each occurrence is classified: a span with exactly those bounds is relabelled; free text on
 whole tokens outside boilerplate becomes a new span; anything else is listed with why it is
-left alone. Applying records the change in the database document by document (one
-transaction), so undo and redo stream it back; nothing is held in memory but a page.
+left alone. Applying records the change in the database (one transaction), so undo and redo
+stream it back; nothing is held in memory but a page. Apply, undo and redo work a page of
+documents at a time: their span rows read in a few queries, the changes written with one
+``executemany`` per table, so they cost what they change (no per-document round trips, no text).
 """
 
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from annotator.core.errors import SpanError
-from annotator.core.spans import ORIGIN_HUMAN, Span
-from annotator.ops import gold_edits
+from annotator.core.model import TODO
+from annotator.core.spans import ORIGIN_HUMAN, Span, validate_spans
 from annotator.ops.progress import NullProgress, Progress
 from annotator.store import Store
 from annotator.store import bulk
@@ -143,29 +146,31 @@ def apply(
     store: Store, annotator: str, label: str, occurrences: Iterable[Occurrence], labels: Iterable[str], *,
     description: str, progress: Progress | None = None,
 ) -> Applied:
-    """Label the occurrences that change something (a document's occurrences together), in one
-    transaction; recorded for undo (:func:`undo`, :func:`redo`). Each document's spans are read
-    again here, so an edit made since the scan is respected (a span that is gone is skipped)."""
+    """Label the occurrences that change something, in one transaction; recorded for undo
+    (:func:`undo`, :func:`redo`). Occurrences come in document order; they are written a chunk
+    of documents at a time (a few queries and one ``executemany`` per table each), so the cost
+    follows the documents changed, never the corpus. Each document's spans are read again here,
+    so an edit made since the scan is respected (a span that is gone is skipped)."""
     progress = progress or NullProgress()
     names = list(labels)
     if label not in names:
         raise SpanError(f"unknown label {label!r}")
     with store.transaction():
         result = Applied(bulk.create_change(store, annotator, description))
-        batch: list[Occurrence] = []
-        for occurrence in occurrences:
-            if not occurrence.changes:
-                continue
-            if batch and batch[-1].document_id != occurrence.document_id:
-                _apply_document(store, annotator, label, batch, names, result)
-                progress.advance()
-                if progress.cancelled():
-                    raise Cancelled()
-                batch = []
-            batch.append(occurrence)
-        if batch:
-            _apply_document(store, annotator, label, batch, names, result)
-            progress.advance()
+        for chunk in _chunks(occurrences):
+            bases = bulk.bases(store, [(o.document_id, o.start, o.end) for items in chunk.values() for o in items],
+                               annotator)
+            plans = [_plan(bases[doc_id], items, label) for doc_id, items in chunk.items() if doc_id in bases]
+            plans = [plan for plan in plans if plan.added]
+            _write(store, annotator, plans, names, "label_occurrences")
+            bulk.record_documents(store, result.change_id,
+                                  ((p.base.document_id, p.base.started, p.removed, p.added) for p in plans))
+            result.documents += len(plans)
+            result.relabelled += sum(len(p.removed) for p in plans)
+            result.added += sum(len(p.added) - len(p.removed) for p in plans)
+            progress.advance(len(chunk))
+            if progress.cancelled():
+                raise Cancelled()
     return result
 
 
@@ -173,34 +178,94 @@ class Cancelled(Exception):
     """Applying was cancelled: the transaction rolled back, nothing changed."""
 
 
-def _apply_document(store: Store, annotator: str, label: str, items: list[Occurrence], labels: list[str],
-                    result: Applied) -> None:
-    doc_id = items[0].document_id
-    layer = next(bulk.layers(store, [doc_id], annotator))
-    by_bounds = {(s.start, s.end): s for s in layer.spans}
-    removed, added = [], []
+def _chunks(occurrences: Iterable[Occurrence]) -> Iterator[dict[int, list[Occurrence]]]:
+    """The occurrences that change something, by document, :data:`bulk.CHUNK` documents at a time."""
+    chunk: dict[int, list[Occurrence]] = {}
+    for occurrence in occurrences:
+        if not occurrence.changes:
+            continue
+        if occurrence.document_id not in chunk and len(chunk) >= bulk.CHUNK:
+            yield chunk
+            chunk = {}
+        chunk.setdefault(occurrence.document_id, []).append(occurrence)
+    if chunk:
+        yield chunk
+
+
+class _Plan(NamedTuple):
+    base: bulk.Base
+    removed: list[Span]
+    added: list[Span]
+
+
+def _plan(base: bulk.Base, items: list[Occurrence], label: str) -> _Plan:
+    """What labelling ``items`` does to one document as it is now."""
+    by_bounds = {(s.start, s.end): s for s in base.spans}
+    removed: list[Span] = []
+    added: list[Span] = []
     for item in items:
         current = by_bounds.get((item.start, item.end))
         if item.action == RELABEL and current is not None and current.label != label:
             removed.append(current)
             added.append(Span(item.start, item.end, label, ORIGIN_HUMAN))
         elif item.action == ADD and current is None and not any(
-                s.start < item.end and item.start < s.end for s in (*layer.spans, *added)):
+                s.start < item.end and item.start < s.end for s in (*base.spans, *added)):
             added.append(Span(item.start, item.end, label, ORIGIN_HUMAN))
-    if not added:
-        return
-    if not layer.started:
-        gold_edits.start_review(store, doc_id, annotator)  # the model's spans become the gold first
-    gold_edits.change_spans(store, doc_id, annotator, remove=removed, add=added, labels=labels,
-                            action="label_occurrences")
-    bulk.record_document(store, result.change_id, doc_id, layer.started, removed, added)
-    result.documents += 1
-    result.relabelled += len(removed)
-    result.added += len(added) - len(removed)
+    return _Plan(base, removed, added)
+
+
+def _key(span: Span) -> tuple[int, int, str]:
+    return span.start, span.end, span.label
+
+
+def _check(plan: _Plan, labels: list[str]) -> None:
+    """Refuse (SpanError) what ``gold_edits.change_spans`` refuses: a span to remove that is not
+    there, a span to add with an unknown label or overlapping a span that stays. (Offsets come
+    from the text, through the scan or the record of a change to it: a document's text never
+    changes once imported, so its length is not read again.)"""
+    base, removed, added = plan
+    present = {_key(s) for s in base.spans}
+    for span in removed:
+        if _key(span) not in present:
+            raise SpanError(f"document {base.document_id}: span {span.label} [{span.start}, {span.end}) is not in "
+                            "the gold (it was changed since)")
+    validate_spans(added, sys.maxsize, labels)
+    gone = {_key(s) for s in removed}
+    new = {_key(s) for s in added}
+    after = sorted([s for s in base.spans if _key(s) not in gone] + added)
+    for a, b in zip(after, after[1:]):
+        if b.start < a.end and (_key(a) in new or _key(b) in new):
+            raise SpanError(f"document {base.document_id}: span {b.label} [{b.start}, {b.end}) overlaps span "
+                            f"{a.label} [{a.start}, {a.end})")
+
+
+def _write(store: Store, annotator: str, plans: list[_Plan], labels: list[str], action: str) -> None:
+    """Write the plans of a chunk of documents as ``change_spans`` would one by one: a document
+    never edited first gets the model's spans as its gold (logged as ``start_review``), then
+    loses ``removed`` and gains ``added``; it is in progress after (an accepted one stays so)."""
+    for plan in plans:
+        _check(plan, labels)
+    fresh = [p for p in plans if not p.base.started]
+    edited = [p for p in plans if p.base.started]
+    bulk.remove_gold(store, annotator, ((p.base.document_id, s) for p in edited for s in p.removed))
+    gone = {(p.base.document_id, *_key(s)) for p in fresh for s in p.removed}
+    copied = ((p.base.document_id, s) for p in fresh for s in p.base.spans if (p.base.document_id, *_key(s)) not in gone)
+    bulk.add_gold(store, annotator, copied)  # the model's spans become the gold (less those removed)
+    bulk.add_gold(store, annotator, ((p.base.document_id, s) for p in plans for s in p.added))
+    bulk.set_in_progress(store, annotator, [p.base.document_id for p in plans if p.base.state in (None, TODO)])
+    bulk.log_edits(store, annotator, [
+        *((p.base.document_id, "start_review", {"copied_from": p.base.copied_from, "spans": len(p.base.spans)})
+          for p in fresh),
+        *((p.base.document_id, action, {"removed": [_payload(s) for s in p.removed],
+                                        "added": [_payload(s) for s in p.added]}) for p in plans)])
+
+
+def _payload(span: Span) -> dict[str, object]:
+    return {"start": span.start, "end": span.end, "label": span.label, "origin": span.origin}
 
 
 def undo(store: Store, change_id: int, annotator: str, labels: Iterable[str], progress: Progress | None = None) -> None:
-    """Take a recorded change back, document by document, in one transaction."""
+    """Take a recorded change back, in one transaction, a page of the record at a time."""
     _replay(store, change_id, annotator, list(labels), forward=False, progress=progress or NullProgress())
 
 
@@ -208,23 +273,35 @@ def redo(store: Store, change_id: int, annotator: str, labels: Iterable[str], pr
     _replay(store, change_id, annotator, list(labels), forward=True, progress=progress or NullProgress())
 
 
+def _probes(page: list[bulk.Recorded]) -> list[bulk.Probe]:
+    """Where a page of the record removes and adds spans (an empty range names the document)."""
+    return [probe for doc_id, _started, removed, added in page
+            for probe in [(doc_id, 0, 0), *((doc_id, s.start, s.end) for s in (*removed, *added))]]
+
+
 def _replay(store: Store, change_id: int, annotator: str, labels: list[str], *, forward: bool,
             progress: Progress) -> None:
+    """Each page of the record: the documents' spans read in a few queries, checked as
+    ``change_spans`` checks them, written with one ``executemany`` per table. Undo puts a
+    document the change started back to never edited; redo starts it again."""
     with store.transaction():
         progress.start("Redoing" if forward else "Undoing", bulk.change(store, change_id).documents)
-        for doc_id, started_before, removed, added in bulk.documents(store, change_id):
+        for page in bulk.pages(store, change_id):
             if forward:
-                if not started_before:
-                    gold_edits.start_review(store, doc_id, annotator)
-                gold_edits.change_spans(store, doc_id, annotator, remove=removed, add=added, labels=labels,
-                                        action="redo")
-            elif started_before:
-                gold_edits.change_spans(store, doc_id, annotator, remove=added, add=removed, labels=labels,
-                                        action="undo")
+                bases = bulk.bases(store, _probes(page), annotator)
+                plans = [_Plan(bases[doc_id], removed, added) for doc_id, _started, removed, added in page
+                         if doc_id in bases]
+                _write(store, annotator, plans, labels, "redo")
             else:
-                bulk.forget_layer(store, doc_id, annotator)  # it was never edited before the change
-                store.log_edit(doc_id, annotator, "undo", {"bulk_change": change_id})
-            progress.advance()
+                edited = [(doc_id, removed, added) for doc_id, started, removed, added in page if started]
+                bases = bulk.bases(store, _probes([(d, True, removed, added) for d, removed, added in edited]),
+                                   annotator)
+                plans = [_Plan(bases[doc_id], added, removed) for doc_id, removed, added in edited if doc_id in bases]
+                _write(store, annotator, plans, labels, "undo")
+                never = [doc_id for doc_id, started, *_ in page if not started]
+                bulk.forget_layers(store, annotator, never)  # they were never edited before the change
+                bulk.log_edits(store, annotator, ((doc_id, "undo", {"bulk_change": change_id}) for doc_id in never))
+            progress.advance(len(page))
             if progress.cancelled():
                 raise Cancelled()
         bulk.set_state(store, change_id, "applied" if forward else "undone")

@@ -1,22 +1,27 @@
 """SQL for corpus-wide edits: reading many documents' layers at once, and recorded bulk changes.
 
 A bulk change (relabel every occurrence, label every search hit) is recorded in the
-database as it is made, document by document: which spans it removed and added and whether
+database as it is made: for each document, which spans it removed and added and whether
 the annotator had started the document before. Undo and redo read that record back a page
 at a time, so neither the window nor the command holds the change in memory, whatever its
-size. Functions over a :class:`Store`, like :mod:`annotator.store.team`.
+size. The writers here take a page of documents at once (one ``executemany`` per table)
+inside the caller's transaction; :func:`bases` reads what a page starts from without the
+documents' text. Functions over a :class:`Store`, like :mod:`annotator.store.team`.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from annotator.core.model import TODO
+from annotator.core.model import IN_PROGRESS, TODO
 from annotator.core.packing import unpack_spans
 from annotator.core.spans import Range, Span
 from annotator.core.tokens import Tokens
+from annotator.store.connection import store_error
 from annotator.store.store import Store, make_range, make_span, now
 
 CHUNK = 500
@@ -46,9 +51,9 @@ def layers(store: Store, ids: Sequence[int], annotator: str) -> Iterator[Layer]:
         marks = _marks(part)
         docs = {r[0]: (r[1], r[2]) for r in store._q(f"SELECT id, source, text FROM documents WHERE id IN ({marks})",
                                                      part)}
-        started = {r[0] for r in store._q(
-            f"SELECT document_id FROM annotator_reviews WHERE annotator = ? AND document_id IN ({marks})",
-            [annotator, *part])}
+        started = {r[0] for r in store._q(  # as the window decides (read_document); +annotator: by document
+            f"SELECT document_id FROM annotator_reviews WHERE +annotator = ? AND state != '{TODO}' "
+            f"AND document_id IN ({marks})", [annotator, *part])}
         gold: dict[int, list[Span]] = {}
         for r in store._q(f"SELECT document_id, start_char, end_char, label, origin FROM gold_spans WHERE annotator = ? "
                           f"AND document_id IN ({marks}) ORDER BY document_id, start_char", [annotator, *part]):
@@ -78,6 +83,135 @@ def layers(store: Store, ids: Sequence[int], annotator: str) -> Iterator[Layer]:
                         boiler.get(doc_id, []) if is_started else [], tokens.get(doc_id))
 
 
+@dataclass(frozen=True)
+class Base:
+    """What a bulk edit of one document starts from, without its text. A document the
+    annotator has started: only their gold spans near the change (touching a probed range);
+    never edited: all the model's spans, which the first edit copies into the gold."""
+
+    document_id: int
+    started: bool
+    state: str | None  # the annotator's own review state (None: no row)
+    spans: list[Span]
+    copied_from: str | None  # "pipeline version" of those model spans (not started only)
+
+
+Probe = tuple[int, int, int]  # document, start, end: a range a bulk edit reads or writes
+
+
+def bases(store: Store, probes: Sequence[Probe], annotator: str) -> dict[int, Base]:
+    """The :class:`Base` of each probed document that exists, a chunk of documents per few
+    queries: span rows only (no text, no tokens), and of a started document only the gold spans
+    that share a character with a probed range (by index, as ``change_spans`` reads them)."""
+    ids = list(dict.fromkeys(p[0] for p in probes))
+    by_doc: dict[int, list[Probe]] = {}
+    for probe in probes:
+        by_doc.setdefault(probe[0], []).append(probe)
+    found: dict[int, Base] = {}
+    for i in range(0, len(ids), CHUNK):
+        part = ids[i:i + CHUNK]
+        marks = _marks(part)
+        # documents that exist, with the annotator's own state (the id only: a column after the
+        # text would read the text's overflow pages)
+        states = dict(store._q(f"SELECT d.id, r.state FROM documents d LEFT JOIN annotator_reviews r "
+                               f"ON r.document_id = d.id AND r.annotator = ? WHERE d.id IN ({marks})",
+                               [annotator, *part]).fetchall())
+        started = {d for d, state in states.items() if state not in (None, TODO)}
+        maybe = json.dumps([d for d in part if d in states and d not in started])  # todo: started by any edit
+        started |= {r[0] for r in store._q(
+            "SELECT d.value FROM json_each(?) d WHERE EXISTS (SELECT 1 FROM gold_spans g "
+            "WHERE g.document_id = d.value AND g.annotator = ?) OR EXISTS (SELECT 1 FROM boilerplate b "
+            "WHERE b.document_id = d.value AND b.annotator = ?)", [maybe, annotator, annotator])}
+        near = _near(store, annotator, [p for d in part if d in started for p in by_doc[d] if p[1] < p[2]])
+        fresh = [d for d in part if d in states and d not in started]
+        predicted: dict[int, tuple[str, list[Span]]] = {}
+        if fresh:
+            fmarks = _marks(fresh)
+            newest = f"SELECT max(id) FROM prediction_runs WHERE document_id IN ({fmarks}) GROUP BY document_id"
+            for doc_id, pipeline, version, blob in store._q(
+                    f"SELECT document_id, pipeline, version, spans FROM prediction_runs WHERE id IN ({newest})", fresh):
+                predicted[doc_id] = (f"{pipeline} {version}",
+                                     [make_span((s, e, label, "model")) for s, e, label in unpack_spans(blob)])
+        for doc_id in part:
+            if doc_id not in states:
+                continue
+            if doc_id in started:
+                found[doc_id] = Base(doc_id, True, states.get(doc_id), near.get(doc_id, []), None)
+            else:
+                copied_from, spans = predicted.get(doc_id, (None, []))
+                found[doc_id] = Base(doc_id, False, states.get(doc_id), spans, copied_from)
+    return found
+
+
+_NEAR = (
+    # spans starting inside a probed range, and the one span before it if it reaches in
+    # (gold spans never overlap each other, so no earlier one can)
+    "SELECT g.document_id, g.start_char, g.end_char, g.label, g.origin FROM json_each(:probes) p "
+    "JOIN gold_spans g ON g.document_id = p.value ->> 0 AND g.annotator = :annotator "
+    "AND g.start_char >= p.value ->> 1 AND g.start_char < p.value ->> 2 "
+    "UNION ALL "  # duplicates fall together in the caller's set
+    "SELECT g.document_id, g.start_char, g.end_char, g.label, g.origin FROM json_each(:probes) p "
+    "JOIN gold_spans g ON g.id = (SELECT h.id FROM gold_spans h WHERE h.document_id = p.value ->> 0 "
+    "AND h.annotator = :annotator AND h.start_char < p.value ->> 1 ORDER BY h.start_char DESC LIMIT 1) "
+    "WHERE g.end_char > p.value ->> 1"
+)
+
+
+def _near(store: Store, annotator: str, probes: Sequence[Probe]) -> dict[int, list[Span]]:
+    """Gold spans of ``annotator`` sharing a character with a probed range, by document."""
+    found: dict[int, set[Span]] = {}
+    for i in range(0, len(probes), 20 * CHUNK):
+        rows = store._q(_NEAR, {"probes": json.dumps(probes[i:i + 20 * CHUNK]), "annotator": annotator})
+        for r in rows:
+            found.setdefault(r[0], set()).add(make_span(r[1:]))
+    return {d: sorted(spans) for d, spans in found.items()}
+
+
+def _executemany(store: Store, sql: str, rows: Iterable[Sequence[Any]]) -> int:
+    """Rows changed; inside the caller's transaction (bulk writers always run in one)."""
+    assert store.db.conn.in_transaction, "bulk writes belong in a transaction"
+    try:
+        return store.db.conn.executemany(sql, rows).rowcount
+    except sqlite3.DatabaseError as exc:
+        if isinstance(exc, sqlite3.IntegrityError):
+            raise
+        raise store_error(exc, store.path) from None
+
+
+def add_gold(store: Store, annotator: str, rows: Iterable[tuple[int, Span]]) -> int:
+    return _executemany(store, "INSERT INTO gold_spans(document_id, annotator, start_char, end_char, label, origin) "
+                               "VALUES (?, ?, ?, ?, ?, ?)",
+                        ((d, annotator, s.start, s.end, s.label, s.origin) for d, s in rows))
+
+
+def remove_gold(store: Store, annotator: str, rows: Iterable[tuple[int, Span]]) -> int:
+    return _executemany(store, "DELETE FROM gold_spans WHERE document_id = ? AND annotator = ? AND start_char = ? "
+                               "AND end_char = ? AND label = ?",
+                        ((d, annotator, s.start, s.end, s.label) for d, s in rows))
+
+
+def set_in_progress(store: Store, annotator: str, ids: Iterable[int]) -> None:
+    """The annotator's state of each document becomes in progress (as a first edit makes it)."""
+    when = now()
+    _executemany(store, "INSERT INTO annotator_reviews(document_id, annotator, state, updated_at) VALUES (?, ?, ?, ?) "
+                        "ON CONFLICT(document_id, annotator) DO UPDATE SET state = excluded.state, "
+                        "updated_at = excluded.updated_at", ((d, annotator, IN_PROGRESS, when) for d in ids))
+
+
+def forget_layers(store: Store, annotator: str, ids: Sequence[int]) -> None:
+    """Back to never edited by ``annotator``: no gold, no boilerplate, no review row of theirs."""
+    rows = [(d, annotator) for d in ids]
+    for table in ("gold_spans", "boilerplate", "annotator_reviews"):
+        _executemany(store, f"DELETE FROM {table} WHERE document_id = ? AND annotator = ?", rows)
+
+
+def log_edits(store: Store, annotator: str, rows: Iterable[tuple[int, str, dict[str, Any]]]) -> None:
+    """Edit-log entries (document, action, payload), as :meth:`Store.log_edit` writes them."""
+    when = now()
+    _executemany(store, "INSERT INTO edits(document_id, annotator, action, payload, created_at) VALUES (?, ?, ?, ?, ?)",
+                 ((d, annotator, action, json.dumps(payload, ensure_ascii=False), when) for d, action, payload in rows))
+
+
 # -- recorded bulk changes --------------------------------------------------------------
 @dataclass(frozen=True)
 class BulkChange:
@@ -103,10 +237,12 @@ def _decode(value: str) -> list[Span]:
     return [Span(s, e, label, origin) for s, e, label, origin in json.loads(value)]
 
 
-def record_document(store: Store, change_id: int, document_id: int, started_before: bool,
-                    removed: Sequence[Span], added: Sequence[Span]) -> None:
-    store._q("INSERT INTO bulk_change_documents(change_id, document_id, started_before, removed, added) "
-             "VALUES (?, ?, ?, ?, ?)", [change_id, document_id, int(started_before), _encode(removed), _encode(added)])
+def record_documents(store: Store, change_id: int,
+                     rows: Iterable[tuple[int, bool, Sequence[Span], Sequence[Span]]]) -> None:
+    """Record what the change did to each document: (document, started before, removed, added)."""
+    _executemany(store, "INSERT INTO bulk_change_documents(change_id, document_id, started_before, removed, added) "
+                        "VALUES (?, ?, ?, ?, ?)",
+                 ((change_id, d, int(started), _encode(removed), _encode(added)) for d, started, removed, added in rows))
 
 
 def change(store: Store, change_id: int) -> BulkChange:
@@ -121,8 +257,11 @@ def set_state(store: Store, change_id: int, state: str) -> None:
     store._q("UPDATE bulk_changes SET state = ? WHERE id = ?", [state, change_id])
 
 
-def documents(store: Store, change_id: int) -> Iterator[tuple[int, bool, list[Span], list[Span]]]:
-    """(document, started before, removed, added) of a change, a page at a time by key."""
+Recorded = tuple[int, bool, list[Span], list[Span]]  # document, started before, removed, added
+
+
+def pages(store: Store, change_id: int) -> Iterator[list[Recorded]]:
+    """The record of a change a page of :data:`CHUNK` documents at a time, by key."""
     after = 0
     while True:
         rows = store._q("SELECT document_id, started_before, removed, added FROM bulk_change_documents "
@@ -130,17 +269,5 @@ def documents(store: Store, change_id: int) -> Iterator[tuple[int, bool, list[Sp
                         [change_id, after, CHUNK]).fetchall()
         if not rows:
             return
-        for doc_id, started, removed, added in rows:
-            yield doc_id, bool(started), _decode(removed), _decode(added)
+        yield [(doc_id, bool(started), _decode(removed), _decode(added)) for doc_id, started, removed, added in rows]
         after = rows[-1][0]
-
-
-def forget_layer(store: Store, document_id: int, annotator: str) -> None:
-    """Back to never edited by ``annotator``: no gold, no boilerplate, no review row of theirs."""
-    store._q("DELETE FROM gold_spans WHERE document_id = ? AND annotator = ?", [document_id, annotator])
-    store._q("DELETE FROM boilerplate WHERE document_id = ? AND annotator = ?", [document_id, annotator])
-    store._q("DELETE FROM annotator_reviews WHERE document_id = ? AND annotator = ?", [document_id, annotator])
-
-
-def is_todo(store: Store, document_id: int, annotator: str) -> bool:
-    return store.review(document_id, annotator).state == TODO

@@ -29,6 +29,7 @@ from annotator.core.spans import Span, split_by_boilerplate
 from annotator.ops import occurrences
 from annotator.ops.evaluating import evaluate_stored
 from annotator.ops.docbin_output import read_docbins
+from annotator.ops.documents import read_document
 from annotator.ops.exporting import export
 from annotator.ops.suggestions import suggest_for
 from annotator.store import Store, bulk
@@ -111,6 +112,46 @@ def test_relabel_preview_through_the_index_equals_scanning_every_text(scale_stor
                      for o in occurrences.classify(layer, needle, "GPE", case_sensitive)]
             assert found == every, needle
             assert {occurrences.RELABEL, occurrences.SAME} <= {o.action for o in found}
+
+
+def test_relabel_apply_undo_redo_equal_editing_each_document_alone(corpus, tmp_path):
+    """The paged apply (a page of documents per few statements) leaves every document as
+    ``change_spans`` on each document alone leaves it: the same gold and review states,
+    accepted and never-edited documents alike; undo gives back the corpus as it was and redo
+    the applied one. "Peskov" as ORG in the first 150 documents (the rest left out, as the
+    preview's boxes leave rows out): relabelled model and gold spans, new spans, boilerplate."""
+    from annotator.ops import gold_edits
+    from tests.conftest import copy_database
+
+    labels = ["GPE", "PERSON", "ORG", "LOC", "DATE", "NORP"]
+    paged, alone = copy_database(corpus, tmp_path / "paged.db"), copy_database(corpus, tmp_path / "alone.db")
+    with Store.open(paged) as a, Store.open(alone) as b:
+        ids = a.document_ids()
+        found = [o for o in occurrences.scan(a, ANNOTATOR, "Peskov", "ORG") if o.document_id <= ids[149]]
+        assert {occurrences.RELABEL, occurrences.ADD, occurrences.IN_BOILERPLATE} <= {o.action for o in found}
+
+        def state(store: Store) -> dict:
+            return {d: (store.gold(d, ANNOTATOR), store.review(d, ANNOTATOR).state) for d in ids[:160]}
+
+        before = state(a)
+        assert len({st for _gold, st in before.values()}) == 2, "accepted and never-edited documents"
+        result = occurrences.apply(a, ANNOTATOR, "ORG", found, labels, description="t")
+        for doc_id in sorted({o.document_id for o in found}):
+            mine = [o for o in found if o.document_id == doc_id and o.changes]
+            if not mine:
+                continue
+            view = read_document(b, doc_id, ANNOTATOR)
+            by_bounds = {(s.start, s.end): s for s in view.gold}
+            removed = [by_bounds[(o.start, o.end)] for o in mine if o.action == occurrences.RELABEL]
+            gold_edits.change_spans(b, doc_id, ANNOTATOR, remove=removed, labels=labels,
+                                    add=[Span(o.start, o.end, "ORG", "human") for o in mine])
+        applied = state(b)
+        assert state(a) == applied and applied != before
+        assert result.documents == sum(1 for d in ids[:160] if applied[d] != before[d])
+        occurrences.undo(a, result.change_id, ANNOTATOR, labels)
+        assert state(a) == before
+        occurrences.redo(a, result.change_id, ANNOTATOR, labels)
+        assert state(a) == applied
 
 
 def _spacy_scores(store: Store, tmp_path: Path, nlp) -> dict:

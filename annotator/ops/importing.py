@@ -19,6 +19,7 @@ from annotator.core.packing import pack_spans
 from annotator.core.model import IN_PROGRESS, TODO, GoldRecord
 from annotator.core.spans import ORIGIN_MODEL, Span, merge_ranges, validate_ranges, validate_spans
 from annotator.core.tokens import Tokens
+from annotator.ops.exporting import gc_paused
 from annotator.ops.labels import project_labels
 from annotator.ops.progress import NullProgress, Progress
 from annotator.ops.textfiles import require_regular_file
@@ -89,7 +90,7 @@ def import_paths(
     labels = project_labels(store)
     report = ImportReport()
     progress.start("Importing", len(files))
-    with store.page_cache(), store.transaction():
+    with store.page_cache(), gc_paused(), store.transaction():
         texts: list[Path] = []  # a run of .txt files, imported together
         for k, path in enumerate(files):
             if path.suffix.lower() in JSONL_SUFFIXES:

@@ -31,7 +31,8 @@ from annotator.store.store import now
 TEXT_SUFFIXES = {".txt", ".text"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 Tokenize = Callable[[str], Tokens]
-BATCH = 1000  # records (or .txt files) written together
+BATCH = 1000  # records (or .txt files) written together ...
+BATCH_BYTES = 32 << 20  # ... or fewer when their texts reach this size (a batch is held in memory)
 
 
 @dataclass
@@ -107,11 +108,18 @@ def import_paths(
 
 
 def _import_text_files(store: Store, paths: Sequence[Path], report: ImportReport) -> None:
-    """A run of .txt files, :data:`BATCH` at a time: one lookup of their hashes, one insert of the new ones."""
+    """A run of .txt files, up to :data:`BATCH` files or :data:`BATCH_BYTES` at a time: one
+    lookup of their hashes, one insert of the new ones."""
     from annotator.ops.textfiles import read_text_file
 
-    for i in range(0, len(paths), BATCH):
-        read = [(path, *read_text_file(path)) for path in paths[i:i + BATCH]]
+    read: list[tuple[Path, memoryview, str, int]] = []
+    size = 0
+    for k, path in enumerate(paths):
+        data, digest, length = read_text_file(path)
+        read.append((path, data, digest, length))
+        size += len(data)
+        if len(read) < BATCH and size < BATCH_BYTES and k + 1 < len(paths):
+            continue
         known = store_import.ids_by_hash(store, [digest for _, _, digest, _ in read])
         rows, seen, when = [], set(known), now()
         next_id = store_import.next_document_id(store)
@@ -125,6 +133,7 @@ def _import_text_files(store: Store, paths: Sequence[Path], report: ImportReport
             next_id += 1
         store_import.insert_documents(store, rows, utf8=True)
         report.new_documents += len(rows)
+        read, size = [], 0
 
 
 def parse_json_line(line: str, path: Path, number: int) -> Any:
@@ -179,7 +188,7 @@ def _import_jsonl(
             _store_record_at(store, record, digest, number, annotator, tokenize, tokenizer_name, report, path, flags)
             continue
         batch.add(number, record, digest)
-        if len(batch.items) >= BATCH:
+        if len(batch.items) >= BATCH or batch.chars >= BATCH_BYTES:
             batch.flush()
     batch.flush()
 
@@ -198,7 +207,8 @@ def _store_record_at(
 
 
 class _NewDocuments:
-    """Records of one JSONL file waiting to be written together, :data:`BATCH` at a time.
+    """Records of one JSONL file waiting to be written together, :data:`BATCH` at a time (fewer
+    when their texts reach :data:`BATCH_BYTES` characters).
 
     Those whose text is not in the project yet (nearly all, on a first import) are written with
     one statement per table for the whole batch: the same rows, ids and edit-log entries
@@ -212,13 +222,15 @@ class _NewDocuments:
         self.tokenize, self.tokenizer_name = tokenize, tokenizer_name
         self.items: list[tuple[int, GoldRecord, str]] = []
         self.digests: set[str] = set()
+        self.chars = 0  # characters of text held
 
     def add(self, number: int, record: GoldRecord, digest: str) -> None:
         self.items.append((number, record, digest))
         self.digests.add(digest)
+        self.chars += len(record.text)
 
     def flush(self) -> None:
-        items, self.items, self.digests = self.items, [], set()
+        items, self.items, self.digests, self.chars = self.items, [], set(), 0
         if not items:
             return
         known = store_import.ids_by_hash(self.store, [digest for _, _, digest in items])

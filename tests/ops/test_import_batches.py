@@ -115,9 +115,11 @@ def _import(db: Path, source: Path, tokenize) -> importing.ImportReport:
         return import_paths(store, [source], annotator="me", tokenize=tokenize, tokenizer_name="blank")
 
 
-def test_batches_write_exactly_what_record_by_record_import_writes(tmp_path, tokenize, monkeypatch):
+@pytest.mark.parametrize("batch, batch_bytes", [(7, 32 << 20), (1000, 300)])  # cut by count, by size
+def test_batches_write_exactly_what_record_by_record_import_writes(tmp_path, tokenize, monkeypatch, batch, batch_bytes):
     source = _write(tmp_path / "mixed.jsonl", _records(tokenize))
-    monkeypatch.setattr(importing, "BATCH", 7)  # many batches, a duplicate text across and within them
+    monkeypatch.setattr(importing, "BATCH", batch)  # many batches, a duplicate text across and within them
+    monkeypatch.setattr(importing, "BATCH_BYTES", batch_bytes)
     batched = _import(tmp_path / "batched.db", source, tokenize)
     # every text looked up as "already known" sends each record down the one-at-a-time path
     monkeypatch.setattr(store_import, "ids_by_hash", lambda store, digests: {d: -1 for d in digests})
@@ -126,6 +128,26 @@ def test_batches_write_exactly_what_record_by_record_import_writes(tmp_path, tok
     assert (batched.new_documents, batched.known_documents, batched.gold_replaced) == (60, 2, 1)
     assert batched.gold_documents == 39 and batched.flags == 7 and len(batched.misaligned) == 4
     assert _rows(tmp_path / "batched.db") == _rows(tmp_path / "one.db")
+
+
+@pytest.mark.parametrize("batch, batch_bytes", [(4, 32 << 20), (1000, 100)])
+def test_text_files_in_batches_each_text_once_in_file_order(tmp_path, db_path, monkeypatch, batch, batch_bytes):
+    monkeypatch.setattr(importing, "BATCH", batch)
+    monkeypatch.setattr(importing, "BATCH_BYTES", batch_bytes)
+    folder = tmp_path / "texts"
+    folder.mkdir()
+    texts = [_text(i) for i in range(11)] + [_text(3), _text(9)]  # two texts twice
+    for i, text in enumerate(texts):
+        (folder / f"{i:02d}.txt").write_bytes(text.encode("utf-8"))
+    with Store.open(db_path) as store:
+        store.add_document(_text(5), "known.txt", importing.content_hash(_text(5)))
+        report = import_paths(store, [folder], annotator="me")
+        assert (report.files, report.new_documents, report.known_documents) == (13, 10, 3)
+        docs = [store.document(i) for i in store.document_ids()]
+    assert [d.text for d in docs] == [_text(5)] + [t for i, t in enumerate(texts[:11]) if i != 5]
+    assert [d.source for d in docs[1:]] == [f"{i:02d}.txt" for i in range(11) if i != 5]
+    assert all(d.meta == {"path": str(folder / d.source)} for d in docs[1:])
+    assert all(d.content_hash == importing.content_hash(d.text) for d in docs)
 
 
 @pytest.mark.parametrize("per_annotator", [False, True])

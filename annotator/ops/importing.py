@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +21,6 @@ from annotator.core.packing import pack_spans
 from annotator.core.model import IN_PROGRESS, TODO, GoldRecord
 from annotator.core.spans import ORIGIN_MODEL, Span, merge_ranges, validate_ranges, validate_spans
 from annotator.core.tokens import Tokens
-from annotator.ops.exporting import gc_paused
 from annotator.ops.labels import project_labels
 from annotator.ops.progress import NullProgress, Progress
 from annotator.ops.textfiles import require_regular_file
@@ -91,7 +92,7 @@ def import_paths(
     labels = project_labels(store)
     report = ImportReport()
     progress.start("Importing", len(files))
-    with store.page_cache(), gc_paused(), store.transaction():
+    with store.page_cache(), _gc_paused(), store.transaction():
         texts: list[Path] = []  # a run of .txt files, imported together
         for k, path in enumerate(files):
             if path.suffix.lower() in JSONL_SUFFIXES:
@@ -105,6 +106,20 @@ def import_paths(
             progress.advance(len(texts) or 1)
             texts = []
     return report
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused, as export does (``exporting.gc_paused``, not imported
+    here: that module costs the command line's start-up a second under load): parsing allocates
+    millions of short-lived dicts and no cycles."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _import_text_files(store: Store, paths: Sequence[Path], report: ImportReport) -> None:

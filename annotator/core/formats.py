@@ -6,6 +6,7 @@ so every rule about the formats is testable without a file or a database.
 
 from __future__ import annotations
 
+import operator
 from bisect import bisect_right
 from collections.abc import Sequence
 from itertools import repeat
@@ -101,11 +102,20 @@ def _parse_tokens(items: Any, text_len: int) -> Tokens | None:
         starts is not None and ends is not None
         and set(map(type, starts)) <= {int} and set(map(type, ends)) <= {int}
         and (not starts or (starts[0] >= 0 and ends[-1] <= text_len))
-        and all(map(int.__lt__, starts, ends))
-        and all(map(int.__le__, ends, starts[1:]))
+        and _ordered(starts, ends)
     ):
         return Tokens.from_lists(starts, ends)
     return _parse_tokens_slowly(items, text_len)
+
+
+def _ordered(starts: list[int], ends: list[int]) -> bool:
+    """Each token non-empty and none starting before the previous one ends: the offsets
+    interleaved are sorted and no token has length 0 (C-level passes; comparing through
+    ``int.__lt__`` cost ~0.5 ms per 700 tokens)."""
+    merged = [0] * (2 * len(starts))
+    merged[0::2] = starts
+    merged[1::2] = ends
+    return merged == sorted(merged) and 0 not in map(operator.sub, ends, starts)
 
 
 def _parse_tokens_slowly(items: list, text_len: int) -> Tokens:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
+import operator
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -320,8 +321,8 @@ def _spans_plainly_valid(spans: Sequence[Span], text_len: int, labels: Sequence[
     return (
         set(map(type, starts)) <= {int} and set(map(type, ends)) <= {int}
         and starts[0] >= 0 and max(ends) <= text_len
-        and all(map(int.__lt__, starts, ends))
-        and all(map(int.__le__, ends, starts[1:]))
+        and all(map(operator.lt, starts, ends))
+        and all(map(operator.le, ends, starts[1:]))
         and set(names) <= set(labels)
     )
 

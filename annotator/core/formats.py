@@ -6,8 +6,10 @@ so every rule about the formats is testable without a file or a database.
 
 from __future__ import annotations
 
+import operator
 from bisect import bisect_right
 from collections.abc import Sequence
+from itertools import repeat
 from typing import Any
 
 from annotator.core.errors import InputError
@@ -43,7 +45,9 @@ def _parse_prodigy_spans(items: Any) -> list[Span]:
         and set(map(type, starts)) <= {int} and set(map(type, ends)) <= {int} and set(map(type, labels)) <= {str}
         and all(labels)
     ):
-        return list(map(Span, starts, ends, labels, (o if o in ORIGINS else ORIGIN_HUMAN for o in origins)))
+        origins = [o if o in ORIGINS else ORIGIN_HUMAN for o in origins]
+        # tuple.__new__ straight from C: no Python call per span (a record carries ~100)
+        return list(map(tuple.__new__, repeat(Span), zip(starts, ends, labels, origins)))
     spans = []
     for i, item in enumerate(items):
         if not isinstance(item, dict):
@@ -98,11 +102,20 @@ def _parse_tokens(items: Any, text_len: int) -> Tokens | None:
         starts is not None and ends is not None
         and set(map(type, starts)) <= {int} and set(map(type, ends)) <= {int}
         and (not starts or (starts[0] >= 0 and ends[-1] <= text_len))
-        and all(map(int.__lt__, starts, ends))
-        and all(map(int.__le__, ends, starts[1:]))
+        and _ordered(starts, ends)
     ):
         return Tokens.from_lists(starts, ends)
     return _parse_tokens_slowly(items, text_len)
+
+
+def _ordered(starts: list[int], ends: list[int]) -> bool:
+    """Each token non-empty and none starting before the previous one ends: the offsets
+    interleaved are sorted and no token has length 0 (C-level passes; comparing through
+    ``int.__lt__`` cost ~0.5 ms per 700 tokens)."""
+    merged = [0] * (2 * len(starts))
+    merged[0::2] = starts
+    merged[1::2] = ends
+    return merged == sorted(merged) and 0 not in map(operator.sub, ends, starts)
 
 
 def _parse_tokens_slowly(items: list, text_len: int) -> Tokens:

@@ -10,6 +10,7 @@ tokens take about 0.6 KB instead of 5.6 KB as uint32 pairs; its 100 predicted sp
 from __future__ import annotations
 
 import json
+import operator
 import sys
 import zlib
 from array import array
@@ -45,10 +46,36 @@ def _unpack_values(data: bytes | memoryview) -> array:
 
 
 def pack_tokens(starts: Sequence[int], ends: Sequence[int]) -> bytes:
-    """Token boundaries (increasing, non-overlapping) as gap/length pairs."""
+    """Token boundaries (increasing, non-overlapping) as gap/length pairs.
+
+    Computed with numpy (which spaCy brings): an import packs ~700 tokens per document, and
+    the same work in Python lists took a third of a JSONL import's time.
+    """
+    try:
+        import numpy as np
+    except ImportError:  # pragma: no cover - spaCy always brings numpy
+        return _pack_tokens_slowly(starts, ends)
+    s = np.asarray(starts, dtype=np.int64)
+    e = np.asarray(ends, dtype=np.int64)
+    values = np.empty(2 * len(s), dtype=np.int64)
+    values[1::2] = e - s
+    values[0::2] = s
+    values[2::2] -= e[:-1]
+    if len(values) and values.min() < 0:
+        raise ValueError("tokens must be increasing and non-overlapping")
+    top = int(values.max()) if len(values) else 0
+    for code in _TYPES:
+        size = array(code).itemsize
+        if top < 1 << (8 * size):
+            break
+    payload = values.astype(f"<u{size}").tobytes()
+    return TOKENS_MAGIC + code.encode("ascii") + zlib.compress(payload, 1)
+
+
+def _pack_tokens_slowly(starts: Sequence[int], ends: Sequence[int]) -> bytes:
     previous = [0, *ends[:-1]] if len(ends) else []
-    gaps = list(map(int.__sub__, starts, previous))
-    lengths = list(map(int.__sub__, ends, starts))
+    gaps = list(map(operator.sub, starts, previous))
+    lengths = list(map(operator.sub, ends, starts))
     if (gaps and min(gaps) < 0) or (lengths and min(lengths) < 0):
         raise ValueError("tokens must be increasing and non-overlapping")
     values = [0] * (2 * len(gaps))
@@ -85,13 +112,18 @@ def pack_spans(spans: Iterable[tuple[int, int, str]]) -> bytes:
     """Spans (start, end, label), sorted by start, as gap/length/label-index triples."""
     ordered = sorted(spans)
     labels: dict[str, int] = {}
-    values = []
-    previous = 0
-    for start, end, label in ordered:
-        if end <= start:
-            raise ValueError(f"span [{start}, {end}) is empty or reversed")
-        values += (start - previous, end - start, labels.setdefault(label, len(labels)))
-        previous = start
+    values: list[int] = []
+    if ordered:
+        starts, ends, names_ = (list(column) for column in zip(*ordered))
+        lengths = list(map(operator.sub, ends, starts))
+        if min(lengths) <= 0:
+            k = next(i for i, n in enumerate(lengths) if n <= 0)
+            raise ValueError(f"span [{starts[k]}, {ends[k]}) is empty or reversed")
+        values = [0] * (3 * len(starts))
+        values[0::3] = map(operator.sub, starts, [0, *starts[:-1]])
+        values[1::3] = lengths
+        labels = {label: i for i, label in enumerate(dict.fromkeys(names_))}  # in order of first use
+        values[2::3] = map(labels.__getitem__, names_)
     names = json.dumps(list(labels), ensure_ascii=False).encode("utf-8")
     return SPANS_MAGIC + len(names).to_bytes(4, "little") + names + _pack_values(values)
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
+import operator
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +18,7 @@ from annotator.core.flags import Flag, flags_from_meta
 from annotator.core.formats import parse_record
 from annotator.core.hashing import content_hash
 from annotator.core.labels import LabelSet
+from annotator.core.packing import pack_spans
 from annotator.core.model import IN_PROGRESS, TODO, GoldRecord
 from annotator.core.spans import ORIGIN_MODEL, Span, merge_ranges, validate_ranges, validate_spans
 from annotator.core.tokens import Tokens
@@ -23,11 +27,14 @@ from annotator.ops.progress import NullProgress, Progress
 from annotator.ops.textfiles import require_regular_file
 from annotator.store import Store
 from annotator.store import flags as flags_sql
+from annotator.store import importing as store_import
 from annotator.store.store import now
 
 TEXT_SUFFIXES = {".txt", ".text"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 Tokenize = Callable[[str], Tokens]
+BATCH = 1000  # records (or .txt files) written together ...
+BATCH_BYTES = 32 << 20  # ... or fewer when their texts reach this size (a batch is held in memory)
 
 
 @dataclass
@@ -86,26 +93,63 @@ def import_paths(
     labels = project_labels(store)
     report = ImportReport()
     progress.start("Importing", len(files))
-    with store.page_cache(), store.transaction():
-        for path in files:
+    with store.page_cache(), _gc_paused(), store.transaction():
+        texts: list[Path] = []  # a run of .txt files, imported together
+        for k, path in enumerate(files):
             if path.suffix.lower() in JSONL_SUFFIXES:
                 _import_jsonl(store, path, labels, annotator, tokenize, tokenizer_name, report)
             else:
-                _import_text(store, path, report)
-            report.files += 1
-            progress.advance()
+                texts.append(path)
+                if len(texts) < BATCH and k + 1 < len(files) and files[k + 1].suffix.lower() not in JSONL_SUFFIXES:
+                    continue
+                _import_text_files(store, texts, report)
+            report.files += len(texts) or 1
+            progress.advance(len(texts) or 1)
+            texts = []
     return report
 
 
-def _import_text(store: Store, path: Path, report: ImportReport) -> None:
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused, as export does (``exporting.gc_paused``, not imported
+    here: that module costs the command line's start-up a second under load): parsing allocates
+    millions of short-lived dicts and no cycles."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _import_text_files(store: Store, paths: Sequence[Path], report: ImportReport) -> None:
+    """A run of .txt files, up to :data:`BATCH` files or :data:`BATCH_BYTES` at a time: one
+    lookup of their hashes, one insert of the new ones."""
     from annotator.ops.textfiles import read_text_file
 
-    data, digest, length = read_text_file(path)
-    _, created = store.add_document_utf8(data, length, path.name, digest, {"path": str(path)})
-    if created:
-        report.new_documents += 1
-    else:
-        report.known_documents += 1
+    read: list[tuple[Path, memoryview, str, int]] = []
+    size = 0
+    for k, path in enumerate(paths):
+        data, digest, length = read_text_file(path)
+        read.append((path, data, digest, length))
+        size += len(data)
+        if len(read) < BATCH and size < BATCH_BYTES and k + 1 < len(paths):
+            continue
+        known = store_import.ids_by_hash(store, [digest for _, _, digest, _ in read])
+        rows, seen, when = [], set(known), now()
+        next_id = store_import.next_document_id(store)
+        for path, data, digest, length in read:
+            if digest in seen:
+                report.known_documents += 1
+                continue
+            seen.add(digest)
+            rows.append((next_id, path.name, data, digest, length, json.dumps({"path": str(path)}, ensure_ascii=False),
+                         when))
+            next_id += 1
+        store_import.insert_documents(store, rows, utf8=True)
+        report.new_documents += len(rows)
+        read, size = [], 0
 
 
 def parse_json_line(line: str, path: Path, number: int) -> Any:
@@ -146,6 +190,7 @@ def _import_jsonl(
     store: Store, path: Path, labels: LabelSet, annotator: str, tokenize: Tokenize | None, tokenizer_name: str,
     report: ImportReport,
 ) -> None:
+    batch = _NewDocuments(store, path, annotator, tokenize, tokenizer_name, report)
     for number, _, record in iter_records(path):
         try:
             check_record(record, labels)
@@ -153,29 +198,161 @@ def _import_jsonl(
         except InputError as exc:
             raise InputError(exc.message, path=path, line=number) from None
         report.lines += 1
+        digest = content_hash(record.text)
+        if flags or digest in batch.digests:  # flags, or the same text twice: record by record, in order
+            batch.flush()
+            _store_record_at(store, record, digest, number, annotator, tokenize, tokenizer_name, report, path, flags)
+            continue
+        batch.add(number, record, digest)
+        if len(batch.items) >= BATCH or batch.chars >= BATCH_BYTES:
+            batch.flush()
+    batch.flush()
+
+
+def _store_record_at(
+    store: Store, record: GoldRecord, digest: str, number: int, annotator: str, tokenize: Tokenize | None,
+    tokenizer_name: str, report: ImportReport, path: Path, flags: Sequence[Flag] = (),
+) -> None:
+    try:
+        _store_record(store, record, f"{path.name}:{number}", annotator, tokenize, tokenizer_name, report, path,
+                      number, flags, digest)
+    except UnicodeEncodeError as exc:
+        bad = exc.object[exc.start] if isinstance(exc.object, str) else "?"
+        raise InputError(f"holds a string that is not valid Unicode (lone surrogate \\u{ord(bad):04x}), "
+                         "e.g. in meta or a label", path=path, line=number) from None
+
+
+class _NewDocuments:
+    """Records of one JSONL file waiting to be written together, :data:`BATCH` at a time (fewer
+    when their texts reach :data:`BATCH_BYTES` characters).
+
+    Those whose text is not in the project yet (nearly all, on a first import) are written with
+    one statement per table for the whole batch: the same rows, ids and edit-log entries
+    :func:`_store_record` writes one record at a time. Texts already known go through
+    :func:`_store_record` (what to keep, replace or log depends on what is stored), in order.
+    """
+
+    def __init__(self, store: Store, path: Path, annotator: str, tokenize: Tokenize | None, tokenizer_name: str,
+                 report: ImportReport):
+        self.store, self.path, self.annotator, self.report = store, path, annotator, report
+        self.tokenize, self.tokenizer_name = tokenize, tokenizer_name
+        self.items: list[tuple[int, GoldRecord, str]] = []
+        self.digests: set[str] = set()
+        self.chars = 0  # characters of text held
+
+    def add(self, number: int, record: GoldRecord, digest: str) -> None:
+        self.items.append((number, record, digest))
+        self.digests.add(digest)
+        self.chars += len(record.text)
+
+    def flush(self) -> None:
+        items, self.items, self.digests, self.chars = self.items, [], set(), 0
+        if not items:
+            return
+        known = store_import.ids_by_hash(self.store, [digest for _, _, digest in items])
+        new = [item for item in items if item[2] not in known]
         try:
-            _store_record(store, record, f"{path.name}:{number}", annotator, tokenize, tokenizer_name, report, path,
-                          number, flags)
-        except UnicodeEncodeError as exc:
-            bad = exc.object[exc.start] if isinstance(exc.object, str) else "?"
-            raise InputError(f"holds a string that is not valid Unicode (lone surrogate \\u{ord(bad):04x}), "
-                             "e.g. in meta or a label", path=path, line=number) from None
+            with self.store.transaction():  # a savepoint: a string SQLite cannot take undoes the batch
+                misaligned, gold = self._write_new(new)
+        except UnicodeEncodeError:
+            new = []  # written record by record below, which names the line
+        else:
+            self.report.new_documents += len(new)
+            self.report.gold_documents += gold
+            self.report.misaligned += misaligned
+        done = {number for number, _, _ in new}
+        for number, record, digest in items:
+            if number not in done:
+                _store_record_at(self.store, record, digest, number, self.annotator, self.tokenize,
+                                 self.tokenizer_name, self.report, self.path)
+
+    def _write_new(self, items: list[tuple[int, GoldRecord, str]]) -> tuple[list[str], int]:
+        """Write records whose texts are new; returns the misaligned-span messages and how many
+        documents got gold."""
+        when, path = now(), self.path
+        next_id = store_import.next_document_id(self.store)
+        documents, tokens_rows, predictions = [], [], []
+        gold_spans, boilerplate, reviews, edits, misaligned = [], [], [], [], []
+        ours = ("source", "document_id", "review_state", "pipeline", "pipeline_version", "flags")
+        for number, record, digest in items:
+            doc_id, next_id = next_id, next_id + 1
+            meta = {k: v for k, v in record.meta.items() if k not in ours}
+            documents.append((doc_id, record.source or f"{path.name}:{number}", record.text, digest, len(record.text),
+                              json.dumps(meta, ensure_ascii=False), when))
+            tokens = record.tokens
+            if tokens is not None:
+                tokens_rows.append((doc_id, "imported", tokens.to_bytes()))
+            elif record.spans and self.tokenize is not None:
+                tokens = self.tokenize(record.text)
+                tokens_rows.append((doc_id, f"{self.tokenizer_name} (at import)", tokens.to_bytes()))
+            if record.state == TODO:
+                if record.spans:
+                    spans = record.spans
+                    pipeline = str(record.meta.get("pipeline") or "imported")
+                    version = str(record.meta.get("pipeline_version") or "0")
+                    predictions.append((doc_id, pipeline, version, when,
+                                        pack_spans(zip([s.start for s in spans], [s.end for s in spans],
+                                                       [s.label for s in spans])), len(spans)))
+                continue
+            if record.spans is None and not record.boilerplate and record.state is None:
+                continue
+            who = record.annotator or self.annotator
+            spans = sorted(record.spans or [])
+            if tokens is not None and spans:
+                misaligned += _misaligned(record.text, spans, tokens, path, number)
+            gold_spans += [(doc_id, who, s.start, s.end, s.label, s.origin) for s in spans]
+            boilerplate += [(doc_id, who, r.start, r.end) for r in merge_ranges(record.boilerplate)]
+            state = record.state or IN_PROGRESS
+            reviews.append((doc_id, who, state, when))
+            edits.append((doc_id, who, "import_gold", json.dumps(
+                {"source": f"{path}:{number}", "spans": len(spans), "state": state}, ensure_ascii=False), when))
+        store_import.insert_documents(self.store, documents)
+        store_import.insert_tokens(self.store, tokens_rows)
+        store_import.insert_predictions(self.store, predictions)
+        if reviews:
+            store_import.insert_gold(self.store, gold_spans, boilerplate, reviews, edits, when)
+        return misaligned, len(reviews)
+
+
+def _spans_plainly_valid(spans: Sequence[Span], text_len: int, labels: Sequence[str]) -> bool:
+    """What :func:`validate_spans` checks, in C-level passes over whole columns: integer offsets,
+    each span non-empty and inside the text, none overlapping the next, known labels."""
+    starts, ends, names, _ = (list(column) for column in zip(*sorted(spans)))
+    return (
+        set(map(type, starts)) <= {int} and set(map(type, ends)) <= {int}
+        and starts[0] >= 0 and max(ends) <= text_len
+        and all(map(operator.lt, starts, ends))
+        and all(map(operator.le, ends, starts[1:]))
+        and set(names) <= set(labels)
+    )
+
+
+def _misaligned(text: str, spans: Sequence[Span], tokens: Tokens, path: Path, line: int) -> list[str]:
+    """Messages for the spans that do not start and end on token boundaries."""
+    starts, ends = set(tokens.starts), set(tokens.ends)
+    return [
+        f"{path}:{line}: span {span.label} [{span.start}, {span.end}) "
+        f"{text[span.start:span.end]!r} is not on token boundaries (kept as given)"
+        for span in spans if span.start not in starts or span.end not in ends
+    ]
 
 
 def check_record(record: GoldRecord, labels: LabelSet) -> None:
     """Spans and boilerplate inside the text, spans with the project's labels and not overlapping."""
     n = len(record.text)
-    if record.spans is not None:
-        validate_spans(record.spans, n, labels.names)
+    if record.spans and _spans_plainly_valid(record.spans, n, labels.names):
+        pass
+    elif record.spans is not None:
+        validate_spans(record.spans, n, labels.names)  # names the first bad span
     validate_ranges(record.boilerplate, n)
 
 
 def _store_record(
     store: Store, record: GoldRecord, fallback_source: str, default_annotator: str,
     tokenize: Tokenize | None, tokenizer_name: str, report: ImportReport, path: Path, line: int,
-    flags: Sequence[Flag] = (),
+    flags: Sequence[Flag] = (), digest: str | None = None,
 ) -> None:
-    digest = content_hash(record.text)
+    digest = digest or content_hash(record.text)
     ours = ("source", "document_id", "review_state", "pipeline", "pipeline_version", "flags")
     meta = {k: v for k, v in record.meta.items() if k not in ours}
     doc_id, created = store.add_document(record.text, record.source or fallback_source, digest, meta)
@@ -204,12 +381,7 @@ def _store_record(
     spans = sorted(record.spans or [])
     tokens = record.tokens or store.tokens(doc_id) or (tokenize(record.text) if tokenize and spans else None)
     if tokens is not None:
-        for span in spans:
-            if not tokens.is_aligned(span.start, span.end):
-                report.misaligned.append(
-                    f"{path}:{line}: span {span.label} [{span.start}, {span.end}) "
-                    f"{record.text[span.start:span.end]!r} is not on token boundaries (kept as given)"
-                )
+        report.misaligned += _misaligned(record.text, spans, tokens, path, line)
     old_spans, old_bp = store.gold(doc_id, who), store.boilerplate(doc_id, who)
     new_bp = merge_ranges(record.boilerplate)
     if (old_spans or old_bp) and (old_spans != spans or old_bp != new_bp):

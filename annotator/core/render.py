@@ -8,6 +8,7 @@ document with thousands of spans renders in milliseconds.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import partial
 from itertools import repeat
 from operator import itemgetter
 from typing import Any, NamedTuple
@@ -107,7 +108,7 @@ def render(
             color = colors[label] = labels.color(label)
         return color
 
-    make = Highlight._make  # no keyword parsing: thousands of spans per pane
+    make = partial(tuple.__new__, Highlight)  # no Python frame per span: thousands per pane (every field given)
     highlights: list[Highlight] = []
     append = highlights.append
     for span, touches, grey, caption in zip(ordered, touches_other, in_grey,
@@ -162,7 +163,7 @@ def caption_candidates(rendering: Rendering, candidates: Iterable[Any], annotato
     :func:`candidate_captions`; ``render(..., captions=...)`` does it in one pass)."""
     items = list(candidates)
     tags = {c.span[:3]: caption for c, caption in zip(items, candidate_captions(items, annotators))}
-    make = Highlight._make
+    make = partial(tuple.__new__, Highlight)
     highlights = tuple(h if h.ghost else make((*h[:-1], tags.get((h.start, h.end, h.label))))
                        for h in rendering.highlights)
     return rendering._replace(highlights=highlights)

@@ -180,18 +180,39 @@ class AdjudicationMixin:
         """The open document as the window shows it: the reviewer's, or in the mode the final gold."""
         if not self.adjudicating:
             return documents.open_document(self.store, document_id, self.annotator)
-        start = self.store.review(document_id, FINAL).state == TODO  # no write transaction to reopen one
         if self._candidate_cache is None:
             self._candidate_cache = adjudication.CandidateCache()
-        found = adjudication.open_adjudication(self.store, document_id, self._review_annotator, start=start,
+        # Opening writes nothing, as in review: the final gold shown is what it starts as (the
+        # agreed spans) until the first edit creates it (see _edit).
+        found = adjudication.open_adjudication(self.store, document_id, self._review_annotator, start=False,
                                                cache=self._candidate_cache)
         self.adjudication_view = found
         self._schedule_prefetch()
         prediction = self.store.prediction(document_id, with_tokens=False)  # for the "Model" reference
+        review = self.store.review(document_id, FINAL)
         return documents.ReviewView(
             found.document, prediction.spans if prediction else [],
             f"{prediction.pipeline} {prediction.version}" if prediction else None, list(found.final),
-            list(found.final_boilerplate), self.store.review(document_id, FINAL), True)
+            list(found.final_boilerplate), review, review.state != TODO)
+
+    def _starting_layers(self, view: documents.ReviewView) -> tuple[list[Span], list[Any]]:
+        """In the mode, a final gold not started shows what it starts as: the agreed spans and boilerplate."""
+        a = self.adjudication_view
+        if not self.adjudicating or a is None or a.document.id != view.document.id:
+            return super()._starting_layers(view)  # type: ignore[misc]
+        return [c.span for c in a.candidates if c.status == core.AGREED], core.agreed_boilerplate(a.layers)
+
+    def _edit(self, description: str, action: Any, document_ids: list[int] | None = None) -> Any:
+        """In the mode, the first edit of a document first creates its final gold from the agreed
+        spans, in the same transaction (undo takes both back, as a reviewer's first edit)."""
+        if self.adjudicating and self.view is not None and not self.view.started:
+            doc_id, who, edit = self.view.document.id, self._review_annotator, action
+
+            def action() -> Any:
+                with self.store.transaction():
+                    adjudication.start_adjudication(self.store, doc_id, who, cache=self._candidate_cache)
+                    return edit()
+        return super()._edit(description, action, document_ids)  # type: ignore[misc]
 
     # -- reading the next document ahead ---------------------------------------------------
     def _schedule_prefetch(self) -> None:
@@ -263,7 +284,7 @@ class AdjudicationMixin:
         if v is None or a is None:
             self.doc_status.setText("No document open")
             return
-        state = {ACCEPTED: "accepted", SKIPPED: "skipped"}.get(v.review.state, "in progress")
+        state = {ACCEPTED: "accepted", SKIPPED: "skipped", TODO: "not started"}.get(v.review.state, "in progress")
         numbered = ", ".join(f"{i} {name}" for i, name in enumerate(a.annotators, 1))
         counts = Counter(c.status for c in a.candidates)  # one pass over thousands
         essentials = f"{v.document.source} · final gold {state}, {len(v.gold)} spans · {numbered}"

@@ -151,6 +151,10 @@ class EditingMixin:
         self._sync_span_table()
         self._update_status()
 
+    def _starting_layers(self, view: documents.ReviewView) -> tuple[list[Span], list[Range]]:
+        """What a document never edited shows as gold and boilerplate: the model's spans, nothing marked."""
+        return list(view.model_spans), []
+
     def _current_snapshot(self) -> documents.Snapshot:
         """The open document's state as the window holds it (it mirrors the database): never
         edited by this annotator, or their gold, boilerplate and own review state."""

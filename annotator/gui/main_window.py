@@ -320,8 +320,8 @@ class MainWindow(AdjudicationMixin, ReferenceMixin, ListOrderMixin, DocumentList
             after = documents.snapshot(self.store, doc_id, self.annotator)
         old = self.view
         started = not (after.state == TODO and after.annotator is None and not after.gold and not after.boilerplate)
-        gold = list(after.gold) if started else list(old.model_spans)  # never edited: the model's spans
-        new = replace(old, gold=gold, boilerplate=list(after.boilerplate), started=started)
+        gold, boilerplate = (list(after.gold), list(after.boilerplate)) if started else self._starting_layers(old)
+        new = replace(old, gold=gold, boilerplate=boilerplate, started=started)
         changed = [Range(s.start, s.end) for s in set(old.gold) ^ set(new.gold)]
         changed += list(set(old.boilerplate) ^ set(new.boilerplate))
         self._show_changes(new, changed)

@@ -200,13 +200,15 @@ def open_adjudication(store: Store, document_id: int, adjudicator: str, *, start
         return _view(store, document_id, layers, candidates)
 
 
-def start_adjudication(store: Store, document_id: int, adjudicator: str) -> bool:
-    """Create the final gold (agreed spans and boilerplate) unless it exists; True when created."""
+def start_adjudication(store: Store, document_id: int, adjudicator: str, cache: CandidateCache | None = None) -> bool:
+    """Create the final gold (agreed spans and boilerplate) unless it exists; True when created.
+    With ``cache``, layers and candidates kept there under the document's current stamp are used
+    instead of being read and compared again (the stamp is checked inside this transaction)."""
     with store.transaction():
         if store.review(document_id, FINAL).state != TODO:
             return False
-        layers = _layers(store, document_id)
-        return _start(store, document_id, adjudicator, layers, core.candidates(layers))
+        layers, candidates, _cached = _read_candidates(store, document_id, cache)
+        return _start(store, document_id, adjudicator, layers, candidates)
 
 
 def _start(store: Store, document_id: int, adjudicator: str, layers: list[Layer],

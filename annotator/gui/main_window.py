@@ -17,6 +17,7 @@ from annotator import __version__
 from annotator.core.model import ACCEPTED, IN_PROGRESS, SKIPPED, TODO
 from annotator.core.render import render
 from annotator.core.spans import Range
+from annotator.gc_pause import paused_gc
 from annotator.gui.dialogs import ShortcutsDialog
 from annotator.gui.models import DocumentListModel, SpanTableModel
 from annotator.gui.shortcuts import SHORTCUTS
@@ -30,7 +31,6 @@ from annotator.gui.reference import ReferenceMixin
 from annotator.gui.editing import EditingMixin
 from annotator.gui.file_menu import FileMenuMixin
 from annotator.gui.find import FindMixin
-from annotator.gui.gc_pause import paused_gc
 from annotator.gui.flags import FlagsMixin
 from annotator.gui.guidance import GuidanceMixin
 from annotator.gui.preparation import PreparationMixin

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import json
 import operator
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -14,6 +12,7 @@ from typing import Any
 from srsly import ujson
 
 from annotator.core.errors import InputError
+from annotator.gc_pause import paused_gc
 from annotator.core.flags import Flag, flags_from_meta
 from annotator.core.formats import parse_record
 from annotator.core.hashing import content_hash
@@ -93,7 +92,7 @@ def import_paths(
     labels = project_labels(store)
     report = ImportReport()
     progress.start("Importing", len(files))
-    with store.page_cache(), _gc_paused(), store.transaction():
+    with store.page_cache(), paused_gc(), store.transaction():
         texts: list[Path] = []  # a run of .txt files, imported together
         for k, path in enumerate(files):
             if path.suffix.lower() in JSONL_SUFFIXES:
@@ -107,20 +106,6 @@ def import_paths(
             progress.advance(len(texts) or 1)
             texts = []
     return report
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """The cyclic garbage collector paused, as export does (``exporting.gc_paused``, not imported
-    here: that module costs the command line's start-up a second under load): parsing allocates
-    millions of short-lived dicts and no cycles."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _import_text_files(store: Store, paths: Sequence[Path], report: ImportReport) -> None:

@@ -6,7 +6,7 @@ import gc
 
 import pytest
 
-from annotator.gui.gc_pause import paused_gc
+from annotator.gc_pause import paused_gc
 
 
 @pytest.fixture(autouse=True)

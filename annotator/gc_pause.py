@@ -1,4 +1,5 @@
-"""Python's cyclic garbage collector paused while the window opens a document.
+"""Python's cyclic garbage collector paused for an allocation burst: the window opening a
+document, an import or an export (millions of short-lived objects, no cycles).
 
 Opening a document makes ~100,000 small tuples (spans, candidates, highlights) in a few hundred
 milliseconds. Each 700 allocations start a young collection, every tenth of those an older one,

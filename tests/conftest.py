@@ -116,3 +116,22 @@ def reviewed_seeds_db(tmp_path_factory, real_nlp) -> Path:
 @pytest.fixture
 def reviewed_db(reviewed_seeds_db, tmp_path) -> Path:
     return copy_database(reviewed_seeds_db, tmp_path / "reviewed.db")
+
+
+def write_lock_taken(path: Path, proc, poll: float = 0.001) -> bool:
+    """Wait until another process holds the database's write lock (True), or ``proc`` ended
+    (False): a test kills a writer only once it is inside its transaction."""
+    import time
+
+    conn = sqlite3.connect(str(path), timeout=0, isolation_level=None)
+    try:
+        while proc.poll() is None:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError:  # locked: the writer is inside its transaction
+                return True
+            conn.execute("ROLLBACK")
+            time.sleep(poll)
+        return False
+    finally:
+        conn.close()

@@ -113,11 +113,8 @@ def same(a, b) -> None:
         b.documents, b.pipeline, b.gold.kinds, b.gold.conflict_examples)
 
 
-@pytest.mark.parametrize("keep", [20_000, 15])
-def test_bulk_path_equals_plain_scoring(store, corpus, tokenize, monkeypatch, keep):
-    monkeypatch.setattr(evaluating_module, "CHUNK", 40)  # several chunks
-    assert all(corpus.get(k) for k in ("single", "agreed", "conflict", "adjudicated", "unaccepted"))
-    plain = evaluate_stored(store, "en_x", tokenize, use_cache=False, in_arrays=False, keep_disagreements=keep)
+def record_bulk_scored(monkeypatch) -> list[int]:
+    """The ids of the documents the array scorer scores from now on (filled as it runs)."""
     in_bulk: list[int] = []
     real_score = evaluating_module.ArrayScoring.score
 
@@ -127,6 +124,15 @@ def test_bulk_path_equals_plain_scoring(store, corpus, tokenize, monkeypatch, ke
         return result
 
     monkeypatch.setattr(evaluating_module.ArrayScoring, "score", score)
+    return in_bulk
+
+
+@pytest.mark.parametrize("keep", [20_000, 15])
+def test_bulk_path_equals_plain_scoring(store, corpus, tokenize, monkeypatch, keep):
+    monkeypatch.setattr(evaluating_module, "CHUNK", 40)  # several chunks
+    assert all(corpus.get(k) for k in ("single", "agreed", "conflict", "adjudicated", "unaccepted"))
+    plain = evaluate_stored(store, "en_x", tokenize, use_cache=False, in_arrays=False, keep_disagreements=keep)
+    in_bulk = record_bulk_scored(monkeypatch)
     first = evaluate_stored(store, "en_x", tokenize, keep_disagreements=keep)  # scores kept
     assert set(in_bulk) <= set(corpus["single"]) and len(in_bulk) > 0.7 * len(corpus["single"])
     assert len(in_bulk) < len(corpus["single"]), "irregular or tokenless documents went the plain way"
@@ -181,15 +187,7 @@ def test_documents_too_long_for_the_packed_gold_go_the_plain_way(store, corpus, 
     from annotator.store import evaluation_cache
 
     monkeypatch.setattr(evaluation_cache, "LONGEST", 60)  # as if these texts were over 64M characters
-    in_bulk: list[int] = []
-    real_score = evaluating_module.ArrayScoring.score
-
-    def score(self, store_, ids, *args):  # noqa: ANN001, ANN202
-        result = real_score(self, store_, ids, *args)
-        in_bulk.extend(result.entries)
-        return result
-
-    monkeypatch.setattr(evaluating_module.ArrayScoring, "score", score)
+    in_bulk = record_bulk_scored(monkeypatch)
     found = evaluate_stored(store, "en_x", tokenize, use_cache=False)
     assert in_bulk and all(len(store.document(d).text) < 62 for d in in_bulk)
     same(found, evaluate_stored(store, "en_x", tokenize, use_cache=False, in_arrays=False))

@@ -20,7 +20,7 @@ from annotator.ops.exporting import export
 from annotator.ops.importing import import_paths
 from annotator.store import Store
 from annotator.store import importing as store_import
-from tests.conftest import ROOT, snapshot
+from tests.conftest import ROOT, snapshot, write_lock_taken
 
 WORDS = ["Mali", "Niger", "Kyiv", "Bamako", "said", "the", "minister", "on", "Tuesday", "Zoë", "🎉", "in", "and"]
 LABEL_OF = {"Mali": "GPE", "Niger": "GPE", "Kyiv": "GPE", "Bamako": "GPE", "Zoë": "PERSON"}
@@ -191,21 +191,6 @@ def test_a_bad_record_late_in_a_batch_is_named_and_changes_nothing(tmp_path, tok
     assert snapshot(db_path) == before
 
 
-def _write_lock_taken(path: Path, proc: subprocess.Popen) -> bool:
-    conn = sqlite3.connect(str(path), timeout=0, isolation_level=None)
-    try:
-        while proc.poll() is None:
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError:
-                return True
-            conn.execute("ROLLBACK")
-            time.sleep(0.01)
-        return False
-    finally:
-        conn.close()
-
-
 def test_a_killed_import_leaves_the_project_whole_and_a_rerun_imports_each_text_once(tmp_path, tokenize):
     db = tmp_path / "project.db"
     with Store.open(db) as store:
@@ -223,7 +208,7 @@ def test_a_killed_import_leaves_the_project_whole_and_a_rerun_imports_each_text_
             "s = Store.open(sys.argv[1]); import_paths(s, [sys.argv[2]], annotator='me')")
     proc = subprocess.Popen([sys.executable, "-c", code, str(db), str(source)], cwd=ROOT)
     try:
-        assert _write_lock_taken(db, proc), "the import ended before it took the write lock"
+        assert write_lock_taken(db, proc), "the import ended before it took the write lock"
         time.sleep(1.0)  # well into the batches
         os.kill(proc.pid, signal.SIGKILL)
     finally:

@@ -8,14 +8,13 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from annotator.core.hashing import content_hash
 from annotator.core.model import ACCEPTED
 from annotator.core.spans import Range, Span
 from annotator.store import Store
-from tests.conftest import ROOT
+from tests.conftest import ROOT, write_lock_taken
 
 DOCS = 8000
 
@@ -50,22 +49,6 @@ def _state(path: Path) -> dict[str, list[tuple]]:
         conn.close()
 
 
-def _write_lock_taken(path: Path, proc: subprocess.Popen) -> bool:
-    """Wait until another process holds the database's write lock (True), or ``proc`` ended (False)."""
-    conn = sqlite3.connect(str(path), timeout=0, isolation_level=None)
-    try:
-        while proc.poll() is None:
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError:  # locked: the merge is inside its transaction
-                return True
-            conn.execute("ROLLBACK")
-            time.sleep(0.001)
-        return False
-    finally:
-        conn.close()
-
-
 def test_sigkill_during_a_files_merge_leaves_the_project_as_after_the_previous_file(tmp_path):
     project = tmp_path / "project.db"
     with Store.open(project) as store, store.transaction():
@@ -91,7 +74,7 @@ def test_sigkill_during_a_files_merge_leaves_the_project_as_after_the_previous_f
         assert proc.stdout is not None and proc.stderr is not None
         line = proc.stdout.readline()
         assert line.startswith(f"Merged {small}"), line + proc.stderr.read()
-        assert _write_lock_taken(project, proc), "the merge of the big file never took the write lock"
+        assert write_lock_taken(project, proc), "the merge of the big file never took the write lock"
         proc.send_signal(signal.SIGKILL)  # inside the big file's transaction, whatever the machine's speed
         rest = proc.stdout.read()
         proc.wait(timeout=60)

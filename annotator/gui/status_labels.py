@@ -46,6 +46,8 @@ class ElidedLabel(QLabel):
 
     def set_text(self, text: str, keep: str = "") -> None:
         """Show ``text``; shrinking never cuts into the width of ``keep`` (its readable beginning)."""
+        if text == self.text() and keep == self._keep:  # the hint is set again on every cursor move
+            return
         super().setText(text)
         self._keep = keep
         self.updateGeometry()

@@ -1,13 +1,12 @@
 """The whole review flow on the seeds, driven by real key presses and mouse drags."""
 
 import pytest
-from PySide6.QtCore import QPoint, Qt, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QPoint, Qt
 
 from annotator.core.model import ACCEPTED, IN_PROGRESS
 from annotator.gui.occurrences_view import OccurrencesDialog
 from annotator.store import Store
-from tests.gui.conftest import point_at
+from tests.gui.conftest import point_at, when_shown
 
 pytestmark = [pytest.mark.gui, pytest.mark.integration]
 
@@ -18,18 +17,13 @@ def gold_texts(store, doc_id):
 
 
 def drive_soon(kind, action):
-    """Run ``action(dialog)`` on the dialog of ``kind`` once it is shown (it runs its own loop)."""
-    def check():
-        dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, kind) and w.isVisible()]
-        if not dialogs:
-            QTimer.singleShot(50, check)
-            return
-        try:
-            action(dialogs[0])
-        finally:
-            if dialogs[0].isVisible():
-                dialogs[0].reject()
-    QTimer.singleShot(50, check)
+    """Run ``action(dialog)`` on the dialog of ``kind`` once it is shown (it runs its own loop);
+    a dialog the action left open is rejected."""
+    def then_close(dialog):
+        action(dialog)
+        if dialog.isVisible():
+            dialog.reject()
+    when_shown(kind, then_close)
 
 
 def click_at(qtbot, view, offset):

@@ -91,7 +91,7 @@ def _round_trips(monkeypatch) -> list[str]:
     from annotator.store import Store
 
     sent: list[str] = []
-    for owner, name in ((Store, "_q"), (Store, "_many"), (bulk, "_executemany")):
+    for owner, name in ((Store, "_q"), (Store, "_many"), (bulk, "_executemany"), (bulk, "_execute")):
         real = getattr(owner, name, None)
         if real is None:
             continue

@@ -270,16 +270,17 @@ def _write(store: Store, annotator: str, plans: list[_Plan], labels: list[str], 
     fresh = [p for p in plans if not p.base.started]
     edited = [p for p in plans if p.base.started]
     bulk.remove_gold(store, annotator, ((p.base.document_id, s) for p in edited for s in p.removed))
-    rows: list[tuple[int, int, int, str, str]] = []
+    gold: dict[int, list[Span]] = {}
     for p in fresh:  # the model's spans become the gold (less those removed)
-        doc_id = p.base.document_id
         if p.removed:
             gone = {_key(s) for s in p.removed}
-            rows.extend((doc_id, *s) for s in p.base.spans if _key(s) not in gone)
+            gold[p.base.document_id] = [s for s in p.base.spans if _key(s) not in gone]
         else:
-            rows.extend((doc_id, *s) for s in p.base.spans)
-    rows.extend((p.base.document_id, *s) for p in plans for s in p.added)
-    bulk.add_gold_rows(store, annotator, rows)  # one statement for the page
+            gold[p.base.document_id] = list(p.base.spans)
+    for p in plans:
+        if p.added:
+            gold.setdefault(p.base.document_id, []).extend(p.added)
+    bulk.add_gold_by_document(store, annotator, gold)  # one statement for the page
     bulk.set_in_progress(store, annotator, [p.base.document_id for p in plans if p.base.state in (None, TODO)])
     bulk.log_edits(store, annotator, [
         *((p.base.document_id, "start_review", {"copied_from": p.base.copied_from, "spans": len(p.base.spans)})

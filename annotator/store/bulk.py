@@ -191,24 +191,28 @@ def _execute(store: Store, sql: str, params: Sequence[Any] | dict[str, Any]) -> 
         raise store_error(exc, store.path) from None
 
 
-# The rows travel as one JSON array and SQLite's json_each unpacks them: binding a row through
-# ``executemany`` cost ~8 µs of Python's sqlite3 module, twice the insert itself (852k rows on the
-# 500k corpus: 11 s by executemany, 4.1 s this way; benchmarks/README.md, issue 12).
+# The rows travel as one JSON object (document id -> its spans) and SQLite's json_each unpacks
+# them, in one statement. Run by ``executemany``, each row was a statement run of its own and
+# cost ~10 µs (the per-row stamp triggers make each run dearer than a row of one statement),
+# three times the insert itself: benchmarks/stamp_triggers.py, issue 12.
 _ADD_GOLD = ("INSERT INTO gold_spans(document_id, annotator, start_char, end_char, label, origin) "
-             "SELECT j.value ->> 0, :annotator, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4 "
-             "FROM json_each(:rows) j")
+             "SELECT CAST(d.key AS INTEGER), :annotator, s.value ->> 0, s.value ->> 1, s.value ->> 2, s.value ->> 3 "
+             "FROM json_each(:spans) d, json_each(d.value) s")
 
 
 def add_gold(store: Store, annotator: str, rows: Iterable[tuple[int, Span]]) -> int:
-    """Insert gold spans (document, span) of ``annotator`` in one statement, in the given order."""
-    return add_gold_rows(store, annotator, [(d, s.start, s.end, s.label, s.origin) for d, s in rows])
+    """Insert gold spans (document, span) of ``annotator`` in one statement."""
+    by_document: dict[int, list[Span]] = {}
+    for doc_id, span in rows:
+        by_document.setdefault(doc_id, []).append(span)
+    return add_gold_by_document(store, annotator, by_document)
 
 
-def add_gold_rows(store: Store, annotator: str, rows: Sequence[tuple[int, int, int, str, str]]) -> int:
-    """:func:`add_gold` from plain (document, start, end, label, origin) rows."""
-    if not rows:
+def add_gold_by_document(store: Store, annotator: str, spans: dict[int, Sequence[Span]]) -> int:
+    """Insert each document's gold spans of ``annotator``, all in one statement, in order."""
+    if not any(spans.values()):
         return 0
-    return _execute(store, _ADD_GOLD, {"annotator": annotator, "rows": json.dumps(rows, ensure_ascii=False)})
+    return _execute(store, _ADD_GOLD, {"annotator": annotator, "spans": json.dumps(spans, ensure_ascii=False)})
 
 
 def remove_gold(store: Store, annotator: str, rows: Iterable[tuple[int, Span]]) -> int:

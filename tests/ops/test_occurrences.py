@@ -217,3 +217,21 @@ def test_redo_is_refused_when_a_span_it_relabels_is_gone(store, tokenize):
     with pytest.raises(SpanError, match="is not in the gold"):
         occurrences.redo(store, result.change_id, "me", LABELS)
     assert {d: store.gold(d, "me") for d in ids} == before
+
+
+def test_copied_and_added_spans_keep_their_exact_labels_and_offsets(store, tokenize):
+    """The page's gold travels as JSON and SQLite unpacks it: labels with quotes, backslashes and
+    non-ASCII letters, and offsets after an emoji (code points), come back exactly."""
+    odd = 'ÉTAT "q" \\ 😀'
+    labels = [*LABELS, odd]
+    text = "😀 Bamako and Mali; Bamako again."
+    d = doc(store, tokenize, text, [(2, 8, odd), (19, 25, "GPE")])
+    index_pending(store)
+    result = occurrences.relabel_everywhere(store, "me", "Mali", odd, labels)
+    expected = [Span(2, 8, odd, "model"), Span(13, 17, odd, "human"), Span(19, 25, "GPE", "model")]
+    assert store.gold(d, "me") == expected
+    occurrences.undo(store, result.change_id, "me", labels)
+    assert store.gold(d, "me") == []
+    occurrences.redo(store, result.change_id, "me", labels)
+    assert store.gold(d, "me") == expected
+    assert [text[s.start:s.end] for s in expected] == ["Bamako", "Mali", "Bamako"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import sys
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -222,21 +223,42 @@ def _check(plan: _Plan, labels: list[str]) -> None:
     """Refuse (SpanError) what ``gold_edits.change_spans`` refuses: a span to remove that is not
     there, a span to add with an unknown label or overlapping a span that stays. (Offsets come
     from the text, through the scan or the record of a change to it: a document's text never
-    changes once imported, so its length is not read again.)"""
+    changes once imported, so its length is not read again.) The base spans are sorted and do
+    not overlap each other (:class:`bulk.Base`): each span looked for is found by bisection, so a
+    document's hundred copied model spans are not all visited for one change."""
     base, removed, added = plan
-    present = {_key(s) for s in base.spans}
+    spans = base.spans
     for span in removed:
-        if _key(span) not in present:
+        key = _key(span)
+        i = bisect_left(spans, span.start, key=_start)
+        while i < len(spans) and spans[i].start == span.start and _key(spans[i]) != key:
+            i += 1
+        if i == len(spans) or _key(spans[i]) != key:
             raise SpanError(f"document {base.document_id}: span {span.label} [{span.start}, {span.end}) is not in "
                             "the gold (it was changed since)")
+    if not added:
+        return
     validate_spans(added, sys.maxsize, labels)
     gone = {_key(s) for s in removed}
-    new = {_key(s) for s in added}
-    after = sorted([s for s in base.spans if _key(s) not in gone] + added)
-    for a, b in zip(after, after[1:]):
-        if b.start < a.end and (_key(a) in new or _key(b) in new):
-            raise SpanError(f"document {base.document_id}: span {b.label} [{b.start}, {b.end}) overlaps span "
-                            f"{a.label} [{a.start}, {a.end})")
+    new = sorted(added)
+    for a, b in zip(new, new[1:]):
+        if b.start < a.end:
+            raise _overlap(base.document_id, a, b)
+    for span in new:
+        i = bisect_left(spans, span.end, key=_start) - 1  # the last span starting before it ends
+        while i >= 0 and spans[i].end > span.start:  # ends grow with starts: none earlier reaches in
+            if _key(spans[i]) not in gone:
+                raise _overlap(base.document_id, *sorted((spans[i], span)))
+            i -= 1
+
+
+def _start(span: Span) -> int:
+    return span.start
+
+
+def _overlap(document_id: int, a: Span, b: Span) -> SpanError:
+    return SpanError(f"document {document_id}: span {b.label} [{b.start}, {b.end}) overlaps span "
+                     f"{a.label} [{a.start}, {a.end})")
 
 
 def _write(store: Store, annotator: str, plans: list[_Plan], labels: list[str], action: str) -> None:
@@ -248,10 +270,17 @@ def _write(store: Store, annotator: str, plans: list[_Plan], labels: list[str], 
     fresh = [p for p in plans if not p.base.started]
     edited = [p for p in plans if p.base.started]
     bulk.remove_gold(store, annotator, ((p.base.document_id, s) for p in edited for s in p.removed))
-    gone = {(p.base.document_id, *_key(s)) for p in fresh for s in p.removed}
-    copied = ((p.base.document_id, s) for p in fresh for s in p.base.spans if (p.base.document_id, *_key(s)) not in gone)
-    bulk.add_gold(store, annotator, copied)  # the model's spans become the gold (less those removed)
-    bulk.add_gold(store, annotator, ((p.base.document_id, s) for p in plans for s in p.added))
+    gold: dict[int, list[Span]] = {}
+    for p in fresh:  # the model's spans become the gold (less those removed)
+        if p.removed:
+            gone = {_key(s) for s in p.removed}
+            gold[p.base.document_id] = [s for s in p.base.spans if _key(s) not in gone]
+        else:
+            gold[p.base.document_id] = list(p.base.spans)
+    for p in plans:
+        if p.added:
+            gold.setdefault(p.base.document_id, []).extend(p.added)
+    bulk.add_gold_by_document(store, annotator, gold)  # one statement for the page
     bulk.set_in_progress(store, annotator, [p.base.document_id for p in plans if p.base.state in (None, TODO)])
     bulk.log_edits(store, annotator, [
         *((p.base.document_id, "start_review", {"copied_from": p.base.copied_from, "spans": len(p.base.spans)})

@@ -87,7 +87,9 @@ def layers(store: Store, ids: Sequence[int], annotator: str) -> Iterator[Layer]:
 class Base:
     """What a bulk edit of one document starts from, without its text. A document the
     annotator has started: only their gold spans near the change (touching a probed range);
-    never edited: all the model's spans, which the first edit copies into the gold."""
+    never edited: all the model's spans, which the first edit copies into the gold. Either way
+    ``spans`` are sorted by start and do not overlap each other (the gold never does; the model's
+    are unpacked sorted), which the checks of a bulk edit rely on to bisect."""
 
     document_id: int
     started: bool
@@ -178,10 +180,39 @@ def _executemany(store: Store, sql: str, rows: Iterable[Sequence[Any]]) -> int:
         raise store_error(exc, store.path) from None
 
 
+def _execute(store: Store, sql: str, params: Sequence[Any] | dict[str, Any]) -> int:
+    """One statement's rows changed; inside the caller's transaction, as :func:`_executemany`."""
+    assert store.db.conn.in_transaction, "bulk writes belong in a transaction"
+    try:
+        return store.db.conn.execute(sql, params).rowcount
+    except sqlite3.DatabaseError as exc:
+        if isinstance(exc, sqlite3.IntegrityError):
+            raise
+        raise store_error(exc, store.path) from None
+
+
+# The rows travel as one JSON object (document id -> its spans) and SQLite's json_each unpacks
+# them, in one statement. Run by ``executemany``, each row was a statement run of its own and
+# cost ~10 µs (the per-row stamp triggers make each run dearer than a row of one statement),
+# three times the insert itself: benchmarks/stamp_triggers.py, issue 12.
+_ADD_GOLD = ("INSERT INTO gold_spans(document_id, annotator, start_char, end_char, label, origin) "
+             "SELECT CAST(d.key AS INTEGER), :annotator, s.value ->> 0, s.value ->> 1, s.value ->> 2, s.value ->> 3 "
+             "FROM json_each(:spans) d, json_each(d.value) s")
+
+
 def add_gold(store: Store, annotator: str, rows: Iterable[tuple[int, Span]]) -> int:
-    return _executemany(store, "INSERT INTO gold_spans(document_id, annotator, start_char, end_char, label, origin) "
-                               "VALUES (?, ?, ?, ?, ?, ?)",
-                        ((d, annotator, s.start, s.end, s.label, s.origin) for d, s in rows))
+    """Insert gold spans (document, span) of ``annotator`` in one statement."""
+    by_document: dict[int, list[Span]] = {}
+    for doc_id, span in rows:
+        by_document.setdefault(doc_id, []).append(span)
+    return add_gold_by_document(store, annotator, by_document)
+
+
+def add_gold_by_document(store: Store, annotator: str, spans: dict[int, Sequence[Span]]) -> int:
+    """Insert each document's gold spans of ``annotator``, all in one statement, in order."""
+    if not any(spans.values()):
+        return 0
+    return _execute(store, _ADD_GOLD, {"annotator": annotator, "spans": json.dumps(spans, ensure_ascii=False)})
 
 
 def remove_gold(store: Store, annotator: str, rows: Iterable[tuple[int, Span]]) -> int:
@@ -199,10 +230,14 @@ def set_in_progress(store: Store, annotator: str, ids: Iterable[int]) -> None:
 
 
 def forget_layers(store: Store, annotator: str, ids: Sequence[int]) -> None:
-    """Back to never edited by ``annotator``: no gold, no boilerplate, no review row of theirs."""
-    rows = [(d, annotator) for d in ids]
+    """Back to never edited by ``annotator``: no gold, no boilerplate, no review row of theirs
+    (one statement per table for all of ``ids``)."""
+    if not ids:
+        return
+    params = [annotator, json.dumps(list(ids))]
     for table in ("gold_spans", "boilerplate", "annotator_reviews"):
-        _executemany(store, f"DELETE FROM {table} WHERE document_id = ? AND annotator = ?", rows)
+        _execute(store, f"DELETE FROM {table} WHERE annotator = ? AND document_id IN (SELECT value FROM json_each(?))",
+                 params)
 
 
 def log_edits(store: Store, annotator: str, rows: Iterable[tuple[int, str, dict[str, Any]]]) -> None:

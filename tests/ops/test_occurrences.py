@@ -91,7 +91,7 @@ def _round_trips(monkeypatch) -> list[str]:
     from annotator.store import Store
 
     sent: list[str] = []
-    for owner, name in ((Store, "_q"), (Store, "_many"), (bulk, "_executemany")):
+    for owner, name in ((Store, "_q"), (Store, "_many"), (bulk, "_executemany"), (bulk, "_execute")):
         real = getattr(owner, name, None)
         if real is None:
             continue
@@ -149,3 +149,89 @@ def test_redo_is_refused_whole_when_a_document_changed_in_between(store, tokeniz
         occurrences.redo(store, result.change_id, "me", LABELS)
     assert {d: (store.gold(d, "me"), store.review(d, "me").state) for d in ids} == before
     assert bulk.change(store, result.change_id).state == "undone"
+
+
+def _statements(monkeypatch) -> list[str]:
+    """Every statement the store runs from Python, one per row of an ``executemany``."""
+    from annotator.store import Store
+
+    ran: list[str] = []
+
+    def counted_many(store, sql, rows, _real=bulk._executemany):
+        rows = list(rows)
+        ran.extend([sql] * len(rows))
+        return _real(store, sql, rows)
+
+    def counted(*args, _real):
+        ran.append(next(a for a in args if isinstance(a, str)))
+        return _real(*args)
+
+    monkeypatch.setattr(bulk, "_executemany", counted_many)
+    if hasattr(bulk, "_execute"):
+        monkeypatch.setattr(bulk, "_execute", lambda *a, _r=bulk._execute: counted(*a, _real=_r))
+    monkeypatch.setattr(Store, "_q", lambda *a, _r=Store._q: counted(*a, _real=_r))
+    return ran
+
+
+def test_starting_documents_in_bulk_costs_statements_per_page_not_per_copied_span(store, tokenize, monkeypatch):
+    """A bulk change that starts never-edited documents copies each one's model spans into the
+    gold. Apply and redo now send a page's copied spans in one statement (a JSON array SQLite
+    unpacks); they ran one INSERT per span (executemany), 1,200 here, and Python's binding of
+    each row cost twice the insert itself (issue 12)."""
+    ids = []
+    for i in range(20):
+        words = [f"w{i}x{k}" for k in range(60)]
+        text = " ".join(words) + " and Mali."
+        at = [text.index(w) for w in words]
+        ids.append(doc(store, tokenize, text, [(a, a + len(w), "PERSON") for a, w in zip(at, words)]))
+    index_pending(store)
+    found = list(occurrences.scan(store, "me", "Mali", "GPE"))
+    ran = _statements(monkeypatch)
+    result = occurrences.apply(store, "me", "GPE", found, LABELS, description="t")
+    applied = len(ran)
+    occurrences.undo(store, result.change_id, "me", LABELS)
+    undone = len(ran) - applied
+    occurrences.redo(store, result.change_id, "me", LABELS)
+    redone = len(ran) - applied - undone
+    monkeypatch.undo()
+    assert all(len(store.gold(d, "me")) == 61 for d in ids)  # 60 copied, Mali added
+    assert max(applied, undone, redone) < 200, (applied, undone, redone)
+    occurrences.undo(store, result.change_id, "me", LABELS)
+    assert all(store.gold(d, "me") == [] for d in ids)
+
+
+def test_redo_is_refused_when_a_span_it_relabels_is_gone(store, tokenize):
+    """Redo relabels the span it relabelled the first time; if that span was changed since the
+    undo, redo refuses (as a single edit would) and writes nothing."""
+    texts = [f"Note {i}: Mali met Niger." for i in range(3)]
+    ids = [doc(store, tokenize, t, [(t.index("Mali"), t.index("Mali") + 4, "PERSON")]) for t in texts]
+    for d in ids:
+        gold_edits.set_state(store, d, "me", "accepted")
+    index_pending(store)
+    result = occurrences.relabel_everywhere(store, "me", "Mali", "GPE", LABELS)
+    assert result.relabelled == 3
+    occurrences.undo(store, result.change_id, "me", LABELS)
+    mali = Span(texts[1].index("Mali"), texts[1].index("Mali") + 4, "PERSON", "model")
+    gold_edits.relabel_span(store, ids[1], "me", mali, "ORG", LABELS)
+    before = {d: store.gold(d, "me") for d in ids}
+    with pytest.raises(SpanError, match="is not in the gold"):
+        occurrences.redo(store, result.change_id, "me", LABELS)
+    assert {d: store.gold(d, "me") for d in ids} == before
+
+
+def test_copied_and_added_spans_keep_their_exact_labels_and_offsets(store, tokenize):
+    """The page's gold travels as JSON and SQLite unpacks it: labels with quotes, backslashes and
+    non-ASCII letters, and offsets after an emoji (code points), come back exactly."""
+    odd = 'ÉTAT "q" \\ 😀'
+    labels = [*LABELS, odd]
+    text = "😀 Bamako and Mali; Bamako again."
+    d = doc(store, tokenize, text, [(2, 8, odd), (19, 25, "GPE")])
+    index_pending(store)
+    result = occurrences.relabel_everywhere(store, "me", "Mali", odd, labels)
+    expected = [Span(2, 8, odd, "model"), Span(13, 17, odd, "human"), Span(19, 25, "GPE", "model")]
+    assert store.gold(d, "me") == expected
+    occurrences.undo(store, result.change_id, "me", labels)
+    assert store.gold(d, "me") == []
+    occurrences.redo(store, result.change_id, "me", labels)
+    assert store.gold(d, "me") == expected
+    assert [text[s.start:s.end] for s in expected] == ["Bamako", "Mali", "Bamako"]

@@ -156,13 +156,19 @@ def write(store: Store, rows: Iterable[tuple[int, int, int, Fresh]], batch: int 
             if new:
                 ids = {key: i for i, key in key_names(store).items()}
             to_db = numpy.array([ids[key] for key in local_keys], dtype="<u4")
-
-            def packed(counts: dict[str, int] | bytes) -> bytes:
-                if isinstance(counts, dict):
-                    return _pack(counts, ids)
-                pairs = numpy.frombuffer(counts, dtype="<u4").reshape(-1, 2).copy()
+            blobs = [f.counts for *_, f in pending]
+            counts = [_pack(c, ids) if isinstance(c, dict) else None for c in blobs]
+            arrays_made = [k for k, c in enumerate(counts) if c is None]
+            if arrays_made:  # packed with local key ids: all translated at once, then cut apart
+                joined = b"".join(blobs[k] for k in arrays_made)  # type: ignore[misc]
+                pairs = numpy.frombuffer(joined, dtype="<u4").reshape(-1, 2).copy()
                 pairs[:, 0] = to_db[pairs[:, 0]]
-                return pairs.tobytes()
+                view = memoryview(pairs.tobytes())
+                at = 0
+                for k in arrays_made:
+                    size = len(blobs[k])  # type: ignore[arg-type]
+                    counts[k] = bytes(view[at:at + size])
+                    at += size
 
             conn.executemany(
                 "INSERT INTO evaluation_cache(document_id, run_id, stamp, gold_kind, predicted_by, counts, "
@@ -170,8 +176,8 @@ def write(store: Store, rows: Iterable[tuple[int, int, int, Fresh]], batch: int 
                 "ON CONFLICT(document_id, run_id) DO UPDATE SET stamp = excluded.stamp, "
                 "gold_kind = excluded.gold_kind, predicted_by = excluded.predicted_by, counts = excluded.counts, "
                 "disagreements = excluded.disagreements",
-                [(d, run, stamp, f.gold_kind, f.predicted_by, packed(f.counts), f.disagreements)
-                 for d, run, stamp, f in pending],
+                [(d, run, stamp, f.gold_kind, f.predicted_by, c, f.disagreements)
+                 for (d, run, stamp, f), c in zip(pending, counts)],
             )
             conn.executemany("DELETE FROM evaluation_disagreements WHERE document_id = ? AND run_id = ?",
                              [(d, run) for d, run, _, _ in pending])
@@ -235,10 +241,12 @@ def _label_indices(text: str, labels: Sequence[str]) -> Any:
     starts = numpy.concatenate(([0], cuts + 1))
     sizes = numpy.concatenate((cuts, [len(data)])) - starts
     found = numpy.full(len(starts), -1, dtype=numpy.int64)
+    padded = numpy.append(data, 0)  # an empty name's first byte
+    sketch = (sizes << 8) | numpy.where(sizes > 0, padded[starts], 0)  # length and first byte: nearly the label
     for k, label in enumerate(labels):
-        name = numpy.frombuffer(label.encode("utf-8"), dtype=numpy.uint8)
-        candidates = numpy.flatnonzero(sizes == len(name))
-        for j, byte in enumerate(name.tolist()):
+        name = label.encode("utf-8")
+        candidates = numpy.flatnonzero(sketch == ((len(name) << 8) | (name[0] if name else 0)))
+        for j, byte in enumerate(name[1:], 1):
             candidates = candidates[data[starts[candidates] + j] == byte]
         found[candidates] = k
     return found

@@ -58,6 +58,7 @@ class Helper:
     def __init__(self, path: Path, chunks: Sequence[Sequence[int]], pipeline: str | None, use_cache: bool,
                  first: int = 0):
         ctx = multiprocessing.get_context("spawn")
+        self.chunk_count = len(chunks)
         self._bounds = ctx.Array("q", [first, len(chunks)])  # [the caller's next chunk, the helper's last taken]
         self._results: Any = ctx.Queue()
         self._stop = ctx.Event()

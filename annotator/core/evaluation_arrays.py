@@ -77,7 +77,8 @@ def _by_label(label: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndar
     """``np.lexsort((last, first, label))``: a stable radix sort by label where (first, last) are in order."""
     inner = _lexsort(last, first)
     if isinstance(inner, slice):
-        return np.argsort(label.astype(np.int32), kind="stable")
+        return np.argsort(label.astype(np.int16 if len(label) and label.max() < 1 << 15 else np.int64),
+                          kind="stable")  # radix sort for 16-bit keys
     return np.lexsort((last, first, label))
 
 
@@ -228,8 +229,8 @@ def score_chunk(data: ChunkInput) -> ChunkScores:
     if g_touch.any():
         missing |= _mark(n_tok, g_first[g_touch], g_last[g_touch])
         prefix = np.concatenate(([0], np.cumsum(missing)))
-    doc_of_token = np.repeat(np.arange(n_docs, dtype=np.int64), n_tok_doc)
-    n_missing = np.bincount(doc_of_token[missing], minlength=n_docs)
+    tok_offsets = _i64(data.tok_offsets)
+    n_missing = prefix[tok_offsets[1:]] - prefix[tok_offsets[:-1]]  # missing tokens per document
     scored = (n_tok_doc > 0) & (n_missing < n_tok_doc) & regular
 
     kept = g_ok & ~g_touch & scored[gd]  # the golds dict

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from annotator.core.errors import InputError
+from annotator.core.errors import AnnotatorError, InputError
 from annotator.core.evaluation import DISAGREEMENTS_KEPT, DocumentScore, EvalDocument, Evaluation, Scores, evaluate, score_document
 from annotator.core.team import CONFLICT
 from annotator.core.tokens import Tokens
@@ -108,6 +108,7 @@ def evaluate_stored(
     names_of_keys: dict[int, str] | None = None
     arrays = ArrayScoring() if in_arrays else None
     helper: Helper | None = None
+    writer: Store | None = None  # a second connection keeping scores during the snapshot (with a helper)
     finished = False
     with store.snapshot():
         ids = gold.accepted_ids(store)
@@ -142,6 +143,11 @@ def evaluate_stored(
                     stamps = evaluation_cache.stamps(store, cacheable + list(fast_entries))
                     fresh.extend((d, runs[d], stamps[d], computed[d].entry) for d in cacheable)
                     fresh.extend((d, run, stamps[d], entry) for d, (run, entry) in fast_entries.items())
+                    if helper is not None and len(fresh) >= WRITE_DURING:  # while the helper works: no write
+                        writer = writer or _open_writer(store.path)  # left for the end
+                        if writer is not None:
+                            keep_scores(writer, fresh, arrays.key_names if arrays is not None else [])
+                            fresh = []
                 for entry in [*kept.values(), *(item.entry for item in computed.values()),
                               *(entry for _, entry in fast_entries.values())]:
                     if entry.gold_kind:
@@ -187,6 +193,8 @@ def evaluate_stored(
         finally:
             if helper is not None and not finished:
                 helper.close(wait=False)
+            if writer is not None and not finished:
+                writer.close()
     if lacking:
         who = pipeline or "any pipeline"
         raise InputError(f"{len(lacking)} accepted document(s) have no stored prediction from {who} "
@@ -194,10 +202,25 @@ def evaluate_stored(
     if not considered and counts.conflicts:
         raise InputError(f"no gold to evaluate against: {counts.conflict_line()}")
     if fresh:
-        keep_scores(store, fresh, arrays.key_names if arrays is not None else [])
+        keep_scores(writer or store, fresh, arrays.key_names if arrays is not None else [])
+    if writer is not None:
+        writer.close()
     if helper is not None:
         helper.close(wait=True)  # it keeps the scores it computed meanwhile
     return EvaluationReport(scores.result(), pipeline or ", ".join(sorted(names)), considered, counts)
+
+
+WRITE_DURING = 5000  # with a helper, scores are kept this many at a time during the evaluation
+
+
+def _open_writer(path: Path) -> Store | None:
+    """A connection of its own to keep scores while the evaluation's snapshot is open (each row
+    carries the stamp read in the snapshot: a change made meanwhile leaves it stale, never wrong)."""
+    try:
+        return Store.open(path, create=False)
+    except AnnotatorError as exc:
+        log.warning("evaluation scores kept at the end: %s", exc)
+        return None
 
 
 def _start_helper(path: Path, chunks: list[list[int]], pipeline: str | None, use_cache: bool) -> Helper | None:

@@ -66,6 +66,7 @@ def _record_helper(monkeypatch, change=None, broken: bool = False) -> dict[str, 
 def test_second_process_gives_the_plain_result(store, corpus, tokenize, monkeypatch, keep):  # noqa: F811
     plain = evaluate_stored(store, "en_x", tokenize, use_cache=False, in_arrays=False, keep_disagreements=keep)
     seen = _record_helper(monkeypatch)
+    monkeypatch.setattr(evaluating_module, "WRITE_DURING", 10)  # the caller keeps scores during its snapshot too
     first = evaluate_stored(store, "en_x", tokenize, keep_disagreements=keep, second_process=True)
     assert len(seen["helpers"]) == 1 and seen["used"] and any(seen["used"]), "the helper scored chunks"
     assert not seen["helpers"][0]._process.is_alive()
@@ -74,6 +75,10 @@ def test_second_process_gives_the_plain_result(store, corpus, tokenize, monkeypa
     kept = {d for (d,) in store._q("SELECT document_id FROM evaluation_cache")}
     assert helped <= kept, "the helper kept the scores it computed"
     same(evaluate_stored(store, "en_x", tokenize, keep_disagreements=keep, second_process=False), plain)
+    with store.transaction():
+        store.conn.execute("DELETE FROM evaluation_cache")
+    evaluate_stored(store, "en_x", tokenize, keep_disagreements=keep, second_process=False)
+    assert kept == {d for (d,) in store._q("SELECT document_id FROM evaluation_cache")}, "the same scores kept"
     same(evaluate_stored(store, None, tokenize, use_cache=False, second_process=True),
          evaluate_stored(store, None, tokenize, use_cache=False, in_arrays=False))
 

@@ -131,9 +131,9 @@ class Helper:
 
     def close(self, wait: bool) -> None:
         """Stop the process: ``wait`` lets it finish keeping what it scored (a few seconds at
-        most), else it is told to stop and ended if it does not at once (cancelled)."""
+        most), else (cancelled) it is ended at once: a write it was making rolls back."""
         self._stop.set()
-        deadline = time.monotonic() + (30.0 if wait else 0.5)
+        deadline = time.monotonic() + (30.0 if wait else 0.0)
         while self._process.is_alive() and time.monotonic() < deadline:
             self.poll()  # a full queue would keep the process from exiting
             self._process.join(0.02)

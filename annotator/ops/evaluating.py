@@ -195,18 +195,20 @@ def evaluate_stored(
                 helper.close(wait=False)
             if writer is not None and not finished:
                 writer.close()
-    if lacking:
-        who = pipeline or "any pipeline"
-        raise InputError(f"{len(lacking)} accepted document(s) have no stored prediction from {who} "
-                         f"(e.g. {lacking[0]}): run `annotator preannotate` or pass --model")
-    if not considered and counts.conflicts:
-        raise InputError(f"no gold to evaluate against: {counts.conflict_line()}")
-    if fresh:
-        keep_scores(writer or store, fresh, arrays.key_names if arrays is not None else [])
-    if writer is not None:
-        writer.close()
-    if helper is not None:
-        helper.close(wait=True)  # it keeps the scores it computed meanwhile
+    try:
+        if lacking:
+            who = pipeline or "any pipeline"
+            raise InputError(f"{len(lacking)} accepted document(s) have no stored prediction from {who} "
+                             f"(e.g. {lacking[0]}): run `annotator preannotate` or pass --model")
+        if not considered and counts.conflicts:
+            raise InputError(f"no gold to evaluate against: {counts.conflict_line()}")
+        if fresh:
+            keep_scores(writer or store, fresh, arrays.key_names if arrays is not None else [])
+    finally:
+        if writer is not None:
+            writer.close()
+        if helper is not None:
+            helper.close(wait=True)  # it keeps the scores it computed meanwhile
     return EvaluationReport(scores.result(), pipeline or ", ".join(sorted(names)), considered, counts)
 
 

@@ -13,6 +13,7 @@ import time
 import pytest
 
 import annotator.ops.evaluating as evaluating_module
+from annotator.core.errors import InputError
 from annotator.core.spans import Span
 from annotator.ops import gold_edits
 from annotator.ops.evaluating import evaluate_stored
@@ -131,4 +132,14 @@ def test_cancelling_ends_the_helper(store, corpus, tokenize, monkeypatch):  # no
     seen = _record_helper(monkeypatch)
     with pytest.raises(Cancelled):
         evaluate_stored(store, "en_x", tokenize, Progress(), second_process=True)
+    assert seen["helpers"] and not seen["helpers"][0]._process.is_alive()
+
+
+def test_missing_predictions_are_refused_alike_and_the_helper_ends(store, corpus, tokenize, monkeypatch):  # noqa: F811
+    with pytest.raises(InputError) as plain:
+        evaluate_stored(store, "en_y", tokenize, use_cache=False, in_arrays=False)
+    seen = _record_helper(monkeypatch)
+    with pytest.raises(InputError) as helped:
+        evaluate_stored(store, "en_y", tokenize, second_process=True)
+    assert str(helped.value) == str(plain.value)
     assert seen["helpers"] and not seen["helpers"][0]._process.is_alive()

@@ -100,12 +100,41 @@ class _Aligner:
         return ok, first, last
 
 
-def _mark(n: int, first: np.ndarray, last: np.ndarray) -> np.ndarray:
-    """Boolean array of length ``n``: True inside any [first, last)."""
-    diff = np.zeros(n + 1, dtype=np.int64)
-    np.add.at(diff, first, 1)
-    np.add.at(diff, last, -1)
-    return np.cumsum(diff[:n]) > 0
+class _Missing:
+    """The tokens inside any of some ranges [first, last) (few: boilerplate and the gold touching
+    it), asked "how many in [a, b)?" by bisecting the merged ranges: nothing per token."""
+
+    def __init__(self, first: np.ndarray, last: np.ndarray):
+        order = np.argsort(first, kind="stable")
+        first, last = _i64(first)[order], _i64(last)[order]
+        reach = np.maximum.accumulate(last) if len(last) else last
+        new = np.ones(len(first), dtype=bool)
+        new[1:] = first[1:] > reach[:-1]  # starts after everything before it: a new merged range
+        groups = np.cumsum(new) - 1
+        self.starts = first[new]
+        self.ends = np.zeros(len(self.starts), dtype=np.int64)
+        np.maximum.at(self.ends, groups, last)
+        self.before = np.concatenate(([0], np.cumsum(self.ends - self.starts)))  # tokens in earlier ranges
+
+    def upto(self, t: np.ndarray) -> np.ndarray:
+        """How many of the tokens lie below each index ``t`` (some range given)."""
+        k = np.searchsorted(self.starts, t, side="left") - 1  # the last range starting below t
+        safe = np.maximum(k, 0)
+        inside = np.minimum(t, self.ends[safe]) - self.starts[safe]
+        return np.where(k >= 0, self.before[safe] + inside, 0)
+
+    def touches(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Does each [a, b) hold one of the tokens (a < b)?"""
+        if not len(self.starts):
+            return np.zeros(len(a), dtype=bool)
+        k = np.searchsorted(self.ends, a, side="right")  # the first merged range ending after a
+        return (k < len(self.ends)) & (self.starts[np.minimum(k, len(self.ends) - 1)] < b)
+
+    def within(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """How many of the tokens lie in each [a, b)."""
+        if not len(self.starts):
+            return np.zeros(len(a), dtype=np.int64)
+        return self.upto(_i64(b)) - self.upto(_i64(a))
 
 
 def _overlap_first(starts: np.ndarray, ends: np.ndarray, q_start: np.ndarray, q_end: np.ndarray) -> np.ndarray:
@@ -212,29 +241,27 @@ def score_chunk(data: ChunkInput) -> ChunkScores:
     pd, ps, pe, pl = (_i64(a) for a in (data.pred_doc, data.pred_start, data.pred_end, data.pred_label))
     bd = _i64(data.boiler_doc)
     aligner = _Aligner(data)
-    n_tok = len(aligner.starts)
     n_tok_doc = np.diff(_i64(data.tok_offsets))
 
     # missing tokens: boilerplate, then gold touching it (its tokens too)
     b_ok, b_first, b_last = aligner.align(bd, data.boiler_start, data.boiler_end)
-    missing = _mark(n_tok, b_first[b_ok], b_last[b_ok])
+    missing = _Missing(b_first[b_ok], b_last[b_ok])
     g_ok, g_first, g_last = aligner.align(gd, gs, ge)
     p_ok, p_first, p_last = aligner.align(pd, ps, pe)
     regular = _disjoint(gd[g_ok], g_first[g_ok], g_last[g_ok], n_docs) & _disjoint(
         pd[p_ok], p_first[p_ok], p_last[p_ok], n_docs)
     if data.excluded is not None:
         regular &= ~data.excluded
-    prefix = np.concatenate(([0], np.cumsum(missing)))
-    g_touch = g_ok & (prefix[np.where(g_ok, g_last, 0)] - prefix[np.where(g_ok, g_first, 0)] > 0)
+    g_touch = g_ok & missing.touches(g_first, g_last)
     if g_touch.any():
-        missing |= _mark(n_tok, g_first[g_touch], g_last[g_touch])
-        prefix = np.concatenate(([0], np.cumsum(missing)))
+        missing = _Missing(np.concatenate((b_first[b_ok], g_first[g_touch])),
+                           np.concatenate((b_last[b_ok], g_last[g_touch])))
     tok_offsets = _i64(data.tok_offsets)
-    n_missing = prefix[tok_offsets[1:]] - prefix[tok_offsets[:-1]]  # missing tokens per document
+    n_missing = missing.within(tok_offsets[:-1], tok_offsets[1:])  # missing tokens per document
     scored = (n_tok_doc > 0) & (n_missing < n_tok_doc) & regular
 
     kept = g_ok & ~g_touch & scored[gd]  # the golds dict
-    counted = p_ok & scored[pd] & (prefix[np.where(p_ok, p_last, 0)] - prefix[np.where(p_ok, p_first, 0)] == 0)
+    counted = p_ok & scored[pd] & ~missing.touches(p_first, p_last)
     g_idx = np.flatnonzero(kept)
     p_idx = np.flatnonzero(counted)
 

@@ -12,9 +12,10 @@ the disagreements are a table apart, read only while an evaluation still lists t
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 from annotator.store.store import Store
@@ -188,16 +189,35 @@ def write(store: Store, rows: Iterable[tuple[int, int, int, Fresh]], batch: int 
                  if f.disagreements and f.disagreements_json is not None],
             )
 
-    for row in rows:
-        pending.append(row)
-        if len(pending) >= batch:
+    with _cache_durability(store):
+        for row in rows:
+            pending.append(row)
+            if len(pending) >= batch:
+                flush()
+                written += len(pending)
+                pending = []
+        if pending:
             flush()
             written += len(pending)
-            pending = []
-    if pending:
-        flush()
-        written += len(pending)
     return written
+
+
+@contextlib.contextmanager
+def _cache_durability(store: Store) -> Iterator[None]:
+    """Kept scores are a cache: in WAL mode their commits need not wait for the disk
+    (``synchronous = NORMAL``: still never corrupt, at worst the last ones are computed again
+    after a power cut); about 90 ms per commit saved on this machine. Other modes: unchanged."""
+    conn = store.conn
+    before = None
+    if conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+        before = conn.execute("PRAGMA synchronous").fetchone()[0]
+        if before > 1:
+            conn.execute("PRAGMA synchronous = NORMAL")
+    try:
+        yield
+    finally:
+        if before is not None and before > 1:
+            conn.execute(f"PRAGMA synchronous = {int(before)}")
 
 
 # -- the first evaluation's bulk read ---------------------------------------------------------

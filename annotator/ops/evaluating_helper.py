@@ -13,6 +13,10 @@ The caller uses a chunk's result only where every document's prediction run and 
 its own snapshot are the ones the helper scored (a document changed between the two reads is
 scored again by the caller), so the evaluation is the one of the caller's snapshot. Documents
 the helper leaves (teams, irregular, no tokens) are scored by the caller as always.
+
+``spawn`` imports the caller's main module again in the helper: a script that evaluates a large
+project must keep its work under ``if __name__ == "__main__":`` (the CLI, the window and the
+benchmarks do); the frozen bundle never starts a helper.
 """
 
 from __future__ import annotations

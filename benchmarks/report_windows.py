@@ -6,7 +6,9 @@ many times the GUI thread handled a 10 ms timer meanwhile (it must keep running)
 
 ``--build N`` first makes a corpus of N documents, every one accepted (scale_corpus marks 10 %: this
 gives 50k accepted documents without building 500k). Offscreen; peak memory is the process's
-(``ru_maxrss``), reported beside its size before the run.
+(``ru_maxrss``), reported beside its size before the run, and the largest child process's
+(the first evaluation's second process, :mod:`annotator.ops.evaluating_helper`);
+``ANNOTATOR_EVALUATION_PROCESSES=1`` measures with one process.
 """
 
 from __future__ import annotations
@@ -55,7 +57,9 @@ def run_window(dialog, cancel_after: float | None = None) -> dict:  # noqa: ANN0
     seconds = time.perf_counter() - started
     timer.stop()
     result = {"seconds": round(seconds, 2), "gui_ticks": ticks, "rss_before_mb": round(before, 0),
-              "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 0)}
+              "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 0),
+              # the evaluation's second process, if one ran (the largest child ended so far)
+              "child_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 0)}
     if cancelled_at is not None:
         result["cancel_to_stop_s"] = round(time.perf_counter() - cancelled_at, 2)
     return result

@@ -62,6 +62,26 @@ def _keys(doc: np.ndarray, pos: np.ndarray) -> np.ndarray:
     return (_i64(doc) << _SHIFT) | _i64(pos)
 
 
+def _lexsort(secondary: np.ndarray, primary: np.ndarray) -> np.ndarray | slice:
+    """``np.lexsort((secondary, primary))``, or a slice taking all when the pairs are already in
+    that order (as read: spans come sorted by document and start), without sorting."""
+    if len(primary) < 2:
+        return slice(None)
+    step = np.diff(primary)
+    if (step > 0).all() or ((step >= 0).all() and (np.diff(secondary)[step == 0] >= 0).all()):
+        return slice(None)
+    return np.lexsort((secondary, primary))
+
+
+def _by_label(label: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """``np.lexsort((last, first, label))``: a stable radix sort by label where (first, last) are in order."""
+    inner = _lexsort(last, first)
+    if isinstance(inner, slice):
+        return np.argsort(label.astype(np.int16 if len(label) and label.max() < 1 << 15 else np.int64),
+                          kind="stable")  # radix sort for 16-bit keys
+    return np.lexsort((last, first, label))
+
+
 class _Aligner:
     """Token ranges [first, last) of character spans, ``Doc.char_span(alignment_mode="expand")``."""
 
@@ -80,12 +100,41 @@ class _Aligner:
         return ok, first, last
 
 
-def _mark(n: int, first: np.ndarray, last: np.ndarray) -> np.ndarray:
-    """Boolean array of length ``n``: True inside any [first, last)."""
-    diff = np.zeros(n + 1, dtype=np.int64)
-    np.add.at(diff, first, 1)
-    np.add.at(diff, last, -1)
-    return np.cumsum(diff[:n]) > 0
+class _Missing:
+    """The tokens inside any of some ranges [first, last) (few: boilerplate and the gold touching
+    it), asked "how many in [a, b)?" by bisecting the merged ranges: nothing per token."""
+
+    def __init__(self, first: np.ndarray, last: np.ndarray):
+        order = np.argsort(first, kind="stable")
+        first, last = _i64(first)[order], _i64(last)[order]
+        reach = np.maximum.accumulate(last) if len(last) else last
+        new = np.ones(len(first), dtype=bool)
+        new[1:] = first[1:] > reach[:-1]  # starts after everything before it: a new merged range
+        groups = np.cumsum(new) - 1
+        self.starts = first[new]
+        self.ends = np.zeros(len(self.starts), dtype=np.int64)
+        np.maximum.at(self.ends, groups, last)
+        self.before = np.concatenate(([0], np.cumsum(self.ends - self.starts)))  # tokens in earlier ranges
+
+    def upto(self, t: np.ndarray) -> np.ndarray:
+        """How many of the tokens lie below each index ``t`` (some range given)."""
+        k = np.searchsorted(self.starts, t, side="left") - 1  # the last range starting below t
+        safe = np.maximum(k, 0)
+        inside = np.minimum(t, self.ends[safe]) - self.starts[safe]
+        return np.where(k >= 0, self.before[safe] + inside, 0)
+
+    def touches(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Does each [a, b) hold one of the tokens (a < b)?"""
+        if not len(self.starts):
+            return np.zeros(len(a), dtype=bool)
+        k = np.searchsorted(self.ends, a, side="right")  # the first merged range ending after a
+        return (k < len(self.ends)) & (self.starts[np.minimum(k, len(self.ends) - 1)] < b)
+
+    def within(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """How many of the tokens lie in each [a, b)."""
+        if not len(self.starts):
+            return np.zeros(len(a), dtype=np.int64)
+        return self.upto(_i64(b)) - self.upto(_i64(a))
 
 
 def _overlap_first(starts: np.ndarray, ends: np.ndarray, q_start: np.ndarray, q_end: np.ndarray) -> np.ndarray:
@@ -99,9 +148,11 @@ def _overlap_first(starts: np.ndarray, ends: np.ndarray, q_start: np.ndarray, q_
     return np.where((k >= 0) & (lo <= k), lo, -1)
 
 
-def _pairs_overlap(a_first: np.ndarray, a_last: np.ndarray, b_first: np.ndarray, b_last: np.ndarray) -> np.ndarray:
-    """Does each interval b overlap some interval a (half-open)?"""
-    order = np.lexsort((a_last, a_first))
+def _pairs_overlap(a_first: np.ndarray, a_last: np.ndarray, b_first: np.ndarray, b_last: np.ndarray,
+                   order: np.ndarray | slice | None = None) -> np.ndarray:
+    """Does each interval b overlap some interval a (half-open)? (``order``: a's by (first, last))"""
+    if order is None:
+        order = _lexsort(a_last, a_first)
     return _overlap_first(a_first[order], a_last[order], b_first, b_last) >= 0
 
 
@@ -110,7 +161,7 @@ def _disjoint(doc: np.ndarray, first: np.ndarray, last: np.ndarray, n_docs: int)
     ok = np.ones(n_docs, dtype=bool)
     if len(first) < 2:
         return ok
-    order = np.lexsort((last, first))  # token indices are unique across the chunk
+    order = _lexsort(last, first)  # token indices are unique across the chunk
     f, la, d = first[order], last[order], doc[order]
     clash = (f[1:] < np.maximum.accumulate(la)[:-1]) & (d[1:] == d[:-1])
     ok[d[1:][clash]] = False
@@ -140,6 +191,7 @@ class ChunkScores:
     _pred_kind: np.ndarray
     _pred_gold: np.ndarray  # gold index (into the data's gold arrays) or -1
     _missed: np.ndarray  # gold indices listed as missed, by (doc, start)
+    _listed_docs: tuple[np.ndarray, np.ndarray] | None = None  # their documents (made on first use)
 
     def sums(self) -> dict[str, int]:
         """The counts of every regular scored document added up (the keys any of them has)."""
@@ -164,7 +216,9 @@ class ChunkScores:
         """Document ``doc``'s disagreements in :func:`score_document`'s order."""
         data, labels = self._data, self._data.labels
         out: list[DisagreementAt] = []
-        pd = data.pred_doc[self._pred_order]
+        if self._listed_docs is None:
+            self._listed_docs = (data.pred_doc[self._pred_order], data.gold_doc[self._missed])
+        pd = self._listed_docs[0]
         lo, hi = np.searchsorted(pd, doc, "left"), np.searchsorted(pd, doc, "right")
         for i, kind, g in zip(self._pred_order[lo:hi].tolist(), self._pred_kind[lo:hi].tolist(),
                               self._pred_gold[lo:hi].tolist()):
@@ -172,7 +226,7 @@ class ChunkScores:
             out.append((_KINDS[kind], int(data.pred_start[i]), int(data.pred_end[i]),
                         None if gold is None else gold[0], labels[data.pred_label[i]],
                         None if gold is None else gold[1], None if gold is None else gold[2]))
-        gd = data.gold_doc[self._missed]
+        gd = self._listed_docs[1]
         lo, hi = np.searchsorted(gd, doc, "left"), np.searchsorted(gd, doc, "right")
         for g in self._missed[lo:hi].tolist():
             s, e = int(data.gold_start[g]), int(data.gold_end[g])
@@ -187,35 +241,33 @@ def score_chunk(data: ChunkInput) -> ChunkScores:
     pd, ps, pe, pl = (_i64(a) for a in (data.pred_doc, data.pred_start, data.pred_end, data.pred_label))
     bd = _i64(data.boiler_doc)
     aligner = _Aligner(data)
-    n_tok = len(aligner.starts)
     n_tok_doc = np.diff(_i64(data.tok_offsets))
 
     # missing tokens: boilerplate, then gold touching it (its tokens too)
     b_ok, b_first, b_last = aligner.align(bd, data.boiler_start, data.boiler_end)
-    missing = _mark(n_tok, b_first[b_ok], b_last[b_ok])
+    missing = _Missing(b_first[b_ok], b_last[b_ok])
     g_ok, g_first, g_last = aligner.align(gd, gs, ge)
     p_ok, p_first, p_last = aligner.align(pd, ps, pe)
     regular = _disjoint(gd[g_ok], g_first[g_ok], g_last[g_ok], n_docs) & _disjoint(
         pd[p_ok], p_first[p_ok], p_last[p_ok], n_docs)
     if data.excluded is not None:
         regular &= ~data.excluded
-    prefix = np.concatenate(([0], np.cumsum(missing)))
-    g_touch = g_ok & (prefix[np.where(g_ok, g_last, 0)] - prefix[np.where(g_ok, g_first, 0)] > 0)
+    g_touch = g_ok & missing.touches(g_first, g_last)
     if g_touch.any():
-        missing |= _mark(n_tok, g_first[g_touch], g_last[g_touch])
-        prefix = np.concatenate(([0], np.cumsum(missing)))
-    doc_of_token = np.repeat(np.arange(n_docs, dtype=np.int64), n_tok_doc)
-    n_missing = np.bincount(doc_of_token[missing], minlength=n_docs)
+        missing = _Missing(np.concatenate((b_first[b_ok], g_first[g_touch])),
+                           np.concatenate((b_last[b_ok], g_last[g_touch])))
+    tok_offsets = _i64(data.tok_offsets)
+    n_missing = missing.within(tok_offsets[:-1], tok_offsets[1:])  # missing tokens per document
     scored = (n_tok_doc > 0) & (n_missing < n_tok_doc) & regular
 
     kept = g_ok & ~g_touch & scored[gd]  # the golds dict
-    counted = p_ok & scored[pd] & (prefix[np.where(p_ok, p_last, 0)] - prefix[np.where(p_ok, p_first, 0)] == 0)
+    counted = p_ok & scored[pd] & ~missing.touches(p_first, p_last)
     g_idx = np.flatnonzero(kept)
     p_idx = np.flatnonzero(counted)
 
     # same tokens: each counted prediction's gold (unique: ranges are disjoint)
     g_tok_key = (g_first[g_idx] << _SHIFT) | g_last[g_idx]
-    order = np.argsort(g_tok_key, kind="stable")
+    order = _lexsort(g_tok_key, g_tok_key)
     g_tok_sorted, g_by_tok = g_tok_key[order], g_idx[order]
     p_tok_key = (p_first[p_idx] << _SHIFT) | p_last[p_idx]
     gl_or_none = np.append(gl, -1)  # index -1: no gold
@@ -256,7 +308,7 @@ def score_chunk(data: ChunkInput) -> ChunkScores:
     # disagreements: counted predictions of another type or with no same-token gold; missed golds
     # with no counted prediction overlapping their characters
     g_char_s, g_char_e = _keys(gd[g_idx], gs[g_idx]), _keys(gd[g_idx], ge[g_idx])
-    g_order = np.lexsort((g_char_e, g_char_s))
+    g_order = _lexsort(g_char_e, g_char_s)
     alone = np.flatnonzero(~same)  # only a prediction with no same-token gold can be a boundary error
     first_g = _overlap_first(g_char_s[g_order], g_char_e[g_order], _keys(pd[p_idx[alone]], ps[p_idx[alone]]),
                              _keys(pd[p_idx[alone]], pe[p_idx[alone]]))
@@ -265,7 +317,7 @@ def score_chunk(data: ChunkInput) -> ChunkScores:
     kind = np.where(same, np.where(tp, _NONE, _TYPE), np.where(overlapping_gold >= 0, _BOUNDARY, _SPURIOUS))
     pred_gold = np.where(same, same_gold, overlapping_gold)
     p_char_s, p_char_e = _keys(pd[p_idx], ps[p_idx]), _keys(pd[p_idx], pe[p_idx])
-    p_order = np.lexsort((p_char_e, p_char_s))
+    p_order = _lexsort(p_char_e, p_char_s)
     hit = _overlap_first(p_char_s[p_order], p_char_e[p_order], _keys(gd[m_idx], gs[m_idx]),
                          _keys(gd[m_idx], ge[m_idx])) >= 0
     missed = m_idx[~hit]
@@ -279,10 +331,12 @@ def score_chunk(data: ChunkInput) -> ChunkScores:
     lab_p_last = (pl[p_idx] << _SHIFT) | p_last[p_idx]
     pred_hit = tp.copy()  # an exact match overlaps; search only for the others
     rest = np.flatnonzero(~tp)
-    pred_hit[rest] = _pairs_overlap(lab_g_first, lab_g_last, lab_p_first[rest], lab_p_last[rest])
+    pred_hit[rest] = _pairs_overlap(lab_g_first, lab_g_last, lab_p_first[rest], lab_p_last[rest],
+                                    _by_label(gl[g_idx], g_first[g_idx], g_last[g_idx]))
     gold_hit = matched_gold[g_idx]
     rest = np.flatnonzero(~gold_hit)
-    gold_hit[rest] = _pairs_overlap(lab_p_first, lab_p_last, lab_g_first[rest], lab_g_last[rest])
+    gold_hit[rest] = _pairs_overlap(lab_p_first, lab_p_last, lab_g_first[rest], lab_g_last[rest],
+                                    _by_label(pl[p_idx], p_first[p_idx], p_last[p_idx]))
     partial = np.stack([np.bincount(pd[p_idx][pred_hit], minlength=n_docs), np.bincount(pd[p_idx], minlength=n_docs),
                         np.bincount(gd[g_idx][gold_hit], minlength=n_docs), np.bincount(gd[g_idx], minlength=n_docs)])
 
@@ -306,8 +360,8 @@ def score_chunk(data: ChunkInput) -> ChunkScores:
 
     listed = kind != _NONE
     p_list = p_idx[listed]
-    p_list_order = np.lexsort((ps[p_list], pd[p_list]))
-    missed_order = missed[np.lexsort((gs[missed], gd[missed]))]
+    p_list_order = _lexsort(ps[p_list], pd[p_list])
+    missed_order = missed[_lexsort(gs[missed], gd[missed])]
     return ChunkScores(regular, scored, triple_doc, triple_key.astype(np.int64), triple_n.astype(np.int64), names,
                        n_dis, data, p_list[p_list_order], kind[listed][p_list_order], pred_gold[listed][p_list_order],
                        missed_order)

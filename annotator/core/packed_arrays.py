@@ -45,10 +45,15 @@ def span_arrays(data: bytes) -> tuple[list[str], np.ndarray, np.ndarray, np.ndar
 def _values(raws: Sequence[tuple[str, bytes]]) -> tuple[np.ndarray, np.ndarray]:
     """Arrays of several typecodes (``array`` codes, as :mod:`annotator.core.packing` stores them)
     as one int64 array in the order given, and each one's length."""
+    codes = [code for code, _ in raws]
+    if codes and codes.count(codes[0]) == len(codes):  # one width for all (nearly always): no scatter
+        width = np.dtype(codes[0]).itemsize
+        sizes = np.fromiter((len(raw) for _, raw in raws), dtype=np.int64, count=len(raws)) // width
+        joined = np.frombuffer(b"".join(raw for _, raw in raws), dtype=np.dtype(codes[0]).newbyteorder("<"))
+        return joined.astype(np.int64), sizes
     sizes = np.array([len(raw) // np.dtype(code).itemsize for code, raw in raws], dtype=np.int64)
     out = np.empty(int(sizes.sum()), dtype=np.int64)
     starts = np.concatenate(([0], np.cumsum(sizes)[:-1])) if len(sizes) else sizes
-    codes = [code for code, _ in raws]
     for code in set(codes):
         members = [k for k, c in enumerate(codes) if c == code]
         values = np.frombuffer(b"".join(raws[k][1] for k in members), dtype=np.dtype(code).newbyteorder("<"))
@@ -60,9 +65,12 @@ def _values(raws: Sequence[tuple[str, bytes]]) -> tuple[np.ndarray, np.ndarray]:
 
 def _running(values: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """Running sums of ``values`` starting again at each segment (of ``lengths``)."""
-    padded = np.concatenate(([0], np.cumsum(values)))
+    sums = np.cumsum(values)
     seg_starts = np.cumsum(lengths) - lengths
-    return padded[1:] - np.repeat(padded[seg_starts], lengths)
+    before = sums[np.maximum(seg_starts - 1, 0)] if len(sums) else np.zeros(len(lengths), dtype=np.int64)
+    before[seg_starts == 0] = 0
+    sums -= np.repeat(before, lengths)
+    return sums
 
 
 def tokens_of(blobs: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from annotator.core.errors import AnnotatorError, InputError
@@ -19,7 +19,8 @@ from annotator.pipeline import DEFAULT_MODEL, pipeline_info, predict
 from annotator.store import Store, evaluation_cache
 from annotator.store.evaluation_cache import Fresh
 from annotator.store.store import ExportRow
-from annotator.ops.evaluating_arrays import ArrayScoring
+from annotator.ops.evaluating_arrays import ArrayScoring, keep_scores
+from annotator.ops.evaluating_helper import MIN_DOCUMENTS, Helper, HelperChunk, second_process_possible
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,7 @@ def choose_stored_pipeline(store: Store, preferred: str = DEFAULT_MODEL) -> str:
 def evaluate_stored(
     store: Store, pipeline: str | None = DEFAULT_MODEL, tokenize: Callable[[str], Tokens] | None = None,
     progress: Progress | None = None, *, use_cache: bool = True, in_arrays: bool = True,
-    keep_disagreements: int = DISAGREEMENTS_KEPT,
+    keep_disagreements: int = DISAGREEMENTS_KEPT, second_process: bool | None = None,
 ) -> EvaluationReport:
     """Score stored predictions on the accepted gold: ``pipeline``'s (its newest version per
     document), or with ``pipeline=None`` each document's newest prediction, whoever made it.
@@ -92,7 +93,10 @@ def evaluate_stored(
     evaluating again costs reading those scores plus scoring what changed. Documents whose
     gold is one annotator's accepted layer are read in bulk and scored in arrays
     (:mod:`annotator.core.evaluation_arrays`, ``in_arrays``); the others (teams, adjudication,
-    overlapping spans, no stored tokens) one by one, with the same result.
+    overlapping spans, no stored tokens) one by one, with the same result. When the first
+    chunk shows most documents to score and there are many, a second process scores chunks
+    from the end meanwhile (:mod:`annotator.ops.evaluating_helper`; ``second_process`` True:
+    whenever there are two chunks, False: never).
     """
     progress = progress or NullProgress()
     counts = GoldCounts()
@@ -103,64 +107,149 @@ def evaluate_stored(
     fresh: list[tuple[int, int, int, Fresh]] = []
     names_of_keys: dict[int, str] | None = None
     arrays = ArrayScoring() if in_arrays else None
+    helper: Helper | None = None
+    writer: Store | None = None  # a second connection keeping scores during the snapshot (with a helper)
+    finished = False
     with store.snapshot():
         ids = gold.accepted_ids(store)
         if not ids:
             raise InputError(NO_GOLD)
         progress.start("Evaluating", len(ids))
-        for i in range(0, len(ids), CHUNK):
-            chunk = ids[i:i + CHUNK]
-            runs = evaluation_cache.scored_runs(store, chunk, pipeline) if use_cache else {}
-            kept = evaluation_cache.valid(store, runs) if use_cache else {}
-            todo = [d for d in chunk if d not in kept]
-            fast = arrays.score(store, todo, pipeline, scores.room) if arrays is not None and todo else None
-            computed = _score_documents(store, fast.others if fast is not None else todo, pipeline, tokenize, counts,
-                                        lacking, progress)
-            fast_entries = fast.entries if fast is not None else {}
-            if use_cache:
-                cacheable = [d for d, item in computed.items() if item.cacheable and d in runs]
-                stamps = evaluation_cache.stamps(store, cacheable + list(fast_entries))
-                fresh.extend((d, runs[d], stamps[d], computed[d].entry) for d in cacheable)
-                fresh.extend((d, run, stamps[d], entry) for d, (run, entry) in fast_entries.items())
-            for entry in [*kept.values(), *(item.entry for item in computed.values()),
-                          *(entry for _, entry in fast_entries.values())]:
-                if entry.gold_kind:
-                    counts.kinds[entry.gold_kind] = counts.kinds.get(entry.gold_kind, 0) + 1
-                names.add(entry.predicted_by)
-            considered += len(kept) + len(computed) + len(fast_entries)
-            listed = {}  # the kept documents' disagreements, while the evaluation still lists them
-            if kept and scores.wants_texts:
-                wanted = {d: runs[d] for d in _listed_first(chunk, kept, computed, fast_entries, scores.room)}
-                listed = evaluation_cache.disagreements(store, wanted)
-                unlisted = [d for d in wanted if d not in listed]  # kept without their list: make it now
-                if unlisted and arrays is not None:
-                    listed.update(arrays.details(store, unlisted, pipeline))
-            for doc_id in chunk:  # in document order: the first disagreements listed are the first documents'
-                if doc_id in computed:
-                    item = computed[doc_id]
-                    scores.add(item.score, doc_id, item.source, item.text)
-                elif fast is not None and doc_id in fast.listed and scores.wants_texts:
-                    source, text, found = fast.listed[doc_id]
-                    scores.add_disagreements(found, doc_id, source, text)
-                elif doc_id in listed and scores.wants_texts:
-                    source, text, data = listed[doc_id]
-                    scores.add_disagreements(DocumentScore.disagreements_from_json(data), doc_id, source, text)
-            if fast is not None:
-                scores.add_counts(fast.sums)
-            if kept:
-                if names_of_keys is None:
-                    names_of_keys = evaluation_cache.key_names(store)
-                scores.add_counts(evaluation_cache.summed(store, kept.values(), names_of_keys))
-            progress.advance(len(chunk) - len(computed))
-    if lacking:
-        who = pipeline or "any pipeline"
-        raise InputError(f"{len(lacking)} accepted document(s) have no stored prediction from {who} "
-                         f"(e.g. {lacking[0]}): run `annotator preannotate` or pass --model")
-    if not considered and counts.conflicts:
-        raise InputError(f"no gold to evaluate against: {counts.conflict_line()}")
-    if fresh:
-        _keep_scores(store, fresh, arrays.key_names if arrays is not None else [])
+        chunks = [ids[i:i + CHUNK] for i in range(0, len(ids), CHUNK)]
+        try:
+            index = 0
+            while index < len(chunks):
+                chunk = chunks[index]
+                runs = evaluation_cache.scored_runs(store, chunk, pipeline) if use_cache else {}
+                kept = evaluation_cache.valid(store, runs) if use_cache else {}
+                todo = [d for d in chunk if d not in kept]
+                from_helper = None
+                if helper is not None and index >= helper.first_of_helper:
+                    from_helper = helper.result(index, progress.advance)
+                    if from_helper is not None:
+                        runs = runs or evaluation_cache.scored_runs(store, chunk, pipeline)
+                        todo = _take_helper_chunk(store, from_helper, runs, kept, todo, scores)
+                if (index == 0 and helper is None and arrays is not None and second_process is not False
+                        and len(chunks) > 1 and store.path is not None
+                        and (second_process or (len(todo) > len(chunk) // 2 and len(ids) >= MIN_DOCUMENTS))
+                        and second_process_possible()):
+                    helper = _start_helper(store.path, chunks, pipeline, use_cache)
+                fast = arrays.score(store, todo, pipeline, scores.room) if arrays is not None and todo else None
+                computed = _score_documents(store, fast.others if fast is not None else todo, pipeline, tokenize,
+                                            counts, lacking, progress)
+                fast_entries = fast.entries if fast is not None else {}
+                if use_cache:
+                    cacheable = [d for d, item in computed.items() if item.cacheable and d in runs]
+                    stamps = evaluation_cache.stamps(store, cacheable + list(fast_entries))
+                    fresh.extend((d, runs[d], stamps[d], computed[d].entry) for d in cacheable)
+                    fresh.extend((d, run, stamps[d], entry) for d, (run, entry) in fast_entries.items())
+                    if helper is not None and len(fresh) >= WRITE_DURING:  # while the helper works: no write
+                        writer = writer or _open_writer(store.path)  # left for the end
+                        if writer is not None:
+                            keep_scores(writer, fresh, arrays.key_names if arrays is not None else [])
+                            fresh = []
+                for entry in [*kept.values(), *(item.entry for item in computed.values()),
+                              *(entry for _, entry in fast_entries.values())]:
+                    if entry.gold_kind:
+                        counts.kinds[entry.gold_kind] = counts.kinds.get(entry.gold_kind, 0) + 1
+                    names.add(entry.predicted_by)
+                considered += len(kept) + len(computed) + len(fast_entries)
+                listed = {}  # the kept documents' disagreements, while the evaluation still lists them
+                if kept and scores.wants_texts:
+                    wanted = {d: runs[d] for d in _listed_first(chunk, kept, computed, fast_entries, scores.room)}
+                    listed = evaluation_cache.disagreements(store, wanted)
+                    unlisted = [d for d in wanted if d not in listed]  # kept without their list: make it now
+                    if unlisted and arrays is not None:
+                        listed.update(arrays.details(store, unlisted, pipeline))
+                for doc_id in chunk:  # in document order: the first disagreements listed are the first documents'
+                    if doc_id in computed:
+                        item = computed[doc_id]
+                        scores.add(item.score, doc_id, item.source, item.text)
+                    elif fast is not None and doc_id in fast.listed and scores.wants_texts:
+                        source, text, found = fast.listed[doc_id]
+                        scores.add_disagreements(found, doc_id, source, text)
+                    elif doc_id in listed and scores.wants_texts:
+                        source, text, data = listed[doc_id]
+                        scores.add_disagreements(DocumentScore.disagreements_from_json(data), doc_id, source, text)
+                if fast is not None:
+                    scores.add_counts(fast.sums)
+                if kept:
+                    if names_of_keys is None:
+                        names_of_keys = evaluation_cache.key_names(store)
+                    scores.add_counts(evaluation_cache.summed(store, (k for k in kept.values() if k.counts),
+                                                              names_of_keys))
+                if helper is None:
+                    progress.advance(len(chunk) - len(computed))
+                    index += 1
+                    continue
+                told = helper.reported(index)  # documents already counted as they arrived
+                progress.advance(max(0, len(chunk) - len(computed) - told) + helper.poll())
+                if index < helper.first_of_helper:  # the caller's part: the next from the front
+                    claimed = helper.claim()
+                    index = helper.first_of_helper if claimed is None else claimed
+                else:
+                    index += 1
+            finished = True
+        finally:
+            if helper is not None and not finished:
+                helper.close(wait=False)
+            if writer is not None and not finished:
+                writer.close()
+    try:
+        if lacking:
+            who = pipeline or "any pipeline"
+            raise InputError(f"{len(lacking)} accepted document(s) have no stored prediction from {who} "
+                             f"(e.g. {lacking[0]}): run `annotator preannotate` or pass --model")
+        if not considered and counts.conflicts:
+            raise InputError(f"no gold to evaluate against: {counts.conflict_line()}")
+        if fresh:
+            keep_scores(writer or store, fresh, arrays.key_names if arrays is not None else [])
+    finally:
+        if writer is not None:
+            writer.close()
+        if helper is not None:
+            helper.close(wait=True)  # it keeps the scores it computed meanwhile
     return EvaluationReport(scores.result(), pipeline or ", ".join(sorted(names)), considered, counts)
+
+
+WRITE_DURING = 5000  # with a helper, scores are kept this many at a time during the evaluation
+
+
+def _open_writer(path: Path) -> Store | None:
+    """A connection of its own to keep scores while the evaluation's snapshot is open (each row
+    carries the stamp read in the snapshot: a change made meanwhile leaves it stale, never wrong)."""
+    try:
+        return Store.open(path, create=False)
+    except AnnotatorError as exc:
+        log.warning("evaluation scores kept at the end: %s", exc)
+        return None
+
+
+def _start_helper(path: Path, chunks: list[list[int]], pipeline: str | None, use_cache: bool) -> Helper | None:
+    """The second process, for chunks 1 and on (None if it cannot be started: scored here)."""
+    try:
+        return Helper(path, chunks, pipeline, use_cache, first=1)
+    except (OSError, RuntimeError) as exc:
+        log.warning("no second process for the evaluation: %s", exc)
+        return None
+
+
+def _take_helper_chunk(store: Store, found: HelperChunk, runs: dict[int, int], kept: dict[int, evaluation_cache.Kept],
+                       todo: list[int], scores: Scores) -> list[int]:
+    """Use the helper's result for a chunk where it holds in this snapshot: every document to
+    score was scored (or left) by the helper at the prediction run and stamp seen here. Its
+    documents then count as kept ones (their counts added now, their lists made when listed);
+    returns what is left to score here (all of ``todo`` when the result does not hold)."""
+    scored = {row[0]: row for row in found.docs}
+    left = set(found.others)
+    stamps = evaluation_cache.stamps(store, list(scored))
+    if not (scored.keys() <= set(todo) and all(d in scored or d in left for d in todo)
+            and all(runs.get(d) == row[1] and stamps[d] == row[2] for d, row in scored.items())):
+        return todo
+    for d, _, _, kind, predicted_by, n in found.docs:
+        kept[d] = evaluation_cache.Kept(kind, predicted_by, n, b"")
+    scores.add_counts(found.sums)
+    return [d for d in todo if d not in scored]
 
 
 CHUNK = 1000
@@ -230,14 +319,6 @@ def _score_documents(
         room = gold.EXAMPLES - len(counts.conflict_examples)
         counts.conflict_examples.extend(seen.conflict_examples[:max(0, room)])
     return out
-
-
-def _keep_scores(store: Store, rows: list[tuple[int, int, int, Fresh]], local_keys: list[str]) -> None:
-    """Store the scores computed (after the snapshot); failing to is logged, not fatal."""
-    try:
-        evaluation_cache.write(store, rows, local_keys=local_keys)
-    except (AnnotatorError, sqlite3.Error) as exc:
-        log.warning("evaluation scores not kept for next time: %s", exc)
 
 
 def evaluate_model(

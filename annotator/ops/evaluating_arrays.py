@@ -12,11 +12,14 @@ an evaluation lists.
 from __future__ import annotations
 
 import json
+import logging
+import sqlite3
 from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
 
+from annotator.core.errors import AnnotatorError
 from annotator.core.evaluation import DisagreementAt
 from annotator.core.evaluation_arrays import ChunkInput, ChunkScores, score_chunk
 from annotator.core.packed_arrays import spans_of, tokens_of
@@ -24,6 +27,16 @@ from annotator.core.model import ACCEPTED
 from annotator.core.team import FINAL, SINGLE
 from annotator.store import Store, evaluation_cache
 from annotator.store.evaluation_cache import Fresh, SimpleRows
+
+log = logging.getLogger(__name__)
+
+
+def keep_scores(store: Store, rows: list[tuple[int, int, int, Fresh]], local_keys: list[str]) -> None:
+    """Store the scores computed (after the snapshot); failing to is logged, not fatal."""
+    try:
+        evaluation_cache.write(store, rows, local_keys=local_keys)
+    except (AnnotatorError, sqlite3.Error) as exc:
+        log.warning("evaluation scores not kept for next time: %s", exc)
 
 
 @dataclass

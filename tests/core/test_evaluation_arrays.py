@@ -156,3 +156,35 @@ def test_many_stored_lists_decode_at_once_as_one_by_one():
         mine = doc == k
         assert s[mine].tolist() == one_s.tolist() and e[mine].tolist() == one_e.tolist()
         assert [names[i] for i in lab[mine]] == [one_names[i] for i in one_lab]
+
+
+def test_stored_lists_of_one_width_decode_at_once_as_one_by_one():
+    """The common case (every list in the narrowest width) takes a path of its own."""
+    from annotator.core.packed_arrays import span_arrays, spans_of, token_arrays, tokens_of
+    from annotator.core.packing import pack_spans, pack_tokens
+
+    rng = random.Random(5)
+    token_blobs, span_blobs = [], []
+    for _ in range(40):
+        starts, ends, pos = [], [], 0
+        for _ in range(rng.choice([0, 1, 7, 40])):
+            pos += rng.randint(0, 3)
+            starts.append(pos)
+            pos += rng.randint(1, 9)
+            ends.append(pos)
+        token_blobs.append(pack_tokens(starts, ends))
+        span_blobs.append(pack_spans([(s, e, rng.choice(LABELS)) for s, e in zip(starts, ends)]))
+    assert {bytes(b[3:4]) for b in token_blobs} == {b"B"}
+    found_s, found_e, offsets = tokens_of(token_blobs)
+    for k, blob in enumerate(token_blobs):
+        one_s, one_e = token_arrays(blob)
+        assert found_s[offsets[k]:offsets[k + 1]].tolist() == one_s.tolist()
+        assert found_e[offsets[k]:offsets[k + 1]].tolist() == one_e.tolist()
+    labels: dict[str, int] = {}
+    doc, s, e, lab = spans_of(span_blobs, labels)
+    names = list(labels)
+    for k, blob in enumerate(span_blobs):
+        one_names, one_s, one_e, one_lab = span_arrays(blob)
+        mine = doc == k
+        assert s[mine].tolist() == one_s.tolist() and e[mine].tolist() == one_e.tolist()
+        assert [names[i] for i in lab[mine]] == [one_names[i] for i in one_lab]

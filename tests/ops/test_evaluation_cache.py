@@ -136,3 +136,28 @@ def test_an_edit_made_while_scoring_leaves_the_score_stale_not_wrong(store, corp
     assert counting.scored == [corpus[0]]
     same(after, evaluate_stored(store, "en_x", use_cache=False))
     assert after.evaluation.to_dict()["fn"] == during.evaluation.to_dict()["fn"] - 1
+
+
+def test_scores_are_kept_without_waiting_for_the_disk_and_the_connection_is_left_as_it_was(store, corpus, tokenize,
+                                                                                          monkeypatch):
+    from annotator.store import evaluation_cache
+
+    seen: list[int] = []
+    real_write = evaluation_cache.write
+
+    def write(store_, rows, *args, **kwargs):  # noqa: ANN001, ANN202
+        rows = list(rows)
+        seen.append(store_.conn.execute("PRAGMA synchronous").fetchone()[0])
+        return real_write(store_, _watch(store_, rows, seen), *args, **kwargs)
+
+    def _watch(store_, rows, into):  # noqa: ANN001, ANN202
+        for row in rows:
+            into.append(store_.conn.execute("PRAGMA synchronous").fetchone()[0])
+            yield row
+
+    before = store.conn.execute("PRAGMA synchronous").fetchone()[0]
+    monkeypatch.setattr(evaluation_cache, "write", write)
+    evaluate_stored(store, "en_x", tokenize)
+    assert seen[0] == before == 2 and set(seen[1:]) == {1}, "NORMAL while the cache is written (WAL)"
+    assert store.conn.execute("PRAGMA synchronous").fetchone()[0] == before
+    assert store._q("SELECT count(*) FROM evaluation_cache").fetchone()[0] == len(corpus)

@@ -191,3 +191,36 @@ def test_documents_too_long_for_the_packed_gold_go_the_plain_way(store, corpus, 
     found = evaluate_stored(store, "en_x", tokenize, use_cache=False)
     assert in_bulk and all(len(store.document(d).text) < 62 for d in in_bulk)
     same(found, evaluate_stored(store, "en_x", tokenize, use_cache=False, in_arrays=False))
+
+
+def test_gold_labels_and_lengths_read_in_bulk_as_stored(store, tokenize, monkeypatch):
+    """Labels that share a length and first byte, one the prefix of another, non-ASCII ones, and
+    a span too long for the bulk packing (4,095+ characters: that document goes the plain way)."""
+    labels = ["ORG", "ORGS", "OAK", "Ünï", "日本", "X"]
+    rng = random.Random(11)
+    long_doc = None
+    for k in range(30):
+        words = [rng.choice(WORDS) for _ in range(900 if k == 7 else rng.randint(5, 30))]
+        text = " ".join(words)
+        doc_id, _ = store.add_document(text, f"l{k}.txt", f"lh{k}")
+        store.set_tokens(doc_id, "blank", tokenize(text))
+        spans, pos = [], 0
+        for word in words:
+            start = text.index(word, pos)
+            pos = start + len(word)
+            if rng.random() < 0.4:
+                spans.append(Span(start, pos, rng.choice(labels)))
+        if k == 7:
+            long_doc = doc_id
+            spans = [Span(0, len(text), "ORGS")]
+            assert len(text) >= 4095
+        model = [Span(s.start, s.end, rng.choice(labels), "model") for s in spans if rng.random() < 0.8]
+        store.add_prediction(doc_id, "en_x", "1", model)
+        gold_edits.set_gold(store, doc_id, "ann", spans, labels)
+        gold_edits.set_state(store, doc_id, "ann", "accepted")
+    in_bulk = record_bulk_scored(monkeypatch)
+    found = evaluate_stored(store, "en_x", tokenize, use_cache=False)
+    assert long_doc not in in_bulk and len(in_bulk) == 29
+    plain = evaluate_stored(store, "en_x", tokenize, use_cache=False, in_arrays=False)
+    same(found, plain)
+    assert set(plain.evaluation.per_type) == set(labels)

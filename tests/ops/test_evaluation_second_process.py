@@ -1,0 +1,145 @@
+"""The first evaluation's second process (:mod:`annotator.ops.evaluating_helper`) gives exactly what
+scoring every document the plain way in one snapshot gives, on the corpus of
+``test_evaluation_in_arrays`` (one annotator, teams, adjudication, boilerplate, misaligned and
+irregular spans, documents without tokens or predictions): when it scores its chunks, when a
+document changes between the caller's snapshot and the helper's read, when it fails, and it
+is ended when the evaluation is cancelled. Real processes (spawn) on a real database file.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+import annotator.ops.evaluating as evaluating_module
+from annotator.core.errors import InputError
+from annotator.core.spans import Span
+from annotator.ops import gold_edits
+from annotator.ops.evaluating import evaluate_stored
+from annotator.ops.evaluating_arrays import ArrayScoring
+from annotator.store import Store
+from tests.ops.test_evaluation_in_arrays import LABELS, corpus, same  # noqa: F401 - the corpus fixture
+
+CHUNK = 40  # several chunks of the 160 documents
+
+
+def _record_helper(monkeypatch, change=None, broken: bool = False) -> dict[str, list]:  # noqa: ANN001
+    """Record the helper started and the chunks whose result was used; ``change()`` runs (in
+    another connection) after the caller's snapshot began and before the helper starts. The
+    caller's first chunk waits until the helper took one (else the caller, on 160 documents,
+    is done before the helper has started). ``broken``: the helper's first chunk makes it fail."""
+    seen: dict[str, list] = {"helpers": [], "used": [], "refused": []}
+    real_start, real_take = evaluating_module._start_helper, evaluating_module._take_helper_chunk
+    real_score = ArrayScoring.score
+
+    def start(store_path, chunks, *args):  # noqa: ANN001, ANN202
+        if change is not None:
+            change()
+        if broken:
+            chunks = [*chunks[:-1], [2 ** 70]]  # no SQLite integer: the helper fails on it
+        helper = real_start(store_path, chunks, *args)
+        seen["helpers"].append(helper)
+        return helper
+
+    def score(self, store_, ids, *args):  # noqa: ANN001, ANN202
+        if seen["helpers"] and not seen.get("waited"):
+            seen["waited"] = [True]
+            helper, deadline = seen["helpers"][0], time.monotonic() + 60
+            while helper.first_of_helper == helper.chunk_count and time.monotonic() < deadline:
+                time.sleep(0.01)
+        return real_score(self, store_, ids, *args)
+
+    def take(store_, found, runs, kept, todo, scores):  # noqa: ANN001, ANN202
+        left = real_take(store_, found, runs, kept, todo, scores)
+        (seen["used"] if len(left) < len(todo) or not found.docs else seen["refused"]).append(
+            [row[0] for row in found.docs])
+        return left
+
+    monkeypatch.setattr(evaluating_module, "CHUNK", CHUNK)
+    monkeypatch.setattr(evaluating_module, "_start_helper", start)
+    monkeypatch.setattr(evaluating_module, "_take_helper_chunk", take)
+    monkeypatch.setattr(ArrayScoring, "score", score)
+    return seen
+
+
+@pytest.mark.parametrize("keep", [20_000, 15])
+def test_second_process_gives_the_plain_result(store, corpus, tokenize, monkeypatch, keep):  # noqa: F811
+    plain = evaluate_stored(store, "en_x", tokenize, use_cache=False, in_arrays=False, keep_disagreements=keep)
+    seen = _record_helper(monkeypatch)
+    monkeypatch.setattr(evaluating_module, "WRITE_DURING", 10)  # the caller keeps scores during its snapshot too
+    first = evaluate_stored(store, "en_x", tokenize, keep_disagreements=keep, second_process=True)
+    assert len(seen["helpers"]) == 1 and seen["used"] and any(seen["used"]), "the helper scored chunks"
+    assert not seen["helpers"][0]._process.is_alive()
+    same(first, plain)
+    helped = {d for docs in seen["used"] for d in docs}
+    kept = {d for (d,) in store._q("SELECT document_id FROM evaluation_cache")}
+    assert helped <= kept, "the helper kept the scores it computed"
+    same(evaluate_stored(store, "en_x", tokenize, keep_disagreements=keep, second_process=False), plain)
+    with store.transaction():
+        store.conn.execute("DELETE FROM evaluation_cache")
+    evaluate_stored(store, "en_x", tokenize, keep_disagreements=keep, second_process=False)
+    assert kept == {d for (d,) in store._q("SELECT document_id FROM evaluation_cache")}, "the same scores kept"
+    same(evaluate_stored(store, None, tokenize, use_cache=False, second_process=True),
+         evaluate_stored(store, None, tokenize, use_cache=False, in_arrays=False))
+
+
+def test_a_document_changed_before_the_helper_reads_it_is_scored_as_the_snapshot_has_it(
+        store, db_path, corpus, tokenize, monkeypatch):  # noqa: F811
+    before = evaluate_stored(store, "en_x", tokenize, use_cache=False, in_arrays=False)
+    target = max(corpus["single"])  # in the last chunk: the helper's first
+    text = store.document(target).text
+
+    def change() -> None:
+        with Store.open(db_path) as other:
+            gold_edits.set_gold(other, target, "ann", [Span(0, len(text.split(" ")[0]), "ORG")], LABELS)
+
+    seen = _record_helper(monkeypatch, change)
+    during = evaluate_stored(store, "en_x", tokenize, second_process=True)
+    same(during, before)  # the caller's snapshot began before the change
+    assert seen["refused"] and any(target in docs for docs in seen["refused"])
+    after = evaluate_stored(store, "en_x", tokenize, use_cache=False, in_arrays=False)
+    assert after.evaluation.to_dict() != before.evaluation.to_dict()
+    same(evaluate_stored(store, "en_x", tokenize, second_process=False), after)  # kept scores still right
+
+
+def test_a_failing_helper_leaves_its_chunks_to_the_caller(store, corpus, tokenize, monkeypatch):  # noqa: F811
+    seen = _record_helper(monkeypatch, broken=True)
+    found = evaluate_stored(store, "en_x", tokenize, second_process=True)
+    assert seen["helpers"] and seen["helpers"][0].failed and not seen["used"]
+    same(found, evaluate_stored(store, "en_x", tokenize, use_cache=False, in_arrays=False))
+
+
+def test_cancelling_ends_the_helper(store, corpus, tokenize, monkeypatch):  # noqa: F811
+    class Cancelled(Exception):
+        pass
+
+    class Progress:
+        def __init__(self) -> None:
+            self.steps = 0
+
+        def start(self, description: str, total: int | None) -> None:
+            pass
+
+        def advance(self, n: int = 1) -> None:
+            self.steps += 1
+            if self.steps > 3:
+                raise Cancelled
+
+        def cancelled(self) -> bool:
+            return self.steps > 3
+
+    seen = _record_helper(monkeypatch)
+    with pytest.raises(Cancelled):
+        evaluate_stored(store, "en_x", tokenize, Progress(), second_process=True)
+    assert seen["helpers"] and not seen["helpers"][0]._process.is_alive()
+
+
+def test_missing_predictions_are_refused_alike_and_the_helper_ends(store, corpus, tokenize, monkeypatch):  # noqa: F811
+    with pytest.raises(InputError) as plain:
+        evaluate_stored(store, "en_y", tokenize, use_cache=False, in_arrays=False)
+    seen = _record_helper(monkeypatch)
+    with pytest.raises(InputError) as helped:
+        evaluate_stored(store, "en_y", tokenize, second_process=True)
+    assert str(helped.value) == str(plain.value)
+    assert seen["helpers"] and not seen["helpers"][0]._process.is_alive()

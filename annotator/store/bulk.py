@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -171,20 +172,22 @@ def _near(store: Store, annotator: str, probes: Sequence[Probe]) -> dict[int, li
 
 def _executemany(store: Store, sql: str, rows: Iterable[Sequence[Any]]) -> int:
     """Rows changed; inside the caller's transaction (bulk writers always run in one)."""
-    assert store.db.conn.in_transaction, "bulk writes belong in a transaction"
-    try:
+    with _in_transaction(store):
         return store.db.conn.executemany(sql, rows).rowcount
-    except sqlite3.DatabaseError as exc:
-        if isinstance(exc, sqlite3.IntegrityError):
-            raise
-        raise store_error(exc, store.path) from None
 
 
 def _execute(store: Store, sql: str, params: Sequence[Any] | dict[str, Any]) -> int:
     """One statement's rows changed; inside the caller's transaction, as :func:`_executemany`."""
+    with _in_transaction(store):
+        return store.db.conn.execute(sql, params).rowcount
+
+
+@contextmanager
+def _in_transaction(store: Store) -> Iterator[None]:
+    """Check the caller's transaction is open; say which file failed (integrity errors pass as they are)."""
     assert store.db.conn.in_transaction, "bulk writes belong in a transaction"
     try:
-        return store.db.conn.execute(sql, params).rowcount
+        yield
     except sqlite3.DatabaseError as exc:
         if isinstance(exc, sqlite3.IntegrityError):
             raise

@@ -127,7 +127,6 @@ def test_chunk_sums_plus_the_irregular_documents_make_the_same_evaluation():
 def test_many_stored_lists_decode_at_once_as_one_by_one():
     from array import array
 
-    from annotator.core.packed_arrays import span_arrays, spans_of, token_arrays, tokens_of
     from annotator.core.packing import pack_spans, pack_tokens
 
     rng = random.Random(3)
@@ -143,24 +142,11 @@ def test_many_stored_lists_decode_at_once_as_one_by_one():
         token_blobs.append(old if k % 7 == 3 else pack_tokens(starts, ends))
         spans = [(s, e + 1, rng.choice(LABELS)) for s, e in pairs]
         span_blobs.append(pack_spans(spans))
-    starts, ends, offsets = tokens_of(token_blobs)
-    for k, blob in enumerate(token_blobs):
-        one_s, one_e = token_arrays(blob)
-        assert starts[offsets[k]:offsets[k + 1]].tolist() == one_s.tolist()
-        assert ends[offsets[k]:offsets[k + 1]].tolist() == one_e.tolist()
-    labels: dict[str, int] = {}
-    doc, s, e, lab = spans_of(span_blobs, labels)
-    names = list(labels)
-    for k, blob in enumerate(span_blobs):
-        one_names, one_s, one_e, one_lab = span_arrays(blob)
-        mine = doc == k
-        assert s[mine].tolist() == one_s.tolist() and e[mine].tolist() == one_e.tolist()
-        assert [names[i] for i in lab[mine]] == [one_names[i] for i in one_lab]
+    _assert_decoded_together_as_one_by_one(token_blobs, span_blobs)
 
 
 def test_stored_lists_of_one_width_decode_at_once_as_one_by_one():
     """The common case (every list in the narrowest width) takes a path of its own."""
-    from annotator.core.packed_arrays import span_arrays, spans_of, token_arrays, tokens_of
     from annotator.core.packing import pack_spans, pack_tokens
 
     rng = random.Random(5)
@@ -175,11 +161,18 @@ def test_stored_lists_of_one_width_decode_at_once_as_one_by_one():
         token_blobs.append(pack_tokens(starts, ends))
         span_blobs.append(pack_spans([(s, e, rng.choice(LABELS)) for s, e in zip(starts, ends)]))
     assert {bytes(b[3:4]) for b in token_blobs} == {b"B"}
-    found_s, found_e, offsets = tokens_of(token_blobs)
+    _assert_decoded_together_as_one_by_one(token_blobs, span_blobs)
+
+
+def _assert_decoded_together_as_one_by_one(token_blobs: list[bytes], span_blobs: list[bytes]) -> None:
+    """Many stored lists decoded at once (``tokens_of``, ``spans_of``) give each list as decoding it alone does."""
+    from annotator.core.packed_arrays import span_arrays, spans_of, token_arrays, tokens_of
+
+    starts, ends, offsets = tokens_of(token_blobs)
     for k, blob in enumerate(token_blobs):
         one_s, one_e = token_arrays(blob)
-        assert found_s[offsets[k]:offsets[k + 1]].tolist() == one_s.tolist()
-        assert found_e[offsets[k]:offsets[k + 1]].tolist() == one_e.tolist()
+        assert starts[offsets[k]:offsets[k + 1]].tolist() == one_s.tolist()
+        assert ends[offsets[k]:offsets[k + 1]].tolist() == one_e.tolist()
     labels: dict[str, int] = {}
     doc, s, e, lab = spans_of(span_blobs, labels)
     names = list(labels)

@@ -6,6 +6,7 @@ import json
 import operator
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -150,32 +151,53 @@ def import_paths(
 
 def _import_text_files(store: Store, paths: Sequence[str], report: ImportReport, progress: Progress) -> None:
     """A run of .txt files, up to :data:`BATCH` files or :data:`BATCH_BYTES` at a time: one
-    lookup of their hashes, one insert of the new ones."""
+    lookup of their hashes, one insert of the new ones.
+
+    A helper thread reads (and validates and hashes) the next batch while this one is written:
+    SQLite and the file reads release the GIL, so on two cores the reading (a third of a 100k
+    import) mostly hides behind the writing. Batches are written in order, so the first bad
+    file is the one named, and nothing is written from a thread but this one.
+    """
+    with ThreadPoolExecutor(1, thread_name_prefix="import-read") as pool:
+        pending: Future | None = pool.submit(_read_batch, paths, 0)
+        while pending is not None:  # on an error, leaving the block waits for the read under way
+            read, end = pending.result()
+            pending = pool.submit(_read_batch, paths, end) if end < len(paths) else None
+            _write_text_batch(store, read, report)
+            progress.advance(len(read))
+
+
+def _read_batch(paths: Sequence[str], start: int) -> tuple[list[tuple[str, memoryview, str, int]], int]:
+    """Read files from ``paths[start]`` on, up to :data:`BATCH` files or :data:`BATCH_BYTES`:
+    ((path, UTF-8 bytes, hash, length) for each, the index of the next file)."""
     from annotator.ops.textfiles import read_text_file
 
     read: list[tuple[str, memoryview, str, int]] = []
     size = 0
-    for k, path in enumerate(paths):
-        data, digest, length = read_text_file(path)
-        read.append((path, data, digest, length))
+    k = start
+    while k < len(paths) and len(read) < BATCH and size < BATCH_BYTES:
+        data, digest, length = read_text_file(paths[k])
+        read.append((paths[k], data, digest, length))
         size += len(data)
-        if len(read) < BATCH and size < BATCH_BYTES and k + 1 < len(paths):
+        k += 1
+    return read, k
+
+
+def _write_text_batch(store: Store, read: list[tuple[str, memoryview, str, int]], report: ImportReport) -> None:
+    """Insert the files of one batch whose texts the project does not hold yet."""
+    known = store_import.ids_by_hash(store, [digest for _, _, digest, _ in read])
+    rows, seen, when = [], set(known), now()
+    next_id = store_import.next_document_id(store)
+    for path, data, digest, length in read:
+        if digest in seen:
+            report.known_documents += 1
             continue
-        known = store_import.ids_by_hash(store, [digest for _, _, digest, _ in read])
-        rows, seen, when = [], set(known), now()
-        next_id = store_import.next_document_id(store)
-        for path, data, digest, length in read:
-            if digest in seen:
-                report.known_documents += 1
-                continue
-            seen.add(digest)
-            rows.append((next_id, os.path.basename(path), data, digest, length, _path_meta(path), when))
-            next_id += 1
-        store_import.insert_documents(store, rows, utf8=True)
-        report.new_documents += len(rows)
-        report.files += len(read)
-        progress.advance(len(read))
-        read, size = [], 0
+        seen.add(digest)
+        rows.append((next_id, os.path.basename(path), data, digest, length, _path_meta(path), when))
+        next_id += 1
+    store_import.insert_documents(store, rows, utf8=True)
+    report.new_documents += len(rows)
+    report.files += len(read)
 
 
 def _path_meta(path: str) -> str:
@@ -226,7 +248,8 @@ def _import_jsonl(
     for number, _, record in iter_records(path):
         try:
             check_record(record, labels)
-            flags = flags_from_meta(record.meta, record.annotator or annotator, now())
+            flags = (flags_from_meta(record.meta, record.annotator or annotator, now())
+                     if record.meta.get("flags") is not None else ())  # (the clock read costs 8 us a line)
         except InputError as exc:
             raise InputError(exc.message, path=path, line=number) from None
         report.lines += 1
@@ -310,7 +333,7 @@ class _NewDocuments:
             doc_id, next_id = next_id, next_id + 1
             meta = {k: v for k, v in record.meta.items() if k not in ours}
             documents.append((doc_id, record.source or f"{path.name}:{number}", record.text, digest, len(record.text),
-                              json.dumps(meta, ensure_ascii=False), when))
+                              json.dumps(meta, ensure_ascii=False) if meta else "{}", when))
             tokens = record.tokens
             if tokens is not None:
                 tokens_rows.append((doc_id, "imported", tokens.to_bytes()))

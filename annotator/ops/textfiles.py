@@ -76,12 +76,17 @@ def _read_regular_file(path: str | Path) -> bytes:
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", path=path) from None
     try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            kind = "a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a device or socket"
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = "a named pipe (FIFO)" if stat.S_ISFIFO(info.st_mode) else "a device or socket"
             raise InputError(f"is {kind}, not a regular file; import files or folders of them", path=path)
-        with open(fd, "rb", buffering=0, closefd=False) as fh:
-            return fh.readall()
+        data = os.read(fd, info.st_size + 1)  # a regular file reads short only at its end
+        if len(data) <= info.st_size:
+            return data
+        chunks = [data]  # it grew since fstat: read on to the end
+        while chunk := os.read(fd, CHUNK):
+            chunks.append(chunk)
+        return b"".join(chunks)
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", path=path) from None
     finally:

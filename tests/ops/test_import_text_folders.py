@@ -91,3 +91,20 @@ def test_a_killed_text_folder_import_leaves_the_project_as_it_was(tmp_path):
         assert (report.files, report.new_documents, report.known_documents) == (30000, 30000, 0)
         assert store.document_count() == 30001
         assert store.document(store.document_ids()[-1]).text == "Report 29999: the minister said so in Bamako.\n" * 20
+
+
+def test_a_file_that_grows_while_it_is_read_is_read_to_its_end(tmp_path, db_path, monkeypatch):
+    from annotator.ops import textfiles
+
+    path = tmp_path / "growing.txt"
+    path.write_text("Mali " * 5000, encoding="utf-8")
+    real_fstat = os.fstat
+
+    def fstat_before_it_grew(fd):  # noqa: ANN001, ANN202 - the size as it was a moment before the read
+        info = real_fstat(fd)
+        return os.stat_result((info.st_mode, *info[1:6], info.st_size - 4000, *info[7:]))
+
+    monkeypatch.setattr(textfiles.os, "fstat", fstat_before_it_grew)
+    with Store.open(db_path) as store:
+        import_paths(store, [path], annotator="me")
+        assert store.document(store.document_ids()[0]).text == "Mali " * 5000

@@ -325,6 +325,7 @@ class _NewDocuments:
         """Write records whose texts are new; returns the misaligned-span messages and how many
         documents got gold."""
         when, path = now(), self.path
+        name = path.name
         next_id = store_import.next_document_id(self.store)
         documents, tokens_rows, predictions = [], [], []
         gold_spans, boilerplate, reviews, edits, misaligned = [], [], [], [], []
@@ -332,7 +333,7 @@ class _NewDocuments:
         for number, record, digest in items:
             doc_id, next_id = next_id, next_id + 1
             meta = {k: v for k, v in record.meta.items() if k not in ours}
-            documents.append((doc_id, record.source or f"{path.name}:{number}", record.text, digest, len(record.text),
+            documents.append((doc_id, record.source or f"{name}:{number}", record.text, digest, len(record.text),
                               json.dumps(meta, ensure_ascii=False) if meta else "{}", when))
             tokens = record.tokens
             if tokens is not None:

@@ -6,7 +6,6 @@ import json
 import operator
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import chain
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -154,18 +153,14 @@ def _import_text_files(store: Store, paths: Sequence[str], report: ImportReport,
     """A run of .txt files, up to :data:`BATCH` files or :data:`BATCH_BYTES` at a time: one
     lookup of their hashes, one insert of the new ones.
 
-    A helper thread reads (and validates and hashes) the next batch while this one is written:
-    SQLite and the file reads release the GIL, so on two cores the reading (a third of a 100k
-    import) mostly hides behind the writing. Batches are written in order, so the first bad
-    file is the one named, and nothing is written from a thread but this one.
+    (Reading the next batch in a helper thread while this one was written was tried: on two
+    shared cores it cost ~1 s more CPU per 100k files in GIL hand-overs and was slower.)
     """
-    with ThreadPoolExecutor(1, thread_name_prefix="import-read") as pool:
-        pending: Future | None = pool.submit(_read_batch, paths, 0)
-        while pending is not None:  # on an error, leaving the block waits for the read under way
-            read, end = pending.result()
-            pending = pool.submit(_read_batch, paths, end) if end < len(paths) else None
-            _write_text_batch(store, read, report)
-            progress.advance(len(read))
+    end = 0
+    while end < len(paths):
+        read, end = _read_batch(paths, end)
+        _write_text_batch(store, read, report)
+        progress.advance(len(read))
 
 
 def _read_batch(paths: Sequence[str], start: int) -> tuple[list[tuple[str, memoryview, str, int]], int]:

@@ -1,6 +1,5 @@
 """Import of .txt folders: which files are found and in what order, a bad file in a later batch
-(read ahead by a helper thread) is named and changes nothing, and a killed import leaves the
-project as it was."""
+is named and changes nothing, and a killed import leaves the project as it was."""
 
 from __future__ import annotations
 
@@ -52,7 +51,7 @@ def test_folder_listing_finds_what_rglob_finds_in_the_same_order(tmp_path, monke
                                                 (b"a\x00b", "NUL character")])
 def test_a_bad_text_file_in_a_later_batch_is_named_and_changes_nothing(tmp_path, db_path, monkeypatch, bad_bytes,
                                                                        message):
-    monkeypatch.setattr(importing, "BATCH", 4)  # batches read ahead while the one before is written
+    monkeypatch.setattr(importing, "BATCH", 4)  # the bad file in the fifth batch
     folder = tmp_path / "texts"
     folder.mkdir()
     for i in range(30):

@@ -25,16 +25,15 @@ from annotator.core.spans import ORIGIN_MODEL, Span, merge_ranges, validate_rang
 from annotator.core.tokens import Tokens
 from annotator.ops.labels import project_labels
 from annotator.ops.progress import NullProgress, Progress
-from annotator.ops.textfiles import require_regular_file
+from annotator.ops.textfiles import (  # noqa: F401 - suffixes and collect_files re-exported (merging, the window)
+    JSONL_ENDINGS, JSONL_SUFFIXES, TEXT_SUFFIXES, collect_files, collect_paths,
+)
 from annotator.store import Store
 from annotator.store import flags as flags_sql
 from annotator.store import importing as store_import
 from annotator.store.store import now
 
 _json_string = json.encoder.encode_basestring  # json.dumps(str, ensure_ascii=False)
-TEXT_SUFFIXES = {".txt", ".text"}
-JSONL_SUFFIXES = {".jsonl", ".ndjson"}
-JSONL_ENDINGS = tuple(JSONL_SUFFIXES)
 Tokenize = Callable[[str], Tokens]
 BATCH = 1000  # records (or .txt files) written together ...
 BATCH_BYTES = 32 << 20  # ... or fewer when their texts reach this size (a batch is held in memory)
@@ -54,62 +53,6 @@ class ImportReport:
     misaligned: list[str] = field(default_factory=list)  # "file:line: span ... not on token boundaries"
 
 
-def collect_files(paths: Iterable[str | Path]) -> list[Path]:
-    """Expand the given paths (files or folders) to the .txt/.jsonl files to import, sorted."""
-    return [Path(path) for path in _collect(paths)]
-
-
-def _collect(paths: Iterable[str | Path]) -> list[str]:
-    """:func:`collect_files` as strings: a Path per file costs more than reading a small file."""
-    files: list[str] = []
-    for raw in paths:
-        path = Path(raw)
-        if not path.exists():
-            raise InputError("does not exist", path=path)
-        if path.is_dir():
-            found = _files_under(path)
-            if not found:
-                raise InputError("folder holds no .txt or .jsonl files", path=path)
-            files.extend(found)
-        elif path.suffix.lower() in TEXT_SUFFIXES | JSONL_SUFFIXES:
-            require_regular_file(path)
-            files.append(str(path))
-        else:
-            raise InputError("unsupported file type (expected .txt, a folder of them, or .jsonl)", path=path)
-    return files
-
-
-def _files_under(folder: Path) -> list[str]:
-    """The .txt/.jsonl files anywhere under ``folder`` (hidden ones and those in linked folders
-    too, as ``Path.rglob``), sorted by their path's parts (as ``sorted(key=Path.parts)``).
-
-    One ``os.scandir`` per folder: the kind of each entry comes with the listing, where
-    ``rglob`` plus ``is_file`` cost a ``stat`` and several Path objects per file (1.5 s of a
-    100k-file import).
-    """
-    wanted = tuple(TEXT_SUFFIXES | JSONL_SUFFIXES)  # a name ending so, dot not first, has that suffix
-    found: list[tuple[str, str]] = []  # (parts joined by NUL, which sorts as the parts do; path)
-    pending: list[tuple[str, str]] = [(str(folder), "\0".join(folder.parts))]
-    while pending:
-        where, key = pending.pop()
-        try:
-            entries = list(os.scandir(where))
-        except OSError:
-            continue  # unreadable (as rglob skips it)
-        for entry in entries:
-            try:
-                if entry.is_dir(follow_symlinks=False):  # rglob does not descend into linked folders
-                    pending.append((entry.path, key + "\0" + entry.name))
-                elif entry.name.lower().endswith(wanted) and entry.name.rfind(".") > 0 and entry.is_file():
-                    found.append((key + "\0" + entry.name, entry.path))
-            except OSError:
-                continue
-    found.sort()
-    if str(folder) == ".":  # Path(".") / "a.txt" is "a.txt"
-        return [path[2:] for _, path in found]
-    return [path for _, path in found]
-
-
 def import_paths(
     store: Store,
     paths: Sequence[str | Path],
@@ -127,7 +70,7 @@ def import_paths(
     are kept exactly as given and reported.
     """
     progress = progress or NullProgress()
-    files = _collect(paths)
+    files = collect_paths(paths)
     labels = project_labels(store)
     report = ImportReport()
     progress.start("Importing", len(files))

@@ -6,13 +6,16 @@ import codecs
 import hashlib
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from annotator.core.errors import InputError
 
 CHUNK = 1 << 20
 BOM = codecs.BOM_UTF8
+TEXT_SUFFIXES = {".txt", ".text"}
+JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+JSONL_ENDINGS = tuple(JSONL_SUFFIXES)
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 
 
@@ -122,3 +125,59 @@ def iter_jsonl_lines(path: Path) -> Iterator[tuple[int, str]]:
                     yield number, line.rstrip("\r\n")
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", path=path) from None
+
+
+def collect_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Expand the given paths (files or folders) to the .txt/.jsonl files to import, sorted."""
+    return [Path(path) for path in collect_paths(paths)]
+
+
+def collect_paths(paths: Iterable[str | Path]) -> list[str]:
+    """:func:`collect_files` as strings: a Path per file costs more than reading a small file."""
+    files: list[str] = []
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            raise InputError("does not exist", path=path)
+        if path.is_dir():
+            found = _files_under(path)
+            if not found:
+                raise InputError("folder holds no .txt or .jsonl files", path=path)
+            files.extend(found)
+        elif path.suffix.lower() in TEXT_SUFFIXES | JSONL_SUFFIXES:
+            require_regular_file(path)
+            files.append(str(path))
+        else:
+            raise InputError("unsupported file type (expected .txt, a folder of them, or .jsonl)", path=path)
+    return files
+
+
+def _files_under(folder: Path) -> list[str]:
+    """The .txt/.jsonl files anywhere under ``folder`` (hidden ones and those in linked folders
+    too, as ``Path.rglob``), sorted by their path's parts (as ``sorted(key=Path.parts)``).
+
+    One ``os.scandir`` per folder: the kind of each entry comes with the listing, where
+    ``rglob`` plus ``is_file`` cost a ``stat`` and several Path objects per file (1.5 s of a
+    100k-file import).
+    """
+    wanted = tuple(TEXT_SUFFIXES | JSONL_SUFFIXES)  # a name ending so, dot not first, has that suffix
+    found: list[tuple[str, str]] = []  # (parts joined by NUL, which sorts as the parts do; path)
+    pending: list[tuple[str, str]] = [(str(folder), "\0".join(folder.parts))]
+    while pending:
+        where, key = pending.pop()
+        try:
+            entries = list(os.scandir(where))
+        except OSError:
+            continue  # unreadable (as rglob skips it)
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):  # rglob does not descend into linked folders
+                    pending.append((entry.path, key + "\0" + entry.name))
+                elif entry.name.lower().endswith(wanted) and entry.name.rfind(".") > 0 and entry.is_file():
+                    found.append((key + "\0" + entry.name, entry.path))
+            except OSError:
+                continue
+    found.sort()
+    if str(folder) == ".":  # Path(".") / "a.txt" is "a.txt"
+        return [path[2:] for _, path in found]
+    return [path for _, path in found]

@@ -87,18 +87,27 @@ def _root(
 
 @app.command("import")
 def import_cmd(
-    paths_: list[Path] = typer.Argument(..., metavar="PATH...", help=".txt files, folders of them, or .jsonl"),
+    paths_: Optional[list[Path]] = typer.Argument(None, metavar="PATH...", help=".txt files, folders of them, or .jsonl"),
     db: Optional[Path] = DbOption,
     model: str = ModelOption,
     labels: Optional[Path] = typer.Option(None, "--labels", help="Labels JSON file to set as the project's label set."),
+    index: Optional[bool] = typer.Option(
+        None, "--index/--defer-index", show_default=False,
+        help="Build the search index before returning, or leave it to the window (it builds it in the background "
+             "when it opens the project). Default: now for up to "
+             "10,000 documents waiting, else deferred. `import --index` without PATH only builds it."),
     allow_network_fs: bool = NetFsOption,
 ) -> None:
     """Import documents and gold (one transaction: a bad file changes nothing, and creates no database)."""
     from annotator.ops.importing import import_paths
-    from annotator.ops.indexing import index_pending
+    from annotator.ops.indexing import index_now, index_pending
     from annotator.ops.labels import set_project_labels_from_file
     from annotator.pipeline import tokenizer_for
     from annotator.store.creating import fill_database
+
+    if not paths_ and not index:
+        err.print("error: give PATH... to import (or --index alone to build the search index)", highlight=False)
+        raise typer.Exit(2)
 
     def tokenize(text: str):  # noqa: ANN202
         from annotator.core.tokens import Tokens
@@ -106,19 +115,42 @@ def import_cmd(
         return Tokens.from_doc(tokenizer_for(model)(text))
 
     def work(store):  # noqa: ANN001, ANN202
-        with RichBar() as bar:
-            if labels is not None:
-                set_project_labels_from_file(store, labels)
-            report = import_paths(store, paths_, annotator=paths.current_annotator(store.owner()), tokenize=tokenize,
-                                  tokenizer_name=model, progress=bar)
-        with RichBar() as bar:  # the documents are committed; the search index follows in batches
-            index_pending(store, bar)
-        return report
+        report = None
+        if paths_:
+            with RichBar() as bar:
+                if labels is not None:
+                    set_project_labels_from_file(store, labels)
+                report = import_paths(store, paths_, annotator=paths.current_annotator(store.owner()),
+                                      tokenize=tokenize, tokenizer_name=model, progress=bar)
+        pending = store.unindexed_count()
+        if pending and index_now(pending, index):
+            with RichBar() as bar:  # the documents are committed; the search index follows in batches
+                index_pending(store, bar)
+            pending = store.unindexed_count()
+        return report, pending
 
     try:
-        report = fill_database(paths.database_path(db), work, allow_network_fs=allow_network_fs or None)
+        if paths_:
+            report, pending = fill_database(paths.database_path(db), work, allow_network_fs=allow_network_fs or None)
+        else:  # only the index: never creates a database
+            with _open_store(db, allow_network_fs=allow_network_fs) as store:
+                report, pending = work(store)
     except AnnotatorError as exc:
         _fail(exc)
+    if report is not None:
+        _print_import(report)
+    if pending:
+        out.print(
+            f"Search index: {pending:,} document(s) not indexed yet. Search finds them meanwhile (it reads them "
+            "until they are indexed); boilerplate suggestions count their lines once they are. The window builds "
+            "the index in the background when it opens this project; `annotator import --index` builds it now.",
+            highlight=False, soft_wrap=True,
+        )
+    elif index or not report:
+        out.print("Search index: every document is indexed.", highlight=False)
+
+
+def _print_import(report: Any) -> None:
     if report.misaligned:
         more = f" (first: {'; '.join(report.misaligned[:3])}{', ...' if len(report.misaligned) > 3 else ''})"
         err.print(f"[yellow]warning:[/] {len(report.misaligned)} span(s) not on token boundaries, kept as given"

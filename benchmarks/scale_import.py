@@ -7,10 +7,12 @@ is linear.
         [--only txt,text-jsonl,pred,gold]
 
 For each: the import itself (``import_paths``: documents committed, usable) and the search
-index built after it (``index_pending``, what ``annotator import`` and the window's worker run
-right after the import), timed apart, then the database size per 1,000 documents. Targets
-(issue 12): a 100k import <= 10 s; JSONL with predictions as fast per document as plain text;
-<= 9 MB per 1,000 documents. File generation is not timed.
+index built after it (``index_pending``, what the window's worker runs, and ``annotator import``
+for up to 10,000 documents waiting), timed apart, then the database size per 1,000 documents.
+With ``--cli`` the plain-text sources are also imported by the whole ``annotator import``
+command into a fresh database (a new process, as a user runs it: start-up, import, and the
+index when it builds it). Targets (issue 12): a 100k import <= 10 s; JSONL with predictions as
+fast per document as plain text; <= 9 MB per 1,000 documents. File generation is not timed.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import json
 import os
 import random
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -58,6 +61,21 @@ def timed(db: Path, source: Path) -> tuple[float, float, int, float, float]:
     return imported, indexed, report.new_documents, imported_cpu, indexed_cpu
 
 
+def cli_timed(source: Path, db: Path) -> None:
+    """The whole ``annotator import`` command, as a user runs it, into a fresh database."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "annotator", "import", str(source), "--db", str(db)],
+                          capture_output=True, text=True, env=env, check=True)
+    seconds = time.perf_counter() - started
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    said = " / ".join(line.split(". ")[0] for line in done.stdout.splitlines())
+    print(f"  `annotator import {source.name}` (whole command, fresh database): {seconds:.2f} s wall "
+          f"(CPU {usage.ru_utime + usage.ru_stime - before.ru_utime - before.ru_stime:.2f} s); it said: {said}; "
+          f"load {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
+
+
 def record(text: str, kind: str) -> dict:
     if kind == "text-jsonl":
         return {"text": text}
@@ -86,6 +104,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000,100000", help="sizes of the Prodigy JSONL files")
     parser.add_argument("--gold-sizes", default=None, help="sizes of the gold files (default: --sizes)")
     parser.add_argument("--only", default=",".join(KINDS), help=f"which of {', '.join(KINDS)}")
+    parser.add_argument("--cli", action="store_true", help="also time the whole `annotator import` command (txt, text-jsonl)")
     args = parser.parse_args()
     only = set(args.only.split(","))
     rng = random.Random(11)
@@ -100,12 +119,16 @@ def main() -> None:
             folder.mkdir()
             for i, text in enumerate(texts[:args.docs]):
                 (folder / f"{i:07d}.txt").write_text(text, encoding="utf-8")
+            if args.cli:
+                cli_timed(folder, root / "txt-cli.db")
             line(".txt folder (text only)", root / "txt.db", *timed(root / "txt.db", folder))
         if "text-jsonl" in only:
             path = root / "text.jsonl"
             with path.open("w", encoding="utf-8") as fh:
                 for text in texts[:args.docs]:
                     fh.write(json.dumps(record(text, "text-jsonl")) + "\n")
+            if args.cli:
+                cli_timed(path, root / "text-cli.db")
             line("JSONL of {text}", root / "text.db", *timed(root / "text.db", path))
         gold_sizes = sizes if args.gold_sizes is None else [int(x) for x in args.gold_sizes.split(",") if x]
         for kind, what, kind_sizes in (("pred", "JSONL predictions + tokens", sizes),

@@ -46,6 +46,46 @@ def test_env_var_selects_database(tmp_path, seeds_dir):
     assert json.loads(run("stats", "--json", env={"ANNOTATOR_DB": str(db)}).stdout)["documents"] == 1
 
 
+def test_import_leaves_a_large_search_index_to_the_window_and_says_so(tmp_path, monkeypatch):
+    from annotator.ops import indexing
+    from annotator.store import Store
+
+    monkeypatch.setattr(indexing, "INDEX_AT_IMPORT_MAX", 3)  # stands for 10,000: what more waiting is deferred
+    folder = tmp_path / "texts"
+    folder.mkdir()
+    for i in range(5):
+        (folder / f"{i}.txt").write_text(f"Report {i} from Bamako.\nShare this article\n", encoding="utf-8")
+    db = tmp_path / "p.db"
+    result = run("import", folder, "--db", db)
+    assert result.exit_code == 0, result.output
+    assert "5 new document(s)" in result.stdout
+    assert "Search index: 5 document(s) not indexed yet" in result.stdout and "annotator import --index" in result.stdout
+    with Store.open(db) as store:
+        assert store.unindexed_count() == 5
+        assert len(store.search_ids("Bamako")) == 5, "search reads what is not indexed yet"
+    result = run("import", "--index", "--db", db)  # only the index
+    assert result.exit_code == 0 and "Search index: every document is indexed." in result.stdout
+    with Store.open(db) as store:
+        assert store.unindexed_count() == 0 and len(store.search_ids("Bamako")) == 5
+        assert store.document_count() == 5
+    (folder / "5.txt").write_text("Report 5 from Niamey.\n", encoding="utf-8")
+    result = run("import", folder, "--db", db)  # one document waiting: indexed before returning
+    assert result.exit_code == 0 and "not indexed yet" not in result.stdout
+    (folder / "6.txt").write_text("Report 6 from Gao.\n", encoding="utf-8")
+    result = run("import", folder, "--db", db, "--defer-index")
+    assert "Search index: 1 document(s) not indexed yet" in result.stdout
+    (folder / "7.txt").write_text("Report 7 from Kidal.\n", encoding="utf-8")
+    monkeypatch.setattr(indexing, "INDEX_AT_IMPORT_MAX", 0)
+    result = run("import", folder, "--db", db, "--index")
+    assert result.exit_code == 0 and "Search index: every document is indexed." in result.stdout
+    with Store.open(db) as store:
+        assert store.unindexed_count() == 0 and store.document_count() == 8
+    result = run("import", "--db", db)
+    assert result.exit_code == 2 and "give PATH" in result.stderr
+    result = run("import", "--index", "--db", tmp_path / "none.db")
+    assert result.exit_code == 1 and not (tmp_path / "none.db").exists()
+
+
 def test_bad_input_exits_non_zero_with_one_line_and_no_change(tmp_path, seeds_dir):
     db = tmp_path / "p.db"
     run("import", seeds_dir, "--db", db)

@@ -107,6 +107,35 @@ def short_line_norms(text: str) -> set[str]:
     return found
 
 
+def short_line_counts(texts: Iterable[str]) -> dict[int, int]:
+    """{:func:`line_key`: how many of ``texts`` hold that line} over the :func:`short_line_norms`
+    of each text: what indexing adds to the stored line counts for a batch of documents.
+
+    The same counts as calling those two functions per document and line, at half the cost:
+    lines are cut with ``str.split`` (after turning CRLF and CR into LF, which is what
+    ``_BREAK`` splits on), and each distinct line is hashed once per batch, not once per
+    document holding it (boilerplate lines repeat: that is what is being counted).
+    """
+    per_norm: dict[str, int] = {}
+    get = per_norm.get
+    most = CORPUS_LINE_MAX_WORDS
+    for text in texts:
+        if "\r" in text:
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        norms = set()
+        for line in text.split("\n"):
+            words = line.split(None, most)
+            if words and len(words) <= most:
+                norms.add(" ".join(words).casefold())
+        for norm in norms:
+            per_norm[norm] = get(norm, 0) + 1
+    counts: dict[int, int] = {}
+    for norm, n in per_norm.items():
+        key = line_key(norm)
+        counts[key] = counts.get(key, 0) + n
+    return counts
+
+
 def line_key(norm: str) -> int:
     """A 64-bit key for a normalized line (stored instead of the line)."""
     digest = hashlib.blake2b(norm.encode("utf-8", "surrogatepass"), digest_size=8).digest()

@@ -142,6 +142,10 @@ def parse_record(obj: Any) -> GoldRecord:
     is not an object, has no string ``text``, or has malformed spans. Offsets and labels are
     checked later, against the text and the project's label set.
     """
+    if type(obj) is dict and len(obj) == 1 and type(obj.get("text")) is str:  # {"text"} alone: plain text
+        check_text(obj["text"], '"text"')
+        return GoldRecord(text=obj["text"], spans=None, boilerplate=[], state=None, annotator=None, source=None,
+                          tokens=None, meta={})
     if not isinstance(obj, dict):
         raise InputError("each line must be a JSON object")
     text = obj.get("text")

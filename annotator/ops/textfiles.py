@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from annotator.core.errors import InputError
 
 CHUNK = 1 << 20
 BOM = codecs.BOM_UTF8
+TEXT_SUFFIXES = {".txt", ".text"}
+JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+JSONL_ENDINGS = tuple(JSONL_SUFFIXES)
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 
 
-def read_text_file(path: Path) -> tuple[memoryview, str, int]:
+def read_text_file(path: str | Path) -> tuple[memoryview, str, int]:
     """Read a .txt file once; return (its UTF-8 text as bytes, SHA-256 hex, length in code points).
 
     The bytes are the text exactly (CRLF, tabs, markup), minus a leading UTF-8 BOM. They are
@@ -22,11 +27,7 @@ def read_text_file(path: Path) -> tuple[memoryview, str, int]:
     so a 50 MB file costs 50 MB. Raises :class:`InputError` naming the file (and line) for an
     unreadable, empty, whitespace-only, binary or non-UTF-8 file.
     """
-    require_regular_file(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", path=path) from None
+    raw = _read_regular_file(path)
     skip = len(BOM) if raw.startswith(BOM) else 0
     data = memoryview(raw)[skip:]
     if not data:
@@ -35,6 +36,15 @@ def read_text_file(path: Path) -> tuple[memoryview, str, int]:
     if nul != -1:
         raise InputError("contains a NUL character; binary data is not text", path=path,
                          line=raw.count(b"\n", 0, nul) + 1)
+    if len(data) <= CHUNK:  # nearly every file: one decode, no incremental decoder
+        try:
+            piece = str(data, "utf-8")
+        except UnicodeDecodeError:
+            pass  # the loop below names the byte (and tells a cut-off character apart)
+        else:
+            if piece.isspace():
+                raise InputError("contains only whitespace", path=path)
+            return data, hashlib.sha256(data).hexdigest(), len(piece)
     decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
     length = 0
     has_content = False
@@ -56,6 +66,34 @@ def read_text_file(path: Path) -> tuple[memoryview, str, int]:
     if not has_content:
         raise InputError("contains only whitespace", path=path)
     return data, hashlib.sha256(data).hexdigest(), length
+
+
+def _read_regular_file(path: str | Path) -> bytes:
+    """The file's bytes; :class:`InputError` for a pipe, socket or device, or an unreadable file.
+
+    Opened without waiting (a FIFO with no writer would block ``open``) and checked on the
+    open descriptor: one ``stat`` fewer per file than checking the path first.
+    """
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", path=path) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = "a named pipe (FIFO)" if stat.S_ISFIFO(info.st_mode) else "a device or socket"
+            raise InputError(f"is {kind}, not a regular file; import files or folders of them", path=path)
+        data = os.read(fd, info.st_size + 1)  # a regular file reads short only at its end
+        if len(data) <= info.st_size:
+            return data
+        chunks = [data]  # it grew since fstat: read on to the end
+        while chunk := os.read(fd, CHUNK):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", path=path) from None
+    finally:
+        os.close(fd)
 
 
 def require_regular_file(path: Path) -> None:
@@ -87,3 +125,59 @@ def iter_jsonl_lines(path: Path) -> Iterator[tuple[int, str]]:
                     yield number, line.rstrip("\r\n")
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", path=path) from None
+
+
+def collect_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Expand the given paths (files or folders) to the .txt/.jsonl files to import, sorted."""
+    return [Path(path) for path in collect_paths(paths)]
+
+
+def collect_paths(paths: Iterable[str | Path]) -> list[str]:
+    """:func:`collect_files` as strings: a Path per file costs more than reading a small file."""
+    files: list[str] = []
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            raise InputError("does not exist", path=path)
+        if path.is_dir():
+            found = _files_under(path)
+            if not found:
+                raise InputError("folder holds no .txt or .jsonl files", path=path)
+            files.extend(found)
+        elif path.suffix.lower() in TEXT_SUFFIXES | JSONL_SUFFIXES:
+            require_regular_file(path)
+            files.append(str(path))
+        else:
+            raise InputError("unsupported file type (expected .txt, a folder of them, or .jsonl)", path=path)
+    return files
+
+
+def _files_under(folder: Path) -> list[str]:
+    """The .txt/.jsonl files anywhere under ``folder`` (hidden ones and those in linked folders
+    too, as ``Path.rglob``), sorted by their path's parts (as ``sorted(key=Path.parts)``).
+
+    One ``os.scandir`` per folder: the kind of each entry comes with the listing, where
+    ``rglob`` plus ``is_file`` cost a ``stat`` and several Path objects per file (1.5 s of a
+    100k-file import).
+    """
+    wanted = tuple(TEXT_SUFFIXES | JSONL_SUFFIXES)  # a name ending so, dot not first, has that suffix
+    found: list[tuple[str, str]] = []  # (parts joined by NUL, which sorts as the parts do; path)
+    pending: list[tuple[str, str]] = [(str(folder), "\0".join(folder.parts))]
+    while pending:
+        where, key = pending.pop()
+        try:
+            entries = list(os.scandir(where))
+        except OSError:
+            continue  # unreadable (as rglob skips it)
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):  # rglob does not descend into linked folders
+                    pending.append((entry.path, key + "\0" + entry.name))
+                elif entry.name.lower().endswith(wanted) and entry.name.rfind(".") > 0 and entry.is_file():
+                    found.append((key + "\0" + entry.name, entry.path))
+            except OSError:
+                continue
+    found.sort()
+    if str(folder) == ".":  # Path(".") / "a.txt" is "a.txt"
+        return [path[2:] for _, path in found]
+    return [path for _, path in found]

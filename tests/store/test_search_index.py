@@ -56,3 +56,23 @@ def test_two_processes_indexing_at_once_count_each_document_once(db_path, seeds_
 
         assert store.line_counts([line_key("share this")]) == {line_key("share this"): 40}
         assert len(store.search_ids("Mali")) == 40
+
+
+def test_line_counts_of_a_batch_equal_counting_each_document_and_line(seeds_dir):
+    import random
+    from collections import Counter
+
+    from annotator.core.boilerplate import line_key, short_line_counts, short_line_norms
+
+    rng = random.Random(5)
+    pieces = ["Share this article", "SHARE  this\tarticle ", "Read more", "Zoë 🎉 said", "\u2028", "\x0c", "a b c d",
+              " ".join(["word"] * 12), " ".join(["word"] * 13), "", "   "]
+    texts = [p.read_text(encoding="utf-8") for p in sorted(seeds_dir.glob("*.txt"))]
+    for _ in range(300):
+        texts.append("".join(rng.choice(pieces) + rng.choice(["\n", "\r\n", "\r", "\r\r\n", "\n\r", " "])
+                             for _ in range(rng.randrange(1, 12))))
+    expected: Counter[int] = Counter()
+    for text in texts:
+        expected.update(line_key(norm) for norm in short_line_norms(text))
+    assert short_line_counts(texts) == dict(expected)
+    assert short_line_counts([]) == {}

@@ -135,3 +135,22 @@ def write_lock_taken(path: Path, proc, poll: float = 0.001) -> bool:
         return False
     finally:
         conn.close()
+
+
+def kill_an_import_midway(db: Path, source: Path, seconds: float) -> None:
+    """Import ``source`` into ``db`` in another process (``import_paths``, annotator "me") and
+    SIGKILL it ``seconds`` after it took the write lock, i.e. inside its batches."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    code = ("import sys; from annotator.store import Store; from annotator.ops.importing import import_paths; "
+            "s = Store.open(sys.argv[1]); import_paths(s, [sys.argv[2]], annotator='me')")
+    proc = subprocess.Popen([sys.executable, "-c", code, str(db), str(source)], cwd=ROOT)
+    try:
+        assert write_lock_taken(db, proc), "the import ended before it took the write lock"
+        time.sleep(seconds)
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        assert proc.wait(timeout=60) == -signal.SIGKILL

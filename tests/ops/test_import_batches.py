@@ -4,12 +4,7 @@ and a killed import leaves the project as it was (a re-run then skips nothing tw
 from __future__ import annotations
 
 import json
-import os
-import signal
 import sqlite3
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -20,7 +15,7 @@ from annotator.ops.exporting import export
 from annotator.ops.importing import import_paths
 from annotator.store import Store
 from annotator.store import importing as store_import
-from tests.conftest import ROOT, snapshot, write_lock_taken
+from tests.conftest import kill_an_import_midway, snapshot
 
 WORDS = ["Mali", "Niger", "Kyiv", "Bamako", "said", "the", "minister", "on", "Tuesday", "Zoë", "🎉", "in", "and"]
 LABEL_OF = {"Mali": "GPE", "Niger": "GPE", "Kyiv": "GPE", "Bamako": "GPE", "Zoë": "PERSON"}
@@ -208,15 +203,7 @@ def test_a_killed_import_leaves_the_project_whole_and_a_rerun_imports_each_text_
                        {"text": text, "tokens": tokens, "spans": spans, "meta": {"pipeline": "en_elsewhere"}})
     source = _write(tmp_path / "big.jsonl", records)
     before = _rows(db)
-    code = ("import sys; from annotator.store import Store; from annotator.ops.importing import import_paths; "
-            "s = Store.open(sys.argv[1]); import_paths(s, [sys.argv[2]], annotator='me')")
-    proc = subprocess.Popen([sys.executable, "-c", code, str(db), str(source)], cwd=ROOT)
-    try:
-        assert write_lock_taken(db, proc), "the import ended before it took the write lock"
-        time.sleep(1.0)  # well into the batches
-        os.kill(proc.pid, signal.SIGKILL)
-    finally:
-        assert proc.wait(timeout=60) == -signal.SIGKILL
+    kill_an_import_midway(db, source, 1.0)  # well into the batches
     assert _rows(db) == before  # nothing half written: the import is one transaction
     with Store.open(db) as store:
         report = import_paths(store, [source], annotator="me")

@@ -4,10 +4,6 @@ is named and changes nothing, and a killed import leaves the project as it was."
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -16,7 +12,7 @@ from annotator.core.errors import InputError
 from annotator.ops import importing
 from annotator.ops.importing import collect_files, import_paths
 from annotator.store import Store
-from tests.conftest import ROOT, snapshot, write_lock_taken
+from tests.conftest import kill_an_import_midway, snapshot
 
 SUFFIXES = {".txt", ".text", ".jsonl", ".ndjson"}
 
@@ -75,15 +71,7 @@ def test_a_killed_text_folder_import_leaves_the_project_as_it_was(tmp_path):
     for i in range(30000):
         (folder / f"{i:05d}.txt").write_text(f"Report {i}: the minister said so in Bamako.\n" * 20, encoding="utf-8")
     before = snapshot(db)
-    code = ("import sys; from annotator.store import Store; from annotator.ops.importing import import_paths; "
-            "s = Store.open(sys.argv[1]); import_paths(s, [sys.argv[2]], annotator='me')")
-    proc = subprocess.Popen([sys.executable, "-c", code, str(db), str(folder)], cwd=ROOT)
-    try:
-        assert write_lock_taken(db, proc), "the import ended before it took the write lock"
-        time.sleep(0.5)  # into the batches
-        os.kill(proc.pid, signal.SIGKILL)
-    finally:
-        assert proc.wait(timeout=60) == -signal.SIGKILL
+    kill_an_import_midway(db, folder, 0.5)  # into the batches
     assert snapshot(db) == before  # one transaction: no batch, no half-written document
     with Store.open(db) as store:
         report = import_paths(store, [folder], annotator="me")

@@ -44,8 +44,11 @@ def fill_database(path: Path, work: Callable[[Store], T], **open_kwargs: Any) ->
     tmp = temp_path(path, SUFFIX)
     try:
         with Store.open(tmp, create=True, **open_kwargs) as store:
+            _unjournalled(store.conn)
             result = work(store)
-            store.db.execute("PRAGMA journal_mode = DELETE").fetchone()  # fold the WAL into the file
+            store.conn.execute("PRAGMA synchronous = FULL")
+            store.conn.execute("PRAGMA journal_mode = DELETE").fetchone()
+        _flush(tmp)
         try:
             os.link(tmp, path)
         except FileExistsError:
@@ -57,6 +60,25 @@ def fill_database(path: Path, work: Callable[[Store], T], **open_kwargs: Any) ->
         return result
     finally:
         _remove(tmp)
+
+
+def _unjournalled(conn: sqlite3.Connection) -> None:
+    """The temporary database is nobody's until it is linked, and a failure (or a crash) throws it
+    away: its pages need neither a write-ahead log (each page written twice, the log then copied
+    into the file) nor a flush to disk at each commit. The rollback journal stays, in memory, so
+    a savepoint the work rolls back still undoes its part."""
+    conn.execute("PRAGMA journal_mode = MEMORY").fetchone()
+    conn.execute("PRAGMA synchronous = OFF")
+
+
+def _flush(path: Path) -> None:
+    """Flush the finished temporary database to disk before it gets the project's name (no
+    connection is open on it any more: closing this descriptor drops no SQLite lock)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 @contextlib.contextmanager

@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from pathlib import Path
 
+from annotator.core.evaluation import DISAGREEMENTS_KEPT
 from annotator.ops.evaluating import _score_documents
 from annotator.ops.evaluating_arrays import ArrayScoring, keep_scores
 from annotator.ops.evaluating_helper import MIN_DOCUMENTS, Helper, second_process_possible
@@ -52,12 +54,20 @@ def missing(store: Store, pipeline: str | None = None) -> list[int]:
 def keep_scores_of(store: Store, ids: Sequence[int], pipeline: str | None = None,
                    arrays: ArrayScoring | None = None) -> int:
     """Score the accepted documents of ``ids`` lacking a valid kept score, exactly as the
-    evaluation would, in one read snapshot, and keep them in one short write; how many were kept.
+    evaluation would, in one read snapshot, and keep them (their disagreement lists too) in one
+    short write; how many were kept.
 
     Documents not accepted, without a prediction, without stored tokens (the evaluation scores
     those on tokens made at the time and keeps nothing) or whose annotators conflict are left.
     """
-    arrays = arrays if arrays is not None else ArrayScoring()
+    return _keep(store, ids, pipeline, arrays or ArrayScoring(), DISAGREEMENTS_KEPT)[0]
+
+
+def _keep(store: Store, ids: Sequence[int], pipeline: str | None, arrays: ArrayScoring,
+          room: int) -> tuple[int, int]:
+    """:func:`keep_scores_of`, keeping the disagreement lists of the first documents while fewer
+    than ``room`` are listed (the ones an evaluation lists; the others' lists it makes when it
+    needs them); (documents kept, their disagreements)."""
     fresh: list[tuple[int, int, int, Fresh]] = []
     with store.snapshot():
         accepted = team.accepted_counts(store, list(ids))
@@ -65,8 +75,8 @@ def keep_scores_of(store: Store, ids: Sequence[int], pipeline: str | None = None
         kept = evaluation_cache.valid(store, runs)
         todo = [d for d in ids if d in runs and d not in kept]
         if not todo:
-            return 0
-        fast = arrays.score(store, todo, pipeline, 0)
+            return 0, 0
+        fast = arrays.score(store, todo, pipeline, room)
         plain = evaluation_cache.with_tokens(store, fast.others)
         computed = _score_documents(store, plain, pipeline, None, GoldCounts(), [], NullProgress())
         cacheable = [d for d, item in computed.items() if item.cacheable]
@@ -75,7 +85,7 @@ def keep_scores_of(store: Store, ids: Sequence[int], pipeline: str | None = None
         fresh.extend((d, run, stamps[d], entry) for d, (run, entry) in fast.entries.items())
     if fresh:
         keep_scores(store, fresh, arrays.key_names)
-    return len(fresh)
+    return len(fresh), sum(entry.disagreements for *_, entry in fresh)
 
 
 def warm_up(store: Store, pipeline: str | None = None, progress: Progress | None = None, *,
@@ -94,36 +104,49 @@ def warm_up(store: Store, pipeline: str | None = None, progress: Progress | None
     if not todo:
         return 0
     chunks = [todo[i:i + CHUNK] for i in range(0, len(todo), CHUNK)]
-    left: list[int] = []
+    arrays = ArrayScoring()
+    helper = None
     if (store.path is not None and second_process is not False and second_process_possible()
             and (second_process or len(todo) >= MIN_DOCUMENTS)):
-        chunks, left = _in_helper(store, chunks, pipeline, progress)
-    arrays = ArrayScoring()
-    for part in [*chunks, *[left[i:i + CHUNK] for i in range(0, len(left), CHUNK)]]:
-        keep_scores_of(store, part, pipeline, arrays)
+        helper = _start_helper(store.path, chunks, pipeline)
+    room = DISAGREEMENTS_KEPT  # the first documents' disagreement lists are kept here, as an evaluation keeps them
+    left: list[int] = []
+    try:
+        index = 0
+        while index < len(chunks):
+            if helper is not None:
+                if room <= 0:
+                    break  # the rest is the helper's
+                claimed = helper.claim()
+                if claimed is None:
+                    break
+                index = claimed
+            _, listed = _keep(store, chunks[index], pipeline, arrays, room)
+            room -= listed
+            progress.advance(len(chunks[index]) + (helper.poll() if helper is not None else 0))
+            index += 1
+        if helper is not None:
+            last = len(chunks) - 1
+            while last >= index:  # the helper's chunks, from the end
+                found = helper.result(last, progress.advance)
+                if found is None:  # it stopped: the rest here
+                    break
+                left.extend(found.others)
+                last -= 1
+            chunks = chunks[:last + 1]  # what the helper did not do: chunks[index:]
+    finally:
+        if helper is not None:
+            helper.close(wait=True)  # at a cancel it stops after its chunk and keeps what it scored
+    for part in [*chunks[index:], *[left[i:i + CHUNK] for i in range(0, len(left), CHUNK)]]:
+        _keep(store, part, pipeline, arrays, 0)
         progress.advance(len(part))
     return len(todo)
 
 
-def _in_helper(store: Store, chunks: list[list[int]], pipeline: str | None,
-               progress: Progress) -> tuple[list[list[int]], list[int]]:
-    """Let the second process score (and keep) ``chunks``, all of them, from the last; the chunks
-    it did not do (it failed) and the documents it left, for the caller to score."""
-    assert store.path is not None
+def _start_helper(path: Path, chunks: list[list[int]], pipeline: str | None) -> Helper | None:
+    """The second process, taking chunks from the end (None if it cannot be started: all done here)."""
     try:
-        helper = Helper(store.path, chunks, pipeline, True, first=0)  # the caller claims none: all the helper's
+        return Helper(path, chunks, pipeline, True, first=0)
     except (OSError, RuntimeError) as exc:
         log.warning("no second process to prepare the evaluation: %s", exc)
-        return chunks, []
-    left: list[int] = []
-    index = len(chunks) - 1
-    try:
-        while index >= 0:
-            found = helper.result(index, progress.advance)
-            if found is None:  # it stopped: the rest here
-                break
-            left.extend(found.others)
-            index -= 1
-    finally:
-        helper.close(wait=True)  # at a cancel it stops after its chunk and keeps what it scored
-    return chunks[:index + 1], left
+        return None

@@ -10,6 +10,7 @@ import pytest
 
 from annotator.ops import gold_edits
 from annotator.ops.evaluating import evaluate_stored
+from annotator.ops.evaluating_arrays import ArrayScoring
 from annotator.ops.evaluation_warmup import keep_scores_of, missing, warm_up
 from annotator.store import Store
 from tests.conftest import copy_database
@@ -64,8 +65,14 @@ def test_warm_up_keeps_what_the_evaluation_computes(corpus, tmp_path, monkeypatc
         assert missing(store) == []
         scored: list[int] = []
         on_scoring(monkeypatch, after=scored.extend)
+        lists_made: list[int] = []
+        details = ArrayScoring.details
+        monkeypatch.setattr(ArrayScoring, "details", lambda self, s, ids, p: (lists_made.extend(ids),
+                                                                              details(self, s, ids, p))[1])
         warm = report_of(evaluate_stored(store, None))
         assert scored == []
+        if not second_process:  # the first documents' disagreement lists were kept too (the helper keeps none)
+            assert lists_made == []
         assert warm == report_of(evaluate_stored(store, None, use_cache=False))
         assert warm[3].get("agreed") == 3
         assert warm_up(store, None, Steps()) == 0, "nothing left to do"

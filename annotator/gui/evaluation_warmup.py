@@ -125,7 +125,7 @@ class EvaluationWarmUpMixin:
     def _warm_progress(self, description: str, done: int, total: int) -> None:
         if not total:  # nothing to prepare, or one accepted document: nothing to show
             return
-        self.warm_status.setText(f"{description} {done:,} / {total:,}")
+        self.warm_status.setText(f"· {description} {done:,} / {total:,}")  # after "n / N accepted"
         self.warm_status.show()
 
     def _warm_ended(self, outcome: Any = None) -> None:

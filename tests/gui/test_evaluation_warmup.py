@@ -101,7 +101,7 @@ def test_the_warm_up_fills_every_score_and_the_evaluation_then_scores_nothing(qt
     qtbot.waitUntil(lambda: not window.preparing and window.warm_idle.is_set() and not window.warming_up,
                     timeout=120_000)
     assert missing(store) == []
-    assert shown and shown[-1] == f"Preparing evaluation {DOCS:,} / {DOCS:,}"
+    assert shown and shown[-1] == f"· Preparing evaluation {DOCS:,} / {DOCS:,}"
     assert not window.warm_status.isVisible()
     scored: list[int] = []
     on_scoring(monkeypatch, after=scored.extend)
@@ -178,3 +178,30 @@ def test_an_edit_during_the_warm_up_is_kept_and_its_document_scored_again(qtbot,
     assert doc_id in rescored and missing(store) == []
     counts, disagreements, _ = plain_score(store, doc_id, "bench")
     assert kept_counts(store, doc_id)[2:] == (counts, disagreements)
+
+
+def test_the_evaluation_asked_during_the_warm_up_scores_nothing_twice(qtbot, corpus_window, monkeypatch):
+    window, store = corpus_window, corpus_window.store
+    scored: list[int] = []
+    main = threading.get_ident()
+    first = threading.Event()
+
+    def after(ids: list[int]) -> None:  # the warm-up's first chunk waits until the evaluation is asked
+        scored.extend(ids)
+        if threading.get_ident() != main and not first.is_set():
+            first.set()
+            worker = window._warm_runner._worker
+            worker.cancel_event.wait(10)
+
+    on_scoring(monkeypatch, after=after)
+    window.start_evaluation_warm_up()
+    qtbot.waitUntil(first.is_set, timeout=60_000)
+    assert window.warming_up
+    dialog = open_evaluation(qtbot, window)  # Ctrl+Shift+E: the warm-up stops after its chunk, the evaluation waits
+    assert not window.warming_up
+    assert sorted(scored) == sorted(set(scored)) == store.document_ids(), "each document scored once"
+    monkeypatch.undo()
+    expected = evaluate_stored(store, None, use_cache=False)
+    assert f"F {100 * expected.evaluation.to_dict()['ents_f']:.1f}" in dialog.summary.text()
+    assert missing(store) == []
+    assert report_of(evaluate_stored(store, None)) == report_of(expected)

@@ -22,14 +22,15 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from annotator.core.evaluation import DISAGREEMENTS_KEPT
-from annotator.ops.evaluating import _score_documents
-from annotator.ops.evaluating_arrays import ArrayScoring, keep_scores
-from annotator.ops.evaluating_helper import MIN_DOCUMENTS, Helper, second_process_possible
-from annotator.ops.gold import GoldCounts, accepted_ids
+from typing import TYPE_CHECKING
+
+from annotator.ops.gold import accepted_ids
 from annotator.ops.progress import NullProgress, Progress
 from annotator.store import Store, evaluation_cache, team
-from annotator.store.evaluation_cache import Fresh
+
+if TYPE_CHECKING:  # the scorers (numpy) load only when there is something to score
+    from annotator.ops.evaluating_arrays import ArrayScoring
+    from annotator.ops.evaluating_helper import Helper
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,9 @@ def keep_scores_of(store: Store, ids: Sequence[int], pipeline: str | None = None
     Documents not accepted, without a prediction, without stored tokens (the evaluation scores
     those on tokens made at the time and keeps nothing) or whose annotators conflict are left.
     """
+    from annotator.core.evaluation import DISAGREEMENTS_KEPT
+    from annotator.ops.evaluating_arrays import ArrayScoring
+
     return _keep(store, ids, pipeline, arrays or ArrayScoring(), DISAGREEMENTS_KEPT)[0]
 
 
@@ -68,7 +72,11 @@ def _keep(store: Store, ids: Sequence[int], pipeline: str | None, arrays: ArrayS
     """:func:`keep_scores_of`, keeping the disagreement lists of the first documents while fewer
     than ``room`` are listed (the ones an evaluation lists; the others' lists it makes when it
     needs them); (documents kept, their disagreements)."""
-    fresh: list[tuple[int, int, int, Fresh]] = []
+    from annotator.ops.evaluating import _score_documents
+    from annotator.ops.evaluating_arrays import keep_scores
+    from annotator.ops.gold import GoldCounts
+
+    fresh: list[tuple[int, int, int, evaluation_cache.Fresh]] = []
     with store.snapshot():
         accepted = team.accepted_counts(store, list(ids))
         runs = evaluation_cache.scored_runs(store, [d for d in ids if accepted.get(d)], pipeline)
@@ -103,6 +111,10 @@ def warm_up(store: Store, pipeline: str | None = None, progress: Progress | None
     progress.start(DESCRIPTION, len(todo))
     if not todo:
         return 0
+    from annotator.core.evaluation import DISAGREEMENTS_KEPT
+    from annotator.ops.evaluating_arrays import ArrayScoring
+    from annotator.ops.evaluating_helper import MIN_DOCUMENTS, second_process_possible
+
     chunks = [todo[i:i + CHUNK] for i in range(0, len(todo), CHUNK)]
     arrays = ArrayScoring()
     helper = None
@@ -145,6 +157,8 @@ def warm_up(store: Store, pipeline: str | None = None, progress: Progress | None
 
 def _start_helper(path: Path, chunks: list[list[int]], pipeline: str | None) -> Helper | None:
     """The second process, taking chunks from the end (None if it cannot be started: all done here)."""
+    from annotator.ops.evaluating_helper import Helper
+
     try:
         return Helper(path, chunks, pipeline, True, first=0)
     except (OSError, RuntimeError) as exc:

@@ -205,3 +205,23 @@ def test_the_evaluation_asked_during_the_warm_up_scores_nothing_twice(qtbot, cor
     assert f"F {100 * expected.evaluation.to_dict()['ents_f']:.1f}" in dialog.summary.text()
     assert missing(store) == []
     assert report_of(evaluate_stored(store, None)) == report_of(expected)
+
+
+def test_documents_imported_as_accepted_get_their_scores_after_the_import(qtbot, window, tmp_path):
+    import json
+
+    store = window.store
+    texts = ["Peskov met officials of Mali in Bamako on Monday.", "The Kremlin said Ukraine and Russia talked in Kyiv."]
+    gold = [[{"start": 0, "end": 6, "label": "PERSON"}, {"start": 20, "end": 24, "label": "GPE"}],
+            [{"start": 4, "end": 11, "label": "ORG"}, {"start": 17, "end": 24, "label": "GPE"}]]
+    path = tmp_path / "gold.jsonl"
+    path.write_text("".join(json.dumps({"text": t, "spans": g, "answer": "accept"}) + "\n" for t, g in zip(texts, gold)),
+                    encoding="utf-8")
+    assert window.import_paths([str(path)])
+    qtbot.waitUntil(lambda: not window.preparing, timeout=300_000)
+    assert store.accepted_count() == 2
+    qtbot.waitUntil(lambda: window.warm_idle.is_set() and not window.warming_up, timeout=60_000)
+    assert missing(store) == []
+    imported = [d for d in store.document_ids() if store.document(d).text in texts]
+    assert all(kept_counts(store, d) is not None for d in imported)
+    assert report_of(evaluate_stored(store, None)) == report_of(evaluate_stored(store, None, use_cache=False))

@@ -16,11 +16,13 @@ from PySide6.QtCore import Qt
 from annotator.core.evaluation import EvalDocument, score_document
 from annotator.core.model import ACCEPTED
 from annotator.core.spans import Span
+from annotator.core.team import FINAL
 from annotator.ops import gold_edits
 from annotator.ops.evaluating import evaluate_stored
 from annotator.ops.evaluation_warmup import missing
 from annotator.store import Store, evaluation_cache
 from tests.conftest import copy_database
+from tests.gui.test_adjudication_window import enter_adjudication, two_db  # noqa: F401 - a fixture
 from tests.gui.test_evaluation_view import open_evaluation
 from tests.ops.test_scale_equivalence import _generator
 from tests.scoring_steps import on_scoring
@@ -225,3 +227,20 @@ def test_documents_imported_as_accepted_get_their_scores_after_the_import(qtbot,
     imported = [d for d in store.document_ids() if store.document(d).text in texts]
     assert all(kept_counts(store, d) is not None for d in imported)
     assert report_of(evaluate_stored(store, None)) == report_of(evaluate_stored(store, None, use_cache=False))
+
+
+def test_the_adjudicators_accept_keeps_the_final_golds_score(qtbot, make_window, two_db, monkeypatch):  # noqa: F811
+    window = make_window(two_db)
+    enter_adjudication(qtbot, window)
+    store, current = window.store, window.view.document.id
+    assert kept_counts(store, current) is None
+    qtbot.keyClick(window.gold_view, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)  # accept the final gold
+    assert store.review(current, FINAL).state == ACCEPTED
+    qtbot.waitUntil(lambda: window.warm_idle.is_set() and not window.warming_up, timeout=30_000)
+    kept = kept_counts(store, current)
+    assert kept is not None and kept[0] == "adjudicated"
+    scored: list[int] = []
+    on_scoring(monkeypatch, after=scored.extend)
+    warm = report_of(evaluate_stored(store, None))
+    assert current not in scored
+    assert warm == report_of(evaluate_stored(store, None, use_cache=False))

@@ -103,3 +103,31 @@ def test_documents_without_tokens_or_not_accepted_are_left(corpus, tmp_path):
         left = set(missing(store))
         assert ids[5] in left, "no stored tokens: the evaluation tokenizes it and keeps nothing"
         assert ids[6] not in left and ids[4] not in left and ids[7] not in left
+
+
+def test_another_process_editing_during_the_warm_up_keeps_its_edit_and_the_document_is_scored_again(
+        corpus, tmp_path, monkeypatch):
+    from tests.gui.test_adjudication_window import relabel_in_another_process
+
+    path = copy_database(corpus, tmp_path / "p.db")
+    with Store.open(path) as store:
+        doc_id = store.document_ids()[10]
+        span = store.gold(doc_id, "bench")[0]
+        new_label = "PERSON" if span.label != "PERSON" else "ORG"
+        edited: list[int] = []
+
+        def after(ids: list[int]) -> None:  # inside the warm-up's read snapshot of the first chunk, before its write
+            if doc_id in ids and not edited:
+                relabel_in_another_process(path, doc_id, "bench", span, new_label)
+                edited.append(doc_id)
+
+        on_scoring(monkeypatch, after=after)
+        warm_up(store, None, Steps(), second_process=False)
+        monkeypatch.undo()
+        assert edited
+        assert store.gold(doc_id, "bench")[0].label == new_label, "the other process's edit stands"
+        assert missing(store) == [doc_id], "the score of the state before the edit is not used"
+        scored: list[int] = []
+        on_scoring(monkeypatch, after=scored.extend)
+        assert report_of(evaluate_stored(store, None)) == report_of(evaluate_stored(store, None, use_cache=False))
+        assert doc_id in scored

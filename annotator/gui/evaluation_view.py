@@ -8,7 +8,6 @@ span selected.
 from __future__ import annotations
 
 import threading
-
 from collections.abc import Callable
 from html import escape
 from pathlib import Path

@@ -3,7 +3,7 @@
 After the project is prepared (opened and its pending work done, or files imported) the
 accepted documents lacking a kept score are scored off the GUI thread
 (:func:`annotator.ops.evaluation_warmup.warm_up`, on a connection of its own, in short write
-transactions), with "Preparing evaluation n / N" in the status bar. A document accepted in the
+transactions), with "· Preparing evaluation n / N" in the status bar. A document accepted in the
 window gets its score kept the same way, right after the accept (one document: milliseconds,
 in the same worker thread, so never two scorers at once here). Tools → Evaluation cancels the
 warm-up and its computation waits until the warm-up has stopped (at most the chunk under way,
@@ -130,6 +130,7 @@ class EvaluationWarmUpMixin:
 
     def _warm_ended(self, outcome: Any = None) -> None:
         if isinstance(outcome, BaseException):
-            log.warning("preparing the evaluation failed (it computes its scores itself): %s", outcome)
+            log.warning("preparing the evaluation failed (it computes its scores itself): %s", outcome,
+                        exc_info=(type(outcome), outcome, outcome.__traceback__))
         self.warm_status.hide()
         self._warm_next()

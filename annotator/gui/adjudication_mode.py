@@ -370,6 +370,8 @@ class AdjudicationMixin:
         verb = "Accept" if state == ACCEPTED else "Skip"
         if self._edit(f"{verb} the final gold of {self.view.document.source}", action) is None:
             return
+        if state == ACCEPTED:
+            self.keep_accepted_score(doc_id)  # type: ignore[attr-defined]  # its evaluation score, in the background
         nxt = self.next_to_review(doc_id)
         if nxt is None:
             self.statusBar().showMessage("Every document of the adjudication queue is adjudicated.", 8000)

@@ -440,6 +440,8 @@ class EditingMixin:
         if self._edit(f"{verb} {self.view.document.source}",
                       lambda: actions.set_state(self.store, doc_id, self.annotator, state) or True) is None:
             return
+        if state == ACCEPTED:
+            self.keep_accepted_score(doc_id)  # type: ignore[attr-defined]  # its evaluation score, in the background
         nxt = self.next_to_review(doc_id)
         if nxt is None:
             self.statusBar().showMessage("Every document is reviewed.", 8000)

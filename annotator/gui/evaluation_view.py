@@ -7,6 +7,7 @@ span selected.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from html import escape
 from pathlib import Path
@@ -32,12 +33,21 @@ from annotator.ops.progress import Progress
 KIND_TEXT = {"type": "wrong label", "boundary": "wrong boundaries", "missed": "missed", "spurious": "spurious"}
 
 
-def evaluation_task(db_path: Path, model: str) -> Task:
-    """Score the stored predictions over a connection opened (and closed) in the worker thread."""
+def evaluation_task(db_path: Path, model: str, wait_for: threading.Event | None = None) -> Task:
+    """Score the stored predictions over a connection opened (and closed) in the worker thread.
+
+    With ``wait_for``, first wait (cancellable) until it is set: the window's warm-up of the
+    scores has stopped (:mod:`annotator.gui.evaluation_warmup`), so no score is computed twice.
+    """
 
     def run(progress: Progress) -> EvaluationReport:
         from annotator.ops.evaluating import evaluate_stored
         from annotator.store import Store
+
+        if wait_for is not None and not wait_for.is_set():
+            progress.start("Waiting for the evaluation's preparation to stop", 0)
+            while not wait_for.wait(0.05):
+                progress.advance(0)  # raises once Cancel is pressed
 
         with Store.open(db_path, create=False) as store:
             return evaluate_stored(store, None, tokenize_with(model), progress)
@@ -154,6 +164,7 @@ class EvaluationDialog(ReportWindow):
                  parent: QWidget | None = None):
         super().__init__("Evaluation", task, parent)
         self._open_span, self._labels = open_span, labels
+        self.before_run: Callable[[], object] | None = None  # called before each computation (pauses the warm-up)
         self.label_model = RecordModel(_label_columns(), muted=lambda row: row[1] is None or not len(row[1]),
                                        color=lambda row: labels.color(row[0]))
         self.per_label = report_table(self.label_model, "perLabel")
@@ -211,6 +222,11 @@ class EvaluationDialog(ReportWindow):
         self.tabs.addTab(confusion_box, "Confusion")
         self.tabs.addTab(disagreement_box, "Disagreements")
         self.body_layout.addWidget(self.tabs)
+
+    def refresh(self) -> None:
+        if not self.running and self.before_run is not None:
+            self.before_run()
+        super().refresh()
 
     def show_report(self, report: EvaluationReport) -> None:
         data = report.evaluation.to_dict()

@@ -29,6 +29,7 @@ from annotator.gui.appearance import AppearanceMixin
 from annotator.gui.list_order import ListOrderMixin
 from annotator.gui.reference import ReferenceMixin
 from annotator.gui.editing import EditingMixin
+from annotator.gui.evaluation_warmup import EvaluationWarmUpMixin
 from annotator.gui.file_menu import FileMenuMixin
 from annotator.gui.find import FindMixin
 from annotator.gui.flags import FlagsMixin
@@ -49,7 +50,8 @@ def _swatch(color: str) -> QIcon:
 
 
 class MainWindow(AdjudicationMixin, ReferenceMixin, ListOrderMixin, DocumentListMixin, EditingMixin, FindMixin, FlagsMixin,
-                 PreparationMixin, ReportsMixin, FileMenuMixin, AppearanceMixin, GuidanceMixin, QMainWindow):
+                 PreparationMixin, ReportsMixin, FileMenuMixin, AppearanceMixin, GuidanceMixin, EvaluationWarmUpMixin,
+                 QMainWindow):
     prepared = Signal()  # background import and pre-annotation ended (emitted in the GUI thread)
 
     def __init__(self, store: Store, *, model: str, annotator: str, settings: QSettings | None = None):
@@ -77,6 +79,8 @@ class MainWindow(AdjudicationMixin, ReferenceMixin, ListOrderMixin, DocumentList
         self._restore_settings()
         self.init_appearance()
         self.init_guidance()
+        self.init_evaluation_warm_up()
+        self.prepared.connect(self.start_evaluation_warm_up)  # after opening (first paint, pending work) and imports
         self.apply_filter()
 
     # -- layout -------------------------------------------------------------------------
@@ -492,6 +496,7 @@ class MainWindow(AdjudicationMixin, ReferenceMixin, ListOrderMixin, DocumentList
         if self._thread is not None and self._thread.isRunning():
             self._thread.wait(15000)
         self.shutdown_reports()
+        self.shutdown_evaluation_warm_up()
         self.shutdown_file_work()
         self.shutdown_list_order()
         self.shutdown_reference()

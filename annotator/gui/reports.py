@@ -22,8 +22,13 @@ class ReportsMixin:
         """Scores of the stored predictions against the accepted gold (non-modal, computed in the background)."""
         from annotator.gui.evaluation_view import EvaluationDialog, evaluation_task
 
-        self._show_report("evaluation_dialog", lambda: EvaluationDialog(
-            evaluation_task(self.store.path, self.model_name), self.open_span, self.labels, self))
+        def make() -> EvaluationDialog:
+            dialog = EvaluationDialog(evaluation_task(self.store.path, self.model_name, self.warm_idle),
+                                      self.open_span, self.labels, self)
+            dialog.before_run = self.pause_evaluation_warm_up  # it scores what is missing: no warm-up beside it
+            return dialog
+
+        self._show_report("evaluation_dialog", make)
 
     def show_agreement(self) -> None:
         """Agreement between the annotators who accepted the same documents (non-modal, in the background)."""

@@ -60,7 +60,7 @@ class Helper:
     """The caller's side: start the process, claim chunks from the front, receive results."""
 
     def __init__(self, path: Path, chunks: Sequence[Sequence[int]], pipeline: str | None, use_cache: bool,
-                 first: int = 0):
+                 first: int = 0, write_every: int = _WRITE_EVERY):
         ctx = multiprocessing.get_context("spawn")
         self.chunk_count = len(chunks)
         self._bounds = ctx.Array("q", [first, len(chunks)])  # [the caller's next chunk, the helper's last taken]
@@ -72,7 +72,8 @@ class Helper:
         self.failed: str | None = None
         self._process = ctx.Process(
             target=run, name="annotator-evaluation", daemon=True,
-            args=(str(path), [list(c) for c in chunks], pipeline, use_cache, self._bounds, self._results, self._stop))
+            args=(str(path), [list(c) for c in chunks], pipeline, use_cache, self._bounds, self._results, self._stop,
+                  write_every))
         self._process.start()
 
     def claim(self) -> int | None:
@@ -149,8 +150,9 @@ class Helper:
 
 
 def run(path: str, chunks: list[list[int]], pipeline: str | None, use_cache: bool, bounds: Any, results: Any,
-        stop: Any) -> None:
-    """The second process: score chunks from the back until it meets the caller (see the module)."""
+        stop: Any, write_every: int = _WRITE_EVERY) -> None:
+    """The second process: score chunks from the back until it meets the caller (see the module);
+    its scores kept ``write_every`` documents per write transaction."""
     try:
         from annotator.ops.evaluating_arrays import ArrayScoring, keep_scores
         from annotator.store import Store, evaluation_cache
@@ -176,7 +178,7 @@ def run(path: str, chunks: list[list[int]], pipeline: str | None, use_cache: boo
                 results.put(("chunk", index, HelperChunk(docs, found.others, found.sums)))
                 if use_cache:
                     fresh.extend((d, run_id, stamps[d], entry) for d, (run_id, entry) in found.entries.items())
-                    if len(fresh) >= _WRITE_EVERY:
+                    if len(fresh) >= write_every:
                         keep_scores(store, fresh, arrays.key_names)
                         fresh = []
             if fresh:

@@ -368,3 +368,12 @@ def texts(store: Store, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
                                              part):
             found[doc_id] = (source, text)
     return found
+
+
+def with_tokens(store: Store, ids: Sequence[int]) -> list[int]:
+    """Those of ``ids`` with stored tokens (in the order given): a score is kept only for those."""
+    found: set[int] = set()
+    for part in _chunks(ids):
+        found.update(r[0] for r in store._q(
+            f"SELECT document_id FROM document_tokens WHERE document_id IN ({_marks(part)})", part))
+    return [d for d in ids if d in found]

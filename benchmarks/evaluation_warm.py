@@ -23,6 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 
 def main() -> None:
@@ -35,8 +36,9 @@ def main() -> None:
     if args.screenshot is None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-    from PySide6.QtCore import QSettings, QTimer
+    from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
+    from report_windows import GuiTicks
 
     from annotator.core.model import ACCEPTED, IN_PROGRESS
     from annotator.gui.app import create_application
@@ -55,14 +57,6 @@ def main() -> None:
         lacking = len(missing(store))
 
     app = create_application()
-    ticks = 0
-
-    def tick() -> None:
-        nonlocal ticks
-        ticks += 1
-
-    timer = QTimer()
-    timer.timeout.connect(tick)
     settings = QSettings(str(Path(tempfile.mkdtemp()) / "settings.ini"), QSettings.Format.IniFormat)
 
     def pump(until, timeout: float = 600.0) -> None:  # noqa: ANN001
@@ -86,8 +80,7 @@ def main() -> None:
     window.prepared.connect(lambda: marks.setdefault("prepared", time.perf_counter()))
     texts: list[str] = []
     window.warm_status.setText = (lambda real: lambda text: (texts.append(text), real(text)))(window.warm_status.setText)
-    timer.start(10)
-    ticks = 0
+    ticks = GuiTicks()
     warm_started = time.perf_counter()
     window.prepare(args.db, [])  # as the app does after the first paint
     if args.screenshot is not None:
@@ -95,7 +88,7 @@ def main() -> None:
         window.grab().save(str(args.screenshot))
     pump(lambda: "prepared" in marks and window.warm_idle.is_set() and not window.warming_up)
     warm_s = time.perf_counter() - warm_started
-    warm_ticks = ticks
+    warm_ticks = ticks.count
     result: dict = {
         "accepted": accepted, "lacking_score": lacking, "window_shown_s": round(shown_s, 2),
         "warm_up": {"open_to_done_s": round(warm_s + shown_s, 2), "prepare_call_to_done_s": round(warm_s, 2),
@@ -106,13 +99,13 @@ def main() -> None:
     with Store.open(args.db, create=False) as check:
         result["warm_up"]["left_after"] = len(missing(check))
 
-    ticks = 0
+    ticks.reset()
     t = time.perf_counter()
     window.show_evaluation()
     dialog = window.evaluation_dialog
     pump(lambda: not dialog.running)
     seconds = time.perf_counter() - t
-    result["evaluation"] = {"seconds": round(seconds, 2), "gui_ticks": ticks,
+    result["evaluation"] = {"seconds": round(seconds, 2), "gui_ticks": ticks.count,
                             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
                             "child_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
                             "summary": dialog.summary.text()[:120]}
@@ -135,7 +128,7 @@ def main() -> None:
                             "accept_to_score_kept_ms_median": round(statistics.median(kept_ms), 1),
                             "accept_to_score_kept_ms_max": round(max(kept_ms), 1),
                             "kept_valid": len(valid)}
-    timer.stop()
+    ticks.stop()
     window.close()
     print(result, flush=True)
     app.quit()

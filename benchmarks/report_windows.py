@@ -31,19 +31,32 @@ def rss_mb() -> float:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20  # MiB, as ru_maxrss / 1024
 
 
+class GuiTicks:
+    """A 10 ms timer's ticks counted: how often the GUI thread got to handle its events
+    (``reset`` starts a new count; ``expected`` for a span of seconds is 100 per second)."""
+
+    def __init__(self) -> None:
+        from PySide6.QtCore import QTimer
+
+        self.count = 0
+        self.timer = QTimer()
+        self.timer.timeout.connect(self._tick)
+        self.timer.start(10)
+
+    def _tick(self) -> None:
+        self.count += 1
+
+    def reset(self) -> None:
+        self.count = 0
+
+    def stop(self) -> None:
+        self.timer.stop()
+
+
 def run_window(dialog, cancel_after: float | None = None) -> dict:  # noqa: ANN001
-    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    ticks = 0
-
-    def tick() -> None:
-        nonlocal ticks
-        ticks += 1
-
-    timer = QTimer()
-    timer.timeout.connect(tick)
-    timer.start(10)
+    ticks = GuiTicks()
     before = rss_mb()
     started = time.perf_counter()
     dialog.refresh()
@@ -55,8 +68,8 @@ def run_window(dialog, cancel_after: float | None = None) -> dict:  # noqa: ANN0
             cancelled_at = time.perf_counter()
             dialog.cancel()
     seconds = time.perf_counter() - started
-    timer.stop()
-    result = {"seconds": round(seconds, 2), "gui_ticks": ticks, "rss_before_mb": round(before, 0),
+    ticks.stop()
+    result = {"seconds": round(seconds, 2), "gui_ticks": ticks.count, "rss_before_mb": round(before, 0),
               "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 0),
               # the evaluation's second process, if one ran (the largest child ended so far)
               "child_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 0)}

@@ -101,12 +101,18 @@ def summed(store: Store, kept: Iterable[Kept], names: dict[int, str]) -> dict[st
 
 
 def disagreements(store: Store, runs: dict[int, int]) -> dict[int, tuple[str, str, str]]:
-    """(source, text, disagreements JSON) of the documents of ``runs`` (document -> run), to list them."""
+    """(source, text, disagreements JSON) of the documents of ``runs`` (document -> run), to list them:
+    only where the kept score they were written with is still valid in this snapshot (a document
+    another process scored meanwhile, e.g. the evaluation's second process, is left out here and
+    its list made again by the caller, never read from before its change)."""
     found: dict[int, tuple[str, str, str]] = {}
     for part in _chunks(list(runs)):
         for doc_id, run_id, source, text, data in store._q(
             "SELECT e.document_id, e.run_id, d.source, d.text, e.found FROM evaluation_disagreements e "
-            f"JOIN documents d ON d.id = e.document_id WHERE e.document_id IN ({_marks(part)})", part,
+            "JOIN evaluation_cache c ON c.document_id = e.document_id AND c.run_id = e.run_id "
+            "LEFT JOIN evaluation_stamps s ON s.document_id = e.document_id "
+            "JOIN documents d ON d.id = e.document_id "
+            f"WHERE c.stamp = coalesce(s.stamp, 0) AND e.document_id IN ({_marks(part)})", part,
         ):
             if runs[doc_id] == run_id:
                 found[doc_id] = (source, text, data)

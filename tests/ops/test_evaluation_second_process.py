@@ -103,6 +103,25 @@ def test_a_document_changed_before_the_helper_reads_it_is_scored_as_the_snapshot
     same(evaluate_stored(store, "en_x", tokenize, second_process=False), after)  # kept scores still right
 
 
+@pytest.mark.parametrize("use_cache", [True, False])
+def test_documents_the_helper_scores_after_a_change_list_their_new_disagreements(
+        store, corpus, tokenize, monkeypatch, use_cache):  # noqa: F811
+    """Every score and list kept, then every single-annotator document's gold changes (same
+    prediction run): the helper scores them anew, and the list shows their disagreements now,
+    never the ones kept from before the change (found by the second read of the change)."""
+    evaluate_stored(store, "en_x", tokenize, second_process=False)  # each score kept with its list
+    for d in corpus["single"]:
+        rows = store._q("SELECT start_char, end_char, label FROM gold_spans WHERE document_id = ? "
+                        "AND annotator = 'ann'", [d]).fetchall()
+        gold_edits.set_gold(store, d, "ann", [Span(s, e, LABELS[(LABELS.index(lab) + 1) % len(LABELS)])
+                                              for s, e, lab in rows], LABELS)
+    plain = evaluate_stored(store, "en_x", tokenize, use_cache=False, in_arrays=False)
+    seen = _record_helper(monkeypatch)
+    got = evaluate_stored(store, "en_x", tokenize, use_cache=use_cache, second_process=True)
+    assert seen["used"] and any(seen["used"]), "the helper scored chunks"
+    same(got, plain)
+
+
 def test_a_failing_helper_leaves_its_chunks_to_the_caller(store, corpus, tokenize, monkeypatch):  # noqa: F811
     seen = _record_helper(monkeypatch, broken=True)
     found = evaluate_stored(store, "en_x", tokenize, second_process=True)

@@ -73,8 +73,9 @@ def _unjournalled(conn: sqlite3.Connection) -> None:
 
 def _flush(path: Path) -> None:
     """Flush the finished temporary database to disk before it gets the project's name (no
-    connection is open on it any more: closing this descriptor drops no SQLite lock)."""
-    fd = os.open(path, os.O_RDONLY)
+    connection is open on it any more: closing this descriptor drops no SQLite lock). Opened for
+    writing: Windows flushes (FlushFileBuffers) only a handle with write access."""
+    fd = os.open(path, os.O_RDWR | getattr(os, "O_BINARY", 0))
     try:
         os.fsync(fd)
     finally:

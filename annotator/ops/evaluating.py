@@ -132,7 +132,7 @@ def evaluate_stored(
                 if (index == 0 and helper is None and arrays is not None and second_process is not False
                         and len(chunks) > 1 and store.path is not None
                         and (second_process or (len(todo) > len(chunk) // 2 and len(ids) >= MIN_DOCUMENTS))
-                        and second_process_possible()):
+                        and second_process_possible(store)):
                     helper = _start_helper(store.path, chunks, pipeline, use_cache)
                 fast = arrays.score(store, todo, pipeline, scores.room) if arrays is not None and todo else None
                 computed = _score_documents(store, fast.others if fast is not None else todo, pipeline, tokenize,

@@ -30,7 +30,10 @@ import time
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from annotator.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +52,13 @@ class HelperChunk(NamedTuple):
     sums: dict[str, int]
 
 
-def second_process_possible() -> bool:
+def second_process_possible(store: Store | None = None) -> bool:
     """Two cores, and not a frozen bundle (whose entry point does not serve ``spawn``);
-    ``ANNOTATOR_EVALUATION_PROCESSES=1`` turns it off."""
+    ``ANNOTATOR_EVALUATION_PROCESSES=1`` turns it off. With ``store``: only in WAL mode, where a
+    writer does not wait for readers (with the rollback journal of a network file system, the
+    helper's writes, and the caller's during its snapshot, would wait for the caller's own read)."""
+    if store is not None and store.conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+        return False
     return ((os.cpu_count() or 1) >= 2 and not getattr(sys, "frozen", False)
             and os.environ.get("ANNOTATOR_EVALUATION_PROCESSES") != "1")
 

@@ -118,7 +118,7 @@ def warm_up(store: Store, pipeline: str | None = None, progress: Progress | None
     chunks = [todo[i:i + CHUNK] for i in range(0, len(todo), CHUNK)]
     arrays = ArrayScoring()
     helper = None
-    if (store.path is not None and second_process is not False and second_process_possible()
+    if (store.path is not None and second_process is not False and second_process_possible(store)
             and (second_process or len(todo) >= MIN_DOCUMENTS)):
         helper = _start_helper(store.path, chunks, pipeline)
     room = DISAGREEMENTS_KEPT  # the first documents' disagreement lists are kept here, as an evaluation keeps them

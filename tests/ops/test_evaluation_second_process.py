@@ -162,3 +162,19 @@ def test_missing_predictions_are_refused_alike_and_the_helper_ends(store, corpus
         evaluate_stored(store, "en_y", tokenize, second_process=True)
     assert str(helped.value) == str(plain.value)
     assert seen["helpers"] and not seen["helpers"][0]._process.is_alive()
+
+
+def test_no_second_process_with_a_rollback_journal(db_path, monkeypatch):
+    """On a network file system the project keeps a rollback journal, where a write waits for every
+    reader: the helper's writes (and the caller's during its snapshot) would wait for the caller's own
+    read until the busy timeout, so there the evaluation stays in one process (found by the second read)."""
+    from annotator.ops.evaluating_helper import second_process_possible
+    from annotator.store import connection
+
+    monkeypatch.delenv("ANNOTATOR_EVALUATION_PROCESSES", raising=False)
+    with Store.open(db_path) as wal_store:
+        assert second_process_possible(wal_store) == second_process_possible()
+    monkeypatch.setattr(connection, "network_filesystem", lambda path: "a network file system (nfs4)")
+    with Store.open(db_path, allow_network_fs=True) as store:
+        assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+        assert second_process_possible(store) is False

@@ -38,9 +38,15 @@ CHUNK = 1000  # documents scored per read snapshot and kept per write transactio
 DESCRIPTION = "Preparing evaluation"
 
 
+_NOT_KEPT: dict[tuple[str, int], int] = {}  # (database, document) -> its stamp when scoring it kept nothing
+# (annotators in conflict): not scored again by a warm-up of this process while it stays so
+
+
 def missing(store: Store, pipeline: str | None = None) -> list[int]:
     """Accepted documents with a prediction to score (``pipeline``'s newest, or with None each
-    document's newest, as the window's evaluation) but no valid kept score of it."""
+    document's newest, as the window's evaluation) and stored tokens, but no valid kept score
+    of it; less those whose scoring kept nothing earlier in this process and that have not
+    changed since (a conflict stays one until an annotator or the adjudicator changes it)."""
     out: list[int] = []
     with store.snapshot():
         ids = accepted_ids(store)
@@ -48,7 +54,12 @@ def missing(store: Store, pipeline: str | None = None) -> list[int]:
             part = ids[i:i + CHUNK]
             runs = evaluation_cache.scored_runs(store, part, pipeline)
             kept = evaluation_cache.valid(store, runs)
-            out.extend(d for d in part if d in runs and d not in kept)
+            out.extend(evaluation_cache.with_tokens(store, [d for d in part if d in runs and d not in kept]))
+        tried = [d for d in out if (str(store.path), d) in _NOT_KEPT]
+        if tried:
+            now = evaluation_cache.stamps(store, tried)
+            same = {d for d in tried if _NOT_KEPT[(str(store.path), d)] == now[d]}
+            out = [d for d in out if d not in same]
     return out
 
 
@@ -91,6 +102,10 @@ def _keep(store: Store, ids: Sequence[int], pipeline: str | None, arrays: ArrayS
         stamps = evaluation_cache.stamps(store, cacheable + list(fast.entries))
         fresh.extend((d, runs[d], stamps[d], computed[d].entry) for d in cacheable)
         fresh.extend((d, run, stamps[d], entry) for d, (run, entry) in fast.entries.items())
+        made = {d for d, *_ in fresh}
+        not_kept = [d for d in plain if d not in made]  # scored, yet nothing to keep: a conflict
+        for d, stamp in evaluation_cache.stamps(store, not_kept).items():
+            _NOT_KEPT[(str(store.path), d)] = stamp
     if fresh:
         keep_scores(store, fresh, arrays.key_names)
     return len(fresh), sum(entry.disagreements for *_, entry in fresh)

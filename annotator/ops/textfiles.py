@@ -83,10 +83,11 @@ def _read_regular_file(path: str | Path) -> bytes:
         if not stat.S_ISREG(info.st_mode):
             kind = "a named pipe (FIFO)" if stat.S_ISFIFO(info.st_mode) else "a device or socket"
             raise InputError(f"is {kind}, not a regular file; import files or folders of them", path=path)
-        data = os.read(fd, info.st_size + 1)  # a regular file reads short only at its end
-        if len(data) <= info.st_size:
+        data = os.read(fd, info.st_size + 1)
+        if len(data) == info.st_size:  # asked one byte more and got exactly the file: its end
             return data
-        chunks = [data]  # it grew since fstat: read on to the end
+        chunks = [data]  # it grew since fstat, or the system gave less than asked (Linux: at most ~2 GiB
+        # per read): read on to the end
         while chunk := os.read(fd, CHUNK):
             chunks.append(chunk)
         return b"".join(chunks)

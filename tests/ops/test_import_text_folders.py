@@ -95,3 +95,18 @@ def test_a_file_that_grows_while_it_is_read_is_read_to_its_end(tmp_path, db_path
     with Store.open(db_path) as store:
         import_paths(store, [path], annotator="me")
         assert store.document(store.document_ids()[0]).text == "Mali " * 5000
+
+
+def test_a_file_the_system_reads_short_is_read_to_its_end(tmp_path, db_path, monkeypatch):
+    """Linux gives at most 0x7ffff000 bytes per read: a larger .txt file arrives in several
+    reads, and none of it may be cut (simulated on a small file with reads of 1,000 bytes;
+    found by the second read of the change, where one read was taken for the whole file)."""
+    from annotator.ops import textfiles
+
+    path = tmp_path / "long.txt"
+    path.write_text("Mali " * 5000, encoding="utf-8")
+    real_read = os.read
+    monkeypatch.setattr(textfiles.os, "read", lambda fd, n: real_read(fd, min(n, 1000)))
+    with Store.open(db_path) as store:
+        import_paths(store, [path], annotator="me")
+        assert store.document(store.document_ids()[0]).text == "Mali " * 5000

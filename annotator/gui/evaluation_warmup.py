@@ -110,6 +110,10 @@ class EvaluationWarmUpMixin:
     def _warm_next(self) -> None:
         if self._warm_closed or self._warm_runner.running:
             return
+        evaluation = getattr(self, "evaluation_dialog", None)
+        if self._warm_wanted and not self._warm_pending and evaluation is not None and evaluation.running:
+            self._warm_wanted = False  # the evaluation computing now keeps every score itself
+            return
         path: Path = self.store.path  # type: ignore[attr-defined]
         if self._warm_pending:
             ids, self._warm_pending = self._warm_pending, []

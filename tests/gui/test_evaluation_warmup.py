@@ -244,3 +244,28 @@ def test_the_adjudicators_accept_keeps_the_final_golds_score(qtbot, make_window,
     warm = report_of(evaluate_stored(store, None))
     assert current not in scored
     assert warm == report_of(evaluate_stored(store, None, use_cache=False))
+
+
+def test_no_warm_up_starts_while_the_evaluation_computes(qtbot, corpus_window, monkeypatch):
+    """Files imported while Tools → Evaluation computes end in ``prepared``: no warm-up starts beside
+    it (two scorers, two second processes on two cores; found by the second read of the change)."""
+    window, store = corpus_window, corpus_window.store
+    main = threading.get_ident()
+    inside, release = threading.Event(), threading.Event()
+
+    def after(ids: list[int]) -> None:  # the evaluation's first chunk waits until the import has ended
+        if threading.get_ident() != main and not inside.is_set():
+            inside.set()
+            release.wait(30)
+
+    on_scoring(monkeypatch, after=after)
+    window.show_evaluation()
+    dialog = window.evaluation_dialog
+    qtbot.waitUntil(inside.is_set, timeout=60_000)
+    assert dialog.running
+    window.prepared.emit()  # as an import ends
+    assert not window.warming_up, "no warm-up beside the evaluation"
+    release.set()
+    qtbot.waitUntil(lambda: not dialog.running, timeout=60_000)
+    assert not window.warming_up
+    assert missing(store) == [], "the evaluation kept every score itself"

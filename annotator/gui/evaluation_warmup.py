@@ -24,6 +24,8 @@ from annotator.gui.background import BackgroundRunner, Task
 from annotator.ops.progress import Progress
 
 log = logging.getLogger(__name__)
+WAIT_MS = 2000  # a cache: its writes give up soon behind another writer (a long import), so closing the window
+# never waits long for them; the evaluation computes what they could not keep
 
 
 def warm_up_task(db_path: Path, idle: threading.Event) -> Task:
@@ -34,7 +36,7 @@ def warm_up_task(db_path: Path, idle: threading.Event) -> Task:
             from annotator.ops.evaluation_warmup import warm_up
             from annotator.store import Store
 
-            with Store.open(db_path, create=False) as store:
+            with Store.open(db_path, create=False, busy_timeout_ms=WAIT_MS) as store:
                 return warm_up(store, None, progress)
         finally:
             idle.set()
@@ -50,7 +52,7 @@ def accepted_task(db_path: Path, ids: list[int], idle: threading.Event) -> Task:
             from annotator.ops.evaluation_warmup import keep_scores_of
             from annotator.store import Store
 
-            with Store.open(db_path, create=False) as store:
+            with Store.open(db_path, create=False, busy_timeout_ms=WAIT_MS) as store:
                 return keep_scores_of(store, ids, None)
         except Exception:  # noqa: BLE001 - a cache: the evaluation computes it anyway
             log.exception("the accepted document's evaluation score was not kept")

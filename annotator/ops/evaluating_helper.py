@@ -67,7 +67,7 @@ class Helper:
     """The caller's side: start the process, claim chunks from the front, receive results."""
 
     def __init__(self, path: Path, chunks: Sequence[Sequence[int]], pipeline: str | None, use_cache: bool,
-                 first: int = 0, write_every: int = _WRITE_EVERY):
+                 first: int = 0, write_every: int = _WRITE_EVERY, busy_timeout_ms: int | None = None):
         ctx = multiprocessing.get_context("spawn")
         self.chunk_count = len(chunks)
         self._bounds = ctx.Array("q", [first, len(chunks)])  # [the caller's next chunk, the helper's last taken]
@@ -80,7 +80,7 @@ class Helper:
         self._process = ctx.Process(
             target=run, name="annotator-evaluation", daemon=True,
             args=(str(path), [list(c) for c in chunks], pipeline, use_cache, self._bounds, self._results, self._stop,
-                  write_every))
+                  write_every, busy_timeout_ms))
         self._process.start()
 
     def claim(self) -> int | None:
@@ -157,14 +157,15 @@ class Helper:
 
 
 def run(path: str, chunks: list[list[int]], pipeline: str | None, use_cache: bool, bounds: Any, results: Any,
-        stop: Any, write_every: int = _WRITE_EVERY) -> None:
+        stop: Any, write_every: int = _WRITE_EVERY, busy_timeout_ms: int | None = None) -> None:
     """The second process: score chunks from the back until it meets the caller (see the module);
-    its scores kept ``write_every`` documents per write transaction."""
+    its scores kept ``write_every`` documents per write transaction, waiting for another writer
+    as long as ``busy_timeout_ms`` (None: the project's default)."""
     try:
         from annotator.ops.evaluating_arrays import ArrayScoring, keep_scores
         from annotator.store import Store, evaluation_cache
 
-        with Store.open(Path(path), create=False) as store:
+        with Store.open(Path(path), create=False, busy_timeout_ms=busy_timeout_ms) as store:
             arrays = ArrayScoring()
             fresh: list[tuple[int, int, int, Any]] = []
             while not stop.is_set():

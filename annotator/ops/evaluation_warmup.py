@@ -135,7 +135,7 @@ def warm_up(store: Store, pipeline: str | None = None, progress: Progress | None
     helper = None
     if (store.path is not None and second_process is not False and second_process_possible(store)
             and (second_process or len(todo) >= MIN_DOCUMENTS)):
-        helper = _start_helper(store.path, chunks, pipeline)
+        helper = _start_helper(store.path, chunks, pipeline, store.conn.execute("PRAGMA busy_timeout").fetchone()[0])
     room = DISAGREEMENTS_KEPT  # the first documents' disagreement lists are kept here, as an evaluation keeps them
     left: list[int] = []
     try:
@@ -170,12 +170,14 @@ def warm_up(store: Store, pipeline: str | None = None, progress: Progress | None
     return len(todo)
 
 
-def _start_helper(path: Path, chunks: list[list[int]], pipeline: str | None) -> Helper | None:
-    """The second process, taking chunks from the end (None if it cannot be started: all done here)."""
+def _start_helper(path: Path, chunks: list[list[int]], pipeline: str | None, busy_timeout_ms: int) -> Helper | None:
+    """The second process, taking chunks from the end (None if it cannot be started: all done here);
+    its writes wait for another writer as long as the caller's do."""
     from annotator.ops.evaluating_helper import Helper
 
     try:
-        return Helper(path, chunks, pipeline, True, first=0, write_every=CHUNK)  # ~15 ms per write here
+        return Helper(path, chunks, pipeline, True, first=0, write_every=CHUNK,  # ~15 ms per write here
+                      busy_timeout_ms=busy_timeout_ms)
     except (OSError, RuntimeError) as exc:
         log.warning("no second process to prepare the evaluation: %s", exc)
         return None

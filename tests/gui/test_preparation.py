@@ -91,3 +91,38 @@ def test_window_builds_a_search_index_the_import_left_to_it(qtbot, make_window, 
     assert "Indexing for search" in labels
     assert window.store.unindexed_count() == 0
     assert window.store.search_ids(word) == found and found
+
+
+def test_the_windows_own_upkeep_shows_its_progress_in_the_status_bar_with_cancel(qtbot, make_window, tmp_path,
+                                                                                   monkeypatch):
+    """The index an import left to the window is built when the project opens, a task the user did
+    not ask for: its progress and Cancel sit in the status bar, not in a dialog over the text."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QProgressDialog
+
+    db = tmp_path / "imported.db"
+    with Store.open(db) as store:
+        import_paths(store, [SEEDS], annotator="tester")  # nothing indexed, as `annotator import` leaves it
+    window = make_window(db)
+    release = threading.Event()
+    real_start = workers._SignalProgress.start
+
+    def start(progress, description: str, total: int | None) -> None:  # noqa: ANN001 - the work waits here
+        real_start(progress, description, total)
+        release.wait(30)
+
+    monkeypatch.setattr(workers._SignalProgress, "start", start)
+    window.prepare(db, [])
+    try:
+        qtbot.waitUntil(lambda: getattr(window, "preparation_status", None) is not None
+                        and window.preparation_status.isVisible(), timeout=60_000)
+        status = window.preparation_status
+        qtbot.waitUntil(lambda: "Indexing for search" in status.label.text(), timeout=60_000)
+        assert not [d for d in window.findChildren(QProgressDialog) if d.isVisible()], "no dialog over the text"
+        qtbot.mouseClick(status.cancel, Qt.MouseButton.LeftButton)
+        assert not status.cancel.isEnabled()
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: not window.preparing, timeout=60_000)
+    assert not status.isVisible()
+    assert window.statusBar().currentMessage() == "Cancelled."

@@ -57,7 +57,7 @@ def second_process_possible(store: Store | None = None) -> bool:
     ``ANNOTATOR_EVALUATION_PROCESSES=1`` turns it off. With ``store``: only in WAL mode, where a
     writer does not wait for readers (with the rollback journal of a network file system, the
     helper's writes, and the caller's during its snapshot, would wait for the caller's own read)."""
-    if store is not None and store.conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+    if store is not None and not store.in_wal_mode():
         return False
     return ((os.cpu_count() or 1) >= 2 and not getattr(sys, "frozen", False)
             and os.environ.get("ANNOTATOR_EVALUATION_PROCESSES") != "1")

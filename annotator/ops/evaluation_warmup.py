@@ -135,7 +135,7 @@ def warm_up(store: Store, pipeline: str | None = None, progress: Progress | None
     helper = None
     if (store.path is not None and second_process is not False and second_process_possible(store)
             and (second_process or len(todo) >= MIN_DOCUMENTS)):
-        helper = _start_helper(store.path, chunks, pipeline, store.conn.execute("PRAGMA busy_timeout").fetchone()[0])
+        helper = _start_helper(store.path, chunks, pipeline, store.busy_timeout_ms())
     room = DISAGREEMENTS_KEPT  # the first documents' disagreement lists are kept here, as an evaluation keeps them
     left: list[int] = []
     try:

@@ -309,6 +309,16 @@ class Store(TrainingQueries):
             + state_where + " ORDER BY d.id", [upto, pattern, *state_params])]
         return found
 
+    # -- connection --------------------------------------------------------------------------
+    def in_wal_mode(self) -> bool:
+        """Whether the project keeps a write-ahead log (where a writer does not wait for readers);
+        on a network file system it keeps a rollback journal instead."""
+        return str(self.conn.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal"
+
+    def busy_timeout_ms(self) -> int:
+        """How long this connection waits for another writer."""
+        return int(self.conn.execute("PRAGMA busy_timeout").fetchone()[0])
+
     # -- search index (full text, repeated lines) ----------------------------------------
     def indexed_upto(self) -> int:
         """Documents with ids up to this are in the full-text index and the line counts."""

@@ -12,17 +12,15 @@ documents' text. Functions over a :class:`Store`, like :mod:`annotator.store.tea
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ContextManager
 
 from annotator.core.model import IN_PROGRESS, TODO
 from annotator.core.packing import unpack_spans
 from annotator.core.spans import Range, Span
 from annotator.core.tokens import Tokens
-from annotator.store.connection import store_error
+from annotator.store.connection import known_errors
 from annotator.store.store import Store, make_range, make_span, now
 
 CHUNK = 500
@@ -182,16 +180,10 @@ def _execute(store: Store, sql: str, params: Sequence[Any] | dict[str, Any]) -> 
         return store.db.conn.execute(sql, params).rowcount
 
 
-@contextmanager
-def _in_transaction(store: Store) -> Iterator[None]:
+def _in_transaction(store: Store) -> ContextManager[None]:
     """Check the caller's transaction is open; say which file failed (integrity errors pass as they are)."""
     assert store.db.conn.in_transaction, "bulk writes belong in a transaction"
-    try:
-        yield
-    except sqlite3.DatabaseError as exc:
-        if isinstance(exc, sqlite3.IntegrityError):
-            raise
-        raise store_error(exc, store.path) from None
+    return known_errors(store.path)
 
 
 # The rows travel as one JSON object (document id -> its spans) and SQLite's json_each unpacks

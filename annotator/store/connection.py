@@ -21,12 +21,14 @@ sqlite-utils (click, dateutil and its own large modules, ~120 ms) is imported.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import stat
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -326,6 +328,18 @@ def _backup(conn: sqlite3.Connection, path: Path) -> Path:
 def _is_busy(exc: BaseException) -> bool:
     text = str(exc)
     return "locked" in text or "busy" in text
+
+
+@contextlib.contextmanager
+def known_errors(path: Path | str | None) -> Iterator[None]:
+    """Raise SQLite's errors inside as :func:`store_error` says (integrity errors pass as they are:
+    the caller knows what they mean)."""
+    try:
+        yield
+    except sqlite3.DatabaseError as exc:
+        if isinstance(exc, sqlite3.IntegrityError):
+            raise
+        raise store_error(exc, path) from None
 
 
 def store_error(exc: sqlite3.DatabaseError, path: Path | str | None) -> StoreError:

@@ -7,11 +7,10 @@ another writer before the batch is written.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from annotator.store.connection import store_error
+from annotator.store.connection import known_errors
 from annotator.store.store import Store
 
 CHUNK = 500
@@ -28,12 +27,8 @@ def _many(store: Store, sql: str, rows: Iterable[Sequence[Any]]) -> None:
     if not store.conn.in_transaction:
         store._many(sql, rows)
         return
-    try:
+    with known_errors(store.path):
         store.conn.executemany(sql, rows)
-    except sqlite3.DatabaseError as exc:
-        if isinstance(exc, sqlite3.IntegrityError):
-            raise
-        raise store_error(exc, store.path) from None
 
 
 def ids_by_hash(store: Store, digests: Sequence[str]) -> dict[str, int]:

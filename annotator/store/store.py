@@ -17,7 +17,7 @@ from annotator.core.model import ACCEPTED, TODO, Document, Prediction, Review
 from annotator.core.packing import pack_spans, unpack_spans
 from annotator.core.spans import Range, Span
 from annotator.core.tokens import Tokens
-from annotator.store.connection import open_connection, sqlite_database, store_error
+from annotator.store.connection import known_errors, open_connection, sqlite_database, store_error
 from annotator.store.training import GOLD_STATES, TrainingQueries
 
 if TYPE_CHECKING:
@@ -162,13 +162,8 @@ class Store(TrainingQueries):
 
     def _many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         """executemany inside one transaction (outside one it would leave it open, uncommitted)."""
-        with self.transaction():
-            try:
-                self.db.conn.executemany(sql, rows)
-            except sqlite3.DatabaseError as exc:
-                if isinstance(exc, sqlite3.IntegrityError):
-                    raise
-                raise store_error(exc, self.path) from None
+        with self.transaction(), known_errors(self.path):
+            self.db.conn.executemany(sql, rows)
 
     # -- settings ---------------------------------------------------------------------
     def setting(self, key: str) -> str | None:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -154,3 +158,18 @@ def kill_an_import_midway(db: Path, source: Path, seconds: float) -> None:
         os.kill(proc.pid, signal.SIGKILL)
     finally:
         assert proc.wait(timeout=60) == -signal.SIGKILL
+
+
+@contextlib.contextmanager
+def write_lock_held_elsewhere(path: Path) -> Iterator[subprocess.Popen]:
+    """Another process holds the database's write lock (as a long import does) until the block
+    ends; the block gets that process (still holding while ``proc.poll()`` is None)."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1], isolation_level=None); "
+         "c.execute('BEGIN IMMEDIATE'); print('held', flush=True); sys.stdin.readline(); c.execute('ROLLBACK')",
+         str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        yield holder
+    finally:
+        holder.communicate("\n", timeout=60)

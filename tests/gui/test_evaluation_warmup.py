@@ -21,7 +21,7 @@ from annotator.ops import gold_edits
 from annotator.ops.evaluating import evaluate_stored
 from annotator.ops.evaluation_warmup import missing
 from annotator.store import Store, evaluation_cache
-from tests.conftest import copy_database
+from tests.conftest import copy_database, write_lock_held_elsewhere
 from tests.gui.test_adjudication_window import enter_adjudication, two_db  # noqa: F401 - a fixture
 from tests.gui.test_evaluation_view import open_evaluation
 from tests.ops.test_scale_equivalence import _generator
@@ -275,23 +275,13 @@ def test_the_warm_up_gives_up_behind_a_long_writer_in_another_process(qtbot, cor
     """Another process holds the write lock (a long import is one transaction): the warm-up's
     write gives up soon, whatever the project's busy timeout, so closing the window never waits
     for that writer; the evaluation computes what was not kept (found by the second read)."""
-    import subprocess
-    import sys
-
     monkeypatch.setenv("ANNOTATOR_BUSY_TIMEOUT_MS", "600000")  # the user's own writes may wait ten minutes
     window, store = corpus_window, corpus_window.store
-    holder = subprocess.Popen(
-        [sys.executable, "-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1], isolation_level=None); "
-         "c.execute('BEGIN IMMEDIATE'); print('held', flush=True); sys.stdin.readline(); c.execute('ROLLBACK')",
-         str(store.path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "held"
+    with write_lock_held_elsewhere(store.path) as holder:
         window.start_evaluation_warm_up()
         qtbot.waitUntil(lambda: not window.warming_up, timeout=120_000)  # while the other still writes
         assert holder.poll() is None, "the other process still holds the lock"
         assert len(missing(store)) == DOCS, "nothing kept behind the other writer"
-    finally:
-        holder.communicate("\n", timeout=60)
     dialog = open_evaluation(qtbot, window)
     expected = evaluate_stored(store, None, use_cache=False)
     assert f"F {100 * expected.evaluation.to_dict()['ents_f']:.1f}" in dialog.summary.text()

@@ -13,7 +13,7 @@ from annotator.ops.evaluating import evaluate_stored
 from annotator.ops.evaluating_arrays import ArrayScoring
 from annotator.ops.evaluation_warmup import keep_scores_of, missing, warm_up
 from annotator.store import Store
-from tests.conftest import copy_database
+from tests.conftest import copy_database, write_lock_held_elsewhere
 from tests.ops.test_scale_equivalence import _generator
 from tests.scoring_steps import on_scoring
 
@@ -138,21 +138,10 @@ def test_a_warm_up_behind_another_writer_gives_up_with_its_second_process(corpus
     """The warm-up's second process waits for another writer no longer than the caller's own
     connection does (the window's: 2 s), not the project's busy timeout: a long import in another
     process does not hold the warm-up, nor the window closing after it (found by the second read)."""
-    import subprocess
-    import sys
-
     monkeypatch.setenv("ANNOTATOR_BUSY_TIMEOUT_MS", "600000")
     path = copy_database(corpus, tmp_path / "p.db")
     Store.open(path).close()  # back in WAL mode
-    holder = subprocess.Popen(
-        [sys.executable, "-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1], isolation_level=None); "
-         "c.execute('BEGIN IMMEDIATE'); print('held', flush=True); sys.stdin.readline(); c.execute('ROLLBACK')",
-         str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "held"
-        with Store.open(path, create=False, busy_timeout_ms=2000) as store:
-            warm_up(store, None, second_process=True)  # what it could not keep is logged, not raised
-            assert holder.poll() is None, "given up while the other process still writes"
-            assert len(missing(store)) == DOCS
-    finally:
-        holder.communicate("\n", timeout=60)
+    with write_lock_held_elsewhere(path) as holder, Store.open(path, create=False, busy_timeout_ms=2000) as store:
+        warm_up(store, None, second_process=True)  # what it could not keep is logged, not raised
+        assert holder.poll() is None, "given up while the other process still writes"
+        assert len(missing(store)) == DOCS

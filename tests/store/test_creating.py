@@ -64,8 +64,7 @@ def test_a_first_import_killed_midway_leaves_no_project_and_the_next_one_makes_i
     try:
         deadline = time.monotonic() + 120
         while proc.poll() is None and time.monotonic() < deadline:  # the temporary database is filling
-            temps = [p for p in tmp_path.iterdir() if p.name.startswith(".project.db") and p.stat().st_size > 4_000_000]
-            if temps:
+            if any(size > 4_000_000 for size in _temporary_database_sizes(tmp_path)):
                 break
             time.sleep(0.01)
         assert proc.poll() is None, "the import ended before it was killed"
@@ -80,3 +79,16 @@ def test_a_first_import_killed_midway_leaves_no_project_and_the_next_one_makes_i
         assert store.document_count() == 60000
         assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["project.db", "texts.jsonl"]  # the stale temporary went
+
+
+def _temporary_database_sizes(folder: Path) -> list[int]:
+    """Sizes of the temporary databases being filled for ``project.db`` (not their -wal/-shm/-journal,
+    which come and go while we look: one removed between listing and stat is skipped)."""
+    sizes = []
+    for entry in os.scandir(folder):
+        if entry.name.startswith(".project.db") and entry.name.endswith(".new"):
+            try:
+                sizes.append(entry.stat().st_size)
+            except FileNotFoundError:
+                pass
+    return sizes

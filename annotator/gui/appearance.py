@@ -52,16 +52,22 @@ def system_prefers_dark() -> bool:
 
 
 def apply_theme(theme: str) -> bool:
-    """Set the application's colours for ``theme`` ("light", "dark", "system"); True when dark."""
+    """Set the application's colours for ``theme`` ("light", "dark", "system"); True when dark.
+
+    The style is only asked for when it may change (dark: Fusion; back from dark: the one the
+    application started with): the first look at ``QApplication.style()`` from Python builds
+    QStyle's enums, ~10 ms of a start that shows the system's light colours."""
     app = QApplication.instance()
     assert isinstance(app, QApplication)
-    if not _original:
+    if "palette" not in _original:
         _original["palette"] = QPalette(app.palette())
-        _original["style"] = app.style().name()
     dark = theme == "dark" or (theme == "system" and system_prefers_dark())
-    style = "fusion" if dark else str(_original["style"])
-    if app.style().name().lower() != style.lower():  # a new style repolishes every widget: only when it changes
-        app.setStyle(style)
+    if dark and "style" not in _original:
+        _original["style"] = app.style().name()
+    if "style" in _original:  # the style was (or is about to be) changed here
+        style = "fusion" if dark else str(_original["style"])
+        if app.style().name().lower() != style.lower():  # a new style repolishes every widget: only when it changes
+            app.setStyle(style)
     if dark:
         palette = dark_palette()
     else:

@@ -72,7 +72,7 @@ class FindMixin:
         self.search.returnPressed.connect(self.find_next)
         clear = self.actions_by_name["find_clear"]
         clear.setEnabled(False)  # only while there is something to clear: Esc stays free otherwise
-        label_hits = QAction(_label_hits_icon(), "Label every hit…", self)  # a button in the find box
+        label_hits = QAction("Label every hit…", self)  # a button in the find box; its icon when first shown
         label_hits.setObjectName("label_hits_button")
         label_hits.setToolTip("Label every hit of the search… (Ctrl+Shift+L)")
         label_hits.triggered.connect(self.label_all_hits)
@@ -81,6 +81,8 @@ class FindMixin:
 
         def typed(text: str) -> None:
             clear.setEnabled(bool(text.strip()))
+            if text.strip() and label_hits.icon().isNull():  # painted once, not on the way to the first document
+                label_hits.setIcon(_label_hits_icon())
             label_hits.setVisible(bool(text.strip()))
 
         self.search.textChanged.connect(typed)

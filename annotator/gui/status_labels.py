@@ -92,6 +92,9 @@ class ElidedLabel(QLabel):
             return
         shown = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width())
         painter = QPainter(self)
-        self.style().drawItemText(painter, rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
-                                  self.palette(), self.isEnabled(), shown, QPalette.ColorRole.WindowText)
+        # what QStyle.drawItemText does for plain text (the palette's current group follows
+        # the enabled state), without asking Python for the style: that builds QStyle's enums
+        # (~10 ms) on the window's first paint
+        painter.setPen(self.palette().color(QPalette.ColorRole.WindowText))
+        painter.drawText(rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), shown)
         painter.end()

@@ -150,3 +150,26 @@ def test_ctrl_wheel_zooms_both_panes_alike(qtbot, window):
     assert sizes(window) == base
     qtbot.wait(20)
     assert line_starts(window.model_view) == line_starts(window.gold_view)
+
+
+def test_dark_is_fusion_and_light_gives_back_the_style_the_application_started_with(window):
+    """The style is only changed (and only asked for) around the dark theme: light and the
+    system's light colours keep the platform's style, and leaving dark restores it."""
+    from annotator.gui import appearance
+
+    app = QApplication.instance()
+    kept = dict(appearance._original)
+    appearance._original.clear()
+    app.setStyle("windows")  # a platform style other than Fusion (offscreen starts with Fusion)
+    try:
+        apply_theme("light")
+        assert app.style().name().lower() == "windows"
+        apply_theme("dark")
+        assert app.style().name().lower() == "fusion"
+        apply_theme("system")  # offscreen Qt knows no system scheme: light
+        assert app.style().name().lower() == "windows"
+        assert QApplication.palette().base().color().lightness() > 128
+    finally:
+        app.setStyle("fusion")
+        appearance._original.clear()
+        appearance._original.update(kept)

@@ -53,6 +53,7 @@ def test_find_outlines_steps_and_crosses_documents(qtbot, window):
     qtbot.waitUntil(lambda: window.find_status.text() == "3 hits in this document · 3 documents")
     button = next(a for a in window.search.actions() if a.objectName() == "label_hits_button")
     assert button.isVisible()  # "label every hit" in the find box while there is something to find
+    assert not button.icon().isNull()  # its icon, painted when it is first shown
     qtbot.wait(300)  # the clear button fades in
     from PySide6.QtWidgets import QToolButton
 

@@ -167,6 +167,8 @@ class EditingMixin:
     def _undone(self, document_ids: list[int], _is_undo: bool) -> None:
         for doc_id in document_ids:
             self.doc_model.refresh_document(doc_id)
+            if self.store.review(doc_id, self.annotator).state == ACCEPTED:  # accepted again (a redone accept,
+                self.keep_accepted_score(doc_id)  # type: ignore[attr-defined]  # an undone edit): keep its score
         if self.view is not None and self.view.document.id in document_ids:
             self.refresh()
         elif document_ids:

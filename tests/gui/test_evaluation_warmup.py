@@ -94,6 +94,26 @@ def test_ctrl_enter_keeps_the_accepted_documents_score(qtbot, window, monkeypatc
     assert warm == report_of(evaluate_stored(store, None, use_cache=False))
 
 
+def test_redoing_an_accept_keeps_the_documents_score_again(qtbot, window):
+    """Ctrl+Z of an accept leaves no score claiming the document accepted; Ctrl+Shift+Z accepts it
+    again and keeps its score as the accept itself did."""
+    store = window.store
+    doc_id = window.view.document.id
+    window.gold_view.setFocus()
+    qtbot.keyClick(window.gold_view, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.warm_idle.is_set() and not window.warming_up, timeout=30_000)
+    assert kept_counts(store, doc_id) is not None
+    qtbot.keyClick(window.gold_view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert store.review(doc_id, "tester").state != ACCEPTED
+    assert kept_counts(store, doc_id) is None, "the undone accept's score is no longer valid"
+    qtbot.keyClick(window.gold_view, Qt.Key.Key_Z,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert store.review(doc_id, "tester").state == ACCEPTED
+    qtbot.waitUntil(lambda: window.warm_idle.is_set() and not window.warming_up, timeout=30_000)
+    counts, disagreements, predicted_by = plain_score(store, doc_id, "tester")
+    assert kept_counts(store, doc_id) == ("single", predicted_by, counts, disagreements)
+
+
 def test_the_warm_up_fills_every_score_and_the_evaluation_then_scores_nothing(qtbot, corpus_window, monkeypatch):
     window, store = corpus_window, corpus_window.store
     assert len(missing(store)) == DOCS

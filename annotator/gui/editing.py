@@ -19,7 +19,7 @@ from annotator.core.tokens import Tokens
 from annotator.gui.commands import BoilerplateCommand, DismissCommand, SnapshotCommand, SpanChangeCommand
 from annotator.gui.dialogs import ask_retry, show_error
 from annotator.ops import gold_edits as actions
-from annotator.ops import documents, occurrences, suggestions
+from annotator.ops import documents, suggestions
 
 
 class EditingMixin:
@@ -399,6 +399,7 @@ class EditingMixin:
     def label_occurrences(self, needle: str, label: str, *, corpus: bool, case_sensitive: bool,
                           find_mode: bool) -> None:
         from annotator.gui.occurrences_view import BulkCommand, OccurrencesDialog, run_with_progress
+        from annotator.ops import occurrences
 
         assert self.view is not None
         dialog = OccurrencesDialog(self.store.path, self.store, self.annotator, needle, label, self.labels,

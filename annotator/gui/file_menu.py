@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
@@ -21,7 +21,9 @@ from PySide6.QtWidgets import QDialog, QMenu, QMessageBox, QProgressDialog
 from annotator.core.errors import AnnotatorError
 from annotator.gui import file_dialogs
 from annotator.gui.background import BackgroundRunner, Task
-from annotator.gui.export_dialog import ExportChoice, ExportDialog, export_summary
+
+if TYPE_CHECKING:  # the export dialog loads when it first opens, not with the window
+    from annotator.gui.export_dialog import ExportChoice, ExportDialog
 
 RECENT_KEY = "recent_databases"
 RECENT_MAX = 8
@@ -212,6 +214,8 @@ class FileMenuMixin:
                              QMessageBox.Icon.Information)
             return
         default = self.store.path.parent / f"{self.store.path.stem}-gold.jsonl"
+        from annotator.gui.export_dialog import ExportDialog  # loads with the dialog, not with the window
+
         self.export_dialog = ExportDialog(default, self)
         self.export_dialog.accepted.connect(lambda: self.start_export(self.export_dialog.choice()))
         self.export_dialog.open()
@@ -247,6 +251,8 @@ class FileMenuMixin:
 
     def _export_done(self, report: Any) -> None:
         self._end_export()
+        from annotator.gui.export_dialog import export_summary
+
         line, notes = export_summary(report, self._export_choice.include_all)
         self.statusBar().showMessage(line, 15000)
         self.show_notice("Export finished", line, QMessageBox.Icon.Information, notes or None)

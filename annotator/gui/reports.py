@@ -6,8 +6,10 @@ A mixin of MainWindow; the windows are annotator.gui.evaluation_view and annotat
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from annotator.gui.report_window import ReportWindow
+if TYPE_CHECKING:  # the report windows (and their Qt classes) load when one first opens, not with the window
+    from annotator.gui.report_window import ReportWindow
 
 REPORTS = ("evaluation_dialog", "agreement_dialog")
 

@@ -24,6 +24,9 @@ ROOT = Path(__file__).resolve().parents[2]
 NOT_AT_START = ("typer", "rich", "numpy", "srsly", "spacy", "thinc", "catalogue", "annotator.cli",
                 "annotator.ops.exporting", "annotator.ops.importing", "annotator.ops.preannotate",
                 "annotator.ops.training", "annotator.ops.evaluating",
+                # the report windows, the export dialog and relabelling load when first used
+                "annotator.gui.report_window", "annotator.gui.export_dialog", "annotator.ops.occurrences",
+                "annotator.store.bulk",
                 "importlib.metadata")  # reading every installed package's metadata (sqlite-utils plugins)
 
 

@@ -181,3 +181,41 @@ def _assert_decoded_together_as_one_by_one(token_blobs: list[bytes], span_blobs:
         mine = doc == k
         assert s[mine].tolist() == one_s.tolist() and e[mine].tolist() == one_e.tolist()
         assert [names[i] for i in lab[mine]] == [one_names[i] for i in one_lab]
+
+
+def _shifted(doc: EvalDocument, by: int) -> EvalDocument:
+    """The same document with every offset moved by ``by`` (as if a long text came before; the
+    text itself is not scored, so it is left as it is)."""
+    def move(spans):
+        return [Span(s.start + by, s.end + by, s.label) for s in spans]
+    tokens = Tokens.from_pairs([(s + by, e + by) for s, e in zip(doc.tokens.starts, doc.tokens.ends)])
+    return EvalDocument(doc.document_id, doc.source, doc.text, tokens, move(doc.gold),
+                        move(doc.predicted), [Range(r.start + by, r.end + by) for r in doc.boilerplate])
+
+
+def test_spans_beyond_the_tokens_and_far_offsets_align_as_score_document():
+    """Spans before the first token, past the last one, and past the text at document ends; a
+    document with no tokens between two with tokens; and the same documents at offsets past 2**31:
+    all as score_document."""
+    tokens = Tokens.from_pairs([(2, 7), (8, 11), (12, 13)])
+    text = "  Putin met K   "
+    docs = [
+        EvalDocument(1, "a", text, tokens, [Span(0, 7, "PERSON"), Span(12, 16, "GPE")],
+                     [Span(0, 2, "ORG"), Span(2, 7, "PERSON"), Span(13, 16, "GPE")]),
+        EvalDocument(2, "b", "   ", Tokens.from_pairs([]), [Span(0, 3, "ORG")], [Span(1, 3, "ORG")]),
+        EvalDocument(3, "c", text, tokens, [Span(12, 13, "GPE"), Span(14, 16, "ORG")],
+                     [Span(11, 16, "GPE"), Span(8, 12, "ORG")], [Range(15, 16)]),
+    ]
+    docs += _corpus(21, 60, overlapping_share=0.0)
+    for chunk in (docs, [_shifted(doc, 3_000_000_000) for doc in docs]):
+        found = score_chunk(chunk_input(chunk))
+        counts = {d: dict(zip((found.key_names[k] for k in keys.tolist()), n.tolist()))
+                  for d, keys, n in found.counts_of()}
+        assert found.regular[:3].all() and found.regular.sum() > 50
+        for d, doc in enumerate(chunk):
+            if not found.regular[d]:  # same-token spans: left to score_document
+                continue
+            expected = score_document(doc)
+            assert bool(found.scored[d]) == expected.scored, doc
+            assert counts.get(d, {}) == expected.counts(), doc
+            assert found.disagreements(d) == (expected.disagreements if expected.scored else []), doc

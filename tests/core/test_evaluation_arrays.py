@@ -219,3 +219,31 @@ def test_spans_beyond_the_tokens_and_far_offsets_align_as_score_document():
             assert bool(found.scored[d]) == expected.scored, doc
             assert counts.get(d, {}) == expected.counts(), doc
             assert found.disagreements(d) == (expected.disagreements if expected.scored else []), doc
+
+
+def test_spans_given_in_any_order_score_as_score_document():
+    """Gold and predictions shuffled (several reviewers' gold comes per reviewer, not by document):
+    predictions still take the alignment of the gold with their characters only where the characters
+    are the same, and every count and disagreement is score_document's."""
+    import numpy as np
+
+    docs = [doc for doc in _corpus(5, 200, overlapping_share=0.0)]
+    data = chunk_input(docs)
+    rng = np.random.default_rng(5)
+    g, p = rng.permutation(len(data.gold_doc)), rng.permutation(len(data.pred_doc))
+    for name in ("gold_doc", "gold_start", "gold_end", "gold_label"):
+        setattr(data, name, getattr(data, name)[g])
+    for name in ("pred_doc", "pred_start", "pred_end", "pred_label"):
+        setattr(data, name, getattr(data, name)[p])
+    found = score_chunk(data)
+    counts = {d: dict(zip((found.key_names[k] for k in keys.tolist()), n.tolist())) for d, keys, n in found.counts_of()}
+    regular = 0
+    for d, doc in enumerate(docs):
+        if not found.regular[d]:
+            continue
+        regular += 1
+        expected = score_document(doc)
+        assert counts.get(d, {}) == expected.counts(), doc
+        assert sorted(found.disagreements(d), key=repr) == sorted(expected.disagreements if expected.scored else [],
+                                                                  key=repr), doc
+    assert regular > 150

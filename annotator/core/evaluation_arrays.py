@@ -52,6 +52,7 @@ class ChunkInput:
     boiler_end: np.ndarray
     labels: Sequence[str]
     excluded: np.ndarray | None = None  # documents to leave to score_document (flagged irregular)
+    tok_keyed: bool = False  # tok_starts/tok_ends are already ``doc << 32 | offset`` keys (token_keys_of)
 
 
 def _i64(values: np.ndarray) -> np.ndarray:
@@ -86,10 +87,13 @@ class _Aligner:
     """Token ranges [first, last) of character spans, ``Doc.char_span(alignment_mode="expand")``."""
 
     def __init__(self, data: ChunkInput):
-        n_tokens = np.diff(_i64(data.tok_offsets))
-        tok_doc = np.repeat(np.arange(data.n_docs, dtype=np.int64), n_tokens)
-        self.starts = _keys(tok_doc, data.tok_starts)
-        self.ends = _keys(tok_doc, data.tok_ends)
+        if data.tok_keyed:
+            self.starts, self.ends = _i64(data.tok_starts), _i64(data.tok_ends)
+        else:
+            n_tokens = np.diff(_i64(data.tok_offsets))
+            tok_doc = np.repeat(np.arange(data.n_docs, dtype=np.int64), n_tokens)
+            self.starts = _keys(tok_doc, data.tok_starts)
+            self.ends = _keys(tok_doc, data.tok_ends)
         self.hi = _i64(data.tok_offsets[1:])
 
     def align(self, doc: np.ndarray, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -294,12 +298,15 @@ def score_chunk(data: ChunkInput) -> ChunkScores:
     counted = p_ok & scored[pd] & ~missing.touches(p_first, p_last)
     g_idx = np.flatnonzero(kept)
     p_idx = np.flatnonzero(counted)
+    # the kept gold's and counted predictions' columns, gathered once
+    kgd, kgl, kgf, kgt = gd[g_idx], gl[g_idx], g_first[g_idx], g_last[g_idx]
+    cpd, cpl, cpf, cpt = pd[p_idx], pl[p_idx], p_first[p_idx], p_last[p_idx]
 
     # same tokens: each counted prediction's gold (unique: ranges are disjoint)
-    g_tok_key = (g_first[g_idx] << _SHIFT) | g_last[g_idx]
+    g_tok_key = (kgf << _SHIFT) | kgt
     order = _lexsort(g_tok_key, g_tok_key)
     g_tok_sorted, g_by_tok = g_tok_key[order], g_idx[order]
-    p_tok_key = (p_first[p_idx] << _SHIFT) | p_last[p_idx]
+    p_tok_key = (cpf << _SHIFT) | cpt
     gl_or_none = np.append(gl, -1)  # index -1: no gold
     if len(g_tok_sorted):
         at = np.minimum(np.searchsorted(g_tok_sorted, p_tok_key), len(g_tok_sorted) - 1)
@@ -308,30 +315,35 @@ def score_chunk(data: ChunkInput) -> ChunkScores:
     else:
         same = np.zeros(len(p_idx), dtype=bool)
         same_gold = np.full(len(p_idx), -1, dtype=np.int64)
-    tp = same & (gl_or_none[same_gold] == pl[p_idx])
+    same_label = gl_or_none[same_gold]
+    tp = same & (same_label == cpl)
     matched_gold = np.zeros(len(gd), dtype=bool)
     matched_gold[same_gold[tp]] = True
     ranged_gold = np.zeros(len(gd), dtype=bool)  # a counted prediction has its tokens
     ranged_gold[same_gold[same]] = True
     unmatched = kept & ~matched_gold
     u_idx = np.flatnonzero(unmatched)
+    ugd, ugl = gd[u_idx], gl[u_idx]
 
     # per label and document: tp, fp, fn, and which labels were seen
     cells = n_docs * n_labels
-    tp_m = np.bincount(pd[p_idx][tp] * n_labels + pl[p_idx][tp], minlength=cells)
-    fp_m = np.bincount(pd[p_idx][~tp] * n_labels + pl[p_idx][~tp], minlength=cells)
-    fn_m = np.bincount(gd[u_idx] * n_labels + gl[u_idx], minlength=cells)
+    p_cell = cpd * n_labels + cpl
+    tp_m = np.bincount(p_cell[tp], minlength=cells)
+    fp_m = np.bincount(p_cell[~tp], minlength=cells)
+    u_cell = ugd * n_labels + ugl
+    fn_m = np.bincount(u_cell, minlength=cells)
     seen = np.zeros(cells, dtype=bool)
     seen[(pd * n_labels + pl)[scored[pd]]] = True
-    seen[gd[u_idx] * n_labels + gl[u_idx]] = True
+    seen[u_cell] = True
 
     # confusion: (gold row or SPURIOUS) x (predicted column or MISSED), SPURIOUS/MISSED = n_labels
     side = n_labels + 1
-    rows = np.where(same, gl_or_none[same_gold], n_labels)
-    cm_keys = [pd[p_idx] * side * side + rows * side + pl[p_idx]]
+    rows = np.where(same, same_label, n_labels)
+    cm_keys = [cpd * side * side + rows * side + cpl]
     missed_cell = unmatched & ~ranged_gold
     m_idx = np.flatnonzero(missed_cell)
-    cm_keys.append(gd[m_idx] * side * side + gl[m_idx] * side + n_labels)
+    mgd = gd[m_idx]
+    cm_keys.append(mgd * side * side + gl[m_idx] * side + n_labels)
     cm_all = np.concatenate(cm_keys)
     cm_code, cm_n = np.unique(cm_all, return_counts=True)
 
@@ -342,40 +354,40 @@ def score_chunk(data: ChunkInput) -> ChunkScores:
     alone = np.flatnonzero(~same)  # only a prediction with no same-token gold can be a boundary error
     overlapping_gold = np.full(len(p_idx), -1, dtype=np.int64)
     if len(alone):
-        g_sel = g_idx[_in_docs(pd[p_idx[alone]], gd[g_idx], n_docs)]
+        a_idx = p_idx[alone]
+        a_doc = cpd[alone]
+        g_sel = g_idx[_in_docs(a_doc, kgd, n_docs)]
         g_char_s, g_char_e = _keys(gd[g_sel], gs[g_sel]), _keys(gd[g_sel], ge[g_sel])
         g_order = _lexsort(g_char_e, g_char_s)
-        first_g = _overlap_first(g_char_s[g_order], g_char_e[g_order], _keys(pd[p_idx[alone]], ps[p_idx[alone]]),
-                                 _keys(pd[p_idx[alone]], pe[p_idx[alone]]))
+        first_g = _overlap_first(g_char_s[g_order], g_char_e[g_order], _keys(a_doc, ps[a_idx]), _keys(a_doc, pe[a_idx]))
         overlapping_gold[alone] = np.append(g_sel[g_order], -1)[first_g]  # first_g -1: none
     kind = np.where(same, np.where(tp, _NONE, _TYPE), np.where(overlapping_gold >= 0, _BOUNDARY, _SPURIOUS))
     pred_gold = np.where(same, same_gold, overlapping_gold)
     hit = np.zeros(len(m_idx), dtype=bool)
     if len(m_idx):
-        p_sel = p_idx[_in_docs(gd[m_idx], pd[p_idx], n_docs)]
+        p_sel = p_idx[_in_docs(mgd, cpd, n_docs)]
         p_char_s, p_char_e = _keys(pd[p_sel], ps[p_sel]), _keys(pd[p_sel], pe[p_sel])
         p_order = _lexsort(p_char_e, p_char_s)
-        hit = _overlap_first(p_char_s[p_order], p_char_e[p_order], _keys(gd[m_idx], gs[m_idx]),
-                             _keys(gd[m_idx], ge[m_idx])) >= 0
+        hit = _overlap_first(p_char_s[p_order], p_char_e[p_order], _keys(mgd, gs[m_idx]), _keys(mgd, ge[m_idx])) >= 0
     missed = m_idx[~hit]
-    n_dis = (np.bincount(pd[p_idx][kind != _NONE], minlength=n_docs)
+    n_dis = (np.bincount(cpd[kind != _NONE], minlength=n_docs)
              + np.bincount(gd[missed], minlength=n_docs))
 
     # partial: same label, overlapping tokens
-    lab_g_first = (gl[g_idx] << _SHIFT) | g_first[g_idx]
-    lab_g_last = (gl[g_idx] << _SHIFT) | g_last[g_idx]
-    lab_p_first = (pl[p_idx] << _SHIFT) | p_first[p_idx]
-    lab_p_last = (pl[p_idx] << _SHIFT) | p_last[p_idx]
+    lab_g_first = (kgl << _SHIFT) | kgf
+    lab_g_last = (kgl << _SHIFT) | kgt
+    lab_p_first = (cpl << _SHIFT) | cpf
+    lab_p_last = (cpl << _SHIFT) | cpt
     pred_hit = tp.copy()  # an exact match overlaps; search only for the others
     rest = np.flatnonzero(~tp)
     pred_hit[rest] = _pairs_overlap(lab_g_first, lab_g_last, lab_p_first[rest], lab_p_last[rest],
-                                    _by_label(gl[g_idx], g_first[g_idx], g_last[g_idx]))
+                                    _by_label(kgl, kgf, kgt))
     gold_hit = matched_gold[g_idx]
     rest = np.flatnonzero(~gold_hit)
     gold_hit[rest] = _pairs_overlap(lab_p_first, lab_p_last, lab_g_first[rest], lab_g_last[rest],
-                                    _by_label(pl[p_idx], p_first[p_idx], p_last[p_idx]))
-    partial = np.stack([np.bincount(pd[p_idx][pred_hit], minlength=n_docs), np.bincount(pd[p_idx], minlength=n_docs),
-                        np.bincount(gd[g_idx][gold_hit], minlength=n_docs), np.bincount(gd[g_idx], minlength=n_docs)])
+                                    _by_label(cpl, cpf, cpt))
+    partial = np.stack([np.bincount(cpd[pred_hit], minlength=n_docs), np.bincount(cpd, minlength=n_docs),
+                        np.bincount(kgd[gold_hit], minlength=n_docs), np.bincount(kgd, minlength=n_docs)])
 
     # (document, key, n) triples; key codes: 3 per label, then confusion cells, partial, documents
     cm_base = 3 * n_labels

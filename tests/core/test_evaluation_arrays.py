@@ -166,9 +166,17 @@ def test_stored_lists_of_one_width_decode_at_once_as_one_by_one():
 
 def _assert_decoded_together_as_one_by_one(token_blobs: list[bytes], span_blobs: list[bytes]) -> None:
     """Many stored lists decoded at once (``tokens_of``, ``spans_of``) give each list as decoding it alone does."""
-    from annotator.core.packed_arrays import span_arrays, spans_of, token_arrays, tokens_of
+    import numpy as np
+
+    from annotator.core.packed_arrays import span_arrays, spans_of, token_arrays, token_keys_of, tokens_of
 
     starts, ends, offsets = tokens_of(token_blobs)
+    start_keys, end_keys, key_offsets, last = token_keys_of(token_blobs)  # as the scorer bisects them
+    doc = np.repeat(np.arange(len(token_blobs)), np.diff(offsets))
+    assert key_offsets.tolist() == offsets.tolist()
+    assert start_keys.tolist() == ((doc << 32) | starts).tolist() and end_keys.tolist() == ((doc << 32) | ends).tolist()
+    assert last.tolist() == [int(ends[offsets[k + 1] - 1]) if offsets[k + 1] > offsets[k] else 0
+                             for k in range(len(token_blobs))]
     for k, blob in enumerate(token_blobs):
         one_s, one_e = token_arrays(blob)
         assert starts[offsets[k]:offsets[k + 1]].tolist() == one_s.tolist()

@@ -378,14 +378,16 @@ def score_chunk(data: ChunkInput) -> ChunkScores:
     lab_g_last = (kgl << _SHIFT) | kgt
     lab_p_first = (cpl << _SHIFT) | cpf
     lab_p_last = (cpl << _SHIFT) | cpt
-    pred_hit = tp.copy()  # an exact match overlaps; search only for the others
+    pred_hit = tp.copy()  # an exact match overlaps; search only for the others (none: no index to sort)
     rest = np.flatnonzero(~tp)
-    pred_hit[rest] = _pairs_overlap(lab_g_first, lab_g_last, lab_p_first[rest], lab_p_last[rest],
-                                    _by_label(kgl, kgf, kgt))
+    if len(rest):
+        pred_hit[rest] = _pairs_overlap(lab_g_first, lab_g_last, lab_p_first[rest], lab_p_last[rest],
+                                        _by_label(kgl, kgf, kgt))
     gold_hit = matched_gold[g_idx]
     rest = np.flatnonzero(~gold_hit)
-    gold_hit[rest] = _pairs_overlap(lab_p_first, lab_p_last, lab_g_first[rest], lab_g_last[rest],
-                                    _by_label(cpl, cpf, cpt))
+    if len(rest):
+        gold_hit[rest] = _pairs_overlap(lab_p_first, lab_p_last, lab_g_first[rest], lab_g_last[rest],
+                                        _by_label(cpl, cpf, cpt))
     partial = np.stack([np.bincount(cpd[pred_hit], minlength=n_docs), np.bincount(cpd, minlength=n_docs),
                         np.bincount(kgd[gold_hit], minlength=n_docs), np.bincount(kgd, minlength=n_docs)])
 

@@ -7,8 +7,9 @@ many times the GUI thread handled a 10 ms timer meanwhile (it must keep running)
 ``--build N`` first makes a corpus of N documents, every one accepted (scale_corpus marks 10 %: this
 gives 50k accepted documents without building 500k). Offscreen; peak memory is the process's
 (``ru_maxrss``), reported beside its size before the run, and the largest child process's
-(the first evaluation's second process, :mod:`annotator.ops.evaluating_helper`);
-``ANNOTATOR_EVALUATION_PROCESSES=1`` measures with one process.
+(the first evaluation's second process, :mod:`annotator.ops.evaluating_helper`), and the CPU
+seconds of both (``cpu_s``, ``child_cpu_s``: on a shared machine the wall time depends on a free
+second core, the CPU time much less); ``ANNOTATOR_EVALUATION_PROCESSES=1`` measures with one process.
 """
 
 from __future__ import annotations
@@ -53,11 +54,18 @@ class GuiTicks:
         self.timer.stop()
 
 
+def _cpu() -> tuple[float, float]:
+    """CPU seconds (user + system) of this process and of its ended children so far."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
+
+
 def run_window(dialog, cancel_after: float | None = None) -> dict:  # noqa: ANN001
     from PySide6.QtWidgets import QApplication
 
     ticks = GuiTicks()
     before = rss_mb()
+    cpu_before = _cpu()
     started = time.perf_counter()
     dialog.refresh()
     cancelled_at = None
@@ -69,7 +77,11 @@ def run_window(dialog, cancel_after: float | None = None) -> dict:  # noqa: ANN0
             dialog.cancel()
     seconds = time.perf_counter() - started
     ticks.stop()
+    cpu = [after - earlier for after, earlier in zip(_cpu(), cpu_before)]
     result = {"seconds": round(seconds, 2), "gui_ticks": ticks.count, "rss_before_mb": round(before, 0),
+              # CPU seconds (user + system) of the window's process and of the child processes ended meanwhile
+              # (the evaluation's second process): the figure that does not depend on a free second core
+              "cpu_s": round(cpu[0], 2), "child_cpu_s": round(cpu[1], 2),
               "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 0),
               # the evaluation's second process, if one ran (the largest child ended so far)
               "child_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 0)}

@@ -97,6 +97,48 @@ def tokens_of(blobs: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return positions[0::2], positions[1::2], offsets
 
 
+def token_keys_of(blobs: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`tokens_of` as the array scorer bisects them: (start keys, end keys, offsets, each
+    document's last token end), a key being ``k << 32 | position`` for document k (positions
+    below 2**32). The running sums restart per document by a correction added at each
+    document's first value, so one running sum makes the keys: no per-token document index.
+    A document whose last token end is 2**32 or more has meaningless keys (the scorer leaves
+    documents ending past 2**31 to the plain way)."""
+    raws: list[tuple[str, bytes]] = []
+    for data in blobs:
+        if bytes(data[:3]) != packing.TOKENS_MAGIC:  # the older form (absolute uint32 pairs): the general way
+            starts, ends, offsets = tokens_of(blobs)
+            doc = np.repeat(np.arange(len(blobs), dtype=np.int64), np.diff(offsets))
+            return (doc << 32) | starts, (doc << 32) | ends, offsets, _last_ends(ends, offsets)
+        code = chr(data[3])
+        if code not in packing._TYPES:
+            raise ValueError(f"unknown packed array type {code!r}")
+        raws.append((code, zlib.decompress(data[4:])))
+    values, sizes = _values(raws)
+    offsets = np.zeros(len(blobs) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum(sizes // 2)
+    docs = np.flatnonzero(sizes > 0)
+    if len(docs):
+        firsts = (np.cumsum(sizes) - sizes)[docs]
+        totals = np.add.reduceat(values, firsts)  # each document's last token end
+        base = docs << 32
+        before = np.concatenate(([0], (base + totals)[:-1]))  # the running sum reached before each document
+        values[firsts] += base - before
+    keys = np.cumsum(values)
+    last = np.zeros(len(blobs), dtype=np.int64)
+    if len(docs):
+        last[docs] = totals
+    return np.ascontiguousarray(keys[0::2]), np.ascontiguousarray(keys[1::2]), offsets, last
+
+
+def _last_ends(ends: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    sizes = np.diff(offsets)
+    last = np.zeros(len(sizes), dtype=np.int64)
+    has = sizes > 0
+    last[has] = ends[offsets[1:][has] - 1]
+    return last
+
+
 def spans_of(blobs: Sequence[bytes], labels: dict[str, int]) -> tuple[np.ndarray, ...]:
     """(document index, starts, ends, label indices) of many packed span lists at once
     (:func:`span_arrays` of each); label names are indexed in ``labels`` (new ones added)."""

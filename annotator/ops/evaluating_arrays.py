@@ -22,7 +22,7 @@ import numpy as np
 from annotator.core.errors import AnnotatorError
 from annotator.core.evaluation import DisagreementAt
 from annotator.core.evaluation_arrays import ChunkInput, ChunkScores, score_chunk
-from annotator.core.packed_arrays import spans_of, tokens_of
+from annotator.core.packed_arrays import spans_of, token_keys_of
 from annotator.core.model import ACCEPTED
 from annotator.core.team import FINAL, SINGLE
 from annotator.store import Store, evaluation_cache
@@ -51,6 +51,16 @@ class ChunkResult:
     others: list[int] = field(default_factory=list)
 
 
+def _index_of(order: np.ndarray, doc_ids: np.ndarray) -> np.ndarray:
+    """``np.searchsorted(order, doc_ids)`` for ids that come in runs (a document's spans together):
+    one bisection per run, not per span."""
+    if not len(doc_ids):
+        return np.zeros(0, dtype=np.int64)
+    heads = np.concatenate(([0], np.flatnonzero(np.diff(doc_ids)) + 1))
+    lengths = np.diff(np.append(heads, len(doc_ids)))
+    return np.repeat(np.searchsorted(order, doc_ids[heads]), lengths)
+
+
 class ArrayScoring:
     """State one evaluation keeps across chunks: the label indices and the count keys met."""
 
@@ -68,26 +78,17 @@ class ArrayScoring:
         assert self.labels is not None
         labels = self.labels
         order = np.asarray(rows.ids, dtype=np.int64)
-        tok_starts, tok_ends, offsets = tokens_of(rows.tokens)
+        tok_starts, tok_ends, offsets, last = token_keys_of(rows.tokens)
         pred_doc, pred_start, pred_end, pred_label = spans_of(rows.predictions, labels)
         gold = rows.gold
         boiler = np.array(rows.boilerplate, dtype=np.int64).reshape(-1, 3)
 
         return ChunkInput(
             len(rows.ids), tok_starts, tok_ends, offsets,
-            np.searchsorted(order, gold[:, 0]), gold[:, 1], gold[:, 2], gold[:, 3],
+            _index_of(order, gold[:, 0]), gold[:, 1], gold[:, 2], gold[:, 3],
             pred_doc, pred_start, pred_end, pred_label,
-            np.searchsorted(order, boiler[:, 0]), boiler[:, 1], boiler[:, 2], list(labels),
-            self._too_long(tok_ends, offsets))
-
-    @staticmethod
-    def _too_long(tok_ends: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-        """Documents whose offsets may not fit the packed gold (:data:`evaluation_cache.LONGEST`)."""
-        sizes = np.diff(offsets)
-        last = np.zeros(len(sizes), dtype=np.int64)
-        has = sizes > 0
-        last[has] = tok_ends[offsets[1:][has] - 1]
-        return last >= evaluation_cache.LONGEST
+            _index_of(order, boiler[:, 0]), boiler[:, 1], boiler[:, 2], list(labels),
+            last >= evaluation_cache.LONGEST, tok_keyed=True)  # offsets past LONGEST may not fit the keys
 
     def score(self, store: Store, ids: Sequence[int], pipeline: str | None, room: int) -> ChunkResult:
         """Score what it can of ``ids`` in arrays; list the disagreements of the first documents

@@ -251,8 +251,6 @@ class SimpleRows(NamedTuple):
     boilerplate: list[tuple[int, int, int]]  # (document id, start, end)
 
 
-LENGTH_BITS = 12  # a gold span as one integer: start << 12 | its length (LONG_SPAN: too long to say)
-LONG_SPAN = (1 << LENGTH_BITS) - 1
 SEPARATOR = "\x1f"  # between the labels of a document's gold spans (a label holding it: the plain way)
 LONGEST = 1 << 31  # documents whose tokens end before this are scored in arrays (offsets fit 32 bits)
 
@@ -279,47 +277,48 @@ def _label_indices(text: str, labels: Sequence[str]) -> Any:
 
 
 def _gold_of(store: Store, reviewer: dict[int, str], simple: list[int], labels: Sequence[str]) -> Any:
-    """(document id, start, end, label index) rows of the reviewers' gold, one string of
-    integers and one of labels per document (read per reviewer, on the ``gold_spans_doc``
-    index), parsed with numpy: not a row object per span. Label index -1: a label not in
-    ``labels``; -2: a span too long for the packing (both: the document goes the plain way)."""
+    """(document id, start, end, label index) rows of the reviewers' gold, three strings per
+    document (starts, ends, labels; read per reviewer, on the ``gold_spans_doc`` index), parsed
+    with numpy: not a row object per span. Label index -1: a label not in ``labels`` (the
+    document goes the plain way).
+
+    The columns are concatenated as stored: any expression on them (``start << 12 | length``)
+    costs SQLite more per span than a third string costs to build and parse."""
     import numpy
 
     by_who: dict[str, list[int]] = {}
     for doc in simple:
         by_who.setdefault(reviewer[doc], []).append(doc)
-    docs, values, names, n = [], [], [], []
+    docs, starts, ends, names, n = [], [], [], [], []
     for who, members in by_who.items():
-        for doc, packed, text in store._q(
-            f"SELECT document_id, group_concat((start_char << {LENGTH_BITS}) | min(end_char - start_char, {LONG_SPAN})), "
-            f"group_concat(label, '{SEPARATOR}') FROM gold_spans WHERE annotator = ? "
-            f"AND document_id IN ({_marks(members)}) GROUP BY document_id", [who, *members],
+        for doc, start, end, text in store._q(
+            f"SELECT document_id, group_concat(start_char), group_concat(end_char), group_concat(label, '{SEPARATOR}') "
+            f"FROM gold_spans WHERE annotator = ? AND document_id IN ({_marks(members)}) GROUP BY document_id",
+            [who, *members],
         ):
             docs.append(doc)
-            values.append(packed)
+            starts.append(start)
+            ends.append(end)
             names.append(text)
-            n.append(packed.count(",") + 1)
+            n.append(start.count(",") + 1)
     if not docs:
         return numpy.zeros((0, 4), dtype=numpy.int64)
-    packed_all = numpy.fromstring(",".join(values), dtype=numpy.int64, sep=",")
+    start_all = numpy.fromstring(",".join(starts), dtype=numpy.int64, sep=",")
+    end_all = numpy.fromstring(",".join(ends), dtype=numpy.int64, sep=",")
     label = _label_indices(SEPARATOR.join(names), labels)
-    if len(label) != len(packed_all):  # pragma: no cover - the two lists are made from the same rows
+    if not len(label) == len(start_all) == len(end_all):  # pragma: no cover - made from the same rows
         raise ValueError("gold spans and their labels read apart")
-    length = packed_all & LONG_SPAN
-    start = packed_all >> LENGTH_BITS
-    label[length == LONG_SPAN] = -2
-    return numpy.stack([numpy.repeat(numpy.array(docs, dtype=numpy.int64), n), start, start + length, label], axis=1)
+    return numpy.stack([numpy.repeat(numpy.array(docs, dtype=numpy.int64), n), start_all, end_all, label], axis=1)
 
 
 def simple_rows(store: Store, ids: Sequence[int], pipeline: str | None, labels: Sequence[str],
                 accepted: str, final: str) -> tuple[SimpleRows, list[int]]:
     """Of documents ``ids`` (at most :data:`CHUNK` * 4), those whose gold is simply the reviewing
     annotator's accepted layer, read in bulk; and the others (several accepted layers, an
-    adjudication, no stored tokens, no prediction, a gold label not in ``labels``, a gold span
-    of :data:`LONG_SPAN` characters or more), left to be read document by document as
-    :mod:`annotator.ops.gold` gives them.
+    adjudication, no stored tokens, no prediction, a gold label not in ``labels``), left to be
+    read document by document as :mod:`annotator.ops.gold` gives them.
 
-    Gold spans come back as two strings per document (:func:`_gold_of`), not as a row object
+    Gold spans come back as three strings per document (:func:`_gold_of`), not as a row object
     per span: at 100 spans per document reading rows one by one costs more than scoring them.
     The caller must leave to the plain path any document whose tokens end at or after
     :data:`LONGEST` (its offsets may not fit).
@@ -357,7 +356,7 @@ def simple_rows(store: Store, ids: Sequence[int], pipeline: str | None, labels: 
     for name, members in by_who.items():
         boilerplate.extend(store._q(f"SELECT document_id, start_char, end_char FROM boilerplate WHERE annotator = ? "
                                     f"AND document_id IN ({_marks(members)})", [name, *members]))
-    if unknown:  # a label added meanwhile, a very long span: read those the plain way
+    if unknown:  # a label added meanwhile: read those the plain way
         simple = [d for d in simple if d not in unknown]
         gold = gold[~numpy.isin(gold[:, 0], list(unknown))]
     chosen = set(simple)

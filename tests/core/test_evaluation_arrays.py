@@ -166,9 +166,17 @@ def test_stored_lists_of_one_width_decode_at_once_as_one_by_one():
 
 def _assert_decoded_together_as_one_by_one(token_blobs: list[bytes], span_blobs: list[bytes]) -> None:
     """Many stored lists decoded at once (``tokens_of``, ``spans_of``) give each list as decoding it alone does."""
-    from annotator.core.packed_arrays import span_arrays, spans_of, token_arrays, tokens_of
+    import numpy as np
+
+    from annotator.core.packed_arrays import span_arrays, spans_of, token_arrays, token_keys_of, tokens_of
 
     starts, ends, offsets = tokens_of(token_blobs)
+    start_keys, end_keys, key_offsets, last = token_keys_of(token_blobs)  # as the scorer bisects them
+    doc = np.repeat(np.arange(len(token_blobs)), np.diff(offsets))
+    assert key_offsets.tolist() == offsets.tolist()
+    assert start_keys.tolist() == ((doc << 32) | starts).tolist() and end_keys.tolist() == ((doc << 32) | ends).tolist()
+    assert last.tolist() == [int(ends[offsets[k + 1] - 1]) if offsets[k + 1] > offsets[k] else 0
+                             for k in range(len(token_blobs))]
     for k, blob in enumerate(token_blobs):
         one_s, one_e = token_arrays(blob)
         assert starts[offsets[k]:offsets[k + 1]].tolist() == one_s.tolist()
@@ -181,3 +189,69 @@ def _assert_decoded_together_as_one_by_one(token_blobs: list[bytes], span_blobs:
         mine = doc == k
         assert s[mine].tolist() == one_s.tolist() and e[mine].tolist() == one_e.tolist()
         assert [names[i] for i in lab[mine]] == [one_names[i] for i in one_lab]
+
+
+def _shifted(doc: EvalDocument, by: int) -> EvalDocument:
+    """The same document with every offset moved by ``by`` (as if a long text came before; the
+    text itself is not scored, so it is left as it is)."""
+    def move(spans):
+        return [Span(s.start + by, s.end + by, s.label) for s in spans]
+    tokens = Tokens.from_pairs([(s + by, e + by) for s, e in zip(doc.tokens.starts, doc.tokens.ends)])
+    return EvalDocument(doc.document_id, doc.source, doc.text, tokens, move(doc.gold),
+                        move(doc.predicted), [Range(r.start + by, r.end + by) for r in doc.boilerplate])
+
+
+def test_spans_beyond_the_tokens_and_far_offsets_align_as_score_document():
+    """Spans before the first token, past the last one, and past the text at document ends; a
+    document with no tokens between two with tokens; and the same documents at offsets past 2**31:
+    all as score_document."""
+    tokens = Tokens.from_pairs([(2, 7), (8, 11), (12, 13)])
+    text = "  Putin met K   "
+    docs = [
+        EvalDocument(1, "a", text, tokens, [Span(0, 7, "PERSON"), Span(12, 16, "GPE")],
+                     [Span(0, 2, "ORG"), Span(2, 7, "PERSON"), Span(13, 16, "GPE")]),
+        EvalDocument(2, "b", "   ", Tokens.from_pairs([]), [Span(0, 3, "ORG")], [Span(1, 3, "ORG")]),
+        EvalDocument(3, "c", text, tokens, [Span(12, 13, "GPE"), Span(14, 16, "ORG")],
+                     [Span(11, 16, "GPE"), Span(8, 12, "ORG")], [Range(15, 16)]),
+    ]
+    docs += _corpus(21, 60, overlapping_share=0.0)
+    for chunk in (docs, [_shifted(doc, 3_000_000_000) for doc in docs]):
+        found = score_chunk(chunk_input(chunk))
+        counts = {d: dict(zip((found.key_names[k] for k in keys.tolist()), n.tolist()))
+                  for d, keys, n in found.counts_of()}
+        assert found.regular[:3].all() and found.regular.sum() > 50
+        for d, doc in enumerate(chunk):
+            if not found.regular[d]:  # same-token spans: left to score_document
+                continue
+            expected = score_document(doc)
+            assert bool(found.scored[d]) == expected.scored, doc
+            assert counts.get(d, {}) == expected.counts(), doc
+            assert found.disagreements(d) == (expected.disagreements if expected.scored else []), doc
+
+
+def test_spans_given_in_any_order_score_as_score_document():
+    """Gold and predictions shuffled (several reviewers' gold comes per reviewer, not by document):
+    predictions still take the alignment of the gold with their characters only where the characters
+    are the same, and every count and disagreement is score_document's."""
+    import numpy as np
+
+    docs = [doc for doc in _corpus(5, 200, overlapping_share=0.0)]
+    data = chunk_input(docs)
+    rng = np.random.default_rng(5)
+    g, p = rng.permutation(len(data.gold_doc)), rng.permutation(len(data.pred_doc))
+    for name in ("gold_doc", "gold_start", "gold_end", "gold_label"):
+        setattr(data, name, getattr(data, name)[g])
+    for name in ("pred_doc", "pred_start", "pred_end", "pred_label"):
+        setattr(data, name, getattr(data, name)[p])
+    found = score_chunk(data)
+    counts = {d: dict(zip((found.key_names[k] for k in keys.tolist()), n.tolist())) for d, keys, n in found.counts_of()}
+    regular = 0
+    for d, doc in enumerate(docs):
+        if not found.regular[d]:
+            continue
+        regular += 1
+        expected = score_document(doc)
+        assert counts.get(d, {}) == expected.counts(), doc
+        assert sorted(found.disagreements(d), key=repr) == sorted(expected.disagreements if expected.scored else [],
+                                                                  key=repr), doc
+    assert regular > 150

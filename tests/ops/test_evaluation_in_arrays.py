@@ -195,7 +195,7 @@ def test_documents_too_long_for_the_packed_gold_go_the_plain_way(store, corpus, 
 
 def test_gold_labels_and_lengths_read_in_bulk_as_stored(store, tokenize, monkeypatch):
     """Labels that share a length and first byte, one the prefix of another, non-ASCII ones, and
-    a span too long for the bulk packing (4,095+ characters: that document goes the plain way)."""
+    a span of 4,095+ characters (once too long for the bulk read's packing: now read in bulk too)."""
     labels = ["ORG", "ORGS", "OAK", "Ünï", "日本", "X"]
     rng = random.Random(11)
     long_doc = None
@@ -220,7 +220,44 @@ def test_gold_labels_and_lengths_read_in_bulk_as_stored(store, tokenize, monkeyp
         gold_edits.set_state(store, doc_id, "ann", "accepted")
     in_bulk = record_bulk_scored(monkeypatch)
     found = evaluate_stored(store, "en_x", tokenize, use_cache=False)
-    assert long_doc not in in_bulk and len(in_bulk) == 29
+    assert long_doc in in_bulk and len(in_bulk) == 30
     plain = evaluate_stored(store, "en_x", tokenize, use_cache=False, in_arrays=False)
     same(found, plain)
     assert set(plain.evaluation.per_type) == set(labels)
+
+
+def test_several_reviewers_non_bmp_texts_and_spans_at_the_ends_read_in_bulk_as_plain(store, tokenize, monkeypatch):
+    """Documents each accepted by one of three annotators (the bulk read takes the gold per
+    reviewer, so a chunk's gold is not in document order), texts with characters outside the
+    BMP before and inside entities, gold spans at the very start and end of the text, spans
+    not on token edges, a whitespace-only document and documents with no gold: in bulk, as plain."""
+    rng = random.Random(23)
+    words = ["Keita", "😀", "Bamako", "𝔐ali", "met", "Kyiv", "on", "Monday", "🇲🇱", "UN"]
+    annotators = ["ann", "bob", "cy"]
+    for k in range(90):
+        text = " ".join(rng.choice(words) for _ in range(rng.randint(1, 12))) if k % 17 else "   "
+        doc_id, _ = store.add_document(text, f"n{k}.txt", f"nh{k}")
+        store.set_tokens(doc_id, "blank", tokenize(text))
+        spans, pos = [], 0
+        for word in text.split(" "):
+            if not word:
+                continue
+            start = text.index(word, pos)
+            pos = start + len(word)
+            if rng.random() < 0.5:
+                begin = start + 1 if rng.random() < 0.15 and len(word) > 1 else start  # maybe inside a token
+                spans.append(Span(begin, pos, rng.choice(LABELS)))
+        if k % 11 == 5:
+            spans = []
+        model = [Span(s.start, s.end, s.label if rng.random() < 0.8 else rng.choice(LABELS), "model")
+                 for s in spans if rng.random() < 0.85]
+        store.add_prediction(doc_id, "en_x", "1", model)
+        who = annotators[(k * 7) % 3]
+        gold_edits.set_gold(store, doc_id, who, spans, LABELS)
+        gold_edits.set_state(store, doc_id, who, "accepted")
+    in_bulk = record_bulk_scored(monkeypatch)
+    found = evaluate_stored(store, "en_x", tokenize, use_cache=False)
+    assert len(in_bulk) >= 80
+    plain = evaluate_stored(store, "en_x", tokenize, use_cache=False, in_arrays=False)
+    same(found, plain)
+    assert plain.evaluation.to_dict()["tp"] > 50 and plain.evaluation.disagreements

@@ -19,6 +19,10 @@ from array import array
 from itertools import repeat
 from typing import Any
 
+import msgspec
+import numpy as np
+from msgspec import UNSET, Raw, Struct, UnsetType, field
+
 from annotator.core.errors import InputError
 from annotator.core.formats import _state
 from annotator.core.model import GoldRecord
@@ -26,43 +30,39 @@ from annotator.core.spans import ORIGIN_HUMAN, ORIGINS, Range, Span
 from annotator.core.texts import check_text
 from annotator.core.tokens import Tokens
 
-try:
-    import msgspec
-    import numpy as np
-except ImportError:  # pragma: no cover - both are dependencies; without them every line goes the general way
-    msgspec = None
 
-if msgspec is not None:
-    from msgspec import UNSET, Raw, Struct, UnsetType, field
+class _Token(Struct, gc=False):
+    start: int
+    end: int
 
-    class _Token(Struct, gc=False):
-        start: int
-        end: int
 
-    class _Span(Struct, gc=False):
-        start: int
-        end: int
-        label: str
-        origin: str = ORIGIN_HUMAN  # another value: the general reader makes it "human"
+class _Span(Struct, gc=False):
+    start: int
+    end: int
+    label: str
+    origin: str = ORIGIN_HUMAN  # another value: the general reader makes it "human"
 
-    class _Range(Struct, gc=False):
-        start: int
-        end: int
 
-    class _Line(Struct, gc=False):
-        """The keys a record may have; any other key is skipped (as the general reader ignores it)."""
+class _Range(Struct, gc=False):
+    start: int
+    end: int
 
-        text: str
-        spans: list[_Span] | UnsetType = UNSET
-        tokens: list[_Token] | None = None
-        boilerplate: list[_Range] | UnsetType = UNSET
-        meta: Raw | UnsetType = UNSET  # parsed as the whole line would be (see read_line)
-        answer: str | None = None
-        annotator: str | None | UnsetType = field(default=UNSET, name="_annotator_id")
-        label: Raw | UnsetType = UNSET  # doccano keys: the general reader handles those records
-        entities: Raw | UnsetType = UNSET
 
-    _DECODER = msgspec.json.Decoder(_Line)
+class _Line(Struct, gc=False):
+    """The keys a record may have; any other key is skipped (as the general reader ignores it)."""
+
+    text: str
+    spans: list[_Span] | UnsetType = UNSET
+    tokens: list[_Token] | None = None
+    boilerplate: list[_Range] | UnsetType = UNSET
+    meta: Raw | UnsetType = UNSET  # parsed as the whole line would be (see read_line)
+    answer: str | None = None
+    annotator: str | None | UnsetType = field(default=UNSET, name="_annotator_id")
+    label: Raw | UnsetType = UNSET  # doccano keys: the general reader handles those records
+    entities: Raw | UnsetType = UNSET
+
+
+_DECODER = msgspec.json.Decoder(_Line)
 
 
 def read_line(line: str | bytes, loads: Any) -> GoldRecord | None:
@@ -71,8 +71,6 @@ def read_line(line: str | bytes, loads: Any) -> GoldRecord | None:
     ``loads`` parses ``meta`` (a small object) as the caller parses whole lines, so its numbers
     come out exactly as before; a ``meta`` it refuses sends the line to the general reader.
     """
-    if msgspec is None:  # pragma: no cover
-        return None
     try:
         decoded = _DECODER.decode(line)
     except (msgspec.DecodeError, UnicodeError, RecursionError):  # not JSON, not of these types, bad UTF-8

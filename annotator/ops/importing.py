@@ -315,9 +315,7 @@ class _NewDocuments:
                     spans = record.spans
                     pipeline = str(record.meta.get("pipeline") or "imported")
                     version = str(record.meta.get("pipeline_version") or "0")
-                    predictions.append((doc_id, pipeline, version, when,
-                                        pack_spans(zip([s.start for s in spans], [s.end for s in spans],
-                                                       [s.label for s in spans])), len(spans)))
+                    predictions.append((doc_id, pipeline, version, when, pack_spans(spans), len(spans)))
                 continue
             if record.spans is None and not record.boilerplate and record.state is None:
                 continue
@@ -354,7 +352,7 @@ def _check_encodable(strings: Iterable[str]) -> None:
 def _spans_plainly_valid(spans: Sequence[Span], text_len: int, labels: Sequence[str]) -> bool:
     """What :func:`validate_spans` checks, in C-level passes over whole columns: integer offsets,
     each span non-empty and inside the text, none overlapping the next, known labels."""
-    starts, ends, names, _ = (list(column) for column in zip(*sorted(spans)))
+    starts, ends, names, _ = zip(*sorted(spans))
     return (
         set(map(type, starts)) <= {int} and set(map(type, ends)) <= {int}
         and starts[0] >= 0 and max(ends) <= text_len

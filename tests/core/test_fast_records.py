@@ -56,7 +56,7 @@ COMMON = {
                               "tokens": _tokens(TEXT, disabled=False)},
     "boilerplate": {"text": TEXT, "spans": [], "boilerplate": [{"start": 37, "end": 55, "why": "furniture"}]},
     "meta floats, big ints, nesting": {"text": TEXT, "spans": SPANS, "meta": {
-        "score": 0.1, "exact": 1.2345678901234567, "tiny": 5e-324, "big": 9223372036854775807,
+        "score": 0.1, "exact": 1.2345678901234567, "tiny": 5e-324, "big": 922337203685477580,
         "nested": {"list": [1.5, "é", None, True]}, "source": 7}},
     "meta not an object": {"text": TEXT, "spans": SPANS, "meta": "a string"},
     "meta null": {"text": TEXT, "meta": None},
@@ -75,6 +75,10 @@ GENERAL = {
     "null origin": {"text": TEXT, "spans": [dict(SPANS[0], origin=None)]},
     "numeric annotator": {"text": TEXT, "spans": SPANS, "_annotator_id": 7},
     "NaN in meta": '{"text": "Mali", "meta": {"x": NaN}}',
+    "a huge number elsewhere, a float in meta": ('{"text": "Mali", "spans": [], "_input_hash": 123456789012345678901234567890, '
+                                                 '"meta": {"score": 1.2345678901234567}}'),
+    "a huge negative number elsewhere, a float in meta": ('{"text": "Mali", "_task_hash": -9223372036854775809, '
+                                                          '"meta": {"s": [{"x": 0.1e-5}]}}'),
     "a huge number in meta": '{"text": "Mali", "meta": {"n": 123456789012345678901234567890}}',
     "literal tab in a string": '{"text": "Mali\tNiger", "spans": []}',
 }
@@ -137,7 +141,7 @@ def test_the_records_read_fast_hold_what_the_lines_say():
                                                                                         "minister"]
     assert (record.state, record.source, record.meta["pipeline_version"]) == ("todo", "a.txt", "3.1")
     meta = read_line(_line(COMMON["meta floats, big ints, nesting"]), ujson.loads).meta
-    assert meta["big"] == 9223372036854775807 and meta["nested"] == {"list": [1.5, "é", None, True]}
+    assert meta["big"] == 922337203685477580 and meta["nested"] == {"list": [1.5, "é", None, True]}
     assert read_line(_line(COMMON["a key twice (the last wins)"]), ujson.loads).text == TEXT
 
 
@@ -154,6 +158,16 @@ def test_a_bad_line_is_left_to_the_general_reader_which_names_what_is_wrong(what
     with pytest.raises(InputError) as caught:
         _generally(line)
     assert message in str(caught.value)
+
+
+def test_a_float_in_meta_is_parsed_as_the_general_reader_parses_it():
+    """ujson's floats can differ from json's in the last digit; json reads the lines ujson refuses."""
+    for what in ("a huge number elsewhere, a float in meta", "a huge negative number elsewhere, a float in meta"):
+        line = GENERAL[what]
+        with pytest.raises(ValueError):
+            ujson.loads(line)
+        assert _generally(line).meta == json.loads(line)["meta"]
+    assert ujson.loads("1.2345678901234567") != 1.2345678901234567  # (what would differ)
 
 
 def test_a_meta_the_line_parser_refuses_leaves_the_line_to_the_general_reader():

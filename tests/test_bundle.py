@@ -48,7 +48,8 @@ def test_frozen_cli_matches_source(frozen, tmp_path, seeds_dir):
         assert version.returncode == 0 and version.stdout.strip() == "annotator 0.1.0", version.stderr
         for args in (["import", str(seeds_dir), "--db", "p.db"], ["preannotate", "--db", "p.db"],
                      ["export", "--db", "p.db", "--all", "--out", "out.jsonl"],
-                     ["export", "--db", "p.db", "--all", "--format", "spacy", "--out", "out.spacy"]):
+                     ["export", "--db", "p.db", "--all", "--format", "spacy", "--out", "out.spacy"],
+                     ["import", "out.jsonl", "--db", "again.db"]):  # Prodigy lines: read with msgspec
             result = run([*command, *args], folder)
             assert result.returncode == 0, (name, args, result.stderr)
         results[name] = (folder / "out.jsonl").read_bytes()

@@ -168,30 +168,33 @@ def parse_record(obj: Any) -> GoldRecord:
             if not isinstance(item, dict) or "start" not in item or "end" not in item:
                 raise InputError(f"boilerplate[{i}] must have start and end")
             boilerplate.append(Range(_int(item["start"], f"boilerplate[{i}].start"), _int(item["end"], f"boilerplate[{i}].end")))
-    state = None
-    answer = obj.get("answer")
-    if answer is not None:
-        if answer not in _ANSWER_TO_STATE:
-            raise InputError(f'"answer" must be accept, reject or ignore, got {answer!r}')
-        state = _ANSWER_TO_STATE[answer]
-    elif meta.get("review_state") in REVIEW_STATES:
-        state = meta["review_state"]
-    elif spans is not None and isinstance(meta.get("pipeline"), str) and "_annotator_id" not in obj:
-        state = TODO  # a model's predictions made elsewhere, nobody's gold
-    elif spans is not None:
-        state = IN_PROGRESS
-    annotator = obj.get("_annotator_id") if isinstance(obj.get("_annotator_id"), str) else None
-    source = meta.get("source") if isinstance(meta.get("source"), str) else None
+    state = _state(obj.get("answer"), meta, spans, "_annotator_id" in obj)
     return GoldRecord(
         text=text,
         spans=spans,
         boilerplate=boilerplate,
         state=state,
-        annotator=annotator,
-        source=source,
+        annotator=obj.get("_annotator_id") if isinstance(obj.get("_annotator_id"), str) else None,
+        source=meta.get("source") if isinstance(meta.get("source"), str) else None,
         tokens=_parse_tokens(obj.get("tokens"), len(text)),
         meta=meta,
     )
+
+
+def _state(answer: Any, meta: dict[str, Any], spans: list[Span] | None, has_annotator: bool) -> str | None:
+    """The review state a record says: its Prodigy answer, else ``meta.review_state``, else
+    "todo" for a model's predictions made elsewhere, "in progress" for other spans."""
+    if answer is not None:
+        if answer not in _ANSWER_TO_STATE:
+            raise InputError(f'"answer" must be accept, reject or ignore, got {answer!r}')
+        return _ANSWER_TO_STATE[answer]
+    if meta.get("review_state") in REVIEW_STATES:
+        return meta["review_state"]
+    if spans is not None and isinstance(meta.get("pipeline"), str) and not has_annotator:
+        return TODO  # a model's predictions made elsewhere, nobody's gold
+    if spans is not None:
+        return IN_PROGRESS
+    return None
 
 
 def prodigy_record(

@@ -108,13 +108,52 @@ def _running_sums(values: array) -> array:
     return out
 
 
-def pack_spans(spans: Iterable[tuple[int, int, str]]) -> bytes:
-    """Spans (start, end, label), sorted by start, as gap/length/label-index triples."""
+def pack_spans(spans: Iterable[Sequence]) -> bytes:
+    """Spans (start, end, label; anything after the label is ignored), sorted by start, as
+    gap/length/label-index triples.
+
+    The columns are computed with numpy (a Prodigy import packs ~100 spans per document; the
+    same work in Python lists was a tenth of the import), byte for byte what
+    :func:`_pack_spans_slowly` writes (tested).
+    """
+    try:
+        import numpy as np
+    except ImportError:  # pragma: no cover - spaCy always brings numpy
+        return _pack_spans_slowly(spans)
+    ordered = sorted(spans)
+    if not ordered:
+        return _pack_spans_slowly(ordered)
+    columns = tuple(zip(*ordered))
+    names_ = columns[2]
+    s = np.array(columns[0], dtype=np.int64)
+    lengths = np.array(columns[1], dtype=np.int64) - s
+    if lengths.min() <= 0:
+        k = int(np.argmax(lengths <= 0))
+        raise ValueError(f"span [{columns[0][k]}, {columns[1][k]}) is empty or reversed")
+    labels = {label: i for i, label in enumerate(dict.fromkeys(names_))}  # in order of first use
+    values = np.empty(3 * len(s), dtype=np.int64)
+    values[0::3] = s
+    values[3::3] -= s[:-1]
+    values[1::3] = lengths
+    values[2::3] = list(map(labels.__getitem__, names_))
+    if values[0] < 0:  # a negative start: what array() refuses in _pack_values
+        raise OverflowError("unsigned integer is less than minimum")
+    top = int(values.max())
+    for code in _TYPES:
+        size = array(code).itemsize
+        if top < 1 << (8 * size):
+            break
+    names = json.dumps(list(labels), ensure_ascii=False).encode("utf-8")
+    payload = code.encode("ascii") + zlib.compress(values.astype(f"<u{size}").tobytes(), 1)
+    return SPANS_MAGIC + len(names).to_bytes(4, "little") + names + payload
+
+
+def _pack_spans_slowly(spans: Iterable[Sequence]) -> bytes:
     ordered = sorted(spans)
     labels: dict[str, int] = {}
     values: list[int] = []
     if ordered:
-        starts, ends, names_ = (list(column) for column in zip(*ordered))
+        starts, ends, names_ = (list(column) for column in tuple(zip(*ordered))[:3])
         lengths = list(map(operator.sub, ends, starts))
         if min(lengths) <= 0:
             k = next(i for i, n in enumerate(lengths) if n <= 0)

@@ -170,11 +170,36 @@ def iter_records(path: Path) -> Iterator[tuple[int, dict[str, Any], GoldRecord]]
     for number, line in iter_jsonl_lines(path):
         any_line = True
         obj = parse_json_line(line, path, number)
-        try:
-            record = parse_record(obj)
-        except InputError as exc:
-            raise InputError(exc.message, path=path, line=number) from None
-        yield number, obj, record
+        yield number, obj, _parsed(obj, path, number)
+    if not any_line:
+        raise InputError("is empty (no JSON lines)", path=path)
+
+
+def _parsed(obj: Any, path: Path, number: int) -> GoldRecord:
+    try:
+        return parse_record(obj)
+    except InputError as exc:
+        raise InputError(exc.message, path=path, line=number) from None
+
+
+FAST_LINES = True  # read the common record with core.fast_records (tests compare it with the general way)
+
+
+def iter_import_records(path: Path) -> Iterator[tuple[int, GoldRecord]]:
+    """(line number, record) for each line of a JSONL file, as :func:`iter_records` gives them:
+    the common line read by :func:`annotator.core.fast_records.read_line` (no dict per token),
+    any other the general way, which names what is wrong."""
+    from annotator.core.fast_records import read_line
+    from annotator.ops.textfiles import iter_jsonl_lines
+
+    fast, loads = FAST_LINES, ujson.loads
+    any_line = False
+    for number, line in iter_jsonl_lines(path):
+        any_line = True
+        record = read_line(line, loads) if fast else None
+        if record is None:
+            record = _parsed(parse_json_line(line, path, number), path, number)
+        yield number, record
     if not any_line:
         raise InputError("is empty (no JSON lines)", path=path)
 
@@ -184,7 +209,7 @@ def _import_jsonl(
     report: ImportReport,
 ) -> None:
     batch = _NewDocuments(store, path, annotator, tokenize, tokenizer_name, report)
-    for number, _, record in iter_records(path):
+    for number, record in iter_import_records(path):
         try:
             check_record(record, labels)
             flags = (flags_from_meta(record.meta, record.annotator or annotator, now())
@@ -290,9 +315,7 @@ class _NewDocuments:
                     spans = record.spans
                     pipeline = str(record.meta.get("pipeline") or "imported")
                     version = str(record.meta.get("pipeline_version") or "0")
-                    predictions.append((doc_id, pipeline, version, when,
-                                        pack_spans(zip([s.start for s in spans], [s.end for s in spans],
-                                                       [s.label for s in spans])), len(spans)))
+                    predictions.append((doc_id, pipeline, version, when, pack_spans(spans), len(spans)))
                 continue
             if record.spans is None and not record.boilerplate and record.state is None:
                 continue
@@ -329,7 +352,7 @@ def _check_encodable(strings: Iterable[str]) -> None:
 def _spans_plainly_valid(spans: Sequence[Span], text_len: int, labels: Sequence[str]) -> bool:
     """What :func:`validate_spans` checks, in C-level passes over whole columns: integer offsets,
     each span non-empty and inside the text, none overlapping the next, known labels."""
-    starts, ends, names, _ = (list(column) for column in zip(*sorted(spans)))
+    starts, ends, names, _ = zip(*sorted(spans))
     return (
         set(map(type, starts)) <= {int} and set(map(type, ends)) <= {int}
         and starts[0] >= 0 and max(ends) <= text_len

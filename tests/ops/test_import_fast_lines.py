@@ -1,0 +1,101 @@
+"""Import reads the common Prodigy line without the dict parser, and stores exactly what the
+general reader stores; a bad line is named with the same message, and nothing is written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from annotator.core.errors import InputError
+from annotator.ops import importing
+from annotator.ops.importing import import_paths
+from annotator.store import Store
+from tests.conftest import snapshot
+from tests.core.test_fast_records import BAD, COMMON, GENERAL, TEXT, _line
+from tests.ops.test_import_batches import _records, _rows, _write
+
+
+def _varied(tokenize) -> list:
+    """Every kind of line of the fast reader's tests, each common one with a text of its own
+    (and again with the shared text: the same text twice goes record by record), then the
+    mixed records of the batch tests."""
+    lines: list = []
+    for k, obj in enumerate(list(COMMON.values()) + list(GENERAL.values())):
+        if isinstance(obj, dict) and obj.get("text") == TEXT:
+            lines.append(dict(obj, text=f"{TEXT} #{k}"))  # offsets stay inside the text
+        lines.append(obj)
+    return lines + _records(tokenize, 40)
+
+
+def _import(db: Path, source: Path, tokenize) -> importing.ImportReport:
+    with Store.open(db) as store:
+        return import_paths(store, [source], annotator="me", tokenize=tokenize, tokenizer_name="blank")
+
+
+def test_the_fast_reader_stores_exactly_what_the_general_reader_stores(tmp_path, tokenize, monkeypatch):
+    source = _write(tmp_path / "varied.jsonl", _varied(tokenize))
+    fast = _import(tmp_path / "fast.db", source, tokenize)
+    monkeypatch.setattr(importing, "FAST_LINES", False)
+    general = _import(tmp_path / "general.db", source, tokenize)
+    assert fast == general
+    assert fast.new_documents > 60 and fast.gold_documents > 30 and fast.misaligned
+    assert _rows(tmp_path / "fast.db") == _rows(tmp_path / "general.db")
+
+
+def test_a_prodigy_line_is_read_without_the_dict_parser(tmp_path, tokenize, monkeypatch):
+    """Predictions and gold with Prodigy tokens (text, id, ws) never reach ``json``/``ujson``."""
+    def no_dicts(line, path, number):
+        raise AssertionError(f"line {number} went through the dict parser")
+
+    monkeypatch.setattr(importing, "parse_json_line", no_dicts)
+    names = ["predictions with Prodigy tokens", "tokens with start and end only", "no tokens", "rejected",
+             "extra keys everywhere", "boilerplate", "text only"]
+    lines = [dict(COMMON[name], text=f"{TEXT} #{k}") for k, name in enumerate(names)]
+    report = _import(tmp_path / "p.db", _write(tmp_path / "p.jsonl", lines), tokenize)
+    assert (report.new_documents, report.gold_documents) == (7, 5)
+    with Store.open(tmp_path / "p.db") as store:
+        predicted = store.prediction(1, "en_x", "3.1")
+        assert [(s.start, s.end, s.label) for s in predicted.spans] == [
+            (s["start"], s["end"], s["label"]) for s in COMMON["predictions with Prodigy tokens"]["spans"]]
+        tokens = store.tokens(1)
+        assert [f"{TEXT} #0"[s:e] for s, e in zip(tokens.starts, tokens.ends)][:3] == ["Zoë", "🎉", "met"]
+        assert [(s.start, s.end, s.label) for s in store.gold(3, "alice")] == [
+            (s["start"], s["end"], s["label"]) for s in COMMON["no tokens"]["spans"]]
+
+
+CHECKED_LATER = {  # read fine, refused against the text or the project's labels
+    "overlapping spans": ({"text": "Mali Niger", "spans": [{"start": 0, "end": 6, "label": "GPE"},
+                                                          {"start": 5, "end": 10, "label": "GPE"}]}, "overlaps"),
+    "span outside the text": ({"text": "Mali", "spans": [{"start": 0, "end": 9, "label": "GPE"}]}, "outside the text"),
+    "unknown label": ({"text": "Mali", "tokens": [{"start": 0, "end": 4}], "spans": [{"start": 0, "end": 4,
+                                                                                      "label": "COUNTRY"}]},
+                      "unknown label 'COUNTRY'"),
+    "boilerplate outside": ({"text": "Mali", "spans": [], "boilerplate": [{"start": 2, "end": 7}]}, "outside"),
+    "malformed JSON": ('{"text": "Mali", "spans": [', "malformed JSON"),
+}
+
+
+@pytest.mark.parametrize("what", list(BAD) + list(CHECKED_LATER))
+def test_a_bad_line_is_named_with_the_same_message_and_changes_nothing(tmp_path, db_path, monkeypatch, what):
+    bad, message = BAD[what] if what in BAD else CHECKED_LATER[what]
+    good = [COMMON["predictions with Prodigy tokens"], COMMON["no tokens"]]
+    source = _write(tmp_path / "x.jsonl", [_line(obj) for obj in [*good, bad, *good]])
+    Store.open(db_path).close()
+    before = snapshot(db_path)
+    said = []
+    for fast in (True, False):
+        monkeypatch.setattr(importing, "FAST_LINES", fast)
+        with Store.open(db_path) as store, pytest.raises(InputError) as caught:
+            import_paths(store, [source], annotator="me")
+        said.append(str(caught.value))
+        assert snapshot(db_path) == before
+    assert said[0] == said[1]
+    assert "x.jsonl:3: " in said[0] and message in said[0]
+
+
+def test_an_empty_file_is_refused_as_before(tmp_path, db_path):
+    source = tmp_path / "none.jsonl"
+    source.write_text("\n \n", encoding="utf-8")
+    with Store.open(db_path) as store, pytest.raises(InputError, match="none.jsonl: is empty"):
+        import_paths(store, [source], annotator="me")

@@ -15,22 +15,25 @@ annotator n's spans, Alt+A every agreed span. Leaving the mode returns to normal
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QMenuBar
 
-from annotator.core import adjudication as core
 from annotator.core.model import ACCEPTED, SKIPPED, TODO
 from annotator.core.render import candidate_captions, render
 from annotator.core.spans import Span
 from annotator.core.team import FINAL
 from annotator.gui.background import BackgroundRunner
-from annotator.ops import adjudication, documents
+from annotator.ops import documents
 from annotator.ops import gold_edits as actions
 from annotator.ops import reference as refs
 from annotator.store import Store
+
+if TYPE_CHECKING:  # the adjudication code (agreement, merging, team stores) loads when the mode is first used
+    from annotator.core import adjudication as core
+    from annotator.ops import adjudication
 
 MAX_ANNOTATORS = 9
 CAPTIONS_KEPT = 3
@@ -42,6 +45,8 @@ def prefetch_task(path: Any, document_id: int) -> Any:
     (kept in the window's cache under the document's stamp, so a change meanwhile makes it unused)."""
 
     def task(progress: Any) -> tuple[Any, adjudication.ReadCandidates]:
+        from annotator.ops import adjudication
+
         progress.start("Reading the next document of the adjudication queue", None)
         with Store.open(path, create=False) as store:
             return path, adjudication.read_candidates(store, document_id)
@@ -53,6 +58,8 @@ def queue_task(path: Any) -> Any:
     """A background task: the adjudication queue as [(document id, disputed spans, final state)]."""
 
     def task(progress: Any) -> list[tuple[int, int, str]]:
+        from annotator.ops import adjudication
+
         progress.start("Reading the adjudication queue", None)
         with Store.open(path, create=False) as store:
             return [(e.document_id, e.disagreement.disputed, e.state) for e in adjudication.queue(store)]
@@ -180,6 +187,8 @@ class AdjudicationMixin:
         """The open document as the window shows it: the reviewer's, or in the mode the final gold."""
         if not self.adjudicating:
             return documents.open_document(self.store, document_id, self.annotator)
+        from annotator.ops import adjudication
+
         if self._candidate_cache is None:
             self._candidate_cache = adjudication.CandidateCache()
         # Opening writes nothing, as in review: the final gold shown is what it starts as (the
@@ -200,6 +209,8 @@ class AdjudicationMixin:
         a = self.adjudication_view
         if not self.adjudicating or a is None or a.document.id != view.document.id:
             return super()._starting_layers(view)  # type: ignore[misc]
+        from annotator.core import adjudication as core
+
         return [c.span for c in a.candidates if c.status == core.AGREED], core.agreed_boilerplate(a.layers)
 
     def _edit(self, description: str, action: Any, document_ids: list[int] | None = None) -> Any:
@@ -207,6 +218,7 @@ class AdjudicationMixin:
         spans, in the same transaction (undo takes both back, as a reviewer's first edit)."""
         if self.adjudicating and self.view is not None and not self.view.started:
             doc_id, who, edit = self.view.document.id, self._review_annotator, action
+            from annotator.ops import adjudication
 
             def action() -> Any:
                 with self.store.transaction():
@@ -286,6 +298,8 @@ class AdjudicationMixin:
             return
         state = {ACCEPTED: "accepted", SKIPPED: "skipped", TODO: "not started"}.get(v.review.state, "in progress")
         numbered = ", ".join(f"{i} {name}" for i, name in enumerate(a.annotators, 1))
+        from annotator.core import adjudication as core
+
         counts = Counter(c.status for c in a.candidates)  # one pass over thousands
         essentials = f"{v.document.source} · final gold {state}, {len(v.gold)} spans · {numbered}"
         self.doc_status.set_text(
@@ -335,9 +349,13 @@ class AdjudicationMixin:
         a = self.adjudication_view
         if not self.adjudicating or a is None:
             return
+        from annotator.core import adjudication as core
+
         self._take(core.agreed_spans(a.layers), "Take every agreed span")
 
     def _take(self, spans: list[Span], description: str) -> None:
+        from annotator.core import adjudication as core
+
         assert self.view is not None
         removed, added = core.take(self.view.gold, spans)
         if not removed and not added:
@@ -364,6 +382,8 @@ class AdjudicationMixin:
             return
         doc_id, who = self.view.document.id, self._review_annotator
         if state == ACCEPTED:
+            from annotator.ops import adjudication
+
             action = lambda: adjudication.accept(self.store, doc_id, who) or True  # noqa: E731
         else:
             action = lambda: actions.set_state(self.store, doc_id, FINAL, state) or True  # noqa: E731

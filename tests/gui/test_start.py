@@ -26,7 +26,7 @@ NOT_AT_START = ("typer", "rich", "numpy", "srsly", "spacy", "thinc", "catalogue"
                 "annotator.ops.training", "annotator.ops.evaluating",
                 # the report windows, the export dialog and relabelling load when first used
                 "annotator.gui.report_window", "annotator.gui.export_dialog", "annotator.ops.occurrences",
-                "annotator.store.bulk",
+                "annotator.store.bulk", "annotator.ops.adjudication", "annotator.core.agreement",
                 "importlib.metadata")  # reading every installed package's metadata (sqlite-utils plugins)
 
 

@@ -34,6 +34,16 @@ def _pack_values(values: Sequence[int]) -> bytes:
     return code.encode("ascii") + zlib.compress(packed.tobytes(), 1)
 
 
+def _pack_array(values) -> bytes:  # noqa: ANN001 - a numpy integer array (numpy loads with the caller)
+    """:func:`_pack_values` of a numpy array of non-negative ints: the same bytes."""
+    top = int(values.max()) if len(values) else 0
+    for code in _TYPES:
+        size = array(code).itemsize
+        if top < 1 << (8 * size):
+            break
+    return code.encode("ascii") + zlib.compress(values.astype(f"<u{size}").tobytes(), 1)
+
+
 def _unpack_values(data: bytes | memoryview) -> array:
     code = chr(data[0])
     if code not in _TYPES:
@@ -63,13 +73,7 @@ def pack_tokens(starts: Sequence[int], ends: Sequence[int]) -> bytes:
     values[2::2] -= e[:-1]
     if len(values) and values.min() < 0:
         raise ValueError("tokens must be increasing and non-overlapping")
-    top = int(values.max()) if len(values) else 0
-    for code in _TYPES:
-        size = array(code).itemsize
-        if top < 1 << (8 * size):
-            break
-    payload = values.astype(f"<u{size}").tobytes()
-    return TOKENS_MAGIC + code.encode("ascii") + zlib.compress(payload, 1)
+    return TOKENS_MAGIC + _pack_array(values)
 
 
 def _pack_tokens_slowly(starts: Sequence[int], ends: Sequence[int]) -> bytes:
@@ -138,14 +142,8 @@ def pack_spans(spans: Iterable[Sequence]) -> bytes:
     values[2::3] = list(map(labels.__getitem__, names_))
     if values[0] < 0:  # a negative start: what array() refuses in _pack_values
         raise OverflowError("unsigned integer is less than minimum")
-    top = int(values.max())
-    for code in _TYPES:
-        size = array(code).itemsize
-        if top < 1 << (8 * size):
-            break
     names = json.dumps(list(labels), ensure_ascii=False).encode("utf-8")
-    payload = code.encode("ascii") + zlib.compress(values.astype(f"<u{size}").tobytes(), 1)
-    return SPANS_MAGIC + len(names).to_bytes(4, "little") + names + payload
+    return SPANS_MAGIC + len(names).to_bytes(4, "little") + names + _pack_array(values)
 
 
 def _pack_spans_slowly(spans: Iterable[Sequence]) -> bytes:

@@ -76,6 +76,12 @@ def _running(values: np.ndarray, lengths: np.ndarray) -> np.ndarray:
 def tokens_of(blobs: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(starts, ends, offsets) of many stored token lists at once (:func:`token_arrays` of each,
     concatenated; document k's tokens are ``offsets[k]:offsets[k + 1]``)."""
+    return _positions(*_token_raws(blobs))
+
+
+def _token_raws(blobs: Sequence[bytes]) -> tuple[list[tuple[str, bytes]], list[bool]]:
+    """Each stored token list decompressed, with its array type; and whether it holds gaps and
+    lengths (False: the older form, absolute uint32 start/end pairs)."""
     raws: list[tuple[str, bytes]] = []
     relative: list[bool] = []
     for data in blobs:
@@ -88,11 +94,15 @@ def tokens_of(blobs: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarra
         else:  # the older form: uint32 start/end pairs
             raws.append(("I", bytes(data)))
             relative.append(False)
+    return raws, relative
+
+
+def _positions(raws: list[tuple[str, bytes]], relative: list[bool]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     values, sizes = _values(raws)
     positions = _running(values, sizes)
     if not all(relative):
         positions = np.where(np.repeat(np.array(relative, dtype=bool), sizes), positions, values)
-    offsets = np.zeros(len(blobs) + 1, dtype=np.int64)
+    offsets = np.zeros(len(raws) + 1, dtype=np.int64)
     offsets[1:] = np.cumsum(sizes // 2)
     return positions[0::2], positions[1::2], offsets
 
@@ -104,16 +114,11 @@ def token_keys_of(blobs: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray, np.nd
     document's first value, so one running sum makes the keys: no per-token document index.
     A document whose last token end is 2**32 or more has meaningless keys (the scorer leaves
     documents ending past 2**31 to the plain way)."""
-    raws: list[tuple[str, bytes]] = []
-    for data in blobs:
-        if bytes(data[:3]) != packing.TOKENS_MAGIC:  # the older form (absolute uint32 pairs): the general way
-            starts, ends, offsets = tokens_of(blobs)
-            doc = np.repeat(np.arange(len(blobs), dtype=np.int64), np.diff(offsets))
-            return (doc << 32) | starts, (doc << 32) | ends, offsets, _last_ends(ends, offsets)
-        code = chr(data[3])
-        if code not in packing._TYPES:
-            raise ValueError(f"unknown packed array type {code!r}")
-        raws.append((code, zlib.decompress(data[4:])))
+    raws, relative = _token_raws(blobs)
+    if not all(relative):  # the older form (absolute uint32 pairs) among them: the general way
+        starts, ends, offsets = _positions(raws, relative)
+        doc = np.repeat(np.arange(len(blobs), dtype=np.int64), np.diff(offsets))
+        return (doc << 32) | starts, (doc << 32) | ends, offsets, _last_ends(ends, offsets)
     values, sizes = _values(raws)
     offsets = np.zeros(len(blobs) + 1, dtype=np.int64)
     offsets[1:] = np.cumsum(sizes // 2)

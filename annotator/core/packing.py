@@ -182,3 +182,71 @@ def count_spans(data: bytes | memoryview) -> int:
     view = memoryview(data)
     size = int.from_bytes(view[3:7], "little")
     return len(_unpack_values(view[7 + size:])) // 3
+
+
+# -- a layer of gold spans ----------------------------------------------------------------
+GOLD_MAGIC = b"GS1"
+_ORIGINS = ("model", "human")  # bit 0 of a gold span's code: who made it
+
+
+def pack_gold(spans: Iterable[Sequence]) -> bytes:
+    """An annotator's gold spans of one document (start, end, label, origin), sorted by start,
+    as gap/length/code triples, the code ``2 * label index + (origin is human)``: ~0.3 KB for a
+    document's hundred spans, one row instead of a hundred.
+
+    Gold spans do not overlap (the writers check that before packing); a span that is empty
+    or reversed, or an origin other than ``model``/``human``, is refused with ``ValueError``.
+    """
+    ordered = sorted(spans)
+    labels: dict[str, int] = {}
+    values: list[int] = []
+    if ordered:
+        starts = [s[0] for s in ordered]
+        lengths = [s[1] - s[0] for s in ordered]
+        if min(lengths) <= 0:
+            k = next(i for i, n in enumerate(lengths) if n <= 0)
+            raise ValueError(f"span [{starts[k]}, {ordered[k][1]}) is empty or reversed")
+        if starts[0] < 0:
+            raise ValueError(f"span [{starts[0]}, {ordered[0][1]}) starts before the text")
+        values = [0] * (3 * len(starts))
+        values[0::3] = map(operator.sub, starts, [0, *starts[:-1]])
+        values[1::3] = lengths
+        codes = []
+        for span in ordered:
+            if span[3] not in _ORIGINS:
+                raise ValueError(f"span [{span[0]}, {span[1]}) has unknown origin {span[3]!r}")
+            codes.append(2 * labels.setdefault(span[2], len(labels)) + (span[3] == "human"))
+        values[2::3] = codes
+    names = json.dumps(list(labels), ensure_ascii=False).encode("utf-8")
+    return GOLD_MAGIC + len(names).to_bytes(4, "little") + names + _pack_values(values)
+
+
+def gold_labels_of(spans: Iterable[Sequence]) -> str:
+    """The ``labels`` column of a layer: its distinct labels, sorted, as a JSON list."""
+    return json.dumps(sorted({s[2] for s in spans}), ensure_ascii=False)
+
+
+def _gold_parts(data: bytes | memoryview) -> tuple[list[str], array]:
+    view = memoryview(data)
+    if bytes(view[:3]) != GOLD_MAGIC:
+        raise ValueError("not a packed gold layer")
+    size = int.from_bytes(view[3:7], "little")
+    return json.loads(bytes(view[7:7 + size]).decode("utf-8")), _unpack_values(view[7 + size:])
+
+
+def unpack_gold(data: bytes | memoryview) -> list[tuple[int, int, str, str]]:
+    """The spans of :func:`pack_gold` (start, end, label, origin), sorted by start."""
+    names, values = _gold_parts(data)
+    starts = accumulate(values[0::3])
+    return [(s, s + n, names[k >> 1], _ORIGINS[k & 1]) for s, n, k in zip(starts, values[1::3], values[2::3])]
+
+
+def gold_columns(data: bytes | memoryview):  # noqa: ANN201 - numpy arrays (numpy loads with the caller)
+    """(starts, ends, label indices into ``names``, names) of a packed layer as int64 numpy
+    arrays: no Python object per span (the evaluation reads tens of thousands of layers)."""
+    import numpy as np
+
+    names, values = _gold_parts(data)
+    columns = np.frombuffer(values, dtype=values.typecode if values.typecode != "Q" else "u8").astype(np.int64)
+    starts = np.cumsum(columns[0::3])
+    return starts, starts + columns[1::3], columns[2::3] >> 1, names

@@ -264,23 +264,17 @@ def _overlap(document_id: int, a: Span, b: Span) -> SpanError:
 def _write(store: Store, annotator: str, plans: list[_Plan], labels: list[str], action: str) -> None:
     """Write the plans of a chunk of documents as ``change_spans`` would one by one: a document
     never edited first gets the model's spans as its gold (logged as ``start_review``), then
-    loses ``removed`` and gains ``added``; it is in progress after (an accepted one stays so)."""
+    loses ``removed`` and gains ``added``; it is in progress after (an accepted one stays so).
+    Each document's gold is one packed row, written for the page in one ``executemany``."""
     for plan in plans:
         _check(plan, labels)
-    fresh = [p for p in plans if not p.base.started]
-    edited = [p for p in plans if p.base.started]
-    bulk.remove_gold(store, annotator, ((p.base.document_id, s) for p in edited for s in p.removed))
     gold: dict[int, list[Span]] = {}
-    for p in fresh:  # the model's spans become the gold (less those removed)
-        if p.removed:
-            gone = {_key(s) for s in p.removed}
-            gold[p.base.document_id] = [s for s in p.base.spans if _key(s) not in gone]
-        else:
-            gold[p.base.document_id] = list(p.base.spans)
-    for p in plans:
-        if p.added:
-            gold.setdefault(p.base.document_id, []).extend(p.added)
-    bulk.add_gold_by_document(store, annotator, gold)  # one statement for the page
+    for p in plans:  # the base (the gold, or the model's spans) less those removed, with those added
+        gone = {_key(s) for s in p.removed}
+        kept = [s for s in p.base.spans if _key(s) not in gone] if gone else list(p.base.spans)
+        gold[p.base.document_id] = kept + p.added
+    bulk.set_gold(store, annotator, gold)
+    fresh = [p for p in plans if not p.base.started]
     bulk.set_in_progress(store, annotator, [p.base.document_id for p in plans if p.base.state in (None, TODO)])
     bulk.log_edits(store, annotator, [
         *((p.base.document_id, "start_review", {"copied_from": p.base.copied_from, "spans": len(p.base.spans)})

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, ContextManager
 
 from annotator.core.model import IN_PROGRESS, TODO
-from annotator.core.packing import unpack_spans
+from annotator.core.packing import unpack_gold, unpack_spans
 from annotator.core.spans import Range, Span
 from annotator.core.tokens import Tokens
 from annotator.store.connection import known_errors
@@ -53,10 +53,7 @@ def layers(store: Store, ids: Sequence[int], annotator: str) -> Iterator[Layer]:
         started = {r[0] for r in store._q(  # as the window decides (read_document); +annotator: by document
             f"SELECT document_id FROM annotator_reviews WHERE +annotator = ? AND state != '{TODO}' "
             f"AND document_id IN ({marks})", [annotator, *part])}
-        gold: dict[int, list[Span]] = {}
-        for r in store._q(f"SELECT document_id, start_char, end_char, label, origin FROM gold_spans WHERE annotator = ? "
-                          f"AND document_id IN ({marks}) ORDER BY document_id, start_char", [annotator, *part]):
-            gold.setdefault(r[0], []).append(make_span(r[1:]))
+        gold = _gold_layers(store, annotator, part)
         boiler: dict[int, list[Range]] = {}
         for r in store._q(f"SELECT document_id, start_char, end_char FROM boilerplate WHERE annotator = ? "
                           f"AND document_id IN ({marks}) ORDER BY document_id, start_char", [annotator, *part]):
@@ -85,10 +82,10 @@ def layers(store: Store, ids: Sequence[int], annotator: str) -> Iterator[Layer]:
 @dataclass(frozen=True)
 class Base:
     """What a bulk edit of one document starts from, without its text. A document the
-    annotator has started: only their gold spans near the change (touching a probed range);
-    never edited: all the model's spans, which the first edit copies into the gold. Either way
-    ``spans`` are sorted by start and do not overlap each other (the gold never does; the model's
-    are unpacked sorted), which the checks of a bulk edit rely on to bisect."""
+    annotator has started: their gold spans; never edited: all the model's spans, which the
+    first edit copies into the gold. Either way ``spans`` are sorted by start and do not overlap
+    each other (the gold never does; the model's are unpacked sorted), which the checks of a
+    bulk edit rely on to bisect."""
 
     document_id: int
     started: bool
@@ -102,12 +99,9 @@ Probe = tuple[int, int, int]  # document, start, end: a range a bulk edit reads 
 
 def bases(store: Store, probes: Sequence[Probe], annotator: str) -> dict[int, Base]:
     """The :class:`Base` of each probed document that exists, a chunk of documents per few
-    queries: span rows only (no text, no tokens), and of a started document only the gold spans
-    that share a character with a probed range (by index, as ``change_spans`` reads them)."""
+    queries: packed spans only (no text, no tokens), one row per document (its gold layer, or
+    the model's newest prediction)."""
     ids = list(dict.fromkeys(p[0] for p in probes))
-    by_doc: dict[int, list[Probe]] = {}
-    for probe in probes:
-        by_doc.setdefault(probe[0], []).append(probe)
     found: dict[int, Base] = {}
     for i in range(0, len(ids), CHUNK):
         part = ids[i:i + CHUNK]
@@ -117,13 +111,12 @@ def bases(store: Store, probes: Sequence[Probe], annotator: str) -> dict[int, Ba
         states = dict(store._q(f"SELECT d.id, r.state FROM documents d LEFT JOIN annotator_reviews r "
                                f"ON r.document_id = d.id AND r.annotator = ? WHERE d.id IN ({marks})",
                                [annotator, *part]).fetchall())
-        started = {d for d, state in states.items() if state not in (None, TODO)}
-        maybe = json.dumps([d for d in part if d in states and d not in started])  # todo: started by any edit
+        gold = _gold_layers(store, annotator, [d for d in part if d in states])
+        started = {d for d, state in states.items() if state not in (None, TODO)} | set(gold)
+        maybe = json.dumps([d for d in part if d in states and d not in started])  # todo: started by boilerplate
         started |= {r[0] for r in store._q(
-            "SELECT d.value FROM json_each(?) d WHERE EXISTS (SELECT 1 FROM gold_spans g "
-            "WHERE g.document_id = d.value AND g.annotator = ?) OR EXISTS (SELECT 1 FROM boilerplate b "
-            "WHERE b.document_id = d.value AND b.annotator = ?)", [maybe, annotator, annotator])}
-        near = _near(store, annotator, [p for d in part if d in started for p in by_doc[d] if p[1] < p[2]])
+            "SELECT d.value FROM json_each(?) d WHERE EXISTS (SELECT 1 FROM boilerplate b "
+            "WHERE b.document_id = d.value AND b.annotator = ?)", [maybe, annotator])}
         fresh = [d for d in part if d in states and d not in started]
         predicted: dict[int, tuple[str, list[Span]]] = {}
         if fresh:
@@ -137,35 +130,20 @@ def bases(store: Store, probes: Sequence[Probe], annotator: str) -> dict[int, Ba
             if doc_id not in states:
                 continue
             if doc_id in started:
-                found[doc_id] = Base(doc_id, True, states.get(doc_id), near.get(doc_id, []), None)
+                found[doc_id] = Base(doc_id, True, states.get(doc_id), gold.get(doc_id, []), None)
             else:
                 copied_from, spans = predicted.get(doc_id, (None, []))
                 found[doc_id] = Base(doc_id, False, states.get(doc_id), spans, copied_from)
     return found
 
 
-_NEAR = (
-    # spans starting inside a probed range, and the one span before it if it reaches in
-    # (gold spans never overlap each other, so no earlier one can)
-    "SELECT g.document_id, g.start_char, g.end_char, g.label, g.origin FROM json_each(:probes) p "
-    "JOIN gold_spans g ON g.document_id = p.value ->> 0 AND g.annotator = :annotator "
-    "AND g.start_char >= p.value ->> 1 AND g.start_char < p.value ->> 2 "
-    "UNION ALL "  # duplicates fall together in the caller's set
-    "SELECT g.document_id, g.start_char, g.end_char, g.label, g.origin FROM json_each(:probes) p "
-    "JOIN gold_spans g ON g.id = (SELECT h.id FROM gold_spans h WHERE h.document_id = p.value ->> 0 "
-    "AND h.annotator = :annotator AND h.start_char < p.value ->> 1 ORDER BY h.start_char DESC LIMIT 1) "
-    "WHERE g.end_char > p.value ->> 1"
-)
-
-
-def _near(store: Store, annotator: str, probes: Sequence[Probe]) -> dict[int, list[Span]]:
-    """Gold spans of ``annotator`` sharing a character with a probed range, by document."""
-    found: dict[int, set[Span]] = {}
-    for i in range(0, len(probes), 20 * CHUNK):
-        rows = store._q(_NEAR, {"probes": json.dumps(probes[i:i + 20 * CHUNK]), "annotator": annotator})
-        for r in rows:
-            found.setdefault(r[0], set()).add(make_span(r[1:]))
-    return {d: sorted(spans) for d, spans in found.items()}
+def _gold_layers(store: Store, annotator: str, ids: Sequence[int]) -> dict[int, list[Span]]:
+    """The gold layers of ``annotator`` among documents ``ids`` (at most :data:`CHUNK`), by document."""
+    if not ids:
+        return {}
+    return {doc_id: list(map(make_span, unpack_gold(blob))) for doc_id, blob in store._q(
+        f"SELECT document_id, spans FROM gold_layers WHERE annotator = ? AND document_id IN ({_marks(ids)})",
+        [annotator, *ids])}
 
 
 def _executemany(store: Store, sql: str, rows: Iterable[Sequence[Any]]) -> int:
@@ -186,34 +164,10 @@ def _in_transaction(store: Store) -> ContextManager[None]:
     return known_errors(store.path)
 
 
-# The rows travel as one JSON object (document id -> its spans) and SQLite's json_each unpacks
-# them, in one statement. Run by ``executemany``, each row was a statement run of its own and
-# cost ~10 µs (the per-row stamp triggers make each run dearer than a row of one statement),
-# three times the insert itself: benchmarks/stamp_triggers.py, issue 12.
-_ADD_GOLD = ("INSERT INTO gold_spans(document_id, annotator, start_char, end_char, label, origin) "
-             "SELECT CAST(d.key AS INTEGER), :annotator, s.value ->> 0, s.value ->> 1, s.value ->> 2, s.value ->> 3 "
-             "FROM json_each(:spans) d, json_each(d.value) s")
-
-
-def add_gold(store: Store, annotator: str, rows: Iterable[tuple[int, Span]]) -> int:
-    """Insert gold spans (document, span) of ``annotator`` in one statement."""
-    by_document: dict[int, list[Span]] = {}
-    for doc_id, span in rows:
-        by_document.setdefault(doc_id, []).append(span)
-    return add_gold_by_document(store, annotator, by_document)
-
-
-def add_gold_by_document(store: Store, annotator: str, spans: dict[int, Sequence[Span]]) -> int:
-    """Insert each document's gold spans of ``annotator``, all in one statement, in order."""
-    if not any(spans.values()):
-        return 0
-    return _execute(store, _ADD_GOLD, {"annotator": annotator, "spans": json.dumps(spans, ensure_ascii=False)})
-
-
-def remove_gold(store: Store, annotator: str, rows: Iterable[tuple[int, Span]]) -> int:
-    return _executemany(store, "DELETE FROM gold_spans WHERE document_id = ? AND annotator = ? AND start_char = ? "
-                               "AND end_char = ? AND label = ?",
-                        ((d, annotator, s.start, s.end, s.label) for d, s in rows))
+def set_gold(store: Store, annotator: str, spans: dict[int, Sequence[Span]]) -> None:
+    """Make each document's gold layer of ``annotator`` exactly these spans (one row each)."""
+    with _in_transaction(store):
+        store.set_gold_layers((doc_id, annotator, layer) for doc_id, layer in spans.items())
 
 
 def set_in_progress(store: Store, annotator: str, ids: Iterable[int]) -> None:
@@ -230,7 +184,7 @@ def forget_layers(store: Store, annotator: str, ids: Sequence[int]) -> None:
     if not ids:
         return
     params = [annotator, json.dumps(list(ids))]
-    for table in ("gold_spans", "boilerplate", "annotator_reviews"):
+    for table in ("gold_layers", "boilerplate", "annotator_reviews"):
         _execute(store, f"DELETE FROM {table} WHERE annotator = ? AND document_id IN (SELECT value FROM json_each(?))",
                  params)
 

@@ -18,6 +18,7 @@ from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
+from annotator.core.packing import gold_columns
 from annotator.store.store import Store
 
 CHUNK = 500
@@ -229,13 +230,8 @@ def _cache_durability(store: Store) -> Iterator[None]:
 # -- the first evaluation's bulk read ---------------------------------------------------------
 
 def gold_labels(store: Store) -> list[str]:
-    """Every label any gold span has, by the label index (one step per label, not per span)."""
-    found: list[str] = []
-    while True:
-        row = store._q("SELECT min(label) FROM gold_spans WHERE label > ?", [found[-1] if found else ""]).fetchone()
-        if row is None or row[0] is None:
-            return found
-        found.append(row[0])
+    """Every label any gold span has, sorted (from each layer's label list)."""
+    return sorted(store.used_labels())
 
 
 class SimpleRows(NamedTuple):
@@ -251,64 +247,34 @@ class SimpleRows(NamedTuple):
     boilerplate: list[tuple[int, int, int]]  # (document id, start, end)
 
 
-SEPARATOR = "\x1f"  # between the labels of a document's gold spans (a label holding it: the plain way)
 LONGEST = 1 << 31  # documents whose tokens end before this are scored in arrays (offsets fit 32 bits)
 
 
-def _label_indices(text: str, labels: Sequence[str]) -> Any:
-    """The index in ``labels`` of each :data:`SEPARATOR`-separated name of ``text`` (-1: not
-    there), found by comparing the UTF-8 bytes with each label's: no Python object per span."""
-    import numpy
-
-    data = numpy.frombuffer(text.encode("utf-8"), dtype=numpy.uint8)
-    cuts = numpy.flatnonzero(data == ord(SEPARATOR))
-    starts = numpy.concatenate(([0], cuts + 1))
-    sizes = numpy.concatenate((cuts, [len(data)])) - starts
-    found = numpy.full(len(starts), -1, dtype=numpy.int64)
-    padded = numpy.append(data, 0)  # an empty name's first byte
-    sketch = (sizes << 8) | numpy.where(sizes > 0, padded[starts], 0)  # length and first byte: nearly the label
-    for k, label in enumerate(labels):
-        name = label.encode("utf-8")
-        candidates = numpy.flatnonzero(sketch == ((len(name) << 8) | (name[0] if name else 0)))
-        for j, byte in enumerate(name[1:], 1):
-            candidates = candidates[data[starts[candidates] + j] == byte]
-        found[candidates] = k
-    return found
-
-
 def _gold_of(store: Store, reviewer: dict[int, str], simple: list[int], labels: Sequence[str]) -> Any:
-    """(document id, start, end, label index) rows of the reviewers' gold, three strings per
-    document (starts, ends, labels; read per reviewer, on the ``gold_spans_doc`` index), parsed
-    with numpy: not a row object per span. Label index -1: a label not in ``labels`` (the
-    document goes the plain way).
-
-    The columns are concatenated as stored: any expression on them (``start << 12 | length``)
-    costs SQLite more per span than a third string costs to build and parse."""
+    """(document id, start, end, label index) rows of the reviewers' gold, each document's
+    layer one packed row (read per reviewer by key) decoded into arrays: no Python object per
+    span. Label index -1: a label not in ``labels`` (the document goes the plain way)."""
     import numpy
 
     by_who: dict[str, list[int]] = {}
     for doc in simple:
         by_who.setdefault(reviewer[doc], []).append(doc)
-    docs, starts, ends, names, n = [], [], [], [], []
+    index = {label: k for k, label in enumerate(labels)}
+    parts = []
     for who, members in by_who.items():
-        for doc, start, end, text in store._q(
-            f"SELECT document_id, group_concat(start_char), group_concat(end_char), group_concat(label, '{SEPARATOR}') "
-            f"FROM gold_spans WHERE annotator = ? AND document_id IN ({_marks(members)}) GROUP BY document_id",
-            [who, *members],
-        ):
-            docs.append(doc)
-            starts.append(start)
-            ends.append(end)
-            names.append(text)
-            n.append(start.count(",") + 1)
-    if not docs:
+        for doc, blob in store._q(f"SELECT document_id, spans FROM gold_layers WHERE annotator = ? "
+                                  f"AND document_id IN ({_marks(members)})", [who, *members]):
+            starts, ends, codes, names = gold_columns(blob)
+            known = numpy.array([index.get(name, -1) for name in names], dtype=numpy.int64)
+            part = numpy.empty((len(starts), 4), dtype=numpy.int64)
+            part[:, 0] = doc
+            part[:, 1] = starts
+            part[:, 2] = ends
+            part[:, 3] = known[codes] if len(codes) else codes
+            parts.append(part)
+    if not parts:
         return numpy.zeros((0, 4), dtype=numpy.int64)
-    start_all = numpy.fromstring(",".join(starts), dtype=numpy.int64, sep=",")
-    end_all = numpy.fromstring(",".join(ends), dtype=numpy.int64, sep=",")
-    label = _label_indices(SEPARATOR.join(names), labels)
-    if not len(label) == len(start_all) == len(end_all):  # pragma: no cover - made from the same rows
-        raise ValueError("gold spans and their labels read apart")
-    return numpy.stack([numpy.repeat(numpy.array(docs, dtype=numpy.int64), n), start_all, end_all, label], axis=1)
+    return numpy.concatenate(parts)
 
 
 def simple_rows(store: Store, ids: Sequence[int], pipeline: str | None, labels: Sequence[str],
@@ -318,8 +284,9 @@ def simple_rows(store: Store, ids: Sequence[int], pipeline: str | None, labels: 
     adjudication, no stored tokens, no prediction, a gold label not in ``labels``), left to be
     read document by document as :mod:`annotator.ops.gold` gives them.
 
-    Gold spans come back as three strings per document (:func:`_gold_of`), not as a row object
-    per span: at 100 spans per document reading rows one by one costs more than scoring them.
+    Gold spans come back as arrays decoded from each document's packed layer (:func:`_gold_of`),
+    not as a Python object per span: at 100 spans per document that would cost more than
+    scoring them.
     The caller must leave to the plain path any document whose tokens end at or after
     :data:`LONGEST` (its offsets may not fit).
     """
@@ -343,8 +310,7 @@ def simple_rows(store: Store, ids: Sequence[int], pipeline: str | None, labels: 
         f"(SELECT max(id) FROM prediction_runs WHERE {where} GROUP BY document_id)", params) if doc in reviewer}
     tokens = dict(store._q(f"SELECT document_id, tokens FROM document_tokens WHERE document_id IN ({marks})",
                            part).fetchall())
-    plain_labels = any(SEPARATOR in label for label in labels)
-    simple = [d for d in part if d in runs and d in tokens] if not plain_labels else []
+    simple = [d for d in part if d in runs and d in tokens]
     if not simple:
         return SimpleRows([], [], [], [], [], numpy.zeros((0, 4), dtype=numpy.int64), []), part
     gold = _gold_of(store, reviewer, simple, labels)

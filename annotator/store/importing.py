@@ -11,7 +11,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from annotator.store.connection import known_errors
-from annotator.store.store import Store
+from annotator.core.packing import gold_labels_of, pack_gold
+from annotator.store.store import SET_GOLD_LAYER, Store
 
 CHUNK = 500
 
@@ -80,8 +81,11 @@ def insert_gold(
     start, end, label, origin), boilerplate rows, review rows (document, annotator, state,
     updated at) and edit-log rows (document, annotator, action, payload, created at); the
     documents that became gold get their train/dev split as :meth:`Store.set_review` gives it."""
-    _many(store, "INSERT INTO gold_spans(document_id, annotator, start_char, end_char, label, origin) "
-                "VALUES (?, ?, ?, ?, ?, ?)", spans)
+    layers: dict[tuple[int, str], list[tuple[int, int, str, str]]] = {}
+    for doc_id, who, *span in spans:
+        layers.setdefault((doc_id, who), []).append(tuple(span))
+    _many(store, SET_GOLD_LAYER, ((doc_id, who, pack_gold(layer), len(layer), gold_labels_of(layer))
+                              for (doc_id, who), layer in layers.items()))
     _many(store, "INSERT INTO boilerplate(document_id, annotator, start_char, end_char) VALUES (?, ?, ?, ?)",
                 boilerplate)
     _many(store, "INSERT INTO annotator_reviews(document_id, annotator, state, updated_at) VALUES (?, ?, ?, ?) "

@@ -179,10 +179,9 @@ class Listing:
             f"""
             SELECT d.id, d.source, coalesce(r.state, '{TODO}'),
                 CASE WHEN r.state IS NOT NULL
-                         OR EXISTS (SELECT 1 FROM gold_spans g WHERE g.document_id = d.id AND g.annotator = ?)
-                    THEN (SELECT count(*) FROM gold_spans g WHERE g.document_id = d.id AND g.annotator = ?)
-                    ELSE coalesce((SELECT n_spans FROM prediction_runs pr WHERE pr.document_id = d.id
-                                   ORDER BY pr.id DESC LIMIT 1), 0)
+                    THEN coalesce(g.n_spans, 0)
+                    ELSE coalesce(g.n_spans, (SELECT n_spans FROM prediction_runs pr WHERE pr.document_id = d.id
+                                              ORDER BY pr.id DESC LIMIT 1), 0)
                 END,
                 r.state = '{ACCEPTED}' AND EXISTS (
                     SELECT 1 FROM edits e WHERE e.document_id = d.id AND e.annotator = ?
@@ -190,9 +189,10 @@ class Listing:
                 nullif(fl.flag, ''), coalesce(fl.note, '')
             FROM documents d
             LEFT JOIN annotator_reviews r ON r.document_id = d.id AND r.annotator = ?
+            LEFT JOIN gold_layers g ON g.document_id = d.id AND g.annotator = ?
             LEFT JOIN flags fl ON fl.document_id = d.id AND fl.annotator = ?
             WHERE d.id IN ({marks})
             """,
-            [annotator, annotator, annotator, annotator, annotator, *ids],
+            [annotator, annotator, annotator, annotator, *ids],
         )
         return {r[0]: ListRow(r[1], r[2], int(r[3] or 0), bool(r[4]), r[5], r[6]) for r in rows}

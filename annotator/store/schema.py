@@ -576,3 +576,77 @@ def evaluation_cache(db: Database) -> None:
                    f"{_BUMP.format(ref='old')} END")
         db.execute(f"CREATE TRIGGER evaluation_stamp_{table}_update AFTER UPDATE ON {table} BEGIN "
                    f"{_BUMP.format(ref='old')} {_BUMP.format(ref='new')} END")
+
+
+_LAYER_TRIGGERS = ("INSERT", "DELETE", "UPDATE")
+
+
+@migrations(name="0050_packed_gold")
+def packed_gold(db: Database) -> None:
+    """An annotator's gold of a document becomes one row, its spans packed
+    (:func:`annotator.core.packing.pack_gold`), instead of a row per span.
+
+    A first edit copies the model's ~100 spans into the gold: as rows, a relabel starting
+    8,000 documents wrote and an undo deleted ~830k of them (each with two indexes and a stamp
+    trigger), and the first evaluation read every accepted span as a row. Now it is one row per
+    document. ``n_spans`` (never 0: a layer without spans has no row, as before) counts for the
+    document list; ``labels`` lists the layer's labels for "which labels are used".
+
+    Every span is carried over, in its layer, with its label and origin, and the document's
+    evaluation stamp is kept (the layer did not change, so a kept score stays valid). The
+    ``gold_spans`` table and its triggers go.
+    """
+    from annotator.core.packing import gold_labels_of, pack_gold
+
+    db.execute(
+        """
+        CREATE TABLE gold_layers (
+            document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            annotator TEXT NOT NULL,
+            spans BLOB NOT NULL,
+            n_spans INTEGER NOT NULL CHECK (n_spans > 0),
+            labels TEXT NOT NULL,
+            PRIMARY KEY (document_id, annotator)
+        ) WITHOUT ROWID
+        """
+    )
+    conn = db.conn
+    insert = ("INSERT INTO gold_layers(document_id, annotator, spans, n_spans, labels) VALUES (?, ?, ?, ?, ?)")
+    batch: list[tuple[int, str, bytes, int, str]] = []
+    current: tuple[int, str] | None = None
+    spans: list[tuple[int, int, str, str]] = []
+
+    def close_layer() -> None:
+        if current is not None and spans:
+            batch.append((current[0], current[1], pack_gold(spans), len(spans), gold_labels_of(spans)))
+
+    rows = conn.execute("SELECT document_id, annotator, start_char, end_char, label, origin FROM gold_spans "
+                        "ORDER BY document_id, annotator, start_char")
+    while True:
+        page = rows.fetchmany(10_000)
+        if not page:
+            break
+        for doc, who, start, end, label, origin in page:
+            if (doc, who) != current:
+                close_layer()
+                current, spans = (doc, who), []
+            spans.append((start, end, label, origin))
+        if len(batch) >= 1000:
+            conn.executemany(insert, batch)
+            batch.clear()
+    close_layer()
+    conn.executemany(insert, batch)
+    for event in _LAYER_TRIGGERS:
+        db.execute(f"DROP TRIGGER IF EXISTS evaluation_stamp_gold_spans_{event.lower()}")
+    db.execute("DROP TABLE gold_spans")
+    _stamp_triggers(db, "gold_layers")
+
+
+def _stamp_triggers(db: Database, table: str) -> None:
+    """The evaluation-stamp triggers of migration 0040 on ``table``."""
+    db.execute(f"CREATE TRIGGER evaluation_stamp_{table}_insert AFTER INSERT ON {table} BEGIN "
+               f"{_BUMP.format(ref='new')} END")
+    db.execute(f"CREATE TRIGGER evaluation_stamp_{table}_delete AFTER DELETE ON {table} BEGIN "
+               f"{_BUMP.format(ref='old')} END")
+    db.execute(f"CREATE TRIGGER evaluation_stamp_{table}_update AFTER UPDATE ON {table} BEGIN "
+               f"{_BUMP.format(ref='old')} {_BUMP.format(ref='new')} END")

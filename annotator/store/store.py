@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from annotator.core.errors import StoreError
 from annotator.core.model import ACCEPTED, TODO, Document, Prediction, Review
-from annotator.core.packing import pack_spans, unpack_spans
+from annotator.core.packing import gold_columns, gold_labels_of, pack_gold, pack_spans, unpack_gold, unpack_spans
 from annotator.core.spans import Range, Span
 from annotator.core.tokens import Tokens
 from annotator.store.connection import known_errors, open_connection, sqlite_database, store_error
@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 # ~25 ms of an adjudication open went to 480k calls of it). Rows must have every field, as
 # _make demanded (it raised on a wrong length; this does not check).
 make_span = partial(tuple.__new__, Span)
+SET_GOLD_LAYER = ("INSERT INTO gold_layers(document_id, annotator, spans, n_spans, labels) VALUES (?, ?, ?, ?, ?) "
+              "ON CONFLICT(document_id, annotator) DO UPDATE SET spans = excluded.spans, n_spans = excluded.n_spans, "
+              "labels = excluded.labels")
 make_range = partial(tuple.__new__, Range)
 
 
@@ -366,7 +369,8 @@ class Store(TrainingQueries):
             f"""
             SELECT d.id, d.source, coalesce(r.state, '{TODO}'),
                 CASE WHEN r.annotator IS NOT NULL
-                    THEN (SELECT count(*) FROM gold_spans g WHERE g.document_id = d.id AND g.annotator = r.annotator)
+                    THEN coalesce((SELECT n_spans FROM gold_layers g WHERE g.document_id = d.id
+                                   AND g.annotator = r.annotator), 0)
                     ELSE (SELECT n_spans FROM prediction_runs pr WHERE pr.document_id = d.id
                           ORDER BY pr.id DESC LIMIT 1)
                 END
@@ -467,51 +471,61 @@ class Store(TrainingQueries):
         return Prediction(document_id, row[1], row[2], spans, self.tokens(document_id) if with_tokens else None, row[3])
 
     # -- gold -------------------------------------------------------------------------
+    # An annotator's gold of a document is one row of ``gold_layers`` (migration 0050): its spans
+    # packed, sorted by start. A layer without spans has no row. Changing spans rewrites the row
+    # inside one transaction (read, change, write under the write lock).
     def gold(self, document_id: int, annotator: str) -> list[Span]:
-        rows = self._q(
-            "SELECT start_char, end_char, label, origin FROM gold_spans WHERE document_id = ? AND annotator = ? ORDER BY start_char",
-            [document_id, annotator],
-        )
-        return list(map(make_span, rows.fetchall()))
+        row = self._q("SELECT spans FROM gold_layers WHERE document_id = ? AND annotator = ?",
+                      [document_id, annotator]).fetchone()
+        return list(map(make_span, unpack_gold(row[0]))) if row else []
 
     def gold_overlapping(self, document_id: int, annotator: str, start: int, end: int) -> list[Span]:
-        """Gold spans sharing a character with [start, end), by index (spans do not overlap each other)."""
-        before = self._q(
-            "SELECT start_char, end_char, label, origin FROM gold_spans WHERE document_id = ? AND annotator = ? "
-            "AND start_char < ? ORDER BY start_char DESC LIMIT 1", [document_id, annotator, start],
-        ).fetchall()
-        inside = self._q(
-            "SELECT start_char, end_char, label, origin FROM gold_spans WHERE document_id = ? AND annotator = ? "
-            "AND start_char >= ? AND start_char < ? ORDER BY start_char", [document_id, annotator, start, end],
-        ).fetchall()
-        found = [make_span(r) for r in before if r[1] > start]
-        return found + [make_span(r) for r in inside]
+        """Gold spans sharing a character with [start, end) (spans do not overlap each other)."""
+        return [s for s in self.gold(document_id, annotator) if s.start < end and start < s.end]
 
     def has_gold_span(self, document_id: int, annotator: str, span: Span) -> bool:
-        return self._q(
-            "SELECT 1 FROM gold_spans WHERE document_id = ? AND annotator = ? AND start_char = ? AND end_char = ? AND label = ?",
-            [document_id, annotator, span.start, span.end, span.label],
-        ).fetchone() is not None
+        key = (span.start, span.end, span.label)
+        return any((s.start, s.end, s.label) == key for s in self.gold(document_id, annotator))
 
     def has_gold(self, document_id: int, annotator: str) -> bool:
-        return self._q("SELECT 1 FROM gold_spans WHERE document_id = ? AND annotator = ? LIMIT 1", [document_id, annotator]).fetchone() is not None
+        return self._q("SELECT 1 FROM gold_layers WHERE document_id = ? AND annotator = ?",
+                       [document_id, annotator]).fetchone() is not None
 
     def replace_gold(self, document_id: int, annotator: str, spans: Iterable[Span]) -> None:
-        with self.transaction():
-            self._q("DELETE FROM gold_spans WHERE document_id = ? AND annotator = ?", [document_id, annotator])
-            self.add_gold(document_id, annotator, spans)
+        self.set_gold_layers([(document_id, annotator, list(spans))])
 
     def add_gold(self, document_id: int, annotator: str, spans: Iterable[Span]) -> None:
-        self._many(
-            "INSERT INTO gold_spans(document_id, annotator, start_char, end_char, label, origin) VALUES (?, ?, ?, ?, ?, ?)",
-            [(document_id, annotator, s.start, s.end, s.label, s.origin) for s in spans],
-        )
+        added = list(spans)
+        if not added:
+            return
+        with self.transaction():
+            self.set_gold_layers([(document_id, annotator, self.gold(document_id, annotator) + added)])
 
     def remove_gold(self, document_id: int, annotator: str, spans: Iterable[Span]) -> None:
-        self._many(
-            "DELETE FROM gold_spans WHERE document_id = ? AND annotator = ? AND start_char = ? AND end_char = ? AND label = ?",
-            [(document_id, annotator, s.start, s.end, s.label) for s in spans],
-        )
+        """Remove the spans with these bounds and labels (whatever their origin)."""
+        gone = {(s.start, s.end, s.label) for s in spans}
+        if not gone:
+            return
+        with self.transaction():
+            current = self.gold(document_id, annotator)
+            kept = [s for s in current if (s.start, s.end, s.label) not in gone]
+            if len(kept) != len(current):
+                self.set_gold_layers([(document_id, annotator, kept)])
+
+    def set_gold_layers(self, layers: Iterable[tuple[int, str, Sequence[Span]]]) -> None:
+        """Make each (document, annotator) layer exactly these spans (none: no row), in one
+        transaction, one ``executemany`` per kind of write."""
+        write: list[tuple[int, str, bytes, int, str]] = []
+        drop: list[tuple[int, str]] = []
+        for doc_id, annotator, spans in layers:
+            if spans:
+                write.append((doc_id, annotator, pack_gold(spans), len(spans), gold_labels_of(spans)))
+            else:
+                drop.append((doc_id, annotator))
+        if drop:
+            self._many("DELETE FROM gold_layers WHERE document_id = ? AND annotator = ?", drop)
+        if write:
+            self._many(SET_GOLD_LAYER, write)
 
     # -- boilerplate ------------------------------------------------------------------
     def boilerplate(self, document_id: int, annotator: str) -> list[Range]:
@@ -615,44 +629,56 @@ class Store(TrainingQueries):
         ]
 
     # -- statistics -------------------------------------------------------------------
-    _INSIDE_BOILERPLATE = (
-        "EXISTS (SELECT 1 FROM boilerplate b WHERE b.document_id = g.document_id AND b.annotator = g.annotator "
-        "AND b.start_char <= g.start_char AND g.end_char <= b.end_char)"
-    )
+    def _accepted_gold_tallies(self) -> tuple[dict[str, int], int]:
+        """Spans per label of accepted documents' gold, each document's reviewing annotator's,
+        leaving out those lying inside that annotator's boilerplate; and how many those were.
+        Each layer is decoded into arrays (no Python object per span)."""
+        import numpy as np
+
+        accepted = (f"JOIN reviews r ON r.document_id = {{0}}.document_id AND r.annotator = {{0}}.annotator "
+                    f"WHERE r.state = '{ACCEPTED}'")
+        ranges: dict[int, list[tuple[int, int]]] = {}
+        for doc, start, end in self._q(f"SELECT b.document_id, b.start_char, b.end_char FROM boilerplate b "
+                                       f"{accepted.format('b')}"):
+            ranges.setdefault(doc, []).append((start, end))
+        counts: dict[str, int] = {}
+        inside_total = 0
+        for doc, blob in self._q(f"SELECT g.document_id, g.spans FROM gold_layers g {accepted.format('g')}"):
+            starts, ends, labels, names = gold_columns(blob)
+            if doc in ranges:
+                box = np.array(ranges[doc], dtype=np.int64)
+                inside = ((box[:, 0][None, :] <= starts[:, None]) & (ends[:, None] <= box[:, 1][None, :])).any(axis=1)
+                inside_total += int(inside.sum())
+                labels = labels[~inside]
+            for k, n in enumerate(np.bincount(labels, minlength=len(names)).tolist()):
+                if n:
+                    counts[names[k]] = counts.get(names[k], 0) + n
+        return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0]))), inside_total
 
     def gold_label_counts(self) -> dict[str, int]:
         """Gold spans per label of accepted documents (what export counts), each document's
-        reviewing annotator's gold.
+        reviewing annotator's gold, most used first.
 
         Spans lying inside that annotator's boilerplate are not gold (see
         :func:`annotator.core.spans.split_by_boilerplate`) and are not counted.
         """
-        rows = self._q(
-            "SELECT g.label, count(*) FROM gold_spans g JOIN reviews r ON r.document_id = g.document_id "
-            f"AND r.annotator = g.annotator WHERE r.state = '{ACCEPTED}' AND NOT {self._INSIDE_BOILERPLATE} "
-            "GROUP BY g.label ORDER BY 2 DESC, 1"
-        )
-        return dict(rows.fetchall())
+        return self._accepted_gold_tallies()[0]
 
     def gold_inside_boilerplate_count(self) -> int:
         """Spans of accepted documents lying inside boilerplate (left out of gold)."""
-        row = self._q(
-            "SELECT count(*) FROM gold_spans g JOIN reviews r ON r.document_id = g.document_id "
-            f"AND r.annotator = g.annotator WHERE r.state = '{ACCEPTED}' AND {self._INSIDE_BOILERPLATE}"
-        ).fetchone()
-        return int(row[0])
+        return self._accepted_gold_tallies()[1]
 
     def gold_not_accepted_count(self) -> int:
         """Spans in the working gold of documents opened but not accepted (not gold yet)."""
         row = self._q(
-            "SELECT count(*) FROM gold_spans g JOIN reviews r ON r.document_id = g.document_id "
+            "SELECT coalesce(sum(g.n_spans), 0) FROM gold_layers g JOIN reviews r ON r.document_id = g.document_id "
             f"AND r.annotator = g.annotator WHERE r.state != '{ACCEPTED}'"
         ).fetchone()
         return int(row[0])
 
     def used_labels(self) -> set[str]:
-        """Every label any gold span uses (inside boilerplate or not)."""
-        return {r[0] for r in self._q("SELECT DISTINCT label FROM gold_spans")}
+        """Every label any gold span uses (inside boilerplate or not): from each layer's label list."""
+        return {label for r in self._q("SELECT DISTINCT labels FROM gold_layers") for label in json.loads(r[0])}
 
     def boilerplate_chars(self) -> int:
         row = self._q(
@@ -710,13 +736,12 @@ class Store(TrainingQueries):
                 r[0]: Tokens.from_bytes(r[1])
                 for r in self._q(f"SELECT document_id, tokens FROM document_tokens WHERE document_id IN ({marks})", part)
             }
-            gold: dict[int, list[Span]] = {}
-            for r in self._q(
-                "SELECT g.document_id, g.start_char, g.end_char, g.label, g.origin FROM gold_spans g "
-                f"JOIN reviews r ON r.document_id = g.document_id AND r.annotator = g.annotator "
-                f"WHERE g.document_id IN ({marks}) ORDER BY g.document_id, g.start_char", part
-            ):
-                gold.setdefault(r[0], []).append(make_span(r[1:]))
+            gold: dict[int, list[Span]] = {
+                r[0]: list(map(make_span, unpack_gold(r[1]))) for r in self._q(
+                    "SELECT g.document_id, g.spans FROM gold_layers g "
+                    f"JOIN reviews r ON r.document_id = g.document_id AND r.annotator = g.annotator "
+                    f"WHERE g.document_id IN ({marks})", part)
+            }
             boiler: dict[int, list[Range]] = {}
             for r in self._q(
                 "SELECT b.document_id, b.start_char, b.end_char FROM boilerplate b "

@@ -9,12 +9,14 @@ transaction; the writes that follow run inside the caller's ``store.transaction(
 from __future__ import annotations
 
 import contextlib
+import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 from pathlib import Path
 
 from annotator.core.merging import EditKey, Version
+from annotator.core.packing import unpack_gold
 from annotator.core.model import ACCEPTED
 from annotator.core.spans import Range
 from annotator.core.team import FINAL, Layer
@@ -99,13 +101,8 @@ def accepted_layers(store: Store, ids: Sequence[int]) -> dict[int, dict[str, Lay
         out.setdefault(doc, {})[who] = Layer(shown, [], [], when)
     join = (f"JOIN annotator_reviews r ON r.document_id = x.document_id AND r.annotator = x.annotator "
             f"AND r.state = '{ACCEPTED}' WHERE x.document_id IN ({marks})")
-    current, found = None, []
-    for doc, who, *rest in store._q(f"SELECT x.document_id, x.annotator, x.start_char, x.end_char, x.label, x.origin "
-                                    f"FROM gold_spans x {join} ORDER BY x.document_id, x.annotator, x.start_char",
-                                    params):
-        if (doc, who) != current:
-            current, found = (doc, who), out[doc][who].spans
-        found.append(make_span(rest))
+    for doc, who, blob in store._q(f"SELECT x.document_id, x.annotator, x.spans FROM gold_layers x {join}", params):
+        out[doc][who].spans.extend(map(make_span, unpack_gold(blob)))
     for doc, who, start, end in store._q(f"SELECT x.document_id, x.annotator, x.start_char, x.end_char "
                                          f"FROM boilerplate x {join} ORDER BY x.document_id, x.annotator, x.start_char",
                                          params):
@@ -115,8 +112,8 @@ def accepted_layers(store: Store, ids: Sequence[int]) -> dict[int, dict[str, Lay
 
 def document_person_layers(store: Store, document_id: int) -> list[Layer]:
     """One document's accepted annotators' layers, by name (the adjudication mode's open): each
-    layer read on the ``gold_spans_doc`` index, rows made into spans without a Python loop (the
-    join of :func:`accepted_layers` over a list of ids costs about 1.5x for one document)."""
+    layer read by its key (the join of :func:`accepted_layers` over a list of ids costs about 1.5x
+    for one document)."""
     people = store._q(f"SELECT annotator, updated_at FROM annotator_reviews WHERE document_id = ? "
                       f"AND state = '{ACCEPTED}' AND {PERSON.format('annotator_reviews')} ORDER BY annotator",
                       [document_id]).fetchall()
@@ -167,7 +164,7 @@ def attached(store: Store, path: Path, alias: str = "src") -> Iterator[str]:
 
 def labels_used(store: Store, alias: str) -> set[str]:
     """Every label the attached file's gold uses."""
-    return {r[0] for r in store._q(f"SELECT DISTINCT label FROM {alias}.gold_spans")}
+    return {label for r in store._q(f"SELECT DISTINCT labels FROM {alias}.gold_layers") for label in json.loads(r[0])}
 
 
 def source_page(store: Store, alias: str, after: int, limit: int) -> list[tuple[int, str]]:
@@ -234,11 +231,11 @@ def versions(store: Store, schema: str, ids: Sequence[int], annotators: Sequence
     if spans:
         _read_spans(store, schema, where, params, get)
     else:
-        for table in ("gold_spans", "boilerplate"):
-            for doc, who, count in store._q(f"SELECT document_id, annotator, count(*) FROM {schema}.{table} x "
-                                            f"WHERE {where} GROUP BY 1, 2", params):
+        for table, count in (("gold_layers", "sum(n_spans)"), ("boilerplate", "count(*)")):
+            for doc, who, n in store._q(f"SELECT document_id, annotator, {count} FROM {schema}.{table} x "
+                                        f"WHERE {where} GROUP BY 1, 2", params):
                 version = get(doc, who)
-                version.stored = (version.stored or 0) + count
+                version.stored = (version.stored or 0) + n
         for version in out.values():
             version.stored = version.stored or 0
     if not edits:  # still list the layers that only have log entries: a layer emptied since (a retraction)
@@ -260,14 +257,9 @@ def versions(store: Store, schema: str, ids: Sequence[int], annotators: Sequence
 
 
 def _read_spans(store: Store, schema: str, where: str, params: list[object], get: Any) -> None:
-    rows = store._q(f"SELECT document_id, annotator, start_char, end_char, label, origin FROM {schema}.gold_spans x "
-                    f"WHERE {where} ORDER BY document_id, annotator, start_char", params)
-    current, spans = None, []
-    for row in rows:
-        if (row[0], row[1]) != current:
-            current = (row[0], row[1])
-            spans = get(*current).spans
-        spans.append(make_span(row[2:]))
+    for doc, who, blob in store._q(f"SELECT document_id, annotator, spans FROM {schema}.gold_layers x WHERE {where}",
+                                   params):
+        get(doc, who).spans.extend(map(make_span, unpack_gold(blob)))
     for row in store._q(f"SELECT document_id, annotator, start_char, end_char FROM {schema}.boilerplate x "
                         f"WHERE {where} ORDER BY document_id, start_char", params):
         get(row[0], row[1]).boilerplate.append(make_range(row[2:]))
@@ -289,12 +281,12 @@ def copy_versions(store: Store, alias: str, picks: Sequence[tuple[int, int, str,
     store._many("INSERT INTO temp.pick(src, dst, annotator, layer, edits) VALUES (?, ?, ?, ?, ?)", picks)
     pairs = [(dst, who) for _, dst, who, layer, _ in picks if layer and (dst, who) in replace]
     if pairs:
-        store._many("DELETE FROM gold_spans WHERE document_id = ? AND annotator = ?", pairs)
+        store._many("DELETE FROM gold_layers WHERE document_id = ? AND annotator = ?", pairs)
         store._many("DELETE FROM boilerplate WHERE document_id = ? AND annotator = ?", pairs)
     join = "FROM temp.pick p JOIN {0}.{1} x ON x.document_id = p.src AND x.annotator = p.annotator WHERE p.{2}"
-    store._q("INSERT INTO main.gold_spans(document_id, annotator, start_char, end_char, label, origin) "
-             f"SELECT p.dst, x.annotator, x.start_char, x.end_char, x.label, x.origin "
-             f"{join.format(alias, 'gold_spans', 'layer')} ORDER BY p.dst, x.start_char")
+    store._q("INSERT INTO main.gold_layers(document_id, annotator, spans, n_spans, labels) "
+             f"SELECT p.dst, x.annotator, x.spans, x.n_spans, x.labels "
+             f"{join.format(alias, 'gold_layers', 'layer')} ORDER BY p.dst")
     store._q("INSERT INTO main.boilerplate(document_id, annotator, start_char, end_char) "
              f"SELECT p.dst, x.annotator, x.start_char, x.end_char {join.format(alias, 'boilerplate', 'layer')} "
              "ORDER BY p.dst, x.start_char")
@@ -316,10 +308,9 @@ def write_versions(store: Store, items: Sequence[tuple[int, str, Version]], repl
         return
     pairs = [(doc, who) for doc, who, _ in items if (doc, who) in replace]
     if pairs:
-        store._many("DELETE FROM gold_spans WHERE document_id = ? AND annotator = ?", pairs)
+        store._many("DELETE FROM gold_layers WHERE document_id = ? AND annotator = ?", pairs)
         store._many("DELETE FROM boilerplate WHERE document_id = ? AND annotator = ?", pairs)
-    store._many("INSERT INTO gold_spans(document_id, annotator, start_char, end_char, label, origin) VALUES (?, ?, ?, ?, ?, ?)",
-                [(doc, who, s.start, s.end, s.label, s.origin) for doc, who, v in items for s in v.spans])
+    store.set_gold_layers((doc, who, v.spans) for doc, who, v in items if v.spans)
     store._many("INSERT INTO boilerplate(document_id, annotator, start_char, end_char) VALUES (?, ?, ?, ?)",
                 [(doc, who, r.start, r.end) for doc, who, v in items for r in v.boilerplate])
     store._many("DELETE FROM annotator_reviews WHERE document_id = ? AND annotator = ?",
@@ -368,10 +359,9 @@ def person_layers(store: Store, ids: Sequence[int], annotator: str | None = None
     for doc, who, state, when in store._q(f"SELECT document_id, annotator, state, updated_at FROM annotator_reviews x "
                                           f"WHERE {reviews} ORDER BY document_id, annotator", params):
         found[(doc, who)] = (state, Layer(who, [], [], when))
-    for row in store._q(f"SELECT document_id, annotator, start_char, end_char, label, origin FROM gold_spans x "
-                        f"WHERE {where} ORDER BY document_id, start_char", params):
-        if (row[0], row[1]) in found:
-            found[(row[0], row[1])][1].spans.append(make_span(row[2:]))
+    for doc, who, blob in store._q(f"SELECT document_id, annotator, spans FROM gold_layers x WHERE {where}", params):
+        if (doc, who) in found:
+            found[(doc, who)][1].spans.extend(map(make_span, unpack_gold(blob)))
     for row in store._q(f"SELECT document_id, annotator, start_char, end_char FROM boilerplate x "
                         f"WHERE {where} ORDER BY document_id, start_char", params):
         if (row[0], row[1]) in found:

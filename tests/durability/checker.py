@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+from annotator.core.packing import unpack_gold
 
 
 @dataclass
@@ -36,9 +37,9 @@ def read_acks(lines: list[str]) -> list[dict]:
 
 
 def database_state(conn: sqlite3.Connection, doc_id: int, annotator: str = "tester") -> dict:
-    gold = [list(r) for r in conn.execute(
-        "SELECT start_char, end_char, label, origin FROM gold_spans WHERE document_id = ? AND annotator = ? "
-        "ORDER BY start_char, end_char, label, origin", [doc_id, annotator])]
+    layer = conn.execute("SELECT spans FROM gold_layers WHERE document_id = ? AND annotator = ?",
+                         [doc_id, annotator]).fetchone()
+    gold = sorted(list(r) for r in (unpack_gold(layer[0]) if layer else []))
     boiler = [list(r) for r in conn.execute(
         "SELECT start_char, end_char FROM boilerplate WHERE document_id = ? AND annotator = ? ORDER BY start_char",
         [doc_id, annotator])]

@@ -24,6 +24,7 @@ import pytest
 from annotator.core.spans import Span
 from annotator.ops import gold_edits, occurrences
 from annotator.ops.indexing import index_pending
+from annotator.core.packing import unpack_gold
 from annotator.store import Store
 from tests.conftest import copy_database
 
@@ -76,9 +77,8 @@ def _layers(path: Path) -> dict[int, tuple]:
     conn = sqlite3.connect(path)
     try:
         gold: dict[int, list] = {}
-        for row in conn.execute("SELECT document_id, start_char, end_char, label, origin FROM gold_spans "
-                                "WHERE annotator = 'me' ORDER BY document_id, start_char"):
-            gold.setdefault(row[0], []).append(row[1:])
+        for doc, blob in conn.execute("SELECT document_id, spans FROM gold_layers WHERE annotator = 'me'"):
+            gold[doc] = unpack_gold(blob)
         states = dict(conn.execute("SELECT document_id, state FROM annotator_reviews WHERE annotator = 'me'"))
         ids = [r[0] for r in conn.execute("SELECT id FROM documents ORDER BY id")]
         return {d: (tuple(gold.get(d, ())), states.get(d)) for d in ids}

@@ -158,8 +158,7 @@ def test_closing_the_window_during_the_warm_up_loses_nothing(qtbot, corpus_windo
     path = store.path
     closing = threading.Event()
     scored = _pause_after_first_chunk(monkeypatch, window, closing.is_set)
-    gold_before = store._q("SELECT document_id, annotator, start_char, end_char, label FROM gold_spans "
-                           "ORDER BY 1, 2, 3, 4, 5").fetchall()
+    gold_before = store._q("SELECT document_id, annotator, spans FROM gold_layers ORDER BY 1, 2").fetchall()
     window.start_evaluation_warm_up()
     qtbot.waitUntil(scored.is_set, timeout=60_000)
     window._warm_runner.cancel = lambda real=window._warm_runner.cancel: (closing.set(), real())
@@ -169,8 +168,7 @@ def test_closing_the_window_during_the_warm_up_loses_nothing(qtbot, corpus_windo
     conn = sqlite3.connect(str(path))
     try:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-        assert conn.execute("SELECT document_id, annotator, start_char, end_char, label FROM gold_spans "
-                            "ORDER BY 1, 2, 3, 4, 5").fetchall() == gold_before
+        assert conn.execute("SELECT document_id, annotator, spans FROM gold_layers ORDER BY 1, 2").fetchall() == gold_before
     finally:
         conn.close()
     with Store.open(path, create=False) as again:

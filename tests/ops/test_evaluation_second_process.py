@@ -111,8 +111,7 @@ def test_documents_the_helper_scores_after_a_change_list_their_new_disagreements
     never the ones kept from before the change (found by the second read of the change)."""
     evaluate_stored(store, "en_x", tokenize, second_process=False)  # each score kept with its list
     for d in corpus["single"]:
-        rows = store._q("SELECT start_char, end_char, label FROM gold_spans WHERE document_id = ? "
-                        "AND annotator = 'ann'", [d]).fetchall()
+        rows = [(s.start, s.end, s.label) for s in store.gold(d, "ann")]
         gold_edits.set_gold(store, d, "ann", [Span(s, e, LABELS[(LABELS.index(lab) + 1) % len(LABELS)])
                                               for s, e, lab in rows], LABELS)
     plain = evaluate_stored(store, "en_x", tokenize, use_cache=False, in_arrays=False)

@@ -81,7 +81,7 @@ TIMELESS = {  # every table import writes, without the times it was written at
     "documents": "SELECT id, source, text, content_hash, length, meta FROM documents",
     "tokens": "SELECT document_id, tokenizer, tokens FROM document_tokens",
     "predictions": "SELECT id, document_id, pipeline, version, spans, n_spans FROM prediction_runs",
-    "gold": "SELECT id, document_id, annotator, start_char, end_char, label, origin FROM gold_spans",
+    "gold": "SELECT document_id, annotator, spans, n_spans, labels FROM gold_layers",
     "boilerplate": "SELECT id, document_id, annotator, start_char, end_char FROM boilerplate",
     "reviews": "SELECT id, document_id, annotator, state FROM annotator_reviews",
     "latest": "SELECT document_id, annotator, state FROM reviews",

@@ -13,6 +13,7 @@ from annotator.core.model import ACCEPTED
 from annotator.core.spans import Range, Span
 from annotator.ops import gold_edits
 from annotator.store import evaluation_cache, team
+from annotator.core.packing import pack_gold
 
 LABELS = ["GPE", "PERSON", "ORG"]
 TEXT = "Mali said Keita met Putin in Bamako on Monday."
@@ -49,10 +50,11 @@ def _write_elsewhere(path, sql: str) -> None:
 
 
 CHANGES = {
-    "gold inserted": "INSERT INTO gold_spans(document_id, annotator, start_char, end_char, label, origin) "
-                     "VALUES ({doc}, 'me', 20, 25, 'PERSON', 'human')",
-    "gold relabelled": "UPDATE gold_spans SET label = 'GPE' WHERE document_id = {doc} AND label = 'ORG'",
-    "gold deleted": "DELETE FROM gold_spans WHERE document_id = {doc} AND start_char = 0",
+    "gold inserted": "INSERT INTO gold_layers(document_id, annotator, spans, n_spans, labels) "
+                     f"VALUES ({{doc}}, 'you', X'{pack_gold([(20, 25, 'PERSON', 'human')]).hex()}', 1, '[\"PERSON\"]')",
+    "gold relabelled": f"UPDATE gold_layers SET spans = X'{pack_gold([(0, 5, 'GPE', 'human')]).hex()}', "
+                       "labels = '[\"GPE\"]' WHERE document_id = {doc} AND annotator = 'me'",
+    "gold deleted": "DELETE FROM gold_layers WHERE document_id = {doc}",
     "boilerplate deleted": "DELETE FROM boilerplate WHERE document_id = {doc}",
     "boilerplate moved": "UPDATE boilerplate SET start_char = 36 WHERE document_id = {doc}",
     "review reopened": "UPDATE annotator_reviews SET state = 'in_progress' WHERE document_id = {doc}",

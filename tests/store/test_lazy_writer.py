@@ -17,6 +17,7 @@ import pytest
 
 from annotator.core.spans import Span
 from annotator.store import Store, schema
+from annotator.core.packing import unpack_gold
 
 ROOT = Path(__file__).resolve().parents[2]
 TEXT = "Apple opened an office in Paris. Nothing else happened."
@@ -74,8 +75,8 @@ def test_the_first_edit_loads_sqlite_utils_and_survives_a_crash_right_after(smal
     assert result.stdout.strip() == "loaded before the edit: False after: True"
     conn = sqlite3.connect(small_db)
     try:
-        gold = conn.execute("SELECT start_char, end_char, label, origin FROM gold_spans WHERE document_id = 1 "
-                            "AND annotator = 'tester' ORDER BY start_char").fetchall()
+        gold = unpack_gold(conn.execute("SELECT spans FROM gold_layers WHERE document_id = 1 "
+                                        "AND annotator = 'tester'").fetchone()[0])
         state = conn.execute("SELECT state FROM annotator_reviews WHERE document_id = 1 AND annotator = 'tester'").fetchone()
         actions = [r[0] for r in conn.execute("SELECT action FROM edits WHERE document_id = 1 ORDER BY id")]
     finally:

@@ -15,8 +15,9 @@ def test_new_database_has_schema_wal_and_foreign_keys(db_path):
         assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert store.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
         tables = set(store.db.table_names())
-        assert {"documents", "prediction_runs", "document_tokens", "gold_spans", "boilerplate", "reviews", "edits"} <= tables
+        assert {"documents", "prediction_runs", "document_tokens", "gold_layers", "boilerplate", "reviews", "edits"} <= tables
         assert "predictions" not in tables  # packed into prediction_runs.spans since 0004
+        assert "gold_spans" not in tables  # packed into gold_layers since 0050
         applied = [r[0] for r in store.db.execute("SELECT name FROM _sqlite_migrations")]
         assert applied == schema.known_migration_names()
 

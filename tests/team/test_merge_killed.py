@@ -39,7 +39,7 @@ def _state(path: Path) -> dict[str, list[tuple]]:
             "documents": "SELECT id, content_hash FROM documents",
             "reviews": "SELECT document_id, annotator, state, updated_at FROM annotator_reviews",
             "latest": "SELECT document_id, annotator, state, updated_at FROM reviews",
-            "gold": "SELECT document_id, annotator, start_char, end_char, label, origin FROM gold_spans",
+            "gold": "SELECT document_id, annotator, spans, n_spans, labels FROM gold_layers",
             "boilerplate": "SELECT document_id, annotator, start_char, end_char FROM boilerplate",
             "edits": "SELECT id, document_id, annotator, action, payload, created_at FROM edits",
             "assignments": "SELECT document_id, annotator FROM assignments",
@@ -67,7 +67,7 @@ def test_sigkill_during_a_files_merge_leaves_the_project_as_after_the_previous_f
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     after_small = _state(expected)
-    assert len(after_small["gold"]) == 30 and not any(r[1] == "bob" for r in after_small["reviews"])
+    assert sum(r[3] for r in after_small["gold"]) == 30 and not any(r[1] == "bob" for r in after_small["reviews"])
 
     with subprocess.Popen([sys.executable, "-m", "annotator", "merge", str(small), str(big), "--db", str(project)],
                           cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
@@ -85,7 +85,7 @@ def test_sigkill_during_a_files_merge_leaves_the_project_as_after_the_previous_f
                               cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert finished.returncode == 0, finished.stderr
     final = _state(project)
-    assert len(final["gold"]) == 30 + 3 * DOCS and len(final["edits"]) == 3 * (10 + DOCS)
+    assert sum(r[3] for r in final["gold"]) == 30 + 3 * DOCS and len(final["edits"]) == 3 * (10 + DOCS)
 
 
 def test_window_edits_wait_their_turn_while_a_file_is_merged(tmp_path):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -147,14 +147,29 @@ def _last_ends(ends: np.ndarray, offsets: np.ndarray) -> np.ndarray:
 def spans_of(blobs: Sequence[bytes], labels: dict[str, int]) -> tuple[np.ndarray, ...]:
     """(document index, starts, ends, label indices) of many packed span lists at once
     (:func:`span_arrays` of each); label names are indexed in ``labels`` (new ones added)."""
+    return _triples_of(blobs, labels, packing.SPANS_MAGIC, 0, zlib.decompress)
+
+
+def gold_of(blobs: Sequence[bytes], labels: dict[str, int]) -> tuple[np.ndarray, ...]:
+    """(document index, starts, ends, label indices) of many packed gold layers at once
+    (:func:`annotator.core.packing.gold_columns` of each, origins left out); label names are
+    indexed in ``labels`` (new ones added)."""
+    return _triples_of(blobs, labels, packing.GOLD_MAGIC, 1, bytes)
+
+
+def _triples_of(blobs: Sequence[bytes], labels: dict[str, int], magic: bytes, shift: int,
+                payload: Callable[[memoryview], bytes]) -> tuple[np.ndarray, ...]:
+    """Gap/length/code triples after a JSON list of label names (``payload`` makes the array's
+    bytes: predictions are deflated, the gold is not), the label index being the code shifted
+    right by ``shift`` (the gold keeps its origin in the low bit)."""
     raws: list[tuple[str, bytes]] = []
     table: list[int] = []
     table_at = np.zeros(len(blobs), dtype=np.int64)
     seen: dict[bytes, int] = {}  # the same label list (nearly always) is read once
     for k, data in enumerate(blobs):
         view = memoryview(data)
-        if bytes(view[:3]) != packing.SPANS_MAGIC:
-            raise ValueError("not a packed span list")
+        if bytes(view[:3]) != magic:
+            raise ValueError("not a packed span list" if magic == packing.SPANS_MAGIC else "not a packed gold layer")
         size = int.from_bytes(view[3:7], "little")
         names = bytes(view[7:7 + size])
         at = seen.get(names)
@@ -165,10 +180,11 @@ def spans_of(blobs: Sequence[bytes], labels: dict[str, int]) -> tuple[np.ndarray
         code = chr(view[7 + size])
         if code not in packing._TYPES:
             raise ValueError(f"unknown packed array type {code!r}")
-        raws.append((code, zlib.decompress(view[8 + size:])))
+        raws.append((code, payload(view[8 + size:])))
     values, sizes = _values(raws)
     counts = sizes // 3
     starts = _running(values[0::3], counts)
     doc = np.repeat(np.arange(len(blobs), dtype=np.int64), counts)
-    label = np.asarray(table, dtype=np.int64)[table_at[doc] + values[2::3]] if len(doc) else doc
+    codes = values[2::3] >> shift if shift else values[2::3]
+    label = np.asarray(table, dtype=np.int64)[table_at[doc] + codes] if len(doc) else doc
     return doc, starts, starts + values[1::3], label

@@ -18,7 +18,6 @@ from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
-from annotator.core.packing import gold_columns
 from annotator.store.store import Store
 
 CHUNK = 500
@@ -252,29 +251,29 @@ LONGEST = 1 << 31  # documents whose tokens end before this are scored in arrays
 
 def _gold_of(store: Store, reviewer: dict[int, str], simple: list[int], labels: Sequence[str]) -> Any:
     """(document id, start, end, label index) rows of the reviewers' gold, each document's
-    layer one packed row (read per reviewer by key) decoded into arrays: no Python object per
-    span. Label index -1: a label not in ``labels`` (the document goes the plain way)."""
+    layer one packed row (read per reviewer by key), the chunk's layers decoded into arrays at
+    once (:func:`annotator.core.packed_arrays.gold_of`): no Python object per span. Label index
+    -1: a label not in ``labels`` (the document goes the plain way)."""
     import numpy
+
+    from annotator.core.packed_arrays import gold_of
 
     by_who: dict[str, list[int]] = {}
     for doc in simple:
         by_who.setdefault(reviewer[doc], []).append(doc)
-    index = {label: k for k, label in enumerate(labels)}
-    parts = []
+    docs: list[int] = []
+    blobs: list[bytes] = []
     for who, members in by_who.items():
         for doc, blob in store._q(f"SELECT document_id, spans FROM gold_layers WHERE annotator = ? "
                                   f"AND document_id IN ({_marks(members)})", [who, *members]):
-            starts, ends, codes, names = gold_columns(blob)
-            known = numpy.array([index.get(name, -1) for name in names], dtype=numpy.int64)
-            part = numpy.empty((len(starts), 4), dtype=numpy.int64)
-            part[:, 0] = doc
-            part[:, 1] = starts
-            part[:, 2] = ends
-            part[:, 3] = known[codes] if len(codes) else codes
-            parts.append(part)
-    if not parts:
+            docs.append(doc)
+            blobs.append(blob)
+    if not docs:
         return numpy.zeros((0, 4), dtype=numpy.int64)
-    return numpy.concatenate(parts)
+    index = {label: k for k, label in enumerate(labels)}
+    which, starts, ends, label = gold_of(blobs, index)
+    label[label >= len(labels)] = -1
+    return numpy.stack([numpy.asarray(docs, dtype=numpy.int64)[which], starts, ends, label], axis=1)
 
 
 def simple_rows(store: Store, ids: Sequence[int], pipeline: str | None, labels: Sequence[str],

@@ -125,3 +125,22 @@ def test_packed_gold_reads_back_as_written(spans):
 def test_a_bad_span_is_refused_before_anything_is_written(bad, message):
     with pytest.raises(ValueError, match=message):
         pack_gold(bad)
+
+
+def test_many_layers_decode_at_once_as_each_alone():
+    """The evaluation's bulk decoding (one numpy pass for a chunk of layers) gives what each
+    layer decodes to alone: mixed array widths, empty layers, labels it has not seen yet."""
+    from annotator.core.packed_arrays import gold_of
+
+    layers = [
+        [(0, 4, "GPE", "model"), (9, 14, "PERSON", "human")],
+        [],
+        [(70_000, 70_009, "ORG", "human")],  # a gap needing 32 bits
+        [(3, 5, "𝔘 label", "model"), (5, 300, "GPE", "human"), (301, 302, "ORG", "model")],
+    ]
+    labels = {"GPE": 0, "PERSON": 1}
+    which, starts, ends, found = gold_of([pack_gold(layer) for layer in layers], labels)
+    names = {k: name for name, k in labels.items()}
+    got = [(int(w), int(s), int(e), names[int(k)]) for w, s, e, k in zip(which, starts, ends, found)]
+    assert got == [(w, s, e, label) for w, layer in enumerate(layers) for s, e, label, _ in sorted(layer)]
+    assert set(labels) == {"GPE", "PERSON", "ORG", "𝔘 label"}  # new names added after those given

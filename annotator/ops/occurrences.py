@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 import sys
-from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -201,16 +200,16 @@ class _Plan(NamedTuple):
 
 def _plan(base: bulk.Base, items: list[Occurrence], label: str) -> _Plan:
     """What labelling ``items`` does to one document as it is now."""
-    by_bounds = {(s.start, s.end): s for s in base.spans}
+    layer = base.layer
     removed: list[Span] = []
     added: list[Span] = []
     for item in items:
-        current = by_bounds.get((item.start, item.end))
+        current = layer.at(item.start, item.end)
         if item.action == RELABEL and current is not None and current.label != label:
             removed.append(current)
             added.append(Span(item.start, item.end, label, ORIGIN_HUMAN))
-        elif item.action == ADD and current is None and not any(
-                s.start < item.end and item.start < s.end for s in (*base.spans, *added)):
+        elif item.action == ADD and current is None and not layer.overlapping(item.start, item.end) and not any(
+                s.start < item.end and item.start < s.end for s in added):
             added.append(Span(item.start, item.end, label, ORIGIN_HUMAN))
     return _Plan(base, removed, added)
 
@@ -223,17 +222,13 @@ def _check(plan: _Plan, labels: list[str]) -> None:
     """Refuse (SpanError) what ``gold_edits.change_spans`` refuses: a span to remove that is not
     there, a span to add with an unknown label or overlapping a span that stays. (Offsets come
     from the text, through the scan or the record of a change to it: a document's text never
-    changes once imported, so its length is not read again.) The base spans are sorted and do
-    not overlap each other (:class:`bulk.Base`): each span looked for is found by bisection, so a
+    changes once imported, so its length is not read again.) The base layer is arrays sorted by
+    start, not overlapping (:class:`bulk.Base`): each span looked for is found by bisection, so a
     document's hundred copied model spans are not all visited for one change."""
     base, removed, added = plan
-    spans = base.spans
+    layer = base.layer
     for span in removed:
-        key = _key(span)
-        i = bisect_left(spans, span.start, key=_start)
-        while i < len(spans) and spans[i].start == span.start and _key(spans[i]) != key:
-            i += 1
-        if i == len(spans) or _key(spans[i]) != key:
+        if layer.find(span) < 0:
             raise SpanError(f"document {base.document_id}: span {span.label} [{span.start}, {span.end}) is not in "
                             "the gold (it was changed since)")
     if not added:
@@ -245,15 +240,10 @@ def _check(plan: _Plan, labels: list[str]) -> None:
         if b.start < a.end:
             raise _overlap(base.document_id, a, b)
     for span in new:
-        i = bisect_left(spans, span.end, key=_start) - 1  # the last span starting before it ends
-        while i >= 0 and spans[i].end > span.start:  # ends grow with starts: none earlier reaches in
-            if _key(spans[i]) not in gone:
-                raise _overlap(base.document_id, *sorted((spans[i], span)))
-            i -= 1
-
-
-def _start(span: Span) -> int:
-    return span.start
+        for k in layer.overlapping(span.start, span.end):  # the last starting first
+            there = layer.span(k)
+            if _key(there) not in gone:
+                raise _overlap(base.document_id, *sorted((there, span)))
 
 
 def _overlap(document_id: int, a: Span, b: Span) -> SpanError:
@@ -268,16 +258,12 @@ def _write(store: Store, annotator: str, plans: list[_Plan], labels: list[str], 
     Each document's gold is one packed row, written for the page in one ``executemany``."""
     for plan in plans:
         _check(plan, labels)
-    gold: dict[int, list[Span]] = {}
-    for p in plans:  # the base (the gold, or the model's spans) less those removed, with those added
-        gone = {_key(s) for s in p.removed}
-        kept = [s for s in p.base.spans if _key(s) not in gone] if gone else list(p.base.spans)
-        gold[p.base.document_id] = kept + p.added
-    bulk.set_gold(store, annotator, gold)
+    # the base (the gold, or the model's spans) less those removed, with those added
+    bulk.set_packed_gold(store, annotator, {p.base.document_id: p.base.layer.edited(p.removed, p.added) for p in plans})
     fresh = [p for p in plans if not p.base.started]
     bulk.set_in_progress(store, annotator, [p.base.document_id for p in plans if p.base.state in (None, TODO)])
     bulk.log_edits(store, annotator, [
-        *((p.base.document_id, "start_review", {"copied_from": p.base.copied_from, "spans": len(p.base.spans)})
+        *((p.base.document_id, "start_review", {"copied_from": p.base.copied_from, "spans": len(p.base.layer)})
           for p in fresh),
         *((p.base.document_id, action, {"removed": [_payload(s) for s in p.removed],
                                         "added": [_payload(s) for s in p.added]}) for p in plans)])

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, ContextManager
 
 from annotator.core.model import IN_PROGRESS, TODO
+from annotator.core.packed_layer import PackedLayer
 from annotator.core.packing import unpack_gold, unpack_spans
 from annotator.core.spans import Range, Span
 from annotator.core.tokens import Tokens
@@ -82,15 +83,14 @@ def layers(store: Store, ids: Sequence[int], annotator: str) -> Iterator[Layer]:
 @dataclass(frozen=True)
 class Base:
     """What a bulk edit of one document starts from, without its text. A document the
-    annotator has started: their gold spans; never edited: all the model's spans, which the
-    first edit copies into the gold. Either way ``spans`` are sorted by start and do not overlap
-    each other (the gold never does; the model's are unpacked sorted), which the checks of a
-    bulk edit rely on to bisect."""
+    annotator has started: their gold; never edited: all the model's spans, which the first
+    edit copies into the gold. Either way a :class:`PackedLayer` (arrays, sorted by start, not
+    overlapping), which the checks of a bulk edit bisect."""
 
     document_id: int
     started: bool
     state: str | None  # the annotator's own review state (None: no row)
-    spans: list[Span]
+    layer: PackedLayer
     copied_from: str | None  # "pipeline version" of those model spans (not started only)
 
 
@@ -111,30 +111,38 @@ def bases(store: Store, probes: Sequence[Probe], annotator: str) -> dict[int, Ba
         states = dict(store._q(f"SELECT d.id, r.state FROM documents d LEFT JOIN annotator_reviews r "
                                f"ON r.document_id = d.id AND r.annotator = ? WHERE d.id IN ({marks})",
                                [annotator, *part]).fetchall())
-        gold = _gold_layers(store, annotator, [d for d in part if d in states])
+        gold = _packed_gold(store, annotator, [d for d in part if d in states])
         started = {d for d, state in states.items() if state not in (None, TODO)} | set(gold)
         maybe = json.dumps([d for d in part if d in states and d not in started])  # todo: started by boilerplate
         started |= {r[0] for r in store._q(
             "SELECT d.value FROM json_each(?) d WHERE EXISTS (SELECT 1 FROM boilerplate b "
             "WHERE b.document_id = d.value AND b.annotator = ?)", [maybe, annotator])}
         fresh = [d for d in part if d in states and d not in started]
-        predicted: dict[int, tuple[str, list[Span]]] = {}
+        predicted: dict[int, tuple[str, PackedLayer]] = {}
         if fresh:
             fmarks = _marks(fresh)
             newest = f"SELECT max(id) FROM prediction_runs WHERE document_id IN ({fmarks}) GROUP BY document_id"
             for doc_id, pipeline, version, blob in store._q(
                     f"SELECT document_id, pipeline, version, spans FROM prediction_runs WHERE id IN ({newest})", fresh):
-                predicted[doc_id] = (f"{pipeline} {version}",
-                                     [make_span((s, e, label, "model")) for s, e, label in unpack_spans(blob)])
+                predicted[doc_id] = (f"{pipeline} {version}", PackedLayer.from_prediction(blob))
         for doc_id in part:
             if doc_id not in states:
                 continue
             if doc_id in started:
-                found[doc_id] = Base(doc_id, True, states.get(doc_id), gold.get(doc_id, []), None)
+                found[doc_id] = Base(doc_id, True, states.get(doc_id), gold.get(doc_id) or PackedLayer.empty(), None)
             else:
-                copied_from, spans = predicted.get(doc_id, (None, []))
-                found[doc_id] = Base(doc_id, False, states.get(doc_id), spans, copied_from)
+                copied_from, layer = predicted.get(doc_id, (None, PackedLayer.empty()))
+                found[doc_id] = Base(doc_id, False, states.get(doc_id), layer, copied_from)
     return found
+
+
+def _packed_gold(store: Store, annotator: str, ids: Sequence[int]) -> dict[int, PackedLayer]:
+    """The gold layers of ``annotator`` among documents ``ids`` (at most :data:`CHUNK`), as arrays."""
+    if not ids:
+        return {}
+    return {doc_id: PackedLayer.from_gold(blob) for doc_id, blob in store._q(
+        f"SELECT document_id, spans FROM gold_layers WHERE annotator = ? AND document_id IN ({_marks(ids)})",
+        [annotator, *ids])}
 
 
 def _gold_layers(store: Store, annotator: str, ids: Sequence[int]) -> dict[int, list[Span]]:
@@ -164,10 +172,11 @@ def _in_transaction(store: Store) -> ContextManager[None]:
     return known_errors(store.path)
 
 
-def set_gold(store: Store, annotator: str, spans: dict[int, Sequence[Span]]) -> None:
-    """Make each document's gold layer of ``annotator`` exactly these spans (one row each)."""
+def set_packed_gold(store: Store, annotator: str, layers: dict[int, tuple[bytes, int, str]]) -> None:
+    """Make each document's gold layer of ``annotator`` this packed layer (packed gold, span
+    count, labels column; no spans: no row), one ``executemany`` per kind of write."""
     with _in_transaction(store):
-        store.set_gold_layers((doc_id, annotator, layer) for doc_id, layer in spans.items())
+        store.set_packed_gold_layers((doc_id, annotator, *layer) for doc_id, layer in layers.items())
 
 
 def set_in_progress(store: Store, annotator: str, ids: Iterable[int]) -> None:

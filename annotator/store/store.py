@@ -515,13 +515,16 @@ class Store(TrainingQueries):
     def set_gold_layers(self, layers: Iterable[tuple[int, str, Sequence[Span]]]) -> None:
         """Make each (document, annotator) layer exactly these spans (none: no row), in one
         transaction, one ``executemany`` per kind of write."""
+        self.set_packed_gold_layers((doc_id, annotator, pack_gold(spans), len(spans), gold_labels_of(spans))
+                                    for doc_id, annotator, spans in layers)
+
+    def set_packed_gold_layers(self, layers: Iterable[tuple[int, str, bytes, int, str]]) -> None:
+        """:meth:`set_gold_layers` of layers packed already (document, annotator, packed gold,
+        span count, labels column; a count of 0: no row)."""
         write: list[tuple[int, str, bytes, int, str]] = []
         drop: list[tuple[int, str]] = []
-        for doc_id, annotator, spans in layers:
-            if spans:
-                write.append((doc_id, annotator, pack_gold(spans), len(spans), gold_labels_of(spans)))
-            else:
-                drop.append((doc_id, annotator))
+        for row in layers:
+            (write if row[3] else drop).append(row if row[3] else (row[0], row[1]))
         if drop:
             self._many("DELETE FROM gold_layers WHERE document_id = ? AND annotator = ?", drop)
         if write:

@@ -19,6 +19,7 @@ def corpus_stats(store: Store) -> dict[str, Any]:
     train and dev splits (``dev_fraction`` is what documents becoming gold get from now on).
     """
     states = store.state_counts()
+    per_label, inside = store.accepted_gold_tallies()
     _seed, dev_fraction = store.split_settings()
     return {
         "database": str(store.path),
@@ -26,8 +27,8 @@ def corpus_stats(store: Store) -> dict[str, Any]:
         "characters": store.total_chars(),
         "reviewed": states.get(ACCEPTED, 0),
         "states": {state: states.get(state, 0) for state in REVIEW_STATES},
-        "spans_per_label": store.gold_label_counts(),
-        "spans_inside_boilerplate": store.gold_inside_boilerplate_count(),
+        "spans_per_label": per_label,
+        "spans_inside_boilerplate": inside,
         "spans_not_accepted": store.gold_not_accepted_count(),
         "boilerplate_chars": store.boilerplate_chars(),
         "flags": flags_sql.counts(store),

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from annotator.core.errors import StoreError
 from annotator.core.model import ACCEPTED, TODO, Document, Prediction, Review
-from annotator.core.packing import gold_columns, gold_labels_of, pack_gold, pack_spans, unpack_gold, unpack_spans
+from annotator.core.packing import gold_labels_of, pack_gold, pack_spans, unpack_gold, unpack_spans
 from annotator.core.spans import Range, Span
 from annotator.core.tokens import Tokens
 from annotator.store.connection import known_errors, open_connection, sqlite_database, store_error
@@ -632,11 +632,14 @@ class Store(TrainingQueries):
         ]
 
     # -- statistics -------------------------------------------------------------------
-    def _accepted_gold_tallies(self) -> tuple[dict[str, int], int]:
+    def accepted_gold_tallies(self) -> tuple[dict[str, int], int]:
         """Spans per label of accepted documents' gold, each document's reviewing annotator's,
-        leaving out those lying inside that annotator's boilerplate; and how many those were.
-        Each layer is decoded into arrays (no Python object per span)."""
+        leaving out those lying inside that annotator's boilerplate (most used first); and how
+        many those were. The layers are decoded a few thousand at a time into arrays
+        (:func:`annotator.core.packed_arrays.gold_of`): no Python object per span."""
         import numpy as np
+
+        from annotator.core.packed_arrays import gold_of
 
         accepted = (f"JOIN reviews r ON r.document_id = {{0}}.document_id AND r.annotator = {{0}}.annotator "
                     f"WHERE r.state = '{ACCEPTED}'")
@@ -644,18 +647,23 @@ class Store(TrainingQueries):
         for doc, start, end in self._q(f"SELECT b.document_id, b.start_char, b.end_char FROM boilerplate b "
                                        f"{accepted.format('b')}"):
             ranges.setdefault(doc, []).append((start, end))
-        counts: dict[str, int] = {}
+        index: dict[str, int] = {}
+        totals = np.zeros(0, dtype=np.int64)
         inside_total = 0
-        for doc, blob in self._q(f"SELECT g.document_id, g.spans FROM gold_layers g {accepted.format('g')}"):
-            starts, ends, labels, names = gold_columns(blob)
-            if doc in ranges:
-                box = np.array(ranges[doc], dtype=np.int64)
-                inside = ((box[:, 0][None, :] <= starts[:, None]) & (ends[:, None] <= box[:, 1][None, :])).any(axis=1)
-                inside_total += int(inside.sum())
-                labels = labels[~inside]
-            for k, n in enumerate(np.bincount(labels, minlength=len(names)).tolist()):
-                if n:
-                    counts[names[k]] = counts.get(names[k], 0) + n
+        rows = self._q(f"SELECT g.document_id, g.spans FROM gold_layers g {accepted.format('g')}")
+        while page := rows.fetchmany(5000):
+            which, starts, ends, labels = gold_of([blob for _, blob in page], index)
+            keep = np.ones(len(labels), dtype=bool)
+            for k, (doc, _) in enumerate(page):
+                if doc in ranges:  # few documents have boilerplate: those are checked one by one
+                    at = np.flatnonzero(which == k)
+                    box = np.array(ranges[doc], dtype=np.int64)
+                    keep[at] = ~((box[:, 0][None, :] <= starts[at][:, None])
+                                 & (ends[at][:, None] <= box[:, 1][None, :])).any(axis=1)
+            inside_total += int(len(keep) - keep.sum())
+            counted = np.bincount(labels[keep], minlength=len(index))
+            totals = np.concatenate((totals, np.zeros(len(counted) - len(totals), dtype=np.int64))) + counted
+        counts = {name: int(totals[k]) for name, k in index.items() if k < len(totals) and totals[k]}
         return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0]))), inside_total
 
     def gold_label_counts(self) -> dict[str, int]:
@@ -665,11 +673,11 @@ class Store(TrainingQueries):
         Spans lying inside that annotator's boilerplate are not gold (see
         :func:`annotator.core.spans.split_by_boilerplate`) and are not counted.
         """
-        return self._accepted_gold_tallies()[0]
+        return self.accepted_gold_tallies()[0]
 
     def gold_inside_boilerplate_count(self) -> int:
         """Spans of accepted documents lying inside boilerplate (left out of gold)."""
-        return self._accepted_gold_tallies()[1]
+        return self.accepted_gold_tallies()[1]
 
     def gold_not_accepted_count(self) -> int:
         """Spans in the working gold of documents opened but not accepted (not gold yet)."""

@@ -157,6 +157,20 @@ def gold_of(blobs: Sequence[bytes], labels: dict[str, int]) -> tuple[np.ndarray,
     return _triples_of(blobs, labels, packing.GOLD_MAGIC, 1, bytes)
 
 
+_NAMES: dict[bytes, list[str]] = {}
+
+
+def _names(header: bytes) -> list[str]:
+    """A stored label list's names, parsed once per distinct list (predictions name their
+    labels in order of first use, so a corpus has a few thousand such lists)."""
+    found = _NAMES.get(header)
+    if found is None:
+        if len(_NAMES) > 20_000:
+            _NAMES.clear()
+        found = _NAMES[header] = json.loads(header.decode("utf-8"))
+    return found
+
+
 def _triples_of(blobs: Sequence[bytes], labels: dict[str, int], magic: bytes, shift: int,
                 payload: Callable[[memoryview], bytes]) -> tuple[np.ndarray, ...]:
     """Gap/length/code triples after a JSON list of label names (``payload`` makes the array's
@@ -175,7 +189,7 @@ def _triples_of(blobs: Sequence[bytes], labels: dict[str, int], magic: bytes, sh
         at = seen.get(names)
         if at is None:
             at = seen[names] = len(table)
-            table.extend(labels.setdefault(name, len(labels)) for name in json.loads(names))
+            table.extend(labels.setdefault(name, len(labels)) for name in _names(names))
         table_at[k] = at
         code = chr(view[7 + size])
         if code not in packing._TYPES:

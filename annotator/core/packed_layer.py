@@ -84,6 +84,24 @@ class PackedLayer:
         rows[:, 2] = 2 * place[rows[:, 2]]
         return cls(rows, names)
 
+    @classmethod
+    def from_predictions(cls, blobs: Sequence[bytes]) -> list[PackedLayer]:
+        """:meth:`from_prediction` of many stored predictions, decoded together
+        (:func:`annotator.core.packed_arrays.spans_of`): each layer a slice of one array, their
+        labels named in one sorted list (a layer's unused names leave it when it is packed)."""
+        from annotator.core.packed_arrays import spans_of
+
+        index: dict[str, int] = {}
+        which, starts, ends, labels = spans_of(blobs, index)
+        names = sorted(index)
+        place = np.zeros(max(len(index), 1), dtype=np.int64)
+        for name, k in index.items():
+            place[k] = names.index(name)
+        rows = np.empty((len(starts), 3), dtype=np.int64)
+        rows[:, 0], rows[:, 1], rows[:, 2] = starts, ends, 2 * place[labels]
+        cuts = np.searchsorted(which, np.arange(len(blobs) + 1)).tolist()
+        return [cls(rows[cuts[k]:cuts[k + 1]], names) for k in range(len(blobs))]
+
     def __len__(self) -> int:
         return len(self.rows)
 

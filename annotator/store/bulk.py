@@ -122,16 +122,17 @@ def bases(store: Store, probes: Sequence[Probe], annotator: str) -> dict[int, Ba
         if fresh:
             fmarks = _marks(fresh)
             newest = f"SELECT max(id) FROM prediction_runs WHERE document_id IN ({fmarks}) GROUP BY document_id"
-            for doc_id, pipeline, version, blob in store._q(
-                    f"SELECT document_id, pipeline, version, spans FROM prediction_runs WHERE id IN ({newest})", fresh):
-                predicted[doc_id] = (f"{pipeline} {version}", PackedLayer.from_prediction(blob))
+            rows = store._q(f"SELECT document_id, pipeline, version, spans FROM prediction_runs WHERE id IN ({newest})",
+                            fresh).fetchall()
+            for (doc_id, pipeline, version, _), layer in zip(rows, PackedLayer.from_predictions([r[3] for r in rows])):
+                predicted[doc_id] = (f"{pipeline} {version}", layer)
         for doc_id in part:
             if doc_id not in states:
                 continue
             if doc_id in started:
                 found[doc_id] = Base(doc_id, True, states.get(doc_id), gold.get(doc_id) or PackedLayer.empty(), None)
             else:
-                copied_from, layer = predicted.get(doc_id, (None, PackedLayer.empty()))
+                copied_from, layer = predicted[doc_id] if doc_id in predicted else (None, PackedLayer.empty())
                 found[doc_id] = Base(doc_id, False, states.get(doc_id), layer, copied_from)
     return found
 

@@ -56,3 +56,15 @@ def test_lookups_by_bounds_and_overlap():
     assert layer.overlapping(3, 11) == [2, 1, 0]
     assert layer.overlapping(4, 6) == [] and layer.overlapping(10, 10) == []
     assert PackedLayer.empty().edited([], []) == (pack_gold([]), 0, "[]")
+
+
+def test_predictions_decoded_together_are_each_one_s_layer():
+    rng = random.Random(11)
+    blobs = [pack_spans([(s.start, s.end, s.label) for s in _layer(rng, n)]) for n in (0, 3, 100, 1, 40)]
+    together = PackedLayer.from_predictions(blobs)
+    for blob, layer in zip(blobs, together):
+        alone = PackedLayer.from_prediction(blob)
+        assert layer.spans() == alone.spans()
+        added = [Span(10**6, 10**6 + 3, "NEW", "human")]
+        assert layer.edited([], added) == alone.edited([], added)
+        assert layer.edited(alone.spans()[:1], []) == alone.edited(alone.spans()[:1], [])

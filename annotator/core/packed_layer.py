@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -43,6 +43,20 @@ def _values(code: str, payload: bytes) -> np.ndarray:
     return np.frombuffer(payload, dtype=np.dtype(code if code != "Q" else "u8").newbyteorder("<")).astype(np.int64)
 
 
+def _rows(data: bytes, magic: bytes, payload: Callable[[memoryview], bytes]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """(sorted label names, stored index -> sorted index, rows start/end/stored code) of a
+    packed span list or gold layer."""
+    view = memoryview(data)
+    if bytes(view[:3]) != magic:
+        raise ValueError("not a packed gold layer" if magic == packing.GOLD_MAGIC else "not a packed span list")
+    size = int.from_bytes(view[3:7], "little")
+    names, place = _sorted_names(bytes(view[7:7 + size]))
+    rows = _values(chr(view[7 + size]), payload(view[8 + size:])).reshape(-1, 3)
+    rows[:, 0] = np.cumsum(rows[:, 0])
+    rows[:, 1] += rows[:, 0]
+    return names, place, rows
+
+
 class PackedLayer:
     """Spans sorted by start, non-overlapping (the gold never overlaps; predictions are stored
     sorted and do not either), as an (n, 3) int64 array of rows ``start, end, code``: the code
@@ -60,27 +74,13 @@ class PackedLayer:
     @classmethod
     def from_gold(cls, data: bytes) -> PackedLayer:
         """A stored gold layer (:func:`annotator.core.packing.pack_gold`)."""
-        view = memoryview(data)
-        if bytes(view[:3]) != packing.GOLD_MAGIC:
-            raise ValueError("not a packed gold layer")
-        size = int.from_bytes(view[3:7], "little")
-        names, _ = _sorted_names(bytes(view[7:7 + size]))  # stored sorted already
-        rows = _values(chr(view[7 + size]), view[8 + size:]).reshape(-1, 3)
-        rows[:, 0] = np.cumsum(rows[:, 0])
-        rows[:, 1] += rows[:, 0]
+        names, _, rows = _rows(data, packing.GOLD_MAGIC, bytes)  # names stored sorted already
         return cls(rows, names)
 
     @classmethod
     def from_prediction(cls, data: bytes) -> PackedLayer:
         """A stored prediction (:func:`annotator.core.packing.pack_spans`): every span the model's."""
-        view = memoryview(data)
-        if bytes(view[:3]) != packing.SPANS_MAGIC:
-            raise ValueError("not a packed span list")
-        size = int.from_bytes(view[3:7], "little")
-        names, place = _sorted_names(bytes(view[7:7 + size]))
-        rows = _values(chr(view[7 + size]), zlib.decompress(view[8 + size:])).reshape(-1, 3)
-        rows[:, 0] = np.cumsum(rows[:, 0])
-        rows[:, 1] += rows[:, 0]
+        names, place, rows = _rows(data, packing.SPANS_MAGIC, zlib.decompress)
         rows[:, 2] = 2 * place[rows[:, 2]]
         return cls(rows, names)
 

@@ -24,14 +24,8 @@ _TYPES = ("B", "H", "I", "Q")
 
 def _pack_values(values: Sequence[int]) -> bytes:
     """Non-negative ints in the narrowest array type, deflated: type code byte + payload."""
-    top = max(values, default=0)
-    for code in _TYPES:
-        if top < 1 << (8 * array(code).itemsize):
-            break
-    packed = array(code, values)
-    if sys.byteorder == "big":
-        packed.byteswap()
-    return code.encode("ascii") + zlib.compress(packed.tobytes(), 1)
+    raw = _raw_values(values)
+    return raw[:1] + zlib.compress(raw[1:], 1)
 
 
 def _pack_array(values) -> bytes:  # noqa: ANN001 - a numpy integer array (numpy loads with the caller)

@@ -570,12 +570,7 @@ def evaluation_cache(db: Database) -> None:
         """
     )
     for table in _EVALUATED_FROM:
-        db.execute(f"CREATE TRIGGER evaluation_stamp_{table}_insert AFTER INSERT ON {table} BEGIN "
-                   f"{_BUMP.format(ref='new')} END")
-        db.execute(f"CREATE TRIGGER evaluation_stamp_{table}_delete AFTER DELETE ON {table} BEGIN "
-                   f"{_BUMP.format(ref='old')} END")
-        db.execute(f"CREATE TRIGGER evaluation_stamp_{table}_update AFTER UPDATE ON {table} BEGIN "
-                   f"{_BUMP.format(ref='old')} {_BUMP.format(ref='new')} END")
+        _stamp_triggers(db, table)
 
 
 _LAYER_TRIGGERS = ("INSERT", "DELETE", "UPDATE")

@@ -16,7 +16,7 @@ from srsly import ujson
 from annotator.core.errors import InputError
 from annotator.gc_pause import paused_gc
 from annotator.core.flags import Flag, flags_from_meta
-from annotator.core.formats import parse_record
+from annotator.core.formats import CheckedSpans, parse_record
 from annotator.core.hashing import content_hash
 from annotator.core.labels import LabelSet
 from annotator.core.packing import pack_spans
@@ -375,7 +375,10 @@ def _misaligned(text: str, spans: Sequence[Span], tokens: Tokens, path: Path, li
 def check_record(record: GoldRecord, labels: LabelSet) -> None:
     """Spans and boilerplate inside the text, spans with the project's labels and not overlapping."""
     n = len(record.text)
-    if record.spans and _spans_plainly_valid(record.spans, n, labels.names):
+    if type(record.spans) is CheckedSpans:  # the fast reader checked all but the labels (core.fast_records)
+        if not record.spans.labels <= set(labels.names):
+            validate_spans(record.spans, n, labels.names)  # names the first span with an unknown label
+    elif record.spans and _spans_plainly_valid(record.spans, n, labels.names):
         pass
     elif record.spans is not None:
         validate_spans(record.spans, n, labels.names)  # names the first bad span

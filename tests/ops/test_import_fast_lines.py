@@ -99,3 +99,20 @@ def test_an_empty_file_is_refused_as_before(tmp_path, db_path):
     source.write_text("\n \n", encoding="utf-8")
     with Store.open(db_path) as store, pytest.raises(InputError, match="none.jsonl: is empty"):
         import_paths(store, [source], annotator="me")
+
+
+def test_blank_lines_of_any_whitespace_are_skipped_and_lines_keep_their_numbers(tmp_path, db_path):
+    """A line of spaces, tabs, a carriage return or other Unicode whitespace is no record; the
+    lines after it are named by their number in the file."""
+    good = _line(COMMON["predictions with Prodigy tokens"])
+    source = tmp_path / "gaps.jsonl"
+    source.write_text("\n".join([good, "", " \t\r", "\u3000\x1c\u2028", good.replace("#", "x"), '{"text": 5}']) + "\n",
+                      encoding="utf-8")
+    with Store.open(db_path) as store, pytest.raises(InputError) as caught:
+        import_paths(store, [source], annotator="me")
+    assert str(caught.value).startswith(f"{source}:6: ") and '"text" must be a string' in str(caught.value)
+    source.write_text("\n".join([good, "", " \t\r", "\u3000\x1c", _line(dict(COMMON["no tokens"], text=f"{TEXT} #2"))]) + "\n",
+                      encoding="utf-8")
+    with Store.open(db_path) as store:
+        report = import_paths(store, [source], annotator="me")
+    assert (report.lines, report.new_documents) == (2, 2)

@@ -178,6 +178,7 @@ def test_a_common_line_is_read_fast_into_the_record_the_general_reader_makes(wha
     assert record is not None, "the fast reader left a common line to the general one"
     assert record == _generally(line)
     assert read_line(line.encode("utf-8"), ujson.loads) == record
+    assert read_line(line.encode("utf-8") + b"\r\n", ujson.loads) == record  # as import reads an ASCII line
 
 
 def test_the_records_read_fast_hold_what_the_lines_say():

@@ -64,6 +64,7 @@ COMMON = {
     "a key twice (the last wins)": '{"text": "first", "spans": [], "text": ' + json.dumps(TEXT) + '}',
     "a huge number under a key nobody reads": '{"text": "Mali", "spans": [], "_input_hash": 123456789012345678901234567890}',
     "spans and doccano labels (spans win)": {"text": TEXT, "spans": SPANS, "label": [[0, 3, "PERSON"]]},
+    "spans out of order": {"text": TEXT, "spans": SPANS[::-1], "meta": {"pipeline": "en_x"}},
     # the forms Prodigy lines come in: token keys in any order, with or without text/id/ws, extra keys
     # (nested objects and lists carrying "start" and "end" of their own), escapes, spacing, odd numbers
     "keys in other orders": {"meta": {"pipeline": "en_x"}, "tokens": [{"ws": t["ws"], "id": t["id"], "end": t["end"],
@@ -224,3 +225,19 @@ def test_a_meta_the_line_parser_refuses_leaves_the_line_to_the_general_reader():
     line = _line(COMMON["predictions with Prodigy tokens"])
     assert read_line(line, refuse) is None
     assert read_line(_line(COMMON["no tokens"]), refuse) is not None  # no meta: nothing to refuse
+
+
+def test_spans_in_order_inside_the_text_come_checked_and_no_others():
+    """``check_record`` only checks the labels of ``CheckedSpans``: spans out of order, empty,
+    reversed, overlapping or outside the text must come as a plain list (it checks those)."""
+    from annotator.core.formats import CheckedSpans
+
+    spans = read_line(_line(COMMON["predictions with Prodigy tokens"]), ujson.loads).spans
+    assert type(spans) is CheckedSpans and spans.labels == {"PERSON", "GPE"}
+    n = len("Mali Niger")
+    for offsets in ([(5, 10), (0, 4)], [(0, 4), (4, 4)], [(4, 0)], [(-1, 4)], [(0, 6), (5, 10)], [(5, 10), (0, 6)],
+                    [(0, n + 1)], [(0, 4), (5, n + 1)]):
+        line = _line({"text": "Mali Niger", "spans": [{"start": s, "end": e, "label": "GPE"} for s, e in offsets]})
+        spans = read_line(line, ujson.loads).spans
+        assert type(spans) is list and spans == _generally(line).spans, offsets
+    assert type(read_line('{"text": "Mali", "spans": []}', ujson.loads).spans) is list

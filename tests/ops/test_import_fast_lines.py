@@ -74,6 +74,15 @@ CHECKED_LATER = {  # read fine, refused against the text or the project's labels
                       "unknown label 'COUNTRY'"),
     "boilerplate outside": ({"text": "Mali", "spans": [], "boilerplate": [{"start": 2, "end": 7}]}, "outside"),
     "malformed JSON": ('{"text": "Mali", "spans": [', "malformed JSON"),
+    "empty span": ({"text": "Mali Niger", "spans": [{"start": 0, "end": 4, "label": "GPE"},
+                                                    {"start": 5, "end": 5, "label": "GPE"}]}, "is empty or reversed"),
+    "reversed span": ({"text": "Mali Niger", "spans": [{"start": 4, "end": 0, "label": "GPE"}]}, "is empty or reversed"),
+    "negative start": ({"text": "Mali Niger", "spans": [{"start": -1, "end": 4, "label": "GPE"}]}, "outside the text"),
+    "overlap out of order": ({"text": "Mali Niger", "spans": [{"start": 5, "end": 10, "label": "GPE"},
+                                                             {"start": 0, "end": 6, "label": "GPE"}]}, "overlaps"),
+    "unknown label, spans in order": ({"text": "Mali Niger", "spans": [{"start": 0, "end": 4, "label": "GPE"},
+                                                                      {"start": 5, "end": 10, "label": "LAND"}]},
+                                      "unknown label 'LAND'"),
 }
 
 

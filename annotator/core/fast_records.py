@@ -88,6 +88,10 @@ def read_line(line: str | bytes, loads: Any) -> GoldRecord | None:
 def _record(line: Any, loads: Any, raw: str | bytes) -> GoldRecord | None:
     text = line.text
     check_text(text, '"text"')
+    if (line.spans is UNSET and line.tokens is None and line.meta is UNSET and line.answer is None
+            and line.annotator is UNSET and line.boilerplate is UNSET):  # plain text (and keys nobody reads)
+        return GoldRecord(text=text, spans=None, boilerplate=[], state=None, annotator=None, source=None,
+                          tokens=None, meta={})
     meta: dict[str, Any] = {}
     if line.meta is not UNSET:
         parsed = loads(bytes(line.meta))

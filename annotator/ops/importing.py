@@ -384,7 +384,8 @@ def check_record(record: GoldRecord, labels: LabelSet) -> None:
         pass
     elif record.spans is not None:
         validate_spans(record.spans, n, labels.names)  # names the first bad span
-    validate_ranges(record.boilerplate, n)
+    if record.boilerplate:
+        validate_ranges(record.boilerplate, n)
 
 
 def _store_record(

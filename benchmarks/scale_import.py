@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import random
+import re
 import resource
 import subprocess
 import sys
@@ -61,6 +62,19 @@ def timed(db: Path, source: Path) -> tuple[float, float, int, float, float]:
     return imported, indexed, report.new_documents, imported_cpu, indexed_cpu
 
 
+def source_bytes(source: Path) -> int:
+    """The input's size: the file, or every file of the folder."""
+    if source.is_file():
+        return source.stat().st_size
+    return sum(entry.stat().st_size for entry in os.scandir(source))
+
+
+def per_byte(seconds_cpu: float, n: int, size: int) -> str:
+    """The input's bytes per document and MB of it per CPU second: Prodigy lines are ~13x the bytes
+    of their text, so per document and per byte say different things."""
+    return f"{size / n / 1e3:.1f} KB per document in, {size / 1e6 / seconds_cpu:.1f} MB/s of input per CPU second"
+
+
 def cli_timed(source: Path, db: Path) -> None:
     """The whole ``annotator import`` command, as a user runs it, into a fresh database."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -71,9 +85,12 @@ def cli_timed(source: Path, db: Path) -> None:
     seconds = time.perf_counter() - started
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     said = " / ".join(line.split(". ")[0] for line in done.stdout.splitlines())
+    seconds_cpu = usage.ru_utime + usage.ru_stime - before.ru_utime - before.ru_stime
+    found = re.search(r"([\d,]+) new document", said)
+    n = int(found.group(1).replace(",", "")) if found else 0
     print(f"  `annotator import {source.name}` (whole command, fresh database): {seconds:.2f} s wall "
-          f"(CPU {usage.ru_utime + usage.ru_stime - before.ru_utime - before.ru_stime:.2f} s); it said: {said}; "
-          f"load {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
+          f"(CPU {seconds_cpu:.2f} s{f', {per_byte(seconds_cpu, n, source_bytes(source))}' if n else ''}); "
+          f"it said: {said}; load {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
 
 
 def record(text: str, kind: str, prodigy_tokens: bool = False) -> dict:
@@ -95,10 +112,12 @@ def record(text: str, kind: str, prodigy_tokens: bool = False) -> dict:
     return out
 
 
-def line(what: str, db: Path, seconds: float, indexed: float, n: int, seconds_cpu: float, indexed_cpu: float) -> None:
+def line(what: str, db: Path, source: Path, seconds: float, indexed: float, n: int, seconds_cpu: float,
+         indexed_cpu: float) -> None:
     mb = db.stat().st_size / 1e6 / (n / 1000)
     print(f"{what}, {n:,} documents: import {seconds:.2f} s (CPU {seconds_cpu:.2f} s, {seconds_cpu / n * 1e3:.3f} ms "
-          f"per document), search index {indexed:.2f} s (CPU {indexed_cpu:.2f} s), total {seconds + indexed:.2f} s; "
+          f"per document; {per_byte(seconds_cpu, n, source_bytes(source))}), search index {indexed:.2f} s "
+          f"(CPU {indexed_cpu:.2f} s), total {seconds + indexed:.2f} s; "
           f"{mb:.2f} MB per 1,000; load {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
 
 
@@ -127,7 +146,7 @@ def main() -> None:
                 (folder / f"{i:07d}.txt").write_text(text, encoding="utf-8")
             if args.cli:
                 cli_timed(folder, root / "txt-cli.db")
-            line(".txt folder (text only)", root / "txt.db", *timed(root / "txt.db", folder))
+            line(".txt folder (text only)", root / "txt.db", folder, *timed(root / "txt.db", folder))
         if "text-jsonl" in only:
             path = root / "text.jsonl"
             with path.open("w", encoding="utf-8") as fh:
@@ -135,7 +154,7 @@ def main() -> None:
                     fh.write(json.dumps(record(text, "text-jsonl")) + "\n")
             if args.cli:
                 cli_timed(path, root / "text-cli.db")
-            line("JSONL of {text}", root / "text.db", *timed(root / "text.db", path))
+            line("JSONL of {text}", root / "text.db", path, *timed(root / "text.db", path))
         gold_sizes = sizes if args.gold_sizes is None else [int(x) for x in args.gold_sizes.split(",") if x]
         for kind, what, kind_sizes in (("pred", "JSONL predictions + tokens", sizes),
                                        ("gold", "JSONL accepted gold + tokens", gold_sizes)):
@@ -149,7 +168,7 @@ def main() -> None:
                 if args.cli:
                     cli_timed(path, root / f"{kind}-{size_n}-cli.db")
                 db = root / f"{kind}-{size_n}.db"
-                line(what, db, *timed(db, path))
+                line(what, db, path, *timed(db, path))
                 path.unlink()
 
 

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import re
 from array import array
-from itertools import repeat
+from itertools import islice, repeat
+from operator import le, lt
 from typing import Any
 
 import msgspec
@@ -25,7 +26,7 @@ import numpy as np
 from msgspec import UNSET, Raw, Struct, UnsetType, field
 
 from annotator.core.errors import InputError
-from annotator.core.formats import _state
+from annotator.core.formats import CheckedSpans, _state
 from annotator.core.model import GoldRecord
 from annotator.core.spans import ORIGIN_HUMAN, ORIGINS, Range, Span
 from annotator.core.texts import check_text
@@ -87,6 +88,10 @@ def read_line(line: str | bytes, loads: Any) -> GoldRecord | None:
 def _record(line: Any, loads: Any, raw: str | bytes) -> GoldRecord | None:
     text = line.text
     check_text(text, '"text"')
+    if (line.spans is UNSET and line.tokens is None and line.meta is UNSET and line.answer is None
+            and line.annotator is UNSET and line.boilerplate is UNSET):  # plain text (and keys nobody reads)
+        return GoldRecord(text=text, spans=None, boilerplate=[], state=None, annotator=None, source=None,
+                          tokens=None, meta={})
     meta: dict[str, Any] = {}
     if line.meta is not UNSET:
         parsed = loads(bytes(line.meta))
@@ -96,7 +101,7 @@ def _record(line: Any, loads: Any, raw: str | bytes) -> GoldRecord | None:
                 return None  # see _LONG_INTEGER
     spans = None
     if line.spans is not UNSET:
-        spans = _spans(line.spans)
+        spans = _spans(line.spans, len(text))
         if spans is None:
             return None
     boilerplate = [] if line.boilerplate is UNSET else [Range(r.start, r.end) for r in line.boilerplate]
@@ -115,15 +120,26 @@ def _record(line: Any, loads: Any, raw: str | bytes) -> GoldRecord | None:
     )
 
 
-def _spans(items: list) -> list[Span] | None:
+def _spans(items: list, text_len: int) -> list[Span] | None:
     """Spans as the general reader builds them, or None when a label is empty or an origin is
-    not one of ours (the general reader names that span, or makes the origin "human")."""
+    not one of ours (the general reader names that span, or makes the origin "human").
+
+    Spans in order, non-empty, inside the text and not overlapping come as :class:`CheckedSpans`:
+    the checks over the columns already at hand cost a third of what ``check_record``'s own
+    pass over the ``Span`` tuples costs."""
     labels = [item.label for item in items]  # (list comprehensions read a struct's fields faster than attrgetter)
     origins = [item.origin for item in items]
     if not all(labels) or not set(origins) <= _ORIGINS:
         return None
-    return list(map(tuple.__new__, repeat(Span), zip([item.start for item in items], [item.end for item in items],
-                                                      labels, origins)))  # no Python call per span
+    starts = [item.start for item in items]
+    ends = [item.end for item in items]
+    spans = map(tuple.__new__, repeat(Span), zip(starts, ends, labels, origins))  # no Python call per span
+    if (starts and starts[0] >= 0 and ends[-1] <= text_len and all(map(lt, starts, ends))
+            and all(map(le, ends, islice(starts, 1, None)))):  # each ends by the next's start: sorted
+        checked = CheckedSpans(spans)
+        checked.labels = set(labels)
+        return checked
+    return list(spans)
 
 
 def _tokens(items: list, text_len: int) -> Tokens | None:

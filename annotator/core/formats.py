@@ -65,6 +65,16 @@ def _parse_prodigy_spans(items: Any) -> list[Span]:
     return spans
 
 
+class CheckedSpans(list):
+    """Spans a reader has already checked against their text as ``ops.importing.check_record`` would:
+    integer offsets, each span non-empty and inside the text, sorted by start, none overlapping
+    the next. Only their ``labels`` (the set of them) are left to check against the project's.
+    (A list like any other: it compares equal to the general reader's list of the same spans.)"""
+
+    __slots__ = ("labels",)
+    labels: set[str]
+
+
 def _parse_doccano_labels(items: Any, key: str) -> list[Span]:
     if not isinstance(items, list):
         raise InputError(f'"{key}" must be a list')

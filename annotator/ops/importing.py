@@ -16,7 +16,7 @@ from srsly import ujson
 from annotator.core.errors import InputError
 from annotator.gc_pause import paused_gc
 from annotator.core.flags import Flag, flags_from_meta
-from annotator.core.formats import parse_record
+from annotator.core.formats import CheckedSpans, parse_record
 from annotator.core.hashing import content_hash
 from annotator.core.labels import LabelSet
 from annotator.core.packing import pack_spans
@@ -190,14 +190,16 @@ def iter_import_records(path: Path) -> Iterator[tuple[int, GoldRecord]]:
     the common line read by :func:`annotator.core.fast_records.read_line` (no dict per token),
     any other the general way, which names what is wrong."""
     from annotator.core.fast_records import read_line
-    from annotator.ops.textfiles import iter_jsonl_lines
+    from annotator.ops.textfiles import iter_jsonl_data
 
     fast, loads = FAST_LINES, ujson.loads
     any_line = False
-    for number, line in iter_jsonl_lines(path):
+    for number, line in iter_jsonl_data(path):  # an ASCII line as the bytes read, line break and all
         any_line = True
         record = read_line(line, loads) if fast else None
         if record is None:
+            if type(line) is bytes:
+                line = line.decode("ascii").rstrip("\r\n")  # the line iter_jsonl_lines gives
             record = _parsed(parse_json_line(line, path, number), path, number)
         yield number, record
     if not any_line:
@@ -375,11 +377,15 @@ def _misaligned(text: str, spans: Sequence[Span], tokens: Tokens, path: Path, li
 def check_record(record: GoldRecord, labels: LabelSet) -> None:
     """Spans and boilerplate inside the text, spans with the project's labels and not overlapping."""
     n = len(record.text)
-    if record.spans and _spans_plainly_valid(record.spans, n, labels.names):
+    if type(record.spans) is CheckedSpans:  # the fast reader checked all but the labels (core.fast_records)
+        if not record.spans.labels <= set(labels.names):
+            validate_spans(record.spans, n, labels.names)  # names the first span with an unknown label
+    elif record.spans and _spans_plainly_valid(record.spans, n, labels.names):
         pass
     elif record.spans is not None:
         validate_spans(record.spans, n, labels.names)  # names the first bad span
-    validate_ranges(record.boilerplate, n)
+    if record.boilerplate:
+        validate_ranges(record.boilerplate, n)
 
 
 def _store_record(

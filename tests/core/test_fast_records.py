@@ -64,6 +64,38 @@ COMMON = {
     "a key twice (the last wins)": '{"text": "first", "spans": [], "text": ' + json.dumps(TEXT) + '}',
     "a huge number under a key nobody reads": '{"text": "Mali", "spans": [], "_input_hash": 123456789012345678901234567890}',
     "spans and doccano labels (spans win)": {"text": TEXT, "spans": SPANS, "label": [[0, 3, "PERSON"]]},
+    "spans out of order": {"text": TEXT, "spans": SPANS[::-1], "meta": {"pipeline": "en_x"}},
+    # the forms Prodigy lines come in: token keys in any order, with or without text/id/ws, extra keys
+    # (nested objects and lists carrying "start" and "end" of their own), escapes, spacing, odd numbers
+    "keys in other orders": {"meta": {"pipeline": "en_x"}, "tokens": [{"ws": t["ws"], "id": t["id"], "end": t["end"],
+                                                                        "text": t["text"], "start": t["start"]}
+                                                                       for t in _tokens(TEXT)],
+                             "spans": [{"label": s["label"], "end": s["end"], "start": s["start"]} for s in SPANS],
+                             "text": TEXT},
+    "tokens with id only, with ws only": {"text": TEXT, "tokens": [
+        {"start": t["start"], "end": t["end"], **({"id": t["id"]} if k % 2 else {"ws": t["ws"]})}
+        for k, t in enumerate(_tokens(TEXT))], "spans": SPANS},
+    "nested start and end inside tokens": {"text": TEXT, "spans": SPANS, "tokens": [
+        dict(t, start=t["start"], head={"start": 99, "end": 100, "tokens": [{"start": 1}]},
+             children=[{"start": 7, "end": 3}, [{"end": 0}]], morph=None) for t in _tokens(TEXT)]},
+    "token text holding escaped keys": {"text": TEXT, "spans": SPANS, "tokens": [
+        dict(t, text='"start": 99, "end": 100}, {"start": 5' if k == 1 else t["text"])
+        for k, t in enumerate(_tokens(TEXT))]},
+    "escaped keys": '{"t\\u0065xt": "Mali and Niger", "tok\\u0065ns": [{"st\\u0061rt": 0, "\\u0065nd": 4}, '
+                    '{"start": 9, "end": 14, "t\\u0065xt": "Niger\\"}"}], "spans": [{"start": 0, "end": 4, '
+                    '"l\\u0061bel": "GPE"}]}',
+    "spaces, tabs and a carriage return inside the JSON": (
+        '{ "text" :\t"Mali and Niger" ,\r"tokens":[ {"start" :0,\t"end": 4 } ,{ "end":14 ,"start" : 9}\t] ,'
+        ' "spans" : [ { "start":9 , "end" : 14, "label" :"GPE" } ] , "meta" : { "pipeline" : "en" } }'),
+    "a key twice inside a token (the last wins)": '{"text": "Mali and Niger", "tokens": [{"start": 9, "start": 0, '
+                                                  '"end": 1, "end": 4}], "spans": []}',
+    "negative zero and a huge token id": '{"text": "Mali and Niger", "tokens": [{"start": -0, "end": 4, '
+                                         '"id": 123456789012345678901234567890}], "spans": []}',
+    "astral characters only": {"text": "𝕏𝕐 🎉 𒀀", "tokens": [{"text": "𝕏𝕐", "start": 0, "end": 2, "id": 0, "ws": True},
+                                                           {"text": "🎉", "start": 3, "end": 4, "id": 1, "ws": True},
+                                                           {"text": "𒀀", "start": 5, "end": 6, "id": 2, "ws": False}],
+                               "spans": [{"start": 0, "end": 2, "label": "ORG", "token_start": 0, "token_end": 0}],
+                               "meta": {"pipeline": "en"}},
 }
 
 # Lines the general reader takes with a lenience of its own, or refuses: the fast reader leaves them.
@@ -98,6 +130,21 @@ BAD = {  # refused, with the general reader's message
     "empty token": ({"text": "Mali", "tokens": [{"start": 0, "end": 2}, {"start": 2, "end": 2}]}, "tokens[1] [2, 2) is empty"),
     "negative token": ({"text": "Mali", "tokens": [{"start": -1, "end": 2}]}, "tokens[0] [-1, 2) is empty"),
     "huge token": ({"text": "Mali", "tokens": [{"start": 0, "end": 1 << 40}]}, "outside the text"),
+    "token offset with an exponent": ('{"text": "Mali", "tokens": [{"start": 0, "end": 4e0}]}',
+                                      "tokens[0].end must be an integer, got 4.0"),
+    "token offset as a string": ({"text": "Mali", "tokens": [{"start": "0", "end": 4}]},
+                                 "tokens[0].start must be an integer, got '0'"),
+    "token offset null": ({"text": "Mali", "tokens": [{"start": 0, "end": None}]}, "tokens[0].end must be an integer"),
+    "token offset true": ({"text": "Mali", "tokens": [{"start": True, "end": 4}]},
+                          "tokens[0].start must be an integer, got True"),
+    "token offset beyond 64 bits": ('{"text": "Mali", "tokens": [{"start": 0, "end": 123456789012345678901234567890}]}',
+                                    "outside the text"),
+    "a token not an object": ({"text": "Mali", "tokens": [{"start": 0, "end": 4}, [4, 5]]},
+                              "tokens[1] must have start and end"),
+    "a token's start only nested": ({"text": "Mali", "tokens": [{"head": {"start": 0}, "end": 4}]},
+                                    "tokens[0] must have start and end"),
+    "span offset with an exponent": ('{"text": "Mali", "spans": [{"start": 0, "end": 4E0, "label": "GPE"}]}',
+                                     "spans[0].end must be an integer, got 4.0"),
     "overlapping tokens": ({"text": "Mali", "tokens": [{"start": 0, "end": 3}, {"start": 2, "end": 4}]},
                            "tokens[1] [2, 4) starts before the previous token ends (3)"),
     "boilerplate not a list": ({"text": TEXT, "boilerplate": {}}, '"boilerplate" must be a list'),
@@ -132,6 +179,7 @@ def test_a_common_line_is_read_fast_into_the_record_the_general_reader_makes(wha
     assert record is not None, "the fast reader left a common line to the general one"
     assert record == _generally(line)
     assert read_line(line.encode("utf-8"), ujson.loads) == record
+    assert read_line(line.encode("utf-8") + b"\r\n", ujson.loads) == record  # as import reads an ASCII line
 
 
 def test_the_records_read_fast_hold_what_the_lines_say():
@@ -177,3 +225,19 @@ def test_a_meta_the_line_parser_refuses_leaves_the_line_to_the_general_reader():
     line = _line(COMMON["predictions with Prodigy tokens"])
     assert read_line(line, refuse) is None
     assert read_line(_line(COMMON["no tokens"]), refuse) is not None  # no meta: nothing to refuse
+
+
+def test_spans_in_order_inside_the_text_come_checked_and_no_others():
+    """``check_record`` only checks the labels of ``CheckedSpans``: spans out of order, empty,
+    reversed, overlapping or outside the text must come as a plain list (it checks those)."""
+    from annotator.core.formats import CheckedSpans
+
+    spans = read_line(_line(COMMON["predictions with Prodigy tokens"]), ujson.loads).spans
+    assert type(spans) is CheckedSpans and spans.labels == {"PERSON", "GPE"}
+    n = len("Mali Niger")
+    for offsets in ([(5, 10), (0, 4)], [(0, 4), (4, 4)], [(4, 0)], [(-1, 4)], [(0, 6), (5, 10)], [(5, 10), (0, 6)],
+                    [(0, n + 1)], [(0, 4), (5, n + 1)]):
+        line = _line({"text": "Mali Niger", "spans": [{"start": s, "end": e, "label": "GPE"} for s, e in offsets]})
+        spans = read_line(line, ujson.loads).spans
+        assert type(spans) is list and spans == _generally(line).spans, offsets
+    assert type(read_line('{"text": "Mali", "spans": []}', ujson.loads).spans) is list

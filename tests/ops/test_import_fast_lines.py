@@ -3,6 +3,7 @@ general reader stores; a bad line is named with the same message, and nothing is
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
 import pytest
@@ -73,6 +74,15 @@ CHECKED_LATER = {  # read fine, refused against the text or the project's labels
                       "unknown label 'COUNTRY'"),
     "boilerplate outside": ({"text": "Mali", "spans": [], "boilerplate": [{"start": 2, "end": 7}]}, "outside"),
     "malformed JSON": ('{"text": "Mali", "spans": [', "malformed JSON"),
+    "empty span": ({"text": "Mali Niger", "spans": [{"start": 0, "end": 4, "label": "GPE"},
+                                                    {"start": 5, "end": 5, "label": "GPE"}]}, "is empty or reversed"),
+    "reversed span": ({"text": "Mali Niger", "spans": [{"start": 4, "end": 0, "label": "GPE"}]}, "is empty or reversed"),
+    "negative start": ({"text": "Mali Niger", "spans": [{"start": -1, "end": 4, "label": "GPE"}]}, "outside the text"),
+    "overlap out of order": ({"text": "Mali Niger", "spans": [{"start": 5, "end": 10, "label": "GPE"},
+                                                             {"start": 0, "end": 6, "label": "GPE"}]}, "overlaps"),
+    "unknown label, spans in order": ({"text": "Mali Niger", "spans": [{"start": 0, "end": 4, "label": "GPE"},
+                                                                      {"start": 5, "end": 10, "label": "LAND"}]},
+                                      "unknown label 'LAND'"),
 }
 
 
@@ -99,3 +109,70 @@ def test_an_empty_file_is_refused_as_before(tmp_path, db_path):
     source.write_text("\n \n", encoding="utf-8")
     with Store.open(db_path) as store, pytest.raises(InputError, match="none.jsonl: is empty"):
         import_paths(store, [source], annotator="me")
+
+
+def test_blank_lines_of_any_whitespace_are_skipped_and_lines_keep_their_numbers(tmp_path, db_path):
+    """A line of spaces, tabs, a carriage return or other Unicode whitespace is no record; the
+    lines after it are named by their number in the file."""
+    good = _line(COMMON["predictions with Prodigy tokens"])
+    source = tmp_path / "gaps.jsonl"
+    source.write_text("\n".join([good, "", " \t\r", "\u3000\x1c\u2028", good.replace("#", "x"), '{"text": 5}']) + "\n",
+                      encoding="utf-8")
+    with Store.open(db_path) as store, pytest.raises(InputError) as caught:
+        import_paths(store, [source], annotator="me")
+    assert str(caught.value).startswith(f"{source}:6: ") and '"text" must be a string' in str(caught.value)
+    source.write_text("\n".join([good, "", " \t\r", "\u3000\x1c", _line(dict(COMMON["no tokens"], text=f"{TEXT} #2"))]) + "\n",
+                      encoding="utf-8")
+    with Store.open(db_path) as store:
+        report = import_paths(store, [source], annotator="me")
+    assert (report.lines, report.new_documents) == (2, 2)
+
+
+JSONL_BYTES = {  # a file's bytes, as editors and tools leave them
+    "BOM, CRLF, blank lines of all kinds": (codecs.BOM_UTF8 + b'{"text": "Mali"}\r\n\r\n \t\r\n\x1c\x1f\n'
+                                            + '{"text": "Zo\u00eb \U0001f389"}\r\n'.encode("utf-8")
+                                            + "\u3000\u2028\n".encode("utf-8") + b'{"text": "Niger"}\r\r\n  {"text": "Chad"}'),
+    "NUL on line 3": b'{"text": "Mali"}\n\n{"text": "Ma\x00li"}\n',
+    "Latin-1 on line 2": b'{"text": "Mali"}\n{"text": "Zo\xeb"}\n',
+    "a line of a lone CR": b'{"text": "Mali"}\n\r\n{"text": "Niger"}',
+}
+
+
+@pytest.mark.parametrize("what", list(JSONL_BYTES))
+def test_import_reads_jsonl_bytes_as_the_line_reader_does(tmp_path, what):
+    """The import's reader gives an ASCII line as bytes read; decoded and cut as iter_jsonl_lines
+    cuts lines, every line and every refusal is the same."""
+    from annotator.ops.textfiles import iter_jsonl_data, iter_jsonl_lines
+
+    path = tmp_path / "x.jsonl"
+    path.write_bytes(JSONL_BYTES[what])
+    said = []
+    for reader, as_line in ((iter_jsonl_lines, lambda line: line),
+                            (iter_jsonl_data, lambda line: line.decode("ascii").rstrip("\r\n")
+                             if isinstance(line, bytes) else line)):
+        try:
+            said.append([(number, as_line(line)) for number, line in reader(path)])
+        except InputError as exc:
+            said.append(str(exc))
+    assert said[0] == said[1]
+    if what.startswith("BOM"):
+        assert [number for number, _ in said[0]] == [1, 5, 7, 8]
+        assert said[0][1][1] == '{"text": "Zo\u00eb \U0001f389"}' and said[0][3][1] == '  {"text": "Chad"}'
+    else:
+        assert ":3: contains a NUL" in said[0] if "NUL" in what else (
+            ":2: is not valid UTF-8 (byte 0xeb)" in said[0] if "Latin" in what else len(said[0]) == 2)
+
+
+def test_an_ascii_line_reaches_the_fast_reader_as_the_bytes_read(tmp_path, tokenize, monkeypatch):
+    """No decoding and no copy of an ASCII line on the fast path: the fast reader gets the bytes,
+    line break included; a line with other characters comes decoded."""
+    from annotator.core import fast_records
+
+    seen = []
+    read_line = fast_records.read_line
+    monkeypatch.setattr(fast_records, "read_line", lambda line, loads: seen.append(line) or read_line(line, loads))
+    source = tmp_path / "mixed.jsonl"
+    source.write_bytes(b'{"text": "Mali", "spans": []}\r\n{"text": "Zo\xc3\xab", "spans": []}\n{"text": "Niger"}')
+    report = _import(tmp_path / "m.db", source, tokenize)
+    assert report.new_documents == 3
+    assert seen == [b'{"text": "Mali", "spans": []}\r\n', '{"text": "Zo\u00eb", "spans": []}', b'{"text": "Niger"}']

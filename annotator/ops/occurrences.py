@@ -6,8 +6,9 @@ Each occurrence is classified: a span with exactly those bounds is relabelled; f
 whole tokens outside boilerplate becomes a new span; anything else is listed with why it is
 left alone. Applying records the change in the database (one transaction), so undo and redo
 stream it back; nothing is held in memory but a page. Apply, undo and redo work a page of
-documents at a time: their span rows read in a few queries, the changes written with one
-``executemany`` per table, so they cost what they change (no per-document round trips, no text).
+documents at a time: each document's gold (one packed row) or prediction read in a few queries
+for the page, the changes written with one ``executemany`` per table, so they cost what they
+change (no per-document round trips, no text).
 """
 
 from __future__ import annotations

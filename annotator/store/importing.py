@@ -77,8 +77,8 @@ def insert_gold(
     edits: Iterable[tuple[int, str, str, str, str]],
     when: str,
 ) -> None:
-    """Gold of documents new in this import (they have none): span rows (document, annotator,
-    start, end, label, origin), boilerplate rows, review rows (document, annotator, state,
+    """Gold of documents new in this import (they have none): spans (document, annotator,
+    start, end, label, origin), packed into one layer row per document and annotator, boilerplate rows, review rows (document, annotator, state,
     updated at) and edit-log rows (document, annotator, action, payload, created at); the
     documents that became gold get their train/dev split as :meth:`Store.set_review` gives it."""
     layers: dict[tuple[int, str], list[tuple[int, int, str, str]]] = {}

@@ -152,7 +152,7 @@ def spans_of(blobs: Sequence[bytes], labels: dict[str, int]) -> tuple[np.ndarray
 
 def gold_of(blobs: Sequence[bytes], labels: dict[str, int]) -> tuple[np.ndarray, ...]:
     """(document index, starts, ends, label indices) of many packed gold layers at once
-    (:func:`annotator.core.packing.gold_columns` of each, origins left out); label names are
+    (:func:`annotator.core.packing.unpack_gold` of each as arrays, origins left out); label names are
     indexed in ``labels`` (new ones added)."""
     return _triples_of(blobs, labels, packing.GOLD_MAGIC, 1, bytes)
 

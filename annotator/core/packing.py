@@ -30,20 +30,30 @@ def _pack_values(values: Sequence[int]) -> bytes:
 
 def _pack_array(values) -> bytes:  # noqa: ANN001 - a numpy integer array (numpy loads with the caller)
     """:func:`_pack_values` of a numpy array of non-negative ints: the same bytes."""
+    raw = _raw_array(values)
+    return raw[:1] + zlib.compress(raw[1:], 1)
+
+
+def _raw_array(values) -> bytes:  # noqa: ANN001 - a numpy integer array
+    """:func:`_raw_values` of a numpy array of non-negative ints: the same bytes."""
     top = int(values.max()) if len(values) else 0
     for code in _TYPES:
         size = array(code).itemsize
         if top < 1 << (8 * size):
             break
-    return code.encode("ascii") + zlib.compress(values.astype(f"<u{size}").tobytes(), 1)
+    return code.encode("ascii") + values.astype(f"<u{size}").tobytes()
 
 
 def _unpack_values(data: bytes | memoryview) -> array:
-    code = chr(data[0])
+    """The array of :func:`_pack_values`."""
+    return _array(chr(data[0]), zlib.decompress(data[1:]))
+
+
+def _array(code: str, payload: bytes) -> array:
     if code not in _TYPES:
         raise ValueError(f"unknown packed array type {code!r}")
     values = array(code)
-    values.frombytes(zlib.decompress(data[1:]))
+    values.frombytes(payload)
     if sys.byteorder == "big":
         values.byteswap()
     return values
@@ -184,7 +194,15 @@ _ORIGINS = ("model", "human")  # bit 0 of a gold span's code: who made it
 
 
 def pack_gold(spans: Iterable[Sequence]) -> bytes:
-    """An annotator's gold spans of one document (start, end, label, origin), sorted by start,
+    """:func:`gold_row`'s packed spans."""
+    return gold_row(spans)[0]
+
+
+def gold_row(spans: Iterable[Sequence]) -> tuple[bytes, int, str]:
+    """A ``gold_layers`` row's packed spans, span count and ``labels`` column (the JSON list of
+    its labels, sorted, as named in the packed spans).
+
+    An annotator's gold spans of one document (start, end, label, origin), sorted by start,
     as gap/length/code triples, the code ``2 * label index + (origin is human)``, the labels
     named once, sorted: one row of ~0.5 KB instead of a hundred rows.
 
@@ -213,8 +231,9 @@ def pack_gold(spans: Iterable[Sequence]) -> bytes:
         values[0::3] = map(operator.sub, starts, [0, *starts[:-1]])
         values[1::3] = lengths
         values[2::3] = [2 * index[s[2]] + (s[3] == "human") for s in ordered]
-    header = json.dumps(names, ensure_ascii=False).encode("utf-8")
-    return GOLD_MAGIC + len(header).to_bytes(4, "little") + header + _raw_values(values)
+    header = json.dumps(names, ensure_ascii=False)
+    named = header.encode("utf-8")
+    return GOLD_MAGIC + len(named).to_bytes(4, "little") + named + _raw_values(values), len(ordered), header
 
 
 def _raw_values(values: Sequence[int]) -> bytes:
@@ -229,28 +248,12 @@ def _raw_values(values: Sequence[int]) -> bytes:
     return code.encode("ascii") + packed.tobytes()
 
 
-def _unraw_values(data: bytes | memoryview) -> array:
-    code = chr(data[0])
-    if code not in _TYPES:
-        raise ValueError(f"unknown packed array type {code!r}")
-    values = array(code)
-    values.frombytes(bytes(data[1:]))
-    if sys.byteorder == "big":
-        values.byteswap()
-    return values
-
-
-def gold_labels_of(spans: Iterable[Sequence]) -> str:
-    """The ``labels`` column of a layer: its distinct labels, sorted, as a JSON list."""
-    return json.dumps(sorted({s[2] for s in spans}), ensure_ascii=False)
-
-
 def _gold_parts(data: bytes | memoryview) -> tuple[list[str], array]:
     view = memoryview(data)
     if bytes(view[:3]) != GOLD_MAGIC:
         raise ValueError("not a packed gold layer")
     size = int.from_bytes(view[3:7], "little")
-    return json.loads(bytes(view[7:7 + size]).decode("utf-8")), _unraw_values(view[7 + size:])
+    return json.loads(bytes(view[7:7 + size]).decode("utf-8")), _array(chr(view[7 + size]), bytes(view[8 + size:]))
 
 
 def unpack_gold(data: bytes | memoryview) -> list[tuple[int, int, str, str]]:
@@ -258,17 +261,6 @@ def unpack_gold(data: bytes | memoryview) -> list[tuple[int, int, str, str]]:
     names, values = _gold_parts(data)
     starts = accumulate(values[0::3])
     return [(s, s + n, names[k >> 1], _ORIGINS[k & 1]) for s, n, k in zip(starts, values[1::3], values[2::3])]
-
-
-def gold_columns(data: bytes | memoryview):  # noqa: ANN201 - numpy arrays (numpy loads with the caller)
-    """(starts, ends, label indices into ``names``, names) of a packed layer as int64 numpy
-    arrays: no Python object per span (the evaluation reads tens of thousands of layers)."""
-    import numpy as np
-
-    names, values = _gold_parts(data)
-    columns = np.frombuffer(values, dtype=values.typecode if values.typecode != "Q" else "u8").astype(np.int64)
-    starts = np.cumsum(columns[0::3])
-    return starts, starts + columns[1::3], columns[2::3] >> 1, names
 
 
 def pack_gold_rows(rows, header: str) -> bytes:  # noqa: ANN001 - a numpy array
@@ -280,11 +272,5 @@ def pack_gold_rows(rows, header: str) -> bytes:  # noqa: ANN001 - a numpy array
     values[:, 1] -= rows[:, 0]
     if len(values) and (values[:, 1].min() <= 0 or values[0, 0] < 0):
         raise ValueError("gold spans must be non-empty and start inside the text")
-    top = int(values.max()) if len(values) else 0
-    for code in _TYPES:
-        size = array(code).itemsize
-        if top < 1 << (8 * size):
-            break
     named = header.encode("utf-8")
-    return (GOLD_MAGIC + len(named).to_bytes(4, "little") + named + code.encode("ascii")
-            + values.astype(f"<u{size}").tobytes())
+    return GOLD_MAGIC + len(named).to_bytes(4, "little") + named + _raw_array(values.ravel())

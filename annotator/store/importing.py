@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from annotator.store.connection import known_errors
-from annotator.core.packing import gold_labels_of, pack_gold
+from annotator.core.packing import gold_row
 from annotator.store.store import SET_GOLD_LAYER, Store
 
 CHUNK = 500
@@ -84,7 +84,7 @@ def insert_gold(
     layers: dict[tuple[int, str], list[tuple[int, int, str, str]]] = {}
     for doc_id, who, *span in spans:
         layers.setdefault((doc_id, who), []).append(tuple(span))
-    _many(store, SET_GOLD_LAYER, ((doc_id, who, pack_gold(layer), len(layer), gold_labels_of(layer))
+    _many(store, SET_GOLD_LAYER, ((doc_id, who, *gold_row(layer))
                               for (doc_id, who), layer in layers.items()))
     _many(store, "INSERT INTO boilerplate(document_id, annotator, start_char, end_char) VALUES (?, ?, ?, ?)",
                 boilerplate)

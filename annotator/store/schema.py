@@ -591,7 +591,7 @@ def packed_gold(db: Database) -> None:
     evaluation stamp is kept (the layer did not change, so a kept score stays valid). The
     ``gold_spans`` table and its triggers go.
     """
-    from annotator.core.packing import gold_labels_of, pack_gold
+    from annotator.core.packing import gold_row
 
     db.execute(
         """
@@ -613,7 +613,7 @@ def packed_gold(db: Database) -> None:
 
     def close_layer() -> None:
         if current is not None and spans:
-            batch.append((current[0], current[1], pack_gold(spans), len(spans), gold_labels_of(spans)))
+            batch.append((current[0], current[1], *gold_row(spans)))
 
     rows = conn.execute("SELECT document_id, annotator, start_char, end_char, label, origin FROM gold_spans "
                         "ORDER BY document_id, annotator, start_char")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from annotator.core.errors import StoreError
 from annotator.core.model import ACCEPTED, TODO, Document, Prediction, Review
-from annotator.core.packing import gold_labels_of, pack_gold, pack_spans, unpack_gold, unpack_spans
+from annotator.core.packing import gold_row, pack_spans, unpack_gold, unpack_spans
 from annotator.core.spans import Range, Span
 from annotator.core.tokens import Tokens
 from annotator.store.connection import known_errors, open_connection, sqlite_database, store_error
@@ -515,7 +515,7 @@ class Store(TrainingQueries):
     def set_gold_layers(self, layers: Iterable[tuple[int, str, Sequence[Span]]]) -> None:
         """Make each (document, annotator) layer exactly these spans (none: no row), in one
         transaction, one ``executemany`` per kind of write."""
-        self.set_packed_gold_layers((doc_id, annotator, pack_gold(spans), len(spans), gold_labels_of(spans))
+        self.set_packed_gold_layers((doc_id, annotator, *gold_row(spans))
                                     for doc_id, annotator, spans in layers)
 
     def set_packed_gold_layers(self, layers: Iterable[tuple[int, str, bytes, int, str]]) -> None:

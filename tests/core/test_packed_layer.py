@@ -7,7 +7,7 @@ import random
 import pytest
 
 from annotator.core.packed_layer import PackedLayer
-from annotator.core.packing import gold_labels_of, pack_gold, pack_spans
+from annotator.core.packing import gold_row, pack_gold, pack_spans
 from annotator.core.spans import Span
 
 NAMES = ["GPE", "PERSON", "ORG", "NORP", "𝔘 non-BMP"]
@@ -37,7 +37,7 @@ def test_an_edited_layer_packs_as_the_plain_spans_would(seed):
     assert layer.spans() == sorted(spans)
     blob, n, labels = layer.edited(removed, added)
     assert blob == pack_gold(kept + added)
-    assert (n, labels) == (len(kept + added), gold_labels_of(kept + added))
+    assert (n, labels) == (len(kept + added), gold_row(kept + added)[2])
 
 
 def test_a_prediction_becomes_the_model_s_gold():

@@ -11,7 +11,8 @@ import sqlite3
 
 import pytest
 
-from annotator.core.packing import gold_columns, gold_labels_of, pack_gold, unpack_gold
+from annotator.core.packed_arrays import gold_of
+from annotator.core.packing import gold_row, pack_gold, unpack_gold
 from annotator.core.spans import Span
 from annotator.ops import gold_edits
 from annotator.store import Store, schema
@@ -110,10 +111,12 @@ def test_adding_and_removing_spans_rewrite_the_layer(tmp_path):
 def test_packed_gold_reads_back_as_written(spans):
     blob = pack_gold(spans)
     assert unpack_gold(blob) == sorted(spans)
-    starts, ends, labels, names = gold_columns(blob)
+    index: dict[str, int] = {}
+    _, starts, ends, labels = gold_of([blob], index)
+    names = {k: name for name, k in index.items()}
     assert [(s, e, names[k]) for s, e, k in zip(starts.tolist(), ends.tolist(), labels.tolist())] == \
         [s[:3] for s in sorted(spans)]
-    assert gold_labels_of(spans) == gold_labels_of(sorted(spans))
+    assert gold_row(spans)[2] == gold_row(sorted(spans))[2]
 
 
 @pytest.mark.parametrize("bad, message", [
@@ -130,8 +133,6 @@ def test_a_bad_span_is_refused_before_anything_is_written(bad, message):
 def test_many_layers_decode_at_once_as_each_alone():
     """The evaluation's bulk decoding (one numpy pass for a chunk of layers) gives what each
     layer decodes to alone: mixed array widths, empty layers, labels it has not seen yet."""
-    from annotator.core.packed_arrays import gold_of
-
     layers = [
         [(0, 4, "GPE", "model"), (9, 14, "PERSON", "human")],
         [],

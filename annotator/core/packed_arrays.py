@@ -147,14 +147,21 @@ def _last_ends(ends: np.ndarray, offsets: np.ndarray) -> np.ndarray:
 def spans_of(blobs: Sequence[bytes], labels: dict[str, int]) -> tuple[np.ndarray, ...]:
     """(document index, starts, ends, label indices) of many packed span lists at once
     (:func:`span_arrays` of each); label names are indexed in ``labels`` (new ones added)."""
-    return _triples_of(blobs, labels, packing.SPANS_MAGIC, 0, zlib.decompress)
+    return _triples_of(blobs, labels, packing.SPANS_MAGIC, zlib.decompress)[:4]
 
 
 def gold_of(blobs: Sequence[bytes], labels: dict[str, int]) -> tuple[np.ndarray, ...]:
     """(document index, starts, ends, label indices) of many packed gold layers at once
     (:func:`annotator.core.packing.unpack_gold` of each as arrays, origins left out); label names are
     indexed in ``labels`` (new ones added)."""
-    return _triples_of(blobs, labels, packing.GOLD_MAGIC, 1, bytes)
+    return _triples_of(blobs, labels, packing.GOLD_MAGIC, bytes)[:4]
+
+
+def layers_of(blobs: Sequence[bytes], labels: dict[str, int], gold: bool) -> tuple[np.ndarray, ...]:
+    """(document index, starts, ends, label indices, human) of many packed gold layers
+    (``gold``) or span lists (every span the model's: human all False) at once."""
+    return _triples_of(blobs, labels, packing.GOLD_MAGIC if gold else packing.SPANS_MAGIC,
+                       bytes if gold else zlib.decompress)
 
 
 _NAMES: dict[bytes, list[str]] = {}
@@ -171,11 +178,11 @@ def _names(header: bytes) -> list[str]:
     return found
 
 
-def _triples_of(blobs: Sequence[bytes], labels: dict[str, int], magic: bytes, shift: int,
+def _triples_of(blobs: Sequence[bytes], labels: dict[str, int], magic: bytes,
                 payload: Callable[[memoryview], bytes]) -> tuple[np.ndarray, ...]:
     """Gap/length/code triples after a JSON list of label names (``payload`` makes the array's
-    bytes: predictions are deflated, the gold is not), the label index being the code shifted
-    right by ``shift`` (the gold keeps its origin in the low bit)."""
+    bytes: predictions are deflated, the gold is not): (document index, starts, ends, label
+    indices, human). A gold code is ``2 * label + human``; a prediction's is the label."""
     raws: list[tuple[str, bytes]] = []
     table: list[int] = []
     table_at = np.zeros(len(blobs), dtype=np.int64)
@@ -199,6 +206,8 @@ def _triples_of(blobs: Sequence[bytes], labels: dict[str, int], magic: bytes, sh
     counts = sizes // 3
     starts = _running(values[0::3], counts)
     doc = np.repeat(np.arange(len(blobs), dtype=np.int64), counts)
-    codes = values[2::3] >> shift if shift else values[2::3]
+    gold = magic == packing.GOLD_MAGIC
+    codes = values[2::3] >> 1 if gold else values[2::3]
     label = np.asarray(table, dtype=np.int64)[table_at[doc] + codes] if len(doc) else doc
-    return doc, starts, starts + values[1::3], label
+    human = (values[2::3] & 1).astype(bool) if gold else np.zeros(len(doc), dtype=bool)
+    return doc, starts, starts + values[1::3], label, human

@@ -11,51 +11,13 @@ an array: the lookups a bulk edit's checks need are bisections, and the edited l
 from __future__ import annotations
 
 import json
-import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
 from annotator.core import packing
+from annotator.core.packed_arrays import layers_of
 from annotator.core.spans import ORIGIN_HUMAN, ORIGIN_MODEL, Span
-
-_SORTED: dict[bytes, tuple[list[str], np.ndarray]] = {}  # a label list as stored -> sorted, and the index map
-
-
-def _sorted_names(header: bytes) -> tuple[list[str], np.ndarray]:
-    """The names of a stored label list sorted, and each stored index's place among them (most
-    documents share a few label lists: each is parsed once)."""
-    found = _SORTED.get(header)
-    if found is None:
-        names = json.loads(header.decode("utf-8"))
-        ordered = sorted(names)
-        place = {name: k for k, name in enumerate(ordered)}
-        found = (ordered, np.array([place[name] for name in names] or [0], dtype=np.int64))
-        if len(_SORTED) > 10_000:
-            _SORTED.clear()
-        _SORTED[header] = found
-    return found
-
-
-def _values(code: str, payload: bytes) -> np.ndarray:
-    if code not in packing._TYPES:
-        raise ValueError(f"unknown packed array type {code!r}")
-    return np.frombuffer(payload, dtype=np.dtype(code if code != "Q" else "u8").newbyteorder("<")).astype(np.int64)
-
-
-def _rows(data: bytes, magic: bytes, payload: Callable[[memoryview], bytes]) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """(sorted label names, stored index -> sorted index, rows start/end/stored code) of a
-    packed span list or gold layer."""
-    view = memoryview(data)
-    if bytes(view[:3]) != magic:
-        raise ValueError("not a packed gold layer" if magic == packing.GOLD_MAGIC else "not a packed span list")
-    size = int.from_bytes(view[3:7], "little")
-    names, place = _sorted_names(bytes(view[7:7 + size]))
-    rows = _values(chr(view[7 + size]), payload(view[8 + size:])).reshape(-1, 3)
-    rows[:, 0] = np.cumsum(rows[:, 0])
-    rows[:, 1] += rows[:, 0]
-    return names, place, rows
-
 
 class PackedLayer:
     """Spans sorted by start, non-overlapping (the gold never overlaps; predictions are stored
@@ -74,31 +36,26 @@ class PackedLayer:
     @classmethod
     def from_gold(cls, data: bytes) -> PackedLayer:
         """A stored gold layer (:func:`annotator.core.packing.pack_gold`)."""
-        names, _, rows = _rows(data, packing.GOLD_MAGIC, bytes)  # names stored sorted already
-        return cls(rows, names)
+        return cls.many([data], gold=True)[0]
 
     @classmethod
     def from_prediction(cls, data: bytes) -> PackedLayer:
         """A stored prediction (:func:`annotator.core.packing.pack_spans`): every span the model's."""
-        names, place, rows = _rows(data, packing.SPANS_MAGIC, zlib.decompress)
-        rows[:, 2] = 2 * place[rows[:, 2]]
-        return cls(rows, names)
+        return cls.many([data], gold=False)[0]
 
     @classmethod
-    def from_predictions(cls, blobs: Sequence[bytes]) -> list[PackedLayer]:
-        """:meth:`from_prediction` of many stored predictions, decoded together
-        (:func:`annotator.core.packed_arrays.spans_of`): each layer a slice of one array, their
+    def many(cls, blobs: Sequence[bytes], *, gold: bool) -> list[PackedLayer]:
+        """Stored gold layers (``gold``) or predictions decoded together
+        (:func:`annotator.core.packed_arrays.layers_of`): each layer a slice of one array, their
         labels named in one sorted list (a layer's unused names leave it when it is packed)."""
-        from annotator.core.packed_arrays import spans_of
-
         index: dict[str, int] = {}
-        which, starts, ends, labels = spans_of(blobs, index)
+        which, starts, ends, labels, human = layers_of(blobs, index, gold)
         names = sorted(index)
         place = np.zeros(max(len(index), 1), dtype=np.int64)
         for name, k in index.items():
             place[k] = names.index(name)
         rows = np.empty((len(starts), 3), dtype=np.int64)
-        rows[:, 0], rows[:, 1], rows[:, 2] = starts, ends, 2 * place[labels]
+        rows[:, 0], rows[:, 1], rows[:, 2] = starts, ends, 2 * place[labels] + human
         cuts = np.searchsorted(which, np.arange(len(blobs) + 1)).tolist()
         return [cls(rows[cuts[k]:cuts[k + 1]], names) for k in range(len(blobs))]
 

@@ -124,7 +124,7 @@ def bases(store: Store, probes: Sequence[Probe], annotator: str) -> dict[int, Ba
             newest = f"SELECT max(id) FROM prediction_runs WHERE document_id IN ({fmarks}) GROUP BY document_id"
             rows = store._q(f"SELECT document_id, pipeline, version, spans FROM prediction_runs WHERE id IN ({newest})",
                             fresh).fetchall()
-            for (doc_id, pipeline, version, _), layer in zip(rows, PackedLayer.from_predictions([r[3] for r in rows])):
+            for (doc_id, pipeline, version, _), layer in zip(rows, PackedLayer.many([r[3] for r in rows], gold=False)):
                 predicted[doc_id] = (f"{pipeline} {version}", layer)
         for doc_id in part:
             if doc_id not in states:
@@ -141,9 +141,9 @@ def _packed_gold(store: Store, annotator: str, ids: Sequence[int]) -> dict[int, 
     """The gold layers of ``annotator`` among documents ``ids`` (at most :data:`CHUNK`), as arrays."""
     if not ids:
         return {}
-    return {doc_id: PackedLayer.from_gold(blob) for doc_id, blob in store._q(
-        f"SELECT document_id, spans FROM gold_layers WHERE annotator = ? AND document_id IN ({_marks(ids)})",
-        [annotator, *ids])}
+    rows = store._q(f"SELECT document_id, spans FROM gold_layers WHERE annotator = ? AND document_id IN ({_marks(ids)})",
+                    [annotator, *ids]).fetchall()
+    return dict(zip((r[0] for r in rows), PackedLayer.many([r[1] for r in rows], gold=True)))
 
 
 def _gold_layers(store: Store, annotator: str, ids: Sequence[int]) -> dict[int, list[Span]]:

@@ -61,7 +61,7 @@ def test_lookups_by_bounds_and_overlap():
 def test_predictions_decoded_together_are_each_one_s_layer():
     rng = random.Random(11)
     blobs = [pack_spans([(s.start, s.end, s.label) for s in _layer(rng, n)]) for n in (0, 3, 100, 1, 40)]
-    together = PackedLayer.from_predictions(blobs)
+    together = PackedLayer.many(blobs, gold=False)
     for blob, layer in zip(blobs, together):
         alone = PackedLayer.from_prediction(blob)
         assert layer.spans() == alone.spans()

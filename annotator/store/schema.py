@@ -573,9 +573,6 @@ def evaluation_cache(db: Database) -> None:
         _stamp_triggers(db, table)
 
 
-_LAYER_TRIGGERS = ("INSERT", "DELETE", "UPDATE")
-
-
 @migrations(name="0050_packed_gold")
 def packed_gold(db: Database) -> None:
     """An annotator's gold of a document becomes one row, its spans packed
@@ -631,9 +628,7 @@ def packed_gold(db: Database) -> None:
             batch.clear()
     close_layer()
     conn.executemany(insert, batch)
-    for event in _LAYER_TRIGGERS:
-        db.execute(f"DROP TRIGGER IF EXISTS evaluation_stamp_gold_spans_{event.lower()}")
-    db.execute("DROP TABLE gold_spans")
+    db.execute("DROP TABLE gold_spans")  # its indexes and triggers with it
     _stamp_triggers(db, "gold_layers")
 
 

@@ -524,7 +524,10 @@ class Store(TrainingQueries):
         write: list[tuple[int, str, bytes, int, str]] = []
         drop: list[tuple[int, str]] = []
         for row in layers:
-            (write if row[3] else drop).append(row if row[3] else (row[0], row[1]))
+            if row[3]:
+                write.append(row)
+            else:
+                drop.append((row[0], row[1]))
         if drop:
             self._many("DELETE FROM gold_layers WHERE document_id = ? AND annotator = ?", drop)
         if write:
@@ -648,7 +651,7 @@ class Store(TrainingQueries):
                                        f"{accepted.format('b')}"):
             ranges.setdefault(doc, []).append((start, end))
         index: dict[str, int] = {}
-        totals = np.zeros(0, dtype=np.int64)
+        totals: dict[int, int] = {}  # label index -> spans
         inside_total = 0
         rows = self._q(f"SELECT g.document_id, g.spans FROM gold_layers g {accepted.format('g')}")
         while page := rows.fetchmany(5000):
@@ -661,9 +664,9 @@ class Store(TrainingQueries):
                     keep[at] = ~((box[:, 0][None, :] <= starts[at][:, None])
                                  & (ends[at][:, None] <= box[:, 1][None, :])).any(axis=1)
             inside_total += int(len(keep) - keep.sum())
-            counted = np.bincount(labels[keep], minlength=len(index))
-            totals = np.concatenate((totals, np.zeros(len(counted) - len(totals), dtype=np.int64))) + counted
-        counts = {name: int(totals[k]) for name, k in index.items() if k < len(totals) and totals[k]}
+            for k, n in enumerate(np.bincount(labels[keep]).tolist()):
+                totals[k] = totals.get(k, 0) + n
+        counts = {name: totals[k] for name, k in index.items() if totals.get(k)}
         return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0]))), inside_total
 
     def gold_label_counts(self) -> dict[str, int]:

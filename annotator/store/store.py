@@ -690,9 +690,10 @@ class Store(TrainingQueries):
         ).fetchone()
         return int(row[0])
 
-    def used_labels(self) -> set[str]:
-        """Every label any gold span uses (inside boilerplate or not): from each layer's label list."""
-        return {label for r in self._q("SELECT DISTINCT labels FROM gold_layers") for label in json.loads(r[0])}
+    def used_labels(self, schema: str = "main") -> set[str]:
+        """Every label any gold span uses (inside boilerplate or not): from each layer's label
+        list; of an attached project file with its ``schema``."""
+        return {label for r in self._q(f"SELECT DISTINCT labels FROM {schema}.gold_layers") for label in json.loads(r[0])}
 
     def boilerplate_chars(self) -> int:
         row = self._q(

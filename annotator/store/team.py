@@ -9,7 +9,6 @@ transaction; the writes that follow run inside the caller's ``store.transaction(
 from __future__ import annotations
 
 import contextlib
-import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
@@ -164,7 +163,7 @@ def attached(store: Store, path: Path, alias: str = "src") -> Iterator[str]:
 
 def labels_used(store: Store, alias: str) -> set[str]:
     """Every label the attached file's gold uses."""
-    return {label for r in store._q(f"SELECT DISTINCT labels FROM {alias}.gold_layers") for label in json.loads(r[0])}
+    return store.used_labels(alias)
 
 
 def source_page(store: Store, alias: str, after: int, limit: int) -> list[tuple[int, str]]:

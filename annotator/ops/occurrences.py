@@ -159,8 +159,7 @@ def apply(
     with store.transaction():
         result = Applied(bulk.create_change(store, annotator, description))
         for chunk in _chunks(occurrences):
-            bases = bulk.bases(store, [(o.document_id, o.start, o.end) for items in chunk.values() for o in items],
-                               annotator)
+            bases = bulk.bases(store, chunk, annotator)
             plans = [_plan(bases[doc_id], items, label) for doc_id, items in chunk.items() if doc_id in bases]
             plans = [plan for plan in plans if plan.added]
             _write(store, annotator, plans, names, "label_occurrences")
@@ -283,12 +282,6 @@ def redo(store: Store, change_id: int, annotator: str, labels: Iterable[str], pr
     _replay(store, change_id, annotator, list(labels), forward=True, progress=progress or NullProgress())
 
 
-def _probes(page: list[bulk.Recorded]) -> list[bulk.Probe]:
-    """Where a page of the record removes and adds spans (an empty range names the document)."""
-    return [probe for doc_id, _started, removed, added in page
-            for probe in [(doc_id, 0, 0), *((doc_id, s.start, s.end) for s in (*removed, *added))]]
-
-
 def _replay(store: Store, change_id: int, annotator: str, labels: list[str], *, forward: bool,
             progress: Progress) -> None:
     """Each page of the record: the documents' spans read in a few queries, checked as
@@ -298,14 +291,13 @@ def _replay(store: Store, change_id: int, annotator: str, labels: list[str], *, 
         progress.start("Redoing" if forward else "Undoing", bulk.change(store, change_id).documents)
         for page in bulk.pages(store, change_id):
             if forward:
-                bases = bulk.bases(store, _probes(page), annotator)
+                bases = bulk.bases(store, [doc_id for doc_id, *_ in page], annotator)
                 plans = [_Plan(bases[doc_id], removed, added) for doc_id, _started, removed, added in page
                          if doc_id in bases]
                 _write(store, annotator, plans, labels, "redo")
             else:
                 edited = [(doc_id, removed, added) for doc_id, started, removed, added in page if started]
-                bases = bulk.bases(store, _probes([(d, True, removed, added) for d, removed, added in edited]),
-                                   annotator)
+                bases = bulk.bases(store, [doc_id for doc_id, *_ in edited], annotator)
                 plans = [_Plan(bases[doc_id], added, removed) for doc_id, removed, added in edited if doc_id in bases]
                 _write(store, annotator, plans, labels, "undo")
                 never = [doc_id for doc_id, started, *_ in page if not started]

@@ -94,14 +94,11 @@ class Base:
     copied_from: str | None  # "pipeline version" of those model spans (not started only)
 
 
-Probe = tuple[int, int, int]  # document, start, end: a range a bulk edit reads or writes
-
-
-def bases(store: Store, probes: Sequence[Probe], annotator: str) -> dict[int, Base]:
-    """The :class:`Base` of each probed document that exists, a chunk of documents per few
+def bases(store: Store, documents: Iterable[int], annotator: str) -> dict[int, Base]:
+    """The :class:`Base` of each of ``documents`` that exists, a chunk of documents per few
     queries: packed spans only (no text, no tokens), one row per document (its gold layer, or
     the model's newest prediction)."""
-    ids = list(dict.fromkeys(p[0] for p in probes))
+    ids = list(dict.fromkeys(documents))
     found: dict[int, Base] = {}
     for i in range(0, len(ids), CHUNK):
         part = ids[i:i + CHUNK]

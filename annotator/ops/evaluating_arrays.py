@@ -124,18 +124,18 @@ class ArrayScoring:
         return result
 
     def _packed(self, found: ChunkScores) -> dict[int, bytes]:
-        """Each scored document's counts as (local key id, count) uint32 pairs."""
+        """Each scored document's counts as (local key id, count) pairs
+        (:func:`annotator.store.evaluation_cache.pack_pairs`)."""
         local = np.array([self._key_ids.setdefault(name, len(self._key_ids)) for name in found.key_names],
                          dtype=np.int64)
         self.key_names = list(self._key_ids)
         if not len(found.triple_doc):
             return {}
-        pairs = np.stack([local[found.triple_key], found.triple_n], axis=1).astype("<u4")
+        pairs = np.stack([local[found.triple_key], found.triple_n], axis=1)
         bounds = np.flatnonzero(np.diff(found.triple_doc)) + 1
-        starts = np.concatenate(([0], bounds)).tolist()
-        ends = np.concatenate((bounds, [len(pairs)])).tolist()
+        starts = np.concatenate(([0], bounds))
         docs = found.triple_doc[starts].tolist()
-        return {d: pairs[s:e].tobytes() for d, s, e in zip(docs, starts, ends)}
+        return dict(zip(docs, evaluation_cache.pack_pairs(pairs, [*starts.tolist(), len(pairs)])))
 
     def details(self, store: Store, ids: Sequence[int], pipeline: str | None) -> dict[int, tuple[str, str, str]]:
         """(source, text, disagreements JSON) of kept documents whose list was not kept (it is

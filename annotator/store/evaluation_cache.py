@@ -5,16 +5,19 @@ boilerplate, reviews, adjudication, tokens or predictions change) equals the sta
 computed at. Scores are computed inside a read snapshot and written after it, with the stamp
 read in that snapshot: a change made meanwhile leaves them stale, never wrong.
 
-A score's counts are packed (key id, count) pairs of uint32 (keys named once in
-``evaluation_keys``), so the counts of a thousand documents add up in one vector operation;
-the disagreements are a table apart, read only while an evaluation still lists them.
+A score's counts are packed (key id, count) pairs (keys named once in ``evaluation_keys``),
+so the counts of a thousand documents add up in one vector operation: a byte giving the width
+(1, 2 or 4), then the pairs in the narrowest little-endian unsigned type that holds them (nearly
+always one byte each: a quarter of the older form's bytes, which a first evaluation writes for
+every document). The older form, uint32 pairs without the width byte, is still read: its length
+is a multiple of 8, the newer's is odd. The disagreements are a table apart, read only while an
+evaluation still lists them.
 """
 
 from __future__ import annotations
 
 import contextlib
-import sys
-from array import array
+import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
@@ -29,14 +32,14 @@ class Kept(NamedTuple):
     gold_kind: str  # how the document's gold was resolved ('' when not counted)
     predicted_by: str  # "pipeline version" of the prediction scored
     disagreements: int  # how many (their list is read only when wanted)
-    counts: bytes  # packed (key id, count) pairs
+    counts: bytes  # packed (key id, count) pairs (:func:`pack_pairs`)
 
 
 class Fresh(NamedTuple):
     """A score to keep: how the gold was resolved, whose prediction, the counts, the disagreements.
 
-    ``counts`` is a mapping, or already packed (key id, count) uint32 pairs whose key ids index
-    the ``local_keys`` given to :func:`write`; ``disagreements_json`` is None when the list was
+    ``counts`` is a mapping, or already packed (key id, count) pairs (:func:`pack_pairs`) whose
+    key ids index the ``local_keys`` given to :func:`write`; ``disagreements_json`` is None when the list was
     not made (an evaluation makes it again when it lists the document).
     """
 
@@ -90,14 +93,102 @@ def summed(store: Store, kept: Iterable[Kept], names: dict[int, str]) -> dict[st
     in the same snapshot)."""
     import numpy
 
-    packed = b"".join(k.counts for k in kept)
-    if not packed:
+    pairs = unpack_pairs([k.counts for k in kept])
+    if not len(pairs):
         return {}
-    pairs = numpy.frombuffer(packed, dtype="<u4").reshape(-1, 2)
     totals = numpy.bincount(pairs[:, 0], weights=pairs[:, 1].astype(numpy.float64))  # exact below 2**53
     present = numpy.zeros(len(totals), dtype=bool)
     present[pairs[:, 0]] = True  # a key counted 0 still says its label was seen
     return {names[int(k)]: int(totals[k]) for k in numpy.nonzero(present)[0]}
+
+
+_WIDTHS = (1, 2, 4)
+
+
+def pack_pairs(pairs: Any, bounds: Sequence[int]) -> list[bytes]:
+    """Each document's (key id, count) pairs packed: ``pairs`` is an (n, 2) numpy array of
+    non-negative ints below 2**32, document k's rows ``bounds[k]:bounds[k + 1]``. A width byte,
+    then the pairs in the narrowest little-endian unsigned type holding that document's."""
+    import numpy
+
+    pairs = numpy.asarray(pairs, dtype=numpy.int64).reshape(-1, 2)
+    n_docs = len(bounds) - 1
+    if not n_docs:
+        return []
+    starts = numpy.asarray(bounds[:-1], dtype=numpy.int64)
+    sizes = numpy.diff(numpy.asarray(bounds, dtype=numpy.int64))
+    if len(pairs) and (pairs.min() < 0 or pairs.max() >= 1 << 32):
+        raise ValueError("evaluation counts must be non-negative and below 2**32")
+    top = numpy.zeros(n_docs, dtype=numpy.int64)
+    has = numpy.flatnonzero(sizes > 0)
+    if len(has):
+        top[has] = numpy.maximum.reduceat(pairs.max(axis=1), starts[has])
+    width = numpy.where(top < 1 << 8, 1, numpy.where(top < 1 << 16, 2, 4))
+    out: list[bytes] = [b""] * n_docs  # no pairs: no bytes
+    for w in _WIDTHS:
+        members = numpy.flatnonzero((width == w) & (sizes > 0))
+        if not len(members):
+            continue
+        rows = pairs[numpy.repeat(starts[members], sizes[members])
+                     + _ramp(sizes[members])] if len(pairs) else pairs
+        view = memoryview(rows.astype(f"<u{w}").tobytes())
+        head = bytes([w])
+        at = 0
+        for k, size in zip(members.tolist(), (sizes[members] * 2 * w).tolist()):
+            out[k] = head + view[at:at + size]
+            at += size
+    return out
+
+
+def _ramp(sizes: Any) -> Any:
+    """0..size-1 for each size, concatenated."""
+    import numpy
+
+    total = int(sizes.sum())
+    ends = numpy.cumsum(sizes)
+    return numpy.arange(total, dtype=numpy.int64) - numpy.repeat(ends - sizes, sizes)
+
+
+def pair_count(blob: bytes) -> int:
+    """How many pairs packed counts hold (:func:`pack_pairs`, or the older uint32 pairs)."""
+    if not blob:
+        return 0
+    if len(blob) % 8 == 0:
+        return len(blob) // 8
+    return (len(blob) - 1) // (2 * blob[0])
+
+
+def unpack_pairs(blobs: Sequence[bytes]) -> Any:
+    """The (key id, count) pairs of packed counts (:func:`pack_pairs`, or the older uint32 pairs)
+    as one (n, 2) int64 numpy array, in the order given."""
+    import numpy
+
+    by_width: dict[int, list[bytes]] = {}
+    order: list[tuple[int, int]] = []  # (width, index in its group) per blob with pairs
+    for blob in blobs:
+        if not blob:
+            continue
+        if len(blob) % 8 == 0:  # the older form
+            w, body = 0, blob
+        else:
+            w, body = blob[0], blob[1:]
+            if w not in _WIDTHS or len(body) % (2 * w):
+                raise ValueError("malformed evaluation counts")
+        group = by_width.setdefault(w, [])
+        order.append((w, len(group)))
+        group.append(body)
+    if not order:
+        return numpy.zeros((0, 2), dtype=numpy.int64)
+    arrays = {w: numpy.frombuffer(b"".join(group), dtype=f"<u{w or 4}").astype(numpy.int64).reshape(-1, 2)
+              for w, group in by_width.items()}
+    if len(arrays) == 1:
+        return next(iter(arrays.values()))
+    # several widths: put each blob's rows back in the order given
+    sizes = {w: numpy.fromiter((len(b) // (2 * (w or 4)) for b in group), dtype=numpy.int64, count=len(group))
+             for w, group in by_width.items()}
+    firsts = {w: numpy.concatenate(([0], numpy.cumsum(s)[:-1])) for w, s in sizes.items()}
+    parts = [arrays[w][int(firsts[w][k]):int(firsts[w][k] + sizes[w][k])] for w, k in order]
+    return numpy.concatenate(parts)
 
 
 def disagreements(store: Store, runs: dict[int, int]) -> dict[int, tuple[str, str, str]]:
@@ -131,14 +222,9 @@ def stamps(store: Store, ids: Sequence[int]) -> dict[int, int]:
 
 
 def _pack(counts: dict[str, int], ids: dict[str, int]) -> bytes:
-    """(key id, count) pairs as little-endian uint32."""
-    values = array("I")
-    assert values.itemsize == 4
-    for key, n in counts.items():
-        values.extend((ids[key], n))
-    if sys.byteorder == "big":
-        values.byteswap()
-    return values.tobytes()
+    """A score's counts (key -> count) packed as :func:`pack_pairs` does."""
+    pairs = [(ids[key], n) for key, n in counts.items()]
+    return pack_pairs(pairs, [0, len(pairs)])[0]
 
 
 def write(store: Store, rows: Iterable[tuple[int, int, int, Fresh]], batch: int = 5000,
@@ -166,16 +252,13 @@ def write(store: Store, rows: Iterable[tuple[int, int, int, Fresh]], batch: int 
             blobs = [f.counts for *_, f in pending]
             counts = [_pack(c, ids) if isinstance(c, dict) else None for c in blobs]
             arrays_made = [k for k, c in enumerate(counts) if c is None]
-            if arrays_made:  # packed with local key ids: all translated at once, then cut apart
-                joined = b"".join(blobs[k] for k in arrays_made)  # type: ignore[misc]
-                pairs = numpy.frombuffer(joined, dtype="<u4").reshape(-1, 2).copy()
+            if arrays_made:  # packed with local key ids: all translated at once, then packed again
+                made = [blobs[k] for k in arrays_made]
+                pairs = unpack_pairs(made)  # type: ignore[arg-type]
                 pairs[:, 0] = to_db[pairs[:, 0]]
-                view = memoryview(pairs.tobytes())
-                at = 0
-                for k in arrays_made:
-                    size = len(blobs[k])  # type: ignore[arg-type]
-                    counts[k] = bytes(view[at:at + size])
-                    at += size
+                bounds = [0, *itertools.accumulate(map(pair_count, made))]  # type: ignore[arg-type]
+                for k, blob in zip(arrays_made, pack_pairs(pairs, bounds)):
+                    counts[k] = blob
 
             conn.executemany(
                 "INSERT INTO evaluation_cache(document_id, run_id, stamp, gold_kind, predicted_by, counts, "

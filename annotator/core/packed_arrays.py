@@ -1,16 +1,18 @@
 """Many stored token lists and predictions (:mod:`annotator.core.packing`) decoded as numpy arrays at once.
 
 One document at a time, decoding costs a dozen numpy calls each; for a chunk of documents
-the payloads are decompressed one by one (zlib), then joined and summed in one call per
-array width (:func:`tokens_of`, :func:`spans_of`). :func:`token_arrays` and
-:func:`span_arrays` decode one document, the plain way the tests compare with.
+the payloads are joined and decoded in a few calls for all (:func:`tokens_of`, :func:`spans_of`):
+the escaped units of ``TK2``/``SP2`` together (:func:`annotator.core.packing.unescape_many`),
+the older deflated forms inflated one by one, then joined per array width.
+:func:`token_arrays` and :func:`span_arrays` decode one document, the plain way the tests
+compare with.
 """
 
 from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -19,7 +21,10 @@ from annotator.core import packing
 
 def token_arrays(data: bytes) -> tuple[np.ndarray, np.ndarray]:
     """(starts, ends) of stored tokens (:func:`annotator.core.packing.pack_tokens`, or the
-    older uint32 pairs) as int64 arrays."""
+    older forms) as int64 arrays."""
+    if bytes(data[:3]) == packing.TOKENS_ESCAPED:
+        sums = np.cumsum(packing.unescape_many([memoryview(data)[3:]], 4)[0])
+        return sums[0::2], sums[1::2]
     if bytes(data[:3]) != packing.TOKENS_MAGIC:
         pairs = np.frombuffer(data, dtype="<u4").astype(np.int64)
         return pairs[0::2], pairs[1::2]
@@ -32,35 +37,50 @@ def span_arrays(data: bytes) -> tuple[list[str], np.ndarray, np.ndarray, np.ndar
     """(label names, starts, ends, label indices) of a packed span list
     (:func:`annotator.core.packing.pack_spans`), sorted as stored."""
     view = memoryview(data)
-    if bytes(view[:3]) != packing.SPANS_MAGIC:
+    if bytes(view[:3]) not in (packing.SPANS_ESCAPED, packing.SPANS_MAGIC):
         raise ValueError("not a packed span list")
     size = int.from_bytes(view[3:7], "little")
     names = json.loads(bytes(view[7:7 + size]).decode("utf-8"))
-    values = packing._unpack_values(view[7 + size:])
-    array_ = np.frombuffer(values, dtype=values.typecode).astype(np.int64)
+    array_ = np.asarray(packing.span_values(view, size), dtype=np.int64)
     starts = np.cumsum(array_[0::3])
     return names, starts, starts + array_[1::3], array_[2::3]
 
 
-def _values(raws: Sequence[tuple[str, bytes]]) -> tuple[np.ndarray, np.ndarray]:
-    """Arrays of several typecodes (``array`` codes, as :mod:`annotator.core.packing` stores them)
-    as one int64 array in the order given, and each one's length."""
+_ESCAPED_BITS = {"4": 4, "8": 8}  # codes of escaped payloads (:func:`annotator.core.packing.unescape_many`)
+
+
+def _values(raws: Sequence[tuple[str, bytes | memoryview]]) -> tuple[np.ndarray, np.ndarray]:
+    """Arrays of several codes (``array`` type codes of raw arrays, as :mod:`annotator.core.packing`
+    stores them, or "4"/"8" for escaped payloads) as one int64 array in the order given, and each
+    one's length."""
     codes = [code for code, _ in raws]
-    if codes and codes.count(codes[0]) == len(codes):  # one width for all (nearly always): no scatter
-        width = np.dtype(codes[0]).itemsize
-        sizes = np.fromiter((len(raw) for _, raw in raws), dtype=np.int64, count=len(raws)) // width
-        joined = np.frombuffer(b"".join(raw for _, raw in raws), dtype=np.dtype(codes[0]).newbyteorder("<"))
-        return joined.astype(np.int64), sizes
-    sizes = np.array([len(raw) // np.dtype(code).itemsize for code, raw in raws], dtype=np.int64)
+    if not codes or codes.count(codes[0]) == len(codes):  # one code for all (nearly always): no scatter
+        return _group(codes[0] if codes else "B", [raw for _, raw in raws])
+    names = list(dict.fromkeys(codes))
+    group_of = np.array([names.index(code) for code in codes] if len(names) > 2 else
+                        [code != names[0] for code in codes], dtype=np.int64)
+    sizes = np.zeros(len(raws), dtype=np.int64)
+    decoded = []
+    for g, code in enumerate(names):
+        ks = np.flatnonzero(group_of == g)
+        values, lengths = _group(code, [raws[k][1] for k in ks.tolist()])
+        sizes[ks] = lengths
+        decoded.append(values)
     out = np.empty(int(sizes.sum()), dtype=np.int64)
-    starts = np.concatenate(([0], np.cumsum(sizes)[:-1])) if len(sizes) else sizes
-    for code in set(codes):
-        members = [k for k, c in enumerate(codes) if c == code]
-        values = np.frombuffer(b"".join(raws[k][1] for k in members), dtype=np.dtype(code).newbyteorder("<"))
-        lengths = sizes[members]
-        where = np.repeat(starts[members] - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
-        out[where + np.arange(len(values))] = values
+    value_group = np.repeat(group_of, sizes)
+    for g, values in enumerate(decoded):  # each group's values fill its places in order
+        out[value_group == g] = values
     return out, sizes
+
+
+def _group(code: str, payloads: list[bytes | memoryview]) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_values` of payloads of one code."""
+    bits = _ESCAPED_BITS.get(code)
+    if bits is not None:
+        return packing.unescape_many(payloads, bits)
+    dtype = np.dtype(code).newbyteorder("<")
+    sizes = np.fromiter((len(raw) for raw in payloads), dtype=np.int64, count=len(payloads)) // dtype.itemsize
+    return np.frombuffer(b"".join(payloads), dtype=dtype).astype(np.int64), sizes
 
 
 def _running(values: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -79,19 +99,23 @@ def tokens_of(blobs: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return _positions(*_token_raws(blobs))
 
 
-def _token_raws(blobs: Sequence[bytes]) -> tuple[list[tuple[str, bytes]], list[bool]]:
-    """Each stored token list decompressed, with its array type; and whether it holds gaps and
-    lengths (False: the older form, absolute uint32 start/end pairs)."""
-    raws: list[tuple[str, bytes]] = []
+def _token_raws(blobs: Sequence[bytes]) -> tuple[list[tuple[str, bytes | memoryview]], list[bool]]:
+    """Each stored token list's payload with its code (:func:`_values`); and whether it holds gaps
+    and lengths (False: the oldest form, absolute uint32 start/end pairs)."""
+    raws: list[tuple[str, bytes | memoryview]] = []
     relative: list[bool] = []
     for data in blobs:
-        if bytes(data[:3]) == packing.TOKENS_MAGIC:
+        magic = bytes(data[:3])
+        if magic == packing.TOKENS_ESCAPED:
+            raws.append(("4", memoryview(data)[3:]))
+            relative.append(True)
+        elif magic == packing.TOKENS_MAGIC:
             code = chr(data[3])
             if code not in packing._TYPES:
                 raise ValueError(f"unknown packed array type {code!r}")
             raws.append((code, zlib.decompress(data[4:])))
             relative.append(True)
-        else:  # the older form: uint32 start/end pairs
+        else:  # the oldest form: uint32 start/end pairs
             raws.append(("I", bytes(data)))
             relative.append(False)
     return raws, relative
@@ -147,21 +171,20 @@ def _last_ends(ends: np.ndarray, offsets: np.ndarray) -> np.ndarray:
 def spans_of(blobs: Sequence[bytes], labels: dict[str, int]) -> tuple[np.ndarray, ...]:
     """(document index, starts, ends, label indices) of many packed span lists at once
     (:func:`span_arrays` of each); label names are indexed in ``labels`` (new ones added)."""
-    return _triples_of(blobs, labels, packing.SPANS_MAGIC, zlib.decompress)[:4]
+    return _triples_of(blobs, labels, False)[:4]
 
 
 def gold_of(blobs: Sequence[bytes], labels: dict[str, int]) -> tuple[np.ndarray, ...]:
     """(document index, starts, ends, label indices) of many packed gold layers at once
     (:func:`annotator.core.packing.unpack_gold` of each as arrays, origins left out); label names are
     indexed in ``labels`` (new ones added)."""
-    return _triples_of(blobs, labels, packing.GOLD_MAGIC, bytes)[:4]
+    return _triples_of(blobs, labels, True)[:4]
 
 
 def layers_of(blobs: Sequence[bytes], labels: dict[str, int], gold: bool) -> tuple[np.ndarray, ...]:
     """(document index, starts, ends, label indices, human) of many packed gold layers
     (``gold``) or span lists (every span the model's: human all False) at once."""
-    return _triples_of(blobs, labels, packing.GOLD_MAGIC if gold else packing.SPANS_MAGIC,
-                       bytes if gold else zlib.decompress)
+    return _triples_of(blobs, labels, gold)
 
 
 _NAMES: dict[bytes, list[str]] = {}
@@ -178,35 +201,37 @@ def _names(header: bytes) -> list[str]:
     return found
 
 
-def _triples_of(blobs: Sequence[bytes], labels: dict[str, int], magic: bytes,
-                payload: Callable[[memoryview], bytes]) -> tuple[np.ndarray, ...]:
-    """Gap/length/code triples after a JSON list of label names (``payload`` makes the array's
-    bytes: predictions are deflated, the gold is not): (document index, starts, ends, label
+def _triples_of(blobs: Sequence[bytes], labels: dict[str, int], gold: bool) -> tuple[np.ndarray, ...]:
+    """Gap/length/code triples after a JSON list of label names (a gold layer's array is raw, a
+    span list's escaped, or deflated in the older form): (document index, starts, ends, label
     indices, human). A gold code is ``2 * label + human``; a prediction's is the label."""
-    raws: list[tuple[str, bytes]] = []
+    raws: list[tuple[str, bytes | memoryview]] = []
     table: list[int] = []
     table_at = np.zeros(len(blobs), dtype=np.int64)
     seen: dict[bytes, int] = {}  # the same label list (nearly always) is read once
     for k, data in enumerate(blobs):
         view = memoryview(data)
-        if bytes(view[:3]) != magic:
-            raise ValueError("not a packed span list" if magic == packing.SPANS_MAGIC else "not a packed gold layer")
+        magic = bytes(view[:3])
         size = int.from_bytes(view[3:7], "little")
+        if magic == packing.SPANS_ESCAPED and not gold:
+            raws.append(("8", view[7 + size:]))
+        elif magic == (packing.GOLD_MAGIC if gold else packing.SPANS_MAGIC):
+            code = chr(view[7 + size])
+            if code not in packing._TYPES:
+                raise ValueError(f"unknown packed array type {code!r}")
+            raws.append((code, view[8 + size:] if gold else zlib.decompress(view[8 + size:])))
+        else:
+            raise ValueError("not a packed gold layer" if gold else "not a packed span list")
         names = bytes(view[7:7 + size])
         at = seen.get(names)
         if at is None:
             at = seen[names] = len(table)
             table.extend(labels.setdefault(name, len(labels)) for name in _names(names))
         table_at[k] = at
-        code = chr(view[7 + size])
-        if code not in packing._TYPES:
-            raise ValueError(f"unknown packed array type {code!r}")
-        raws.append((code, payload(view[8 + size:])))
     values, sizes = _values(raws)
     counts = sizes // 3
     starts = _running(values[0::3], counts)
     doc = np.repeat(np.arange(len(blobs), dtype=np.int64), counts)
-    gold = magic == packing.GOLD_MAGIC
     codes = values[2::3] >> 1 if gold else values[2::3]
     label = np.asarray(table, dtype=np.int64)[table_at[doc] + codes] if len(doc) else doc
     human = (values[2::3] & 1).astype(bool) if gold else np.zeros(len(doc), dtype=bool)

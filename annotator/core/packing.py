@@ -1,10 +1,16 @@
 """Compact binary forms of token boundaries and predicted spans, as kept in the database.
 
 Offsets are stored as differences (the gap since the previous token or span and its
-length), which are small numbers: one byte each for nearly every token of news text,
-in the narrowest array type that holds them, then deflated. A 3.9 KB document's 700
-tokens take about 0.6 KB instead of 5.6 KB as uint32 pairs; its 100 predicted spans about
-0.3 KB instead of 100 rows. Decoding is C-level (``array`` + ``itertools.accumulate``).
+length), which are small numbers. Token gaps and lengths are nearly all below 15: they are
+written four bits each (``TK2``); predicted spans' gaps, lengths and labels nearly all below
+255: a byte each (``SP2``). A value that does not fit is written as the unit's top value and
+listed after the units (``<u8``, in order): :func:`_escaped`. A 3.9 KB document's 700 tokens take
+about 0.6 KB instead of 5.6 KB as uint32 pairs; its 100 predicted spans about 0.4 KB instead of
+100 rows. Reading many of them is a few numpy calls for all together
+(:mod:`annotator.core.packed_arrays`), no decompression per document.
+
+The older forms, read as well: ``TK1`` and ``SP1``, the narrowest array type holding the values,
+deflated (inflating was a third of a first evaluation's reading; migration 0052 rewrites them).
 """
 
 from __future__ import annotations
@@ -17,21 +23,141 @@ from array import array
 from collections.abc import Iterable, Sequence
 from itertools import accumulate
 
-TOKENS_MAGIC = b"TK1"
-SPANS_MAGIC = b"SP1"
+TOKENS_MAGIC = b"TK1"  # the older form: deflated narrowest array
+SPANS_MAGIC = b"SP1"  # the older form: label names, then a deflated narrowest array
+TOKENS_ESCAPED = b"TK2"  # values four bits each, escaped (:func:`_escaped`)
+SPANS_ESCAPED = b"SP2"  # label names, then values a byte each, escaped
 _TYPES = ("B", "H", "I", "Q")
+_ESCAPE_LIMIT = 1 << 64  # an escaped value is written as uint64
 
 
-def _pack_values(values: Sequence[int]) -> bytes:
-    """Non-negative ints in the narrowest array type, deflated: type code byte + payload."""
-    raw = _raw_values(values)
-    return raw[:1] + zlib.compress(raw[1:], 1)
+def _escaped(values, bits: int) -> bytes:  # noqa: ANN001 - a numpy integer array
+    """Non-negative ints (below 2**64) in units of ``bits`` (4 or 8): the count (uint32), the
+    units (two per byte for 4 bits, the first in the low half; a last odd one padded with 0),
+    then as ``<u8`` each value of the unit's top value or more, in order (its unit holds the top)."""
+    import numpy as np
+
+    if len(values) >= 1 << 32:
+        raise ValueError("too many values to pack")
+    if len(values) and values.min() < 0:
+        raise OverflowError("a packed value must be non-negative and below 2**64")
+    top = (1 << bits) - 1
+    units = np.minimum(values, top).astype(np.uint8)
+    if bits == 4:
+        if len(units) % 2:
+            units = np.append(units, np.uint8(0))
+        units = units[0::2] | (units[1::2] << 4)
+    escapes = values[values >= top]
+    return len(values).to_bytes(4, "little") + units.tobytes() + escapes.astype("<u8").tobytes()
 
 
-def _pack_array(values) -> bytes:  # noqa: ANN001 - a numpy integer array (numpy loads with the caller)
-    """:func:`_pack_values` of a numpy array of non-negative ints: the same bytes."""
-    raw = _raw_array(values)
-    return raw[:1] + zlib.compress(raw[1:], 1)
+def escaped_many(values, sizes, bits: int) -> list[bytes]:  # noqa: ANN001 - numpy integer arrays
+    """:func:`_escaped` of each run of ``values`` (their lengths ``sizes``, in order), the same
+    bytes, computed together: a migration or a bulk write packs thousands of lists."""
+    import numpy as np
+
+    values = np.asarray(values, dtype=np.int64)
+    sizes = np.asarray(sizes, dtype=np.int64)
+    ends = np.cumsum(sizes)
+    starts = ends - sizes
+    if bits == 4 and (sizes % 2).any():  # a padded unit inside: one by one
+        return [_escaped(values[a:b], bits) for a, b in zip(starts.tolist(), ends.tolist())]
+    if len(values) and values.min() < 0:
+        raise OverflowError("a packed value must be non-negative and below 2**64")
+    top = (1 << bits) - 1
+    units = np.minimum(values, top).astype(np.uint8)
+    per = 8 // bits
+    if bits == 4:
+        units = units[0::2] | (units[1::2] << 4)
+    unit_bytes = units.tobytes()
+    escaped = values >= top
+    before = np.concatenate(([0], np.cumsum(escaped))) * 8  # escape bytes before each value
+    escape_bytes = values[escaped].astype("<u8").tobytes()
+    return [n.to_bytes(4, "little") + unit_bytes[a // per:b // per] + escape_bytes[before[a]:before[b]]
+            for n, a, b in zip(sizes.tolist(), starts.tolist(), ends.tolist())]
+
+
+def _escaped_slowly(values: Sequence[int], bits: int) -> bytes:
+    """:func:`_escaped` without numpy: the same bytes."""
+    top = (1 << bits) - 1
+    if any(v < 0 or v >= _ESCAPE_LIMIT for v in values):
+        raise OverflowError("a packed value must be non-negative and below 2**64")
+    units = [min(v, top) for v in values]
+    if bits == 4:
+        if len(units) % 2:
+            units.append(0)
+        units = [lo | (hi << 4) for lo, hi in zip(units[0::2], units[1::2])]
+    escapes = array("Q", [v for v in values if v >= top])
+    if sys.byteorder == "big":
+        escapes.byteswap()
+    return len(values).to_bytes(4, "little") + bytes(units) + escapes.tobytes()
+
+
+_LOW = bytes(i & 15 for i in range(256))
+_HIGH = bytes(i >> 4 for i in range(256))
+
+
+def _unescape(payload: bytes | memoryview, bits: int) -> list[int]:
+    """The values of one :func:`_escaped` payload, without numpy (a document opened in the
+    window reads its tokens and predictions before numpy is loaded)."""
+    n = int.from_bytes(payload[:4], "little")
+    per = 8 // bits
+    k = (n + per - 1) // per
+    units = bytes(payload[4:4 + k])
+    if bits == 8:
+        values = list(units)
+    else:
+        values = [0] * (2 * len(units))
+        values[0::2] = units.translate(_LOW)
+        values[1::2] = units.translate(_HIGH)
+        del values[n:]
+    escapes = array("Q")
+    escapes.frombytes(bytes(payload[4 + k:]))
+    if sys.byteorder == "big":
+        escapes.byteswap()
+    top = (1 << bits) - 1
+    if len(values) != n or values.count(top) != len(escapes):
+        raise ValueError("malformed packed values")
+    if escapes:
+        if max(escapes) >= 1 << 63:
+            raise ValueError("a packed value does not fit 63 bits")
+        given = iter(escapes)
+        values = [next(given) if v == top else v for v in values]
+    return values
+
+
+def unescape_many(payloads: Sequence[bytes | memoryview], bits: int):  # noqa: ANN201 - numpy arrays
+    """The values of many :func:`_escaped` payloads at once: (all values as one int64 array, in
+    the order given; each payload's count)."""
+    import numpy as np
+
+    counts = [int.from_bytes(p[:4], "little") for p in payloads]
+    per = 8 // bits
+    n_units = [(n + per - 1) // per for n in counts]
+    units = np.frombuffer(b"".join(p[4:4 + k] for p, k in zip(payloads, n_units)), dtype=np.uint8)
+    escaped = b"".join(p[4 + k:] for p, k in zip(payloads, n_units))
+    if len(escaped) % 8:
+        raise ValueError("malformed packed values")
+    escapes = np.frombuffer(escaped, dtype="<u8")
+    sizes = np.array(counts, dtype=np.int64)
+    if bits == 8:
+        values = units.astype(np.int64)
+    else:
+        values = np.empty(2 * len(units), dtype=np.int64)
+        values[0::2] = units & 15
+        values[1::2] = units >> 4
+        odd = np.flatnonzero(sizes % 2)
+        if len(odd):  # drop the pads
+            ends = np.cumsum(np.array(n_units, dtype=np.int64) * 2)
+            values = np.delete(values, ends[odd] - 1)
+    at = np.flatnonzero(values == (1 << bits) - 1)
+    if len(at) != len(escapes) or len(values) != int(sizes.sum()):
+        raise ValueError("malformed packed values")
+    if len(at):
+        if escapes.max() >= 1 << 63:
+            raise ValueError("a packed value does not fit 63 bits")
+        values[at] = escapes.astype(np.int64)
+    return values, sizes
 
 
 def _raw_array(values) -> bytes:  # noqa: ANN001 - a numpy integer array
@@ -45,7 +171,7 @@ def _raw_array(values) -> bytes:  # noqa: ANN001 - a numpy integer array
 
 
 def _unpack_values(data: bytes | memoryview) -> array:
-    """The array of :func:`_pack_values`."""
+    """The array of the older deflated forms (``TK1``, ``SP1``): type code byte + deflated payload."""
     return _array(chr(data[0]), zlib.decompress(data[1:]))
 
 
@@ -77,7 +203,7 @@ def pack_tokens(starts: Sequence[int], ends: Sequence[int]) -> bytes:
     values[2::2] -= e[:-1]
     if len(values) and values.min() < 0:
         raise ValueError("tokens must be increasing and non-overlapping")
-    return TOKENS_MAGIC + _pack_array(values)
+    return TOKENS_ESCAPED + _escaped(values, 4)
 
 
 def _pack_tokens_slowly(starts: Sequence[int], ends: Sequence[int]) -> bytes:
@@ -89,11 +215,14 @@ def _pack_tokens_slowly(starts: Sequence[int], ends: Sequence[int]) -> bytes:
     values = [0] * (2 * len(gaps))
     values[0::2] = gaps
     values[1::2] = lengths
-    return TOKENS_MAGIC + _pack_values(values)
+    return TOKENS_ESCAPED + _escaped_slowly(values, 4)
 
 
 def unpack_tokens(data: bytes | memoryview) -> tuple[array, array]:
-    """(starts, ends) as uint32 arrays; also reads the older form, uint32 start/end pairs."""
+    """(starts, ends) as uint32 arrays; also reads the older forms (``TK1``, and uint32 start/end pairs)."""
+    if bytes(data[:3]) == TOKENS_ESCAPED:
+        positions = array("I", accumulate(_unescape(memoryview(data)[3:], 4)))
+        return positions[0::2], positions[1::2]
     if bytes(data[:3]) != TOKENS_MAGIC:
         pairs = array("I")
         pairs.frombytes(bytes(data))
@@ -144,10 +273,10 @@ def pack_spans(spans: Iterable[Sequence]) -> bytes:
     values[3::3] -= s[:-1]
     values[1::3] = lengths
     values[2::3] = list(map(labels.__getitem__, names_))
-    if values[0] < 0:  # a negative start: what array() refuses in _pack_values
-        raise OverflowError("unsigned integer is less than minimum")
+    if values[0] < 0:  # a negative start: what _escaped_slowly refuses
+        raise OverflowError("a packed value must be non-negative and below 2**64")
     names = json.dumps(list(labels), ensure_ascii=False).encode("utf-8")
-    return SPANS_MAGIC + len(names).to_bytes(4, "little") + names + _pack_array(values)
+    return SPANS_ESCAPED + len(names).to_bytes(4, "little") + names + _escaped(values, 8)
 
 
 def _pack_spans_slowly(spans: Iterable[Sequence]) -> bytes:
@@ -166,26 +295,38 @@ def _pack_spans_slowly(spans: Iterable[Sequence]) -> bytes:
         labels = {label: i for i, label in enumerate(dict.fromkeys(names_))}  # in order of first use
         values[2::3] = map(labels.__getitem__, names_)
     names = json.dumps(list(labels), ensure_ascii=False).encode("utf-8")
-    return SPANS_MAGIC + len(names).to_bytes(4, "little") + names + _pack_values(values)
+    return SPANS_ESCAPED + len(names).to_bytes(4, "little") + names + _escaped_slowly(values, 8)
 
 
 def unpack_spans(data: bytes | memoryview) -> list[tuple[int, int, str]]:
-    """The spans of :func:`pack_spans`, sorted by start."""
+    """The spans of :func:`pack_spans` (or the older ``SP1``), sorted by start."""
     view = memoryview(data)
-    if bytes(view[:3]) != SPANS_MAGIC:
+    if bytes(view[:3]) not in (SPANS_ESCAPED, SPANS_MAGIC):
         raise ValueError("not a packed span list")
     size = int.from_bytes(view[3:7], "little")
     names = json.loads(bytes(view[7:7 + size]).decode("utf-8"))
-    values = _unpack_values(view[7 + size:])
+    values = span_values(view, size)
     starts = accumulate(values[0::3])
     return [(s, s + n, names[k]) for s, n, k in zip(starts, values[1::3], values[2::3])]
 
 
 def count_spans(data: bytes | memoryview) -> int:
-    """How many spans a packed list holds (decodes the arrays, not the labels)."""
+    """How many spans a packed list holds (reads the count, or decodes the older form's array)."""
     view = memoryview(data)
     size = int.from_bytes(view[3:7], "little")
-    return len(_unpack_values(view[7 + size:])) // 3
+    if bytes(view[:3]) == SPANS_ESCAPED:
+        return int.from_bytes(view[7 + size:11 + size], "little") // 3
+    return len(span_values(view, size)) // 3
+
+
+def span_values(view: memoryview, size: int) -> Sequence[int]:
+    """The gap/length/label values of a packed span list whose label names take ``size`` bytes."""
+    magic = bytes(view[:3])
+    if magic == SPANS_ESCAPED:
+        return _unescape(view[7 + size:], 8)
+    if magic != SPANS_MAGIC:
+        raise ValueError("not a packed span list")
+    return _unpack_values(view[7 + size:])
 
 
 # -- a layer of gold spans ----------------------------------------------------------------

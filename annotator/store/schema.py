@@ -666,3 +666,73 @@ def latest_review_upsert(db: Database) -> None:
         END
         """
     )
+
+
+@migrations(name="0052_escaped_tokens_and_predictions")
+def escaped_tokens_and_predictions(db: Database) -> None:
+    """Stored tokens and predicted spans rewritten from their deflated forms (``TK1``, ``SP1``)
+    to the escaped ones (``TK2``, ``SP2``; :mod:`annotator.core.packing`).
+
+    Inflating them one by one was a third of what a first evaluation spent reading: the escaped
+    forms are read for a thousand documents in a few numpy calls. They are ~150 bytes larger per
+    document (tokens four bits per value instead of ~2.6 deflated).
+
+    The values are the same (the same gaps, lengths and labels, the same label names): every
+    token and span is kept, and so is each document's evaluation stamp (the update triggers are
+    set aside meanwhile), so a kept score stays valid. Rows are read in key order a page at a time.
+    """
+    import zlib
+
+    import numpy as np
+
+    from annotator.core import packed_arrays, packing
+
+    conn = db.conn
+    for table in ("document_tokens", "prediction_runs"):
+        db.execute(f"DROP TRIGGER evaluation_stamp_{table}_update")
+    last = -1
+    while True:
+        rows = conn.execute("SELECT document_id, tokens FROM document_tokens WHERE document_id > ? "
+                            "ORDER BY document_id LIMIT 2000", [last]).fetchall()
+        if not rows:
+            break
+        last = rows[-1][0]
+        old = [(doc, blob) for doc, blob in rows if bytes(blob[:3]) != packing.TOKENS_ESCAPED]
+        if not old:
+            continue
+        starts, ends, offsets = packed_arrays.tokens_of([blob for _, blob in old])
+        positions = np.empty(2 * len(starts), dtype=np.int64)
+        positions[0::2], positions[1::2] = starts, ends
+        values = np.diff(positions, prepend=0)
+        firsts = 2 * offsets[:-1][np.diff(offsets) > 0]
+        values[firsts] = positions[firsts]  # each document's first gap counts from 0
+        if len(values) and values.min() < 0:
+            raise ValueError("stored tokens are not increasing")
+        packed = packing.escaped_many(values, 2 * np.diff(offsets), 4)
+        conn.executemany("UPDATE document_tokens SET tokens = ? WHERE document_id = ?",
+                         [(packing.TOKENS_ESCAPED + blob, doc) for (doc, _), blob in zip(old, packed)])
+    last = -1
+    while True:
+        rows = conn.execute("SELECT id, spans FROM prediction_runs WHERE id > ? AND spans IS NOT NULL "
+                            "ORDER BY id LIMIT 2000", [last]).fetchall()
+        if not rows:
+            break
+        last = rows[-1][0]
+        old = [(run, blob) for run, blob in rows if bytes(blob[:3]) == packing.SPANS_MAGIC]
+        if not old:
+            continue
+        heads, raws = [], []
+        for run, blob in old:
+            size = int.from_bytes(blob[3:7], "little")
+            heads.append(bytes(blob[3:7 + size]))
+            code = chr(blob[7 + size])
+            if code not in packing._TYPES:
+                raise ValueError(f"prediction run {run}: unknown packed array type {code!r}")
+            raws.append((code, zlib.decompress(blob[8 + size:])))  # little-endian, as written
+        values, sizes = packed_arrays._values(raws)
+        packed = packing.escaped_many(values, sizes, 8)
+        conn.executemany("UPDATE prediction_runs SET spans = ? WHERE id = ?",
+                         [(packing.SPANS_ESCAPED + head + blob, run) for (run, _), head, blob in zip(old, heads, packed)])
+    for table in ("document_tokens", "prediction_runs"):
+        db.execute(f"CREATE TRIGGER evaluation_stamp_{table}_update AFTER UPDATE ON {table} BEGIN "
+                   f"{_BUMP.format(ref='old')} {_BUMP.format(ref='new')} END")

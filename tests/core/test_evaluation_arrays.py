@@ -125,9 +125,12 @@ def test_chunk_sums_plus_the_irregular_documents_make_the_same_evaluation():
 
 
 def test_many_stored_lists_decode_at_once_as_one_by_one():
+    """Every stored form mixed: the current escaped ones, the older deflated ones (TK1, SP1) and
+    the oldest uint32 token pairs, at every width."""
     from array import array
 
     from annotator.core.packing import pack_spans, pack_tokens
+    from tests.older_forms import old_spans, old_tokens
 
     rng = random.Random(3)
     token_blobs, span_blobs = [], []
@@ -138,15 +141,16 @@ def test_many_stored_lists_decode_at_once_as_one_by_one():
             pairs.append((pos, pos + rng.randint(0, 4)))
             pos = pairs[-1][1]
         starts, ends = [p[0] for p in pairs], [p[1] for p in pairs]
-        old = array("I", [v for p in pairs for v in p]).tobytes()  # the older stored form
-        token_blobs.append(old if k % 7 == 3 else pack_tokens(starts, ends))
+        oldest = array("I", [v for p in pairs for v in p]).tobytes()  # the oldest stored form
+        token_blobs.append(oldest if k % 7 == 3 else old_tokens(starts, ends) if k % 3 == 1 else pack_tokens(starts, ends))
         spans = [(s, e + 1, rng.choice(LABELS)) for s, e in pairs]
-        span_blobs.append(pack_spans(spans))
+        span_blobs.append(old_spans(spans) if k % 4 == 1 else pack_spans(spans))
+    assert {b[:3] for b in span_blobs} == {b"SP1", b"SP2"} and {b"TK1", b"TK2"} <= {b[:3] for b in token_blobs}
     _assert_decoded_together_as_one_by_one(token_blobs, span_blobs)
 
 
-def test_stored_lists_of_one_width_decode_at_once_as_one_by_one():
-    """The common case (every list in the narrowest width) takes a path of its own."""
+def test_stored_lists_of_one_form_decode_at_once_as_one_by_one():
+    """The common case (every list in the current form, no value escaped) takes a path of its own."""
     from annotator.core.packing import pack_spans, pack_tokens
 
     rng = random.Random(5)
@@ -160,7 +164,25 @@ def test_stored_lists_of_one_width_decode_at_once_as_one_by_one():
             ends.append(pos)
         token_blobs.append(pack_tokens(starts, ends))
         span_blobs.append(pack_spans([(s, e, rng.choice(LABELS)) for s, e in zip(starts, ends)]))
-    assert {bytes(b[3:4]) for b in token_blobs} == {b"B"}
+    assert {bytes(b[:3]) for b in token_blobs} == {b"TK2"} and {bytes(b[:3]) for b in span_blobs} == {b"SP2"}
+    _assert_decoded_together_as_one_by_one(token_blobs, span_blobs)
+
+
+def test_stored_lists_of_one_older_form_decode_at_once_as_one_by_one():
+    """A database before migration 0052 (or a chunk read from one): every list deflated."""
+    from tests.older_forms import old_spans, old_tokens
+
+    rng = random.Random(6)
+    token_blobs, span_blobs = [], []
+    for _ in range(40):
+        starts, ends, pos = [], [], 0
+        for _ in range(rng.choice([0, 1, 7, 40])):
+            pos += rng.randint(0, 3)
+            starts.append(pos)
+            pos += rng.randint(1, 9)
+            ends.append(pos)
+        token_blobs.append(old_tokens(starts, ends))
+        span_blobs.append(old_spans([(s, e, rng.choice(LABELS)) for s, e in zip(starts, ends)]))
     _assert_decoded_together_as_one_by_one(token_blobs, span_blobs)
 
 

@@ -36,3 +36,107 @@ def test_an_empty_or_reversed_span_is_refused_by_both(spans, message):
     for pack in (pack_spans, _pack_spans_slowly):
         with pytest.raises(ValueError, match=message):
             pack(spans)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_tokens_pack_as_the_list_based_packing_and_read_back_as_the_older_form(seed):
+    """The escaped form (``TK2``) is written the same with or without numpy, and reads back the
+    boundaries the older deflated form (``TK1``, still in databases before 0052) reads."""
+    from annotator.core.packing import _pack_tokens_slowly, pack_tokens, unpack_tokens
+    from tests.older_forms import old_tokens
+
+    rng = random.Random(seed)
+    for n in (0, 1, 2, 7, 700):
+        for gaps in ((0, 1), (0, 1, 14, 15, 16), (0, 300, 70_000)):  # no escape, some, big values
+            starts, ends, pos = [], [], 0
+            for _ in range(n):
+                pos += rng.choice(gaps)
+                starts.append(pos)
+                pos += rng.choice((1, 3, 14, 15, 40))
+                ends.append(pos)
+            packed = pack_tokens(starts, ends)
+            assert packed[:3] == b"TK2" and packed == _pack_tokens_slowly(starts, ends)
+            got = unpack_tokens(packed)
+            assert (list(got[0]), list(got[1])) == (starts, ends)
+            older = unpack_tokens(old_tokens(starts, ends))
+            assert (list(older[0]), list(older[1])) == (starts, ends)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_older_span_lists_read_as_the_spans_they_hold(seed):
+    from tests.older_forms import old_spans
+
+    rng = random.Random(seed)
+    for n in (0, 1, 100):
+        spans = []
+        for _ in range(n):
+            start = rng.randrange(5_000_000_000)
+            spans.append((start, start + rng.randint(1, 400), rng.choice(["GPE", "Zoë", "🎉"])))
+        assert unpack_spans(old_spans(spans)) == unpack_spans(pack_spans(spans)) == sorted(spans)
+        assert count_spans(old_spans(spans)) == count_spans(pack_spans(spans)) == n
+
+
+@pytest.mark.parametrize("bits", [4, 8])
+def test_escaped_values_of_many_payloads_decode_together(bits):
+    """Odd counts (a padded last unit of four bits), values equal to the unit's top (escaped
+    too), big ones: decoded together, each payload's values in order and its count."""
+    import numpy as np
+
+    from annotator.core.packing import _escaped, _escaped_slowly, unescape_many
+
+    rng = random.Random(bits)
+    top = (1 << bits) - 1
+    lists = [[rng.choice([0, 1, top - 1, top, top + 1, 2 ** 40, 2 ** 63 - 1]) for _ in range(rng.choice([0, 1, 2, 3, 9]))]
+             for _ in range(50)]
+    payloads = [_escaped(np.array(v, dtype=np.int64), bits) for v in lists]
+    assert payloads == [_escaped_slowly(v, bits) for v in lists]
+    values, sizes = unescape_many(payloads, bits)
+    assert sizes.tolist() == [len(v) for v in lists]
+    assert values.tolist() == [x for v in lists for x in v]
+
+
+def test_malformed_escaped_values_are_refused():
+    import numpy as np
+
+    from annotator.core.packing import _escaped, unescape_many
+
+    good = _escaped(np.array([3, 20, 4], dtype=np.int64), 4)
+    with pytest.raises(ValueError, match="malformed"):
+        unescape_many([good[:-8]], 4)  # its escaped value cut off
+    with pytest.raises(ValueError, match="malformed"):
+        unescape_many([(5).to_bytes(4, "little") + good[4:]], 4)  # a count the units do not hold
+    with pytest.raises(OverflowError):
+        _escaped(np.array([1, -2], dtype=np.int64), 8)
+
+
+@pytest.mark.parametrize("bits", [4, 8])
+def test_escaped_lists_packed_together_are_each_packed_alone(bits):
+    import numpy as np
+
+    from annotator.core.packing import _escaped, escaped_many
+
+    rng = random.Random(10 + bits)
+    top = (1 << bits) - 1
+    for even in (True, False):
+        lists = [[rng.choice([0, 2, top, top + 3, 2 ** 35]) for _ in range(rng.choice([0, 2, 4, 10] if even else [1, 2, 3]))]
+                 for _ in range(30)]
+        flat = np.array([x for v in lists for x in v], dtype=np.int64)
+        assert escaped_many(flat, [len(v) for v in lists], bits) == [_escaped(np.array(v, dtype=np.int64), bits)
+                                                                     for v in lists]
+
+
+@pytest.mark.parametrize("bits", [4, 8])
+def test_one_escaped_list_reads_without_numpy_as_many_read_with_it(bits):
+    """A document opened in the window decodes its lists in Python (numpy is not loaded yet)."""
+    import numpy as np
+
+    from annotator.core.packing import _escaped, _unescape, unescape_many
+
+    rng = random.Random(20 + bits)
+    top = (1 << bits) - 1
+    for n in (0, 1, 2, 3, 10, 701):
+        values = [rng.choice([0, 1, top - 1, top, top + 7, 2 ** 50]) for _ in range(n)]
+        payload = _escaped(np.array(values, dtype=np.int64), bits)
+        assert _unescape(payload, bits) == values == unescape_many([payload], bits)[0].tolist()
+    with pytest.raises(ValueError, match="malformed"):
+        _unescape(_escaped(np.array([top, 2], dtype=np.int64), bits)[:-8], bits)

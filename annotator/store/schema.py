@@ -9,6 +9,7 @@ before sqlite-utils loads. Applying a step is done by sqlite-utils, as before.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
@@ -690,13 +691,8 @@ def escaped_tokens_and_predictions(db: Database) -> None:
     conn = db.conn
     for table in ("document_tokens", "prediction_runs"):
         db.execute(f"DROP TRIGGER evaluation_stamp_{table}_update")
-    last = -1
-    while True:
-        rows = conn.execute("SELECT document_id, tokens FROM document_tokens WHERE document_id > ? "
-                            "ORDER BY document_id LIMIT 2000", [last]).fetchall()
-        if not rows:
-            break
-        last = rows[-1][0]
+    for rows in _pages(conn, "SELECT document_id, tokens FROM document_tokens WHERE document_id > ? "
+                             "ORDER BY document_id LIMIT 2000"):
         old = [(doc, blob) for doc, blob in rows if bytes(blob[:3]) != packing.TOKENS_ESCAPED]
         if not old:
             continue
@@ -711,13 +707,8 @@ def escaped_tokens_and_predictions(db: Database) -> None:
         packed = packing.escaped_many(values, 2 * np.diff(offsets), 4)
         conn.executemany("UPDATE document_tokens SET tokens = ? WHERE document_id = ?",
                          [(packing.TOKENS_ESCAPED + blob, doc) for (doc, _), blob in zip(old, packed)])
-    last = -1
-    while True:
-        rows = conn.execute("SELECT id, spans FROM prediction_runs WHERE id > ? AND spans IS NOT NULL "
-                            "ORDER BY id LIMIT 2000", [last]).fetchall()
-        if not rows:
-            break
-        last = rows[-1][0]
+    for rows in _pages(conn, "SELECT id, spans FROM prediction_runs WHERE id > ? AND spans IS NOT NULL "
+                             "ORDER BY id LIMIT 2000"):
         old = [(run, blob) for run, blob in rows if bytes(blob[:3]) == packing.SPANS_MAGIC]
         if not old:
             continue
@@ -736,3 +727,15 @@ def escaped_tokens_and_predictions(db: Database) -> None:
     for table in ("document_tokens", "prediction_runs"):
         db.execute(f"CREATE TRIGGER evaluation_stamp_{table}_update AFTER UPDATE ON {table} BEGIN "
                    f"{_BUMP.format(ref='old')} {_BUMP.format(ref='new')} END")
+
+
+def _pages(conn: Any, sql: str) -> Iterator[list[tuple[Any, ...]]]:
+    """The rows of ``sql`` (keyed by an increasing first column, ``> ?`` the key after which a page
+    starts) a page at a time, each read after the previous one was handled."""
+    last = -1
+    while True:
+        rows = conn.execute(sql, [last]).fetchall()
+        if not rows:
+            return
+        last = rows[-1][0]
+        yield rows

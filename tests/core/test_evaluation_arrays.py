@@ -153,7 +153,22 @@ def test_stored_lists_of_one_form_decode_at_once_as_one_by_one():
     """The common case (every list in the current form, no value escaped) takes a path of its own."""
     from annotator.core.packing import pack_spans, pack_tokens
 
-    rng = random.Random(5)
+    token_blobs, span_blobs = _short_lists(random.Random(5), pack_tokens, pack_spans)
+    assert {bytes(b[:3]) for b in token_blobs} == {b"TK2"} and {bytes(b[:3]) for b in span_blobs} == {b"SP2"}
+    _assert_decoded_together_as_one_by_one(token_blobs, span_blobs)
+
+
+def test_stored_lists_of_one_older_form_decode_at_once_as_one_by_one():
+    """A database before migration 0052 (or a chunk read from one): every list deflated."""
+    from tests.older_forms import old_spans, old_tokens
+
+    token_blobs, span_blobs = _short_lists(random.Random(6), old_tokens, old_spans)
+    assert {bytes(b[:3]) for b in token_blobs} == {b"TK1"} and {bytes(b[:3]) for b in span_blobs} == {b"SP1"}
+    _assert_decoded_together_as_one_by_one(token_blobs, span_blobs)
+
+
+def _short_lists(rng: random.Random, pack_tokens, pack_spans) -> tuple[list[bytes], list[bytes]]:
+    """40 documents' tokens (short gaps and lengths) and a span per token, packed by the packers given."""
     token_blobs, span_blobs = [], []
     for _ in range(40):
         starts, ends, pos = [], [], 0
@@ -164,26 +179,7 @@ def test_stored_lists_of_one_form_decode_at_once_as_one_by_one():
             ends.append(pos)
         token_blobs.append(pack_tokens(starts, ends))
         span_blobs.append(pack_spans([(s, e, rng.choice(LABELS)) for s, e in zip(starts, ends)]))
-    assert {bytes(b[:3]) for b in token_blobs} == {b"TK2"} and {bytes(b[:3]) for b in span_blobs} == {b"SP2"}
-    _assert_decoded_together_as_one_by_one(token_blobs, span_blobs)
-
-
-def test_stored_lists_of_one_older_form_decode_at_once_as_one_by_one():
-    """A database before migration 0052 (or a chunk read from one): every list deflated."""
-    from tests.older_forms import old_spans, old_tokens
-
-    rng = random.Random(6)
-    token_blobs, span_blobs = [], []
-    for _ in range(40):
-        starts, ends, pos = [], [], 0
-        for _ in range(rng.choice([0, 1, 7, 40])):
-            pos += rng.randint(0, 3)
-            starts.append(pos)
-            pos += rng.randint(1, 9)
-            ends.append(pos)
-        token_blobs.append(old_tokens(starts, ends))
-        span_blobs.append(old_spans([(s, e, rng.choice(LABELS)) for s, e in zip(starts, ends)]))
-    _assert_decoded_together_as_one_by_one(token_blobs, span_blobs)
+    return token_blobs, span_blobs
 
 
 def _assert_decoded_together_as_one_by_one(token_blobs: list[bytes], span_blobs: list[bytes]) -> None:

@@ -23,7 +23,7 @@ def token_arrays(data: bytes) -> tuple[np.ndarray, np.ndarray]:
     """(starts, ends) of stored tokens (:func:`annotator.core.packing.pack_tokens`, or the
     older forms) as int64 arrays."""
     if bytes(data[:3]) == packing.TOKENS_ESCAPED:
-        sums = np.cumsum(packing.unescape_many([memoryview(data)[3:]], 4)[0])
+        sums = np.cumsum(packing.unescape_many([memoryview(data)[3:]], 4, 2)[0])
         return sums[0::2], sums[1::2]
     if bytes(data[:3]) != packing.TOKENS_MAGIC:
         pairs = np.frombuffer(data, dtype="<u4").astype(np.int64)
@@ -46,7 +46,8 @@ def span_arrays(data: bytes) -> tuple[list[str], np.ndarray, np.ndarray, np.ndar
     return names, starts, starts + array_[1::3], array_[2::3]
 
 
-_ESCAPED_BITS = {"4": 4, "8": 8}  # codes of escaped payloads (:func:`annotator.core.packing.unescape_many`)
+_ESCAPED = {"4": (4, 2), "8": (8, 3)}  # codes of escaped payloads: (bits, their count a multiple of)
+# (:func:`annotator.core.packing.unescape_many`): tokens' gap/length pairs, spans' triples
 
 
 def _values(raws: Sequence[tuple[str, bytes | memoryview]]) -> tuple[np.ndarray, np.ndarray]:
@@ -75,9 +76,9 @@ def _values(raws: Sequence[tuple[str, bytes | memoryview]]) -> tuple[np.ndarray,
 
 def _group(code: str, payloads: list[bytes | memoryview]) -> tuple[np.ndarray, np.ndarray]:
     """:func:`_values` of payloads of one code."""
-    bits = _ESCAPED_BITS.get(code)
-    if bits is not None:
-        return packing.unescape_many(payloads, bits)
+    escaped = _ESCAPED.get(code)
+    if escaped is not None:
+        return packing.unescape_many(payloads, *escaped)
     dtype = np.dtype(code).newbyteorder("<")
     sizes = np.fromiter((len(raw) for raw in payloads), dtype=np.int64, count=len(payloads)) // dtype.itemsize
     return np.frombuffer(b"".join(payloads), dtype=dtype).astype(np.int64), sizes

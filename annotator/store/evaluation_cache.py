@@ -9,8 +9,8 @@ A score's counts are packed (key id, count) pairs (keys named once in ``evaluati
 so the counts of a thousand documents add up in one vector operation: a byte giving the width
 (1, 2 or 4), then the pairs in the narrowest little-endian unsigned type that holds them (nearly
 always one byte each: a quarter of the older form's bytes, which a first evaluation writes for
-every document). The older form, uint32 pairs without the width byte, is still read: its length
-is a multiple of 8, the newer's is odd. The disagreements are a table apart, read only while an
+every document; a document without pairs has no bytes). The older form, uint32 pairs without
+the width byte, is still read: its length is a multiple of 8, the newer's is odd. The disagreements are a table apart, read only while an
 evaluation still lists them.
 """
 
@@ -155,6 +155,8 @@ def pair_count(blob: bytes) -> int:
         return 0
     if len(blob) % 8 == 0:
         return len(blob) // 8
+    if blob[0] not in _WIDTHS:
+        raise ValueError("malformed evaluation counts")
     return (len(blob) - 1) // (2 * blob[0])
 
 

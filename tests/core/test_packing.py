@@ -140,3 +140,64 @@ def test_one_escaped_list_reads_without_numpy_as_many_read_with_it(bits):
         assert _unescape(payload, bits) == values == unescape_many([payload], bits)[0].tolist()
     with pytest.raises(ValueError, match="malformed"):
         _unescape(_escaped(np.array([top, 2], dtype=np.int64), bits)[:-8], bits)
+
+
+def test_damaged_escaped_lists_are_refused_not_misread():
+    """A count that does not fit (a token list's must be even, a span list's a multiple of 3), a
+    padding half-byte that is not 0, a payload cut short: refused as malformed by every reader,
+    never read as other values (one damaged list would shift every later one in a chunk)."""
+    from annotator.core.packed_arrays import spans_of, token_arrays, tokens_of
+    from annotator.core.packing import pack_tokens, unescape_many, unpack_tokens
+
+    good = pack_tokens([0, 5], [3, 9])
+    odd_count = good[:3] + (3).to_bytes(4, "little") + good[7:]  # 4 values said to be 3
+    no_escape = good[:7] + bytes([0x3F]) + good[8:]  # a gap of 15 with no escaped value after
+    for damaged in (odd_count, good[:-1], no_escape):
+        for read in (unpack_tokens, token_arrays, lambda b: tokens_of([b, good])):
+            with pytest.raises(ValueError, match="malformed"):
+                read(damaged)
+    three = bytes([0x21, 0x03])  # values 1, 2, 3 and a pad of 0
+    assert unescape_many([(3).to_bytes(4, "little") + three], 4)[0].tolist() == [1, 2, 3]
+    with pytest.raises(ValueError, match="malformed"):
+        unescape_many([(3).to_bytes(4, "little") + bytes([0x21, 0x73])], 4)  # the pad is not 0
+    with pytest.raises(ValueError, match="malformed"):
+        unescape_many([(3).to_bytes(4, "little") + three[:1]], 4)  # cut short
+    spans = pack_spans([(0, 4, "GPE"), (9, 13, "ORG")])
+    size = int.from_bytes(spans[3:7], "little")
+    at = 7 + size
+    short = spans[:at] + (5).to_bytes(4, "little") + spans[at + 4:at + 4 + 5]  # 6 values said to be 5
+    for read in (unpack_spans, count_spans, lambda b: spans_of([b], {})):
+        with pytest.raises(ValueError, match="malformed"):
+            read(short)
+
+
+def test_tokens_read_the_same_with_numpy_loaded_or_not():
+    """The window's first document is read in Python; once numpy is loaded (exports, bulk edits)
+    the same list is read with it."""
+    from itertools import accumulate
+
+    from annotator.core.packing import _unescape, pack_tokens, unpack_tokens
+
+    rng = random.Random(9)
+    for gaps, lengths in (([0, 1, 1, 14], [1, 5, 14]), ([0, 1, 1, 20], [1, 5, 14, 15, 31])):  # no escape, some
+        starts, ends, pos = [], [], 0
+        for _ in range(700):
+            pos += rng.choice(gaps)
+            starts.append(pos)
+            pos += rng.choice(lengths)
+            ends.append(pos)
+        packed = pack_tokens(starts, ends)
+        positions = list(accumulate(_unescape(memoryview(packed)[3:], 4, 2)))
+        got = unpack_tokens(packed)  # numpy is loaded in the tests
+        assert (list(got[0]), list(got[1])) == (positions[0::2], positions[1::2]) == (starts, ends)
+
+
+def test_values_beyond_what_reads_back_are_refused_when_written():
+    import numpy as np
+
+    from annotator.core.packing import _escaped
+
+    with pytest.raises(OverflowError):
+        _pack_spans_slowly([(2 ** 63, 2 ** 63 + 1, "X")])
+    with pytest.raises(OverflowError):
+        _escaped(np.array([1, 2 ** 63], dtype=np.uint64), 8)

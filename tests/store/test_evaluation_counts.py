@@ -52,3 +52,8 @@ def test_malformed_counts_are_refused():
         unpack_pairs([b"\x02" + bytes(6)])  # not whole pairs
     with pytest.raises(ValueError, match="below 2"):
         pack_pairs(np.array([[1, 2 ** 32]]), [0, 1])
+
+
+def test_counts_of_an_unknown_width_are_refused():
+    with pytest.raises(ValueError, match="malformed"):
+        pair_count(b"\x00" + bytes(4))

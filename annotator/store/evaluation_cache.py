@@ -10,8 +10,8 @@ so the counts of a thousand documents add up in one vector operation: a byte giv
 (1, 2 or 4), then the pairs in the narrowest little-endian unsigned type that holds them (nearly
 always one byte each: a quarter of the older form's bytes, which a first evaluation writes for
 every document; a document without pairs has no bytes). The older form, uint32 pairs without
-the width byte, is still read: its length is a multiple of 8, the newer's is odd. The disagreements are a table apart, read only while an
-evaluation still lists them.
+the width byte, is still read: its length is a multiple of 8, the newer's is odd. The
+disagreements are a table apart, read only while an evaluation still lists them.
 """
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ class Fresh(NamedTuple):
     """A score to keep: how the gold was resolved, whose prediction, the counts, the disagreements.
 
     ``counts`` is a mapping, or already packed (key id, count) pairs (:func:`pack_pairs`) whose
-    key ids index the ``local_keys`` given to :func:`write`; ``disagreements_json`` is None when the list was
-    not made (an evaluation makes it again when it lists the document).
+    key ids index the ``local_keys`` given to :func:`write`; ``disagreements_json`` is None when
+    the list was not made (an evaluation makes it again when it lists the document).
     """
 
     gold_kind: str

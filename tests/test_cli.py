@@ -1,7 +1,9 @@
 """The command line as scripts use it: exit codes, one-line errors, outputs."""
 
 import json
+import os
 import re
+import stat
 
 import pytest
 from typer.testing import CliRunner
@@ -38,6 +40,34 @@ def test_import_preannotate_stats_export(tmp_path, seeds_dir):
     assert len(lines) == 5 and all(json.loads(line)["tokens"] for line in lines)
     assert run("export", "--db", db, "--out", tmp_path / "g.spacy", "--format", "spacy", "--all").exit_code == 0
     assert run("import", tmp_path / "all.jsonl", "--db", tmp_path / "q.db").exit_code == 0
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_an_export_into_a_pipe_writes_into_it_and_leaves_it_a_pipe(tmp_path, seeds_dir):
+    """``--out /dev/stdout``, ``/dev/null`` or a named pipe is written into as it is: the temporary
+    file and rename that make an ordinary output atomic would put a file in its place (run as
+    root, ``--out /dev/null`` replaced the machine's /dev/null). A named pipe stands for them here."""
+    db = tmp_path / "p.db"
+    assert run("import", seeds_dir / "002_40e2440d18229612.txt", "--db", db).exit_code == 0
+    pipe = tmp_path / "out.pipe"
+    os.mkfifo(pipe)
+    reader = os.open(pipe, os.O_RDONLY | os.O_NONBLOCK)  # a reader waiting, so the export's open does not block
+    try:
+        result = run("export", "--db", db, "--out", pipe, "--all")
+        assert result.exit_code == 0, result.output
+        assert stat.S_ISFIFO(os.stat(pipe).st_mode), "the pipe was replaced by a file"
+        data = b""
+        try:
+            while chunk := os.read(reader, 1 << 16):
+                data += chunk
+        except BlockingIOError:  # nothing was written into the pipe
+            pass
+        lines = data.decode("utf-8").splitlines()
+        assert len(lines) == 1 and json.loads(lines[0])["text"].startswith((seeds_dir / "002_40e2440d18229612.txt")
+                                                                            .read_text(encoding="utf-8")[:20])
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["out.pipe", "p.db"]  # no temporary file left
+    finally:
+        os.close(reader)
 
 
 def test_env_var_selects_database(tmp_path, seeds_dir):

@@ -97,6 +97,10 @@ def atomic_output(path: Path, binary: bool = False) -> Iterator[IO[Any]]:
     The temporary file never outlives the export: it is removed on any error (a full disk,
     Ctrl+C, SIGTERM), and one left by a killed export is removed by the next export to the
     same name. OS errors become :class:`OutputError` naming ``path``.
+
+    A ``path`` that exists and is not a regular file (``/dev/stdout``, ``/dev/null``, a named
+    pipe) is written into as it is: there is nothing to replace, and moving a file over it
+    would replace the device itself (run as root, ``--out /dev/null`` did that).
     """
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
@@ -104,6 +108,9 @@ def atomic_output(path: Path, binary: bool = False) -> Iterator[IO[Any]]:
         raise OutputError(f"folder {folder} does not exist", path=path)
     if path.is_dir():
         raise OutputError("is a folder; give a file name to write", path=path)
+    if path.exists() and not path.is_file():
+        yield from _into_stream(path, binary)
+        return
     remove_stale_temps(path, ".part")
     try:
         fd, tmp = make_temp(path, ".part")
@@ -124,6 +131,19 @@ def atomic_output(path: Path, binary: bool = False) -> Iterator[IO[Any]]:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _into_stream(path: Path, binary: bool) -> Iterator[IO[Any]]:
+    """:func:`atomic_output` into a device or a pipe: opened and written as it is."""
+    try:
+        fh = open(path, "wb") if binary else open(path, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
+    except OSError as exc:
+        raise OutputError(f"cannot write: {exc.strerror or exc}", path=path) from None
+    try:
+        with fh:
+            yield fh
+    except OSError as exc:
+        raise OutputError(f"cannot write: {exc.strerror or exc}", path=path) from None
 
 
 def check_options(fmt: str, strip: bool) -> None:

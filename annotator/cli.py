@@ -245,15 +245,22 @@ def export(
     for kind, line in report.summary_lines():
         err.print(f"[yellow]{'note' if kind == 'inside_boilerplate' else 'warning'}:[/] {line}",
                   highlight=False, soft_wrap=True)
+    said = err if _is_stream(out_path) else out  # the data goes to stdout or a pipe: the summary beside it
     if report.shards:
         out.print(f"Wrote {report.documents} document(s), {report.spans} span(s) to the folder {report.path} "
                   f"({report.format}: {report.shards} DocBin shards; spaCy's corpus reader and `spacy train` read the "
                   "folder as one corpus).", highlight=False, soft_wrap=True)
     else:
-        out.print(f"Wrote {report.documents} document(s), {report.spans} span(s) to {report.path} ({report.format}).",
-                  highlight=False, soft_wrap=True)
+        said.print(f"Wrote {report.documents} document(s), {report.spans} span(s) to {report.path} ({report.format}).",
+                   highlight=False, soft_wrap=True)
     if report.documents == 0 and not include_all:
         err.print("[yellow]note:[/] no accepted documents yet; --all exports every document with its current spans.", highlight=False)
+
+
+def _is_stream(path: Path) -> bool:
+    """Is ``path`` a device or a pipe (``/dev/stdout``, a named pipe), not a file or folder?"""
+    path = Path(path)
+    return path.exists() and not path.is_file() and not path.is_dir()
 
 
 @app.command()

@@ -56,6 +56,7 @@ def test_an_export_into_a_pipe_writes_into_it_and_leaves_it_a_pipe(tmp_path, see
         result = run("export", "--db", db, "--out", pipe, "--all")
         assert result.exit_code == 0, result.output
         assert stat.S_ISFIFO(os.stat(pipe).st_mode), "the pipe was replaced by a file"
+        assert "Wrote 1 document(s)" in result.stderr and result.stdout == ""  # stdout may be the data itself
         data = b""
         try:
             while chunk := os.read(reader, 1 << 16):
@@ -68,6 +69,24 @@ def test_an_export_into_a_pipe_writes_into_it_and_leaves_it_a_pipe(tmp_path, see
         assert sorted(p.name for p in tmp_path.iterdir()) == ["out.pipe", "p.db"]  # no temporary file left
     finally:
         os.close(reader)
+
+
+def test_an_export_through_a_link_writes_the_file_it_names_and_keeps_the_link(tmp_path, seeds_dir):
+    """``--out`` a symbolic link to a file (``/dev/stdout`` of ``annotator export ... > file`` is one): the
+    file is replaced atomically, the link stays (a rename over the link would put a file in its place)."""
+    db = tmp_path / "p.db"
+    assert run("import", seeds_dir / "002_40e2440d18229612.txt", "--db", db).exit_code == 0
+    (tmp_path / "real").mkdir()
+    target = tmp_path / "real" / "gold.jsonl"
+    target.write_text("an earlier export\n", encoding="utf-8")
+    link = tmp_path / "gold.jsonl"
+    link.symlink_to(target)
+    result = run("export", "--db", db, "--out", link, "--all")
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    lines = target.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 1 and json.loads(lines[0])["text"]
+    assert sorted(p.name for p in (tmp_path / "real").iterdir()) == ["gold.jsonl"]
 
 
 def test_env_var_selects_database(tmp_path, seeds_dir):

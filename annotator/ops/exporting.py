@@ -100,17 +100,21 @@ def atomic_output(path: Path, binary: bool = False) -> Iterator[IO[Any]]:
 
     A ``path`` that exists and is not a regular file (``/dev/stdout``, ``/dev/null``, a named
     pipe) is written into as it is: there is nothing to replace, and moving a file over it
-    would replace the device itself (run as root, ``--out /dev/null`` did that).
+    would replace the device itself (run as root, ``--out /dev/null`` did that). A symbolic link
+    to a file is followed: the file it names is replaced and the link kept (``/dev/stdout`` of a
+    command whose output goes to a file is such a link).
     """
     path = Path(path)
+    if path.exists() and not path.is_file() and not path.is_dir():
+        yield from _into_stream(path, binary)
+        return
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise OutputError(f"folder {folder} does not exist", path=path)
     if path.is_dir():
         raise OutputError("is a folder; give a file name to write", path=path)
-    if path.exists() and not path.is_file():
-        yield from _into_stream(path, binary)
-        return
     remove_stale_temps(path, ".part")
     try:
         fd, tmp = make_temp(path, ".part")

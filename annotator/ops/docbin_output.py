@@ -80,6 +80,9 @@ class DocBinOutput:
 
     def _write_shard(self) -> None:
         if self._folder is None:
+            if self.path.exists() and not self.path.is_file() and not self.path.is_dir():  # /dev/null, a pipe
+                raise OutputError("is a device or a pipe, and a spaCy export this large is a folder of DocBin "
+                                  "shards: give a file name (it becomes the folder)", path=self.path)
             self._folder = temp_path(self.path, FOLDER_TEMP)
             try:
                 self._folder.mkdir()

@@ -196,3 +196,31 @@ def test_large_spacy_export_is_a_folder_of_shards_spacy_reads_as_one_corpus(stor
                                       "--format", "spacy"])
     assert result.exit_code == 0, result.output
     assert "to the folder" in result.stdout and "DocBin shards" in result.stdout and "7 document(s)" in result.stdout
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="no named pipes here")
+def test_a_spacy_export_too_large_for_one_file_refuses_a_pipe_and_leaves_it(store, tmp_path, tokenize, blank_nlp):
+    """A small DocBin goes into a device or a pipe as it is; one large enough to be a folder of shards
+    cannot: refused with the reason, the pipe (standing for /dev/null) left in place, nothing else left."""
+    import os
+    import stat
+
+    for i in range(7):
+        text = f"Report {i}: Peskov spoke in Mali on Monday."
+        add_doc(store, text, tokenize, [find(text, "Mali", "GPE")])
+    pipe = tmp_path / "out.spacy"
+    os.mkfifo(pipe)
+    reader = os.open(pipe, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        with pytest.raises(OutputError, match="is a device or a pipe, and a spaCy export this large is a folder"):
+            export(store, pipe, fmt="spacy", tokenizer=lambda: blank_nlp.tokenizer, shard_tokens=30)
+        assert stat.S_ISFIFO(os.stat(pipe).st_mode)
+        assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "no temporary left behind"
+        report = export(store, pipe, fmt="spacy", tokenizer=lambda: blank_nlp.tokenizer)  # small: one DocBin
+        data = b""
+        while chunk := os.read(reader, 1 << 16):
+            data += chunk
+        assert report.documents == 7 and len(list(DocBin().from_bytes(data).get_docs(blank_nlp.vocab))) == 7
+        assert stat.S_ISFIFO(os.stat(pipe).st_mode)
+    finally:
+        os.close(reader)

@@ -50,7 +50,7 @@ _ESCAPED = {"4": (4, 2), "8": (8, 3)}  # codes of escaped payloads: (bits, their
 # (:func:`annotator.core.packing.unescape_many`): tokens' gap/length pairs, spans' triples
 
 
-def _values(raws: Sequence[tuple[str, bytes | memoryview]]) -> tuple[np.ndarray, np.ndarray]:
+def values_of(raws: Sequence[tuple[str, bytes | memoryview]]) -> tuple[np.ndarray, np.ndarray]:
     """Arrays of several codes (``array`` type codes of raw arrays, as :mod:`annotator.core.packing`
     stores them, or "4"/"8" for escaped payloads) as one int64 array in the order given, and each
     one's length."""
@@ -75,7 +75,7 @@ def _values(raws: Sequence[tuple[str, bytes | memoryview]]) -> tuple[np.ndarray,
 
 
 def _group(code: str, payloads: list[bytes | memoryview]) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`_values` of payloads of one code."""
+    """:func:`values_of` of payloads of one code."""
     escaped = _ESCAPED.get(code)
     if escaped is not None:
         return packing.unescape_many(payloads, *escaped)
@@ -101,7 +101,7 @@ def tokens_of(blobs: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarra
 
 
 def _token_raws(blobs: Sequence[bytes]) -> tuple[list[tuple[str, bytes | memoryview]], list[bool]]:
-    """Each stored token list's payload with its code (:func:`_values`); and whether it holds gaps
+    """Each stored token list's payload with its code (:func:`values_of`); and whether it holds gaps
     and lengths (False: the oldest form, absolute uint32 start/end pairs)."""
     raws: list[tuple[str, bytes | memoryview]] = []
     relative: list[bool] = []
@@ -123,7 +123,7 @@ def _token_raws(blobs: Sequence[bytes]) -> tuple[list[tuple[str, bytes | memoryv
 
 
 def _positions(raws: list[tuple[str, bytes]], relative: list[bool]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    values, sizes = _values(raws)
+    values, sizes = values_of(raws)
     positions = _running(values, sizes)
     if not all(relative):
         positions = np.where(np.repeat(np.array(relative, dtype=bool), sizes), positions, values)
@@ -144,7 +144,7 @@ def token_keys_of(blobs: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray, np.nd
         starts, ends, offsets = _positions(raws, relative)
         doc = np.repeat(np.arange(len(blobs), dtype=np.int64), np.diff(offsets))
         return (doc << 32) | starts, (doc << 32) | ends, offsets, _last_ends(ends, offsets)
-    values, sizes = _values(raws)
+    values, sizes = values_of(raws)
     offsets = np.zeros(len(blobs) + 1, dtype=np.int64)
     offsets[1:] = np.cumsum(sizes // 2)
     docs = np.flatnonzero(sizes > 0)
@@ -229,7 +229,7 @@ def _triples_of(blobs: Sequence[bytes], labels: dict[str, int], gold: bool) -> t
             at = seen[names] = len(table)
             table.extend(labels.setdefault(name, len(labels)) for name in _names(names))
         table_at[k] = at
-    values, sizes = _values(raws)
+    values, sizes = values_of(raws)
     counts = sizes // 3
     starts = _running(values[0::3], counts)
     doc = np.repeat(np.arange(len(blobs), dtype=np.int64), counts)

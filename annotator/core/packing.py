@@ -36,21 +36,28 @@ _ESCAPE_LIMIT = 1 << 63  # an escaped value is written as uint64 and read back a
 def _escaped(values, bits: int) -> bytes:  # noqa: ANN001 - a numpy integer array
     """Non-negative ints (below 2**63) in units of ``bits`` (4 or 8): the count (uint32), the
     units (two per byte for 4 bits, the first in the low half; a last odd one padded with 0),
-    then as ``<u8`` each value of the unit's top value or more, in order (its unit holds the top)."""
-    import numpy as np
-
+    then as ``<u8`` each value of the unit's top value or more, in order (its unit holds the top).
+    (One list the short way: an import packs two per document.)"""
     if len(values) >= 1 << 32:
         raise ValueError("too many values to pack")
     if len(values) and (values.min() < 0 or values.max() >= _ESCAPE_LIMIT):
         raise OverflowError("a packed value must be non-negative and below 2**63")
-    top = (1 << bits) - 1
-    units = np.minimum(values, top).astype(np.uint8)
-    if bits == 4:
-        if len(units) % 2:
-            units = np.append(units, np.uint8(0))
-        units = units[0::2] | (units[1::2] << 4)
-    escapes = values[values >= top]
+    units = _units(values, bits, [len(values)] if len(values) % 2 else [])
+    escapes = values[values >= (1 << bits) - 1]
     return len(values).to_bytes(4, "little") + units.tobytes() + escapes.astype("<u8").tobytes()
+
+
+def _units(values, bits: int, pads):  # noqa: ANN001, ANN202 - numpy arrays
+    """The units of :func:`_escaped` (uint8) for values of one or more lists; with four bits a 0
+    is put at each of ``pads`` (the ends of odd lists) so that no unit holds two lists' values."""
+    import numpy as np
+
+    units = np.minimum(values, (1 << bits) - 1).astype(np.uint8)
+    if bits == 4:
+        if len(pads):
+            units = np.insert(units, pads, np.uint8(0))
+        units = units[0::2] | (units[1::2] << 4)
+    return units
 
 
 def escaped_many(values, sizes, bits: int) -> list[bytes]:  # noqa: ANN001 - numpy integer arrays
@@ -60,23 +67,20 @@ def escaped_many(values, sizes, bits: int) -> list[bytes]:  # noqa: ANN001 - num
 
     values = np.asarray(values, dtype=np.int64)
     sizes = np.asarray(sizes, dtype=np.int64)
-    ends = np.cumsum(sizes)
-    starts = ends - sizes
-    if bits == 4 and (sizes % 2).any():  # a padded unit inside: one by one
-        return [_escaped(values[a:b], bits) for a, b in zip(starts.tolist(), ends.tolist())]
+    if (sizes >= 1 << 32).any():
+        raise ValueError("too many values to pack")
     if len(values) and values.min() < 0:  # int64: below 2**63
         raise OverflowError("a packed value must be non-negative and below 2**63")
-    top = (1 << bits) - 1
-    units = np.minimum(values, top).astype(np.uint8)
-    per = 8 // bits
-    if bits == 4:
-        units = units[0::2] | (units[1::2] << 4)
-    unit_bytes = units.tobytes()
-    escaped = values >= top
-    before = np.concatenate(([0], np.cumsum(escaped))) * 8  # escape bytes before each value
-    escape_bytes = values[escaped].astype("<u8").tobytes()
-    return [n.to_bytes(4, "little") + unit_bytes[a // per:b // per] + escape_bytes[before[a]:before[b]]
-            for n, a, b in zip(sizes.tolist(), starts.tolist(), ends.tolist())]
+    ends = np.cumsum(sizes)
+    units = _units(values, bits, ends[sizes % 2 == 1] if bits == 4 else [])
+    unit_ends = np.cumsum(sizes if bits == 8 else (sizes + 1) // 2).tolist()
+    escape_ends = (np.concatenate(([0], np.cumsum(values >= (1 << bits) - 1)))[ends] * 8).tolist()  # in bytes
+    unit_bytes, escape_bytes = units.tobytes(), values[values >= (1 << bits) - 1].astype("<u8").tobytes()
+    out, unit_at, escape_at = [], 0, 0
+    for n, unit_end, escape_end in zip(sizes.tolist(), unit_ends, escape_ends):
+        out.append(n.to_bytes(4, "little") + unit_bytes[unit_at:unit_end] + escape_bytes[escape_at:escape_end])
+        unit_at, escape_at = unit_end, escape_end
+    return out
 
 
 def _escaped_slowly(values: Sequence[int], bits: int) -> bytes:
@@ -310,7 +314,7 @@ def pack_spans(spans: Iterable[Sequence]) -> bytes:
     values[1::3] = lengths
     values[2::3] = list(map(labels.__getitem__, names_))
     if values[0] < 0:  # a negative start: what _escaped_slowly refuses
-        raise OverflowError("a packed value must be non-negative and below 2**64")
+        raise OverflowError("a packed value must be non-negative and below 2**63")
     names = json.dumps(list(labels), ensure_ascii=False).encode("utf-8")
     return SPANS_ESCAPED + len(names).to_bytes(4, "little") + names + _escaped(values, 8)
 
@@ -388,9 +392,9 @@ def gold_row(spans: Iterable[Sequence]) -> tuple[bytes, int, str]:
 
     The triples are written as they are (the narrowest array type, not deflated): a layer is
     small, and the first evaluation decodes tens of thousands of them, where a decompression
-    per layer cost more than reading it. Gold spans do not overlap (the writers check that before packing); a
-    span that is empty or reversed, or an origin other than ``model``/``human``, is refused
-    with ``ValueError``.
+    per layer cost more than reading it. Gold spans do not overlap (the writers check that
+    before packing); a span that is empty or reversed, or an origin other than
+    ``model``/``human``, is refused with ``ValueError``.
     """
     ordered = sorted(spans)
     names = sorted({s[2] for s in ordered})

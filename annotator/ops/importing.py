@@ -190,7 +190,7 @@ def iter_import_records(path: Path) -> Iterator[tuple[int, GoldRecord]]:
     the common line read by :func:`annotator.core.fast_records.read_line` (no dict per token),
     any other the general way, which names what is wrong."""
     from annotator.core.fast_records import read_line
-    from annotator.ops.textfiles import iter_jsonl_data
+    from annotator.ops.textfiles import iter_jsonl_data, line_text
 
     fast, loads = FAST_LINES, ujson.loads
     any_line = False
@@ -198,9 +198,7 @@ def iter_import_records(path: Path) -> Iterator[tuple[int, GoldRecord]]:
         any_line = True
         record = read_line(line, loads) if fast else None
         if record is None:
-            if type(line) is bytes:
-                line = line.decode("ascii").rstrip("\r\n")  # the line iter_jsonl_lines gives
-            record = _parsed(parse_json_line(line, path, number), path, number)
+            record = _parsed(parse_json_line(line_text(line), path, number), path, number)
         yield number, record
     if not any_line:
         raise InputError("is empty (no JSON lines)", path=path)

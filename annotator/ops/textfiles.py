@@ -111,7 +111,12 @@ def require_regular_file(path: Path) -> None:
 def iter_jsonl_lines(path: Path) -> Iterator[tuple[int, str]]:
     """Yield (line number, decoded line) of a JSONL file, streaming; blank lines are skipped."""
     for number, line in iter_jsonl_data(path):
-        yield number, (line.decode("ascii").rstrip("\r\n") if type(line) is bytes else line)
+        yield number, line_text(line)
+
+
+def line_text(line: str | bytes) -> str:
+    """A line of :func:`iter_jsonl_data` as :func:`iter_jsonl_lines` gives it."""
+    return line.decode("ascii").rstrip("\r\n") if type(line) is bytes else line
 
 
 # what str.isspace() calls whitespace among ASCII characters (bytes.isspace() leaves out \x1c-\x1f)
@@ -122,8 +127,8 @@ def iter_jsonl_data(path: Path) -> Iterator[tuple[int, str | bytes]]:
     """:func:`iter_jsonl_lines`, except that an ASCII line (every line of a file written with
     ``ensure_ascii``, as Prodigy and ``json.dumps`` write) comes as the bytes read, its line
     break still on (JSON whitespace): a JSON parser reads it as it is, where decoding it and
-    cutting the line break off copied a 50 KB Prodigy line twice. ``line.decode("ascii")
-    .rstrip("\\r\\n")`` is the line :func:`iter_jsonl_lines` gives.
+    cutting the line break off copied a 50 KB Prodigy line twice. :func:`line_text` gives the
+    line :func:`iter_jsonl_lines` gives.
     """
     require_regular_file(path)
     try:

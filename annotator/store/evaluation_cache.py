@@ -103,6 +103,7 @@ def summed(store: Store, kept: Iterable[Kept], names: dict[int, str]) -> dict[st
 
 
 _WIDTHS = (1, 2, 4)
+_CODES = {1: "B", 2: "H", 4: "I"}  # a width's array type code
 
 
 def pack_pairs(pairs: Any, bounds: Sequence[int]) -> list[bytes]:
@@ -173,32 +174,18 @@ def unpack_pairs(blobs: Sequence[bytes]) -> Any:
     heads = numpy.cumsum(lengths) - lengths
     if (lengths % 2 == 1).all() and (joined[heads] == 1).all():  # all one byte wide (nearly always): at once
         return numpy.delete(joined, heads).astype(numpy.int64).reshape(-1, 2)
-    by_width: dict[int, list[bytes]] = {}
-    order: list[tuple[int, int]] = []  # (width, index in its group) per blob with pairs
+    from annotator.core.packed_arrays import values_of
+
+    raws = []
     for blob in blobs:
-        if not blob:
+        if len(blob) % 8 == 0:  # the older form: uint32 pairs
+            raws.append(("I", blob))
             continue
-        if len(blob) % 8 == 0:  # the older form
-            w, body = 0, blob
-        else:
-            w, body = blob[0], blob[1:]
-            if w not in _WIDTHS or len(body) % (2 * w):
-                raise ValueError("malformed evaluation counts")
-        group = by_width.setdefault(w, [])
-        order.append((w, len(group)))
-        group.append(body)
-    if not order:
-        return numpy.zeros((0, 2), dtype=numpy.int64)
-    arrays = {w: numpy.frombuffer(b"".join(group), dtype=f"<u{w or 4}").astype(numpy.int64).reshape(-1, 2)
-              for w, group in by_width.items()}
-    if len(arrays) == 1:
-        return next(iter(arrays.values()))
-    # several widths: put each blob's rows back in the order given
-    sizes = {w: numpy.fromiter((len(b) // (2 * (w or 4)) for b in group), dtype=numpy.int64, count=len(group))
-             for w, group in by_width.items()}
-    firsts = {w: numpy.concatenate(([0], numpy.cumsum(s)[:-1])) for w, s in sizes.items()}
-    parts = [arrays[w][int(firsts[w][k]):int(firsts[w][k] + sizes[w][k])] for w, k in order]
-    return numpy.concatenate(parts)
+        width = blob[0]
+        if width not in _WIDTHS or (len(blob) - 1) % (2 * width):
+            raise ValueError("malformed evaluation counts")
+        raws.append((_CODES[width], memoryview(blob)[1:]))
+    return values_of(raws)[0].reshape(-1, 2)
 
 
 def disagreements(store: Store, runs: dict[int, int]) -> dict[int, tuple[str, str, str]]:

@@ -720,7 +720,7 @@ def escaped_tokens_and_predictions(db: Database) -> None:
             if code not in packing._TYPES:
                 raise ValueError(f"prediction run {run}: unknown packed array type {code!r}")
             raws.append((code, zlib.decompress(blob[8 + size:])))  # little-endian, as written
-        values, sizes = packed_arrays._values(raws)
+        values, sizes = packed_arrays.values_of(raws)
         packed = packing.escaped_many(values, sizes, 8)
         conn.executemany("UPDATE prediction_runs SET spans = ? WHERE id = ?",
                          [(packing.SPANS_ESCAPED + head + blob, run) for (run, _), head, blob in zip(old, heads, packed)])

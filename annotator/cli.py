@@ -322,34 +322,43 @@ def evaluate(
 ) -> None:
     """Score a pipeline against the accepted gold, exactly as spaCy's scorer does."""
     from annotator.core.tokens import Tokens
-    from annotator.ops.evaluating import choose_stored_pipeline, evaluate_model, evaluate_stored, scoring_ids
+    from annotator.ops.evaluating import (
+        EvaluationReport, choose_stored_pipeline, evaluate_model, evaluate_stored, scoring_ids,
+    )
     from annotator.ops.exporting import atomic_output
     from annotator.pipeline import load_pipeline, tokenizer_for
 
     def tokenize(text: str) -> Tokens:  # documents imported without tokens: the default pipeline's tokenizer
         return Tokens.from_doc(tokenizer_for(DEFAULT_MODEL)(text))
 
+    scored_on: str | None = None
+
+    def show(report: EvaluationReport) -> None:
+        data = {"pipeline": report.pipeline, **report.evaluation.to_dict()}
+        if scored_on is not None:
+            data["scored_on"] = scored_on
+        if out_file is not None:
+            with atomic_output(out_file) as fh:
+                fh.write(json.dumps(data, indent=2) + "\n")
+        conflicts = report.gold.conflict_line()
+        if conflicts:
+            err.print(f"[yellow]note:[/] {conflicts}", highlight=False, soft_wrap=True)
+        _show(data, as_json, _print_evaluation)
+        sys.stdout.flush()  # shown now: the scores computed are kept after it
+
     try:
         with _open_store(db, allow_network_fs=allow_network_fs) as store:
             if model is None:
-                report = evaluate_stored(store, predictions or choose_stored_pipeline(store), tokenize=tokenize)
+                evaluate_stored(store, predictions or choose_stored_pipeline(store), tokenize=tokenize,
+                                on_report=show)
             else:
                 nlp = load_pipeline(model)
                 ids, scored_on = scoring_ids(store, nlp, split)
                 with RichBar() as bar:
                     report = evaluate_model(store, nlp, ids=ids, progress=bar)
-            data = {"pipeline": report.pipeline, **report.evaluation.to_dict()}
-            if model is not None:
-                data["scored_on"] = scored_on
-            if out_file is not None:
-                with atomic_output(out_file) as fh:
-                    fh.write(json.dumps(data, indent=2) + "\n")
+                show(report)
     except AnnotatorError as exc:
         _fail(exc)
-    conflicts = report.gold.conflict_line()
-    if conflicts:
-        err.print(f"[yellow]note:[/] {conflicts}", highlight=False, soft_wrap=True)
-    _show(data, as_json, _print_evaluation)
 
 
 def _show(data: dict[str, Any], as_json: bool, printer: Any) -> None:

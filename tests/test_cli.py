@@ -203,9 +203,23 @@ def test_main_refuses_a_word_that_is_neither_a_command_nor_a_path(monkeypatch, c
 
 
 @pytest.mark.integration
-def test_predictions_made_elsewhere_without_tokens_work_everywhere(tmp_path, seeds_dir):
+def test_predictions_made_elsewhere_without_tokens_work_everywhere(tmp_path, seeds_dir, monkeypatch):
     """Prodigy JSONL of predictions (meta.pipeline, no tokens), then gold for the same texts:
-    evaluate, export and preannotate all work (the texts are tokenized on import)."""
+    evaluate, export and preannotate all work (the texts are tokenized on import). The scores
+    are printed before they are kept for next time."""
+    import sys
+
+    import annotator.ops.evaluating as evaluating_module
+
+    shown_when_kept: list[bytes] = []
+    real_keep = evaluating_module.keep_scores
+
+    def keep(*args):  # noqa: ANN002, ANN202
+        sys.stdout.flush()
+        shown_when_kept.append(sys.stdout.buffer.getvalue())
+        return real_keep(*args)
+
+    monkeypatch.setattr(evaluating_module, "keep_scores", keep)
     db = tmp_path / "p.db"
     texts = [p.read_text(encoding="utf-8") for p in sorted(seeds_dir.glob("*.txt"))][:2]
     preds = tmp_path / "preds.jsonl"
@@ -226,6 +240,7 @@ def test_predictions_made_elsewhere_without_tokens_work_everywhere(tmp_path, see
     assert result.exit_code == 0, result.output
     scores = json.loads(result.stdout)
     assert scores["documents"] == 2 and scores["fp"] == 2 and scores["fn"] == 2  # PERSON where gold says GPE
+    assert len(shown_when_kept) == 1 and json.loads(shown_when_kept[0]) == scores, "shown before kept"
     assert run("export", "--db", db, "--out", tmp_path / "g.spacy", "--format", "spacy").exit_code == 0
     result = run("preannotate", "--db", db)
     assert result.exit_code == 0 and "Pre-annotated 2 document(s)" in result.stdout

@@ -5,11 +5,13 @@ database connection: SQLite connections stay in one thread) and reports to the o
 :class:`~annotator.ops.progress.Progress` it is given. Pressing Cancel makes the next
 ``advance`` raise :class:`Cancelled`, which unwinds the task (its ``with`` blocks close the
 connection and end the read transaction). The value, the error or the cancellation comes
-back to the GUI thread by signal.
+back to the GUI thread by signal. A task may hand its value over before it ends
+(``progress.deliver(value)``) and finish its housekeeping meanwhile.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -18,6 +20,8 @@ from typing import Any
 from PySide6.QtCore import QObject, QThread, Qt, Signal
 
 from annotator.ops.progress import Progress
+
+log = logging.getLogger(__name__)
 
 Task = Callable[[Progress], Any]
 PROGRESS_INTERVAL_S = 0.05  # at most ~20 progress signals a second, whatever the corpus size
@@ -66,6 +70,14 @@ class _TaskProgress:
     def cancelled(self) -> bool:
         return self._worker.cancel_event.is_set()
 
+    def deliver(self, value: Any) -> None:
+        """Hand ``value`` to the window now, as the task's result; what the task does after
+        (housekeeping: keeping a cache, closing its connection) goes on in this thread, and
+        its return value, failure or cancellation is no longer reported."""
+        self._check()
+        self._worker.delivered = True
+        self._worker.succeeded.emit(self._run, value)
+
     def _check(self) -> None:
         if self.cancelled():
             raise Cancelled
@@ -88,18 +100,24 @@ class TaskWorker(QObject):
         super().__init__()
         self.task, self.generation = task, generation
         self.cancel_event = threading.Event()
+        self.delivered = False  # the task handed its value over early (:meth:`_TaskProgress.deliver`)
 
     def run(self) -> None:
         try:
             value = self.task(_TaskProgress(self))
-            if self.cancel_event.is_set():
+            if self.cancel_event.is_set() and not self.delivered:
                 raise Cancelled
         except Cancelled:
-            self.cancelled.emit(self.generation)
+            if not self.delivered:
+                self.cancelled.emit(self.generation)
         except Exception as exc:  # noqa: BLE001 - handed to the GUI thread, which reports it
-            self.failed.emit(self.generation, exc)
+            if self.delivered:
+                log.warning("a background task failed after handing over its result", exc_info=True)
+            else:
+                self.failed.emit(self.generation, exc)
         else:
-            self.succeeded.emit(self.generation, value)
+            if not self.delivered:
+                self.succeeded.emit(self.generation, value)
         finally:
             self.ended.emit()
 
@@ -121,18 +139,38 @@ class BackgroundRunner(QObject):
         self._worker: TaskWorker | None = None
         self._busy = False
         self._generation = 0
+        self._pending: Task | None = None  # started once the previous task's thread has ended
 
     @property
     def running(self) -> bool:
         """True from :meth:`start` until the outcome's signal has been delivered."""
         return self._busy
 
+    @property
+    def finishing(self) -> bool:
+        """The last task handed its value over and its thread still finishes (keeps a cache)."""
+        return not self._busy and self._thread is not None and self._thread.isRunning()
+
     def start(self, task: Task) -> None:
+        """Run ``task`` in a new worker thread. If the previous task handed its value over and
+        is still finishing (:meth:`_TaskProgress.deliver`), ``task`` starts when it has ended:
+        the GUI thread never waits for it."""
         if self._busy:
             raise RuntimeError("a task is running already")
-        self._join()
         self._busy = True
         self._generation += 1
+        if self._thread is not None and self._thread.isRunning():
+            self._pending = task
+            return
+        self._launch(task)
+
+    def _previous_ended(self) -> None:
+        task, self._pending = self._pending, None
+        if task is not None and self._busy:
+            self._launch(task)
+
+    def _launch(self, task: Task) -> None:
+        self._join()
         worker = TaskWorker(task, self._generation)
         thread = QThread(self)
         worker.moveToThread(thread)
@@ -143,15 +181,22 @@ class BackgroundRunner(QObject):
         worker.cancelled.connect(self._cancelled, queued)
         worker.ended.connect(thread.quit, Qt.ConnectionType.DirectConnection)  # not via the GUI thread's queue
         thread.started.connect(worker.run)
+        thread.finished.connect(self._previous_ended, queued)
         self._worker, self._thread = worker, thread
         thread.start()
 
     def cancel(self) -> None:
+        if self._pending is not None:  # not started yet: cancelled at once
+            self._pending = None
+            self._busy = False
+            self.cancelled.emit()
+            return
         if self._worker is not None:
             self._worker.cancel_event.set()
 
     def stop(self, timeout_ms: int = 60_000) -> None:
         """Cancel the task and wait for its thread (before the window that owns it is destroyed)."""
+        self._pending = None
         self.cancel()
         self._join(timeout_ms)
         self._generation += 1  # whatever it still had queued is ignored

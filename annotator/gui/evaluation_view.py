@@ -49,8 +49,9 @@ def evaluation_task(db_path: Path, model: str, wait_for: threading.Event | None 
             while not wait_for.wait(0.05):
                 progress.advance(0)  # raises once Cancel is pressed
 
-        with Store.open(db_path, create=False) as store:
-            return evaluate_stored(store, None, tokenize_with(model), progress)
+        with Store.open(db_path, create=False) as store:  # the report is shown before the scores are kept
+            return evaluate_stored(store, None, tokenize_with(model), progress,
+                                   on_report=getattr(progress, "deliver", None))
 
     return run
 

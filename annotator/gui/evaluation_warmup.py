@@ -113,8 +113,9 @@ class EvaluationWarmUpMixin:
         if self._warm_closed or self._warm_runner.running:
             return
         evaluation = getattr(self, "evaluation_dialog", None)
-        if self._warm_wanted and not self._warm_pending and evaluation is not None and evaluation.running:
-            self._warm_wanted = False  # the evaluation computing now keeps every score itself
+        if (self._warm_wanted and not self._warm_pending and evaluation is not None
+                and (evaluation.running or evaluation.runner.finishing)):
+            self._warm_wanted = False  # the evaluation computing now (or keeping its scores) keeps every score
             return
         path: Path = self.store.path  # type: ignore[attr-defined]
         if self._warm_pending:

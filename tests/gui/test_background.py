@@ -96,3 +96,74 @@ def test_closing_while_it_runs_cancels_and_ends_the_thread(qtbot, make):
     assert not window.isVisible() and not window.running
     assert thread.isFinished(), "the worker thread ended before the window went"
     assert window.reports == []
+
+
+def test_a_value_handed_over_early_is_shown_while_the_task_finishes_and_a_refresh_waits_without_blocking(
+        qtbot, make):
+    """A task hands its value over (``progress.deliver``) and then keeps its housekeeping going
+    (the evaluation keeps its scores): the window shows the value at once; a refresh meanwhile
+    returns at once, and its task starts only once the first one's thread has ended."""
+    housekeeping = threading.Event()
+    runs: list[str] = []
+
+    def task(progress):  # noqa: ANN001, ANN202
+        n = sum(run.startswith("started") for run in runs)
+        runs.append(f"started {n}")
+        progress.deliver(n)
+        if n == 0:
+            housekeeping.wait(30)
+        runs.append(f"ended {n}")
+        return "ignored: handed over already"
+
+    window = make(task)
+    window.refresh()
+    qtbot.waitUntil(lambda: window.reports == [0])
+    assert not window.running and runs == ["started 0"], "shown while the task still finishes"
+
+    releaser = threading.Timer(10, housekeeping.set)  # should refresh() wait for the thread, it returns late
+    releaser.start()
+    try:
+        window.refresh()
+        assert not housekeeping.is_set(), "refresh() waited for the previous task's thread"
+        assert window.running and runs == ["started 0"], "the new task waits for the previous one to end"
+        housekeeping.set()
+        qtbot.waitUntil(lambda: window.reports == [0, 1])
+    finally:
+        releaser.cancel()
+    qtbot.waitUntil(lambda: runs[-1] == "ended 1")
+    assert runs == ["started 0", "ended 0", "started 1", "ended 1"]
+
+
+def test_a_failure_after_the_value_was_handed_over_is_logged_not_shown(qtbot, make, caplog):
+    def task(progress):  # noqa: ANN001, ANN202
+        progress.deliver("scores")
+        raise OSError("the cache could not be kept")
+
+    window = make(task)
+    window.refresh()
+    qtbot.waitUntil(lambda: window.runner._thread.isFinished())
+    qtbot.wait(50)  # any late signal of the run is delivered
+    assert window.reports == ["scores"] and "got scores" in window.summary.text()
+    assert "after handing over its result" in caplog.text
+
+
+def test_cancel_of_a_task_waiting_for_the_previous_one_to_finish(qtbot, make):
+    housekeeping = threading.Event()
+    runs: list[int] = []
+
+    def task(progress):  # noqa: ANN001, ANN202
+        runs.append(len(runs))
+        progress.deliver(len(runs))
+        housekeeping.wait(30)
+
+    window = make(task)
+    window.refresh()
+    qtbot.waitUntil(lambda: window.reports == [1])
+    window.refresh()
+    assert window.running
+    window.cancel()
+    assert not window.running
+    housekeeping.set()
+    qtbot.waitUntil(lambda: window.runner._thread.isFinished())
+    qtbot.wait(50)
+    assert runs == [0] and window.reports == [1], "the cancelled task never ran"

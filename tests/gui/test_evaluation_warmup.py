@@ -286,6 +286,8 @@ def test_no_warm_up_starts_while_the_evaluation_computes(qtbot, corpus_window, m
     release.set()
     qtbot.waitUntil(lambda: not dialog.running, timeout=60_000)
     assert not window.warming_up
+    qtbot.waitUntil(lambda: not dialog.runner.finishing, timeout=60_000)  # the report is shown before the keeping
+    assert not window.warming_up
     assert missing(store) == [], "the evaluation kept every score itself"
 
 

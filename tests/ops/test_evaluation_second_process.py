@@ -84,6 +84,37 @@ def test_second_process_gives_the_plain_result(store, corpus, tokenize, monkeypa
          evaluate_stored(store, None, tokenize, use_cache=False, in_arrays=False))
 
 
+def test_the_report_is_handed_over_before_the_scores_are_kept(
+        store, db_path, corpus, tokenize, monkeypatch):  # noqa: F811
+    """``on_report`` gets the report while the caller's last scores are not kept yet (shown
+    without waiting for the write and its checkpoint); they are kept when the call returns,
+    and the second process has ended. A failing ``on_report`` still leaves them kept."""
+    plain = evaluate_stored(store, "en_x", tokenize, use_cache=False, in_arrays=False)
+    seen = _record_helper(monkeypatch)
+    reported: list = []
+
+    def on_report(report) -> None:  # noqa: ANN001
+        with Store.open(db_path) as other:
+            reported.append((report, other._q("SELECT count(*) FROM evaluation_cache").fetchone()[0]))
+
+    found = evaluate_stored(store, "en_x", tokenize, second_process=True, on_report=on_report)
+    kept = store._q("SELECT count(*) FROM evaluation_cache").fetchone()[0]
+    assert len(reported) == 1 and reported[0][0] is found
+    same(found, plain)
+    assert reported[0][1] < kept, "the caller's scores were kept after the report was handed over"
+    assert seen["helpers"] and not seen["helpers"][0]._process.is_alive()
+
+    with store.transaction():
+        store.conn.execute("DELETE FROM evaluation_cache")
+
+    def failing(report) -> None:  # noqa: ANN001
+        raise OSError("the output could not be written")
+
+    with pytest.raises(OSError):
+        evaluate_stored(store, "en_x", tokenize, second_process=False, on_report=failing)
+    assert store._q("SELECT count(*) FROM evaluation_cache").fetchone()[0] == kept, "kept all the same"
+
+
 def test_a_document_changed_before_the_helper_reads_it_is_scored_as_the_snapshot_has_it(
         store, db_path, corpus, tokenize, monkeypatch):  # noqa: F811
     before = evaluate_stored(store, "en_x", tokenize, use_cache=False, in_arrays=False)

@@ -12,6 +12,7 @@ from annotator.core.errors import AnnotatorError, InputError
 from annotator.core.evaluation import DISAGREEMENTS_KEPT, DocumentScore, EvalDocument, Evaluation, Scores, evaluate, score_document
 from annotator.core.team import CONFLICT
 from annotator.core.tokens import Tokens
+from annotator.heap_reuse import kept_heap
 from annotator.ops import gold
 from annotator.ops.gold import GoldCounts
 from annotator.ops.progress import NullProgress, Progress
@@ -115,7 +116,7 @@ def evaluate_stored(
     helper: Helper | None = None
     writer: Store | None = None  # a second connection keeping scores during the snapshot (with a helper)
     finished = False
-    with store.snapshot():
+    with kept_heap(), store.snapshot():  # many large temporary arrays: their pages reused, not faulted anew
         ids = gold.accepted_ids(store)
         if not ids:
             raise InputError(NO_GOLD)
@@ -139,7 +140,8 @@ def evaluate_stored(
                         and (second_process or (len(todo) > len(chunk) // 2 and len(ids) >= MIN_DOCUMENTS))
                         and second_process_possible(store)):
                     helper = _start_helper(store.path, chunks, pipeline, use_cache)
-                fast = arrays.score(store, todo, pipeline, scores.room) if arrays is not None and todo else None
+                fast = (arrays.score(store, todo, pipeline, scores.room, runs if use_cache else None)
+                        if arrays is not None and todo else None)
                 computed = _score_documents(store, fast.others if fast is not None else todo, pipeline, tokenize,
                                             counts, lacking, progress)
                 fast_entries = fast.entries if fast is not None else {}

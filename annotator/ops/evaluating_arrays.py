@@ -15,7 +15,7 @@ import json
 import logging
 import sqlite3
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -69,10 +69,11 @@ class ArrayScoring:
         self.key_names: list[str] = []  # local key id -> key (:meth:`DocumentScore.counts`)
         self._key_ids: dict[str, int] = {}
 
-    def _read(self, store: Store, ids: Sequence[int], pipeline: str | None) -> tuple[SimpleRows, list[int]]:
+    def _read(self, store: Store, ids: Sequence[int], pipeline: str | None,
+              runs: Mapping[int, int] | None = None) -> tuple[SimpleRows, list[int]]:
         if self.labels is None:
             self.labels = {label: k for k, label in enumerate(evaluation_cache.gold_labels(store))}
-        return evaluation_cache.simple_rows(store, ids, pipeline, list(self.labels), ACCEPTED, FINAL)
+        return evaluation_cache.simple_rows(store, ids, pipeline, list(self.labels), ACCEPTED, FINAL, runs)
 
     def _input(self, rows: SimpleRows) -> ChunkInput:
         assert self.labels is not None
@@ -90,10 +91,12 @@ class ArrayScoring:
             _index_of(order, boiler[:, 0]), boiler[:, 1], boiler[:, 2], list(labels),
             last >= evaluation_cache.LONGEST, tok_keyed=True)  # offsets past LONGEST may not fit the keys
 
-    def score(self, store: Store, ids: Sequence[int], pipeline: str | None, room: int) -> ChunkResult:
+    def score(self, store: Store, ids: Sequence[int], pipeline: str | None, room: int,
+              runs: Mapping[int, int] | None = None) -> ChunkResult:
         """Score what it can of ``ids`` in arrays; list the disagreements of the first documents
-        (in order) while fewer than ``room`` are listed."""
-        rows, others = self._read(store, ids, pipeline)
+        (in order) while fewer than ``room`` are listed. ``runs``: the runs to score
+        (:func:`~annotator.store.evaluation_cache.scored_runs` in this snapshot), when known."""
+        rows, others = self._read(store, ids, pipeline, runs)
         result = ChunkResult(others=others)
         if not rows.ids:
             return result

@@ -162,10 +162,11 @@ def run(path: str, chunks: list[list[int]], pipeline: str | None, use_cache: boo
     its scores kept ``write_every`` documents per write transaction, waiting for another writer
     as long as ``busy_timeout_ms`` (None: the project's default)."""
     try:
+        from annotator.heap_reuse import kept_heap
         from annotator.ops.evaluating_arrays import ArrayScoring, keep_scores
         from annotator.store import Store, evaluation_cache
 
-        with Store.open(Path(path), create=False, busy_timeout_ms=busy_timeout_ms) as store:
+        with kept_heap(), Store.open(Path(path), create=False, busy_timeout_ms=busy_timeout_ms) as store:
             arrays = ArrayScoring()
             fresh: list[tuple[int, int, int, Any]] = []
             while not stop.is_set():
@@ -179,7 +180,7 @@ def run(path: str, chunks: list[list[int]], pipeline: str | None, use_cache: boo
                     runs = evaluation_cache.scored_runs(store, chunk, pipeline)
                     kept = evaluation_cache.valid(store, runs) if use_cache else {}
                     todo = [d for d in chunk if d not in kept]
-                    found = arrays.score(store, todo, pipeline, 0)
+                    found = arrays.score(store, todo, pipeline, 0, runs)
                     stamps = evaluation_cache.stamps(store, list(found.entries))
                 docs = [(d, run_id, stamps[d], entry.gold_kind, entry.predicted_by, entry.disagreements)
                         for d, (run_id, entry) in found.entries.items()]

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from typing import TYPE_CHECKING
 
+from annotator.heap_reuse import kept_heap
 from annotator.ops.gold import accepted_ids
 from annotator.ops.progress import NullProgress, Progress
 from annotator.store import Store, evaluation_cache, team
@@ -95,7 +96,7 @@ def _keep(store: Store, ids: Sequence[int], pipeline: str | None, arrays: ArrayS
         todo = [d for d in ids if d in runs and d not in kept]
         if not todo:
             return 0, 0
-        fast = arrays.score(store, todo, pipeline, room)
+        fast = arrays.score(store, todo, pipeline, room, runs)
         plain = evaluation_cache.with_tokens(store, fast.others)
         computed = _score_documents(store, plain, pipeline, None, GoldCounts(), [], NullProgress())
         cacheable = [d for d, item in computed.items() if item.cacheable]
@@ -111,6 +112,7 @@ def _keep(store: Store, ids: Sequence[int], pipeline: str | None, arrays: ArrayS
     return len(fresh), sum(entry.disagreements for *_, entry in fresh)
 
 
+@kept_heap()  # chunk after chunk of large temporary arrays: their pages reused, not faulted anew
 def warm_up(store: Store, pipeline: str | None = None, progress: Progress | None = None, *,
             second_process: bool | None = None) -> int:
     """Keep a score for every accepted document lacking a valid one; how many lacked one.

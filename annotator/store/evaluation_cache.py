@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from annotator.store.store import Store
@@ -357,7 +357,7 @@ def _gold_of(store: Store, reviewer: dict[int, str], simple: list[int], labels: 
 
 
 def simple_rows(store: Store, ids: Sequence[int], pipeline: str | None, labels: Sequence[str],
-                accepted: str, final: str) -> tuple[SimpleRows, list[int]]:
+                accepted: str, final: str, runs: Mapping[int, int] | None = None) -> tuple[SimpleRows, list[int]]:
     """Of documents ``ids`` (at most :data:`CHUNK` * 4), those whose gold is simply the reviewing
     annotator's accepted layer, read in bulk; and the others (several accepted layers, an
     adjudication, no stored tokens, no prediction, a gold label not in ``labels``), left to be
@@ -367,7 +367,8 @@ def simple_rows(store: Store, ids: Sequence[int], pipeline: str | None, labels: 
     not as a Python object per span: at 100 spans per document that would cost more than
     scoring them.
     The caller must leave to the plain path any document whose tokens end at or after
-    :data:`LONGEST` (its offsets may not fit).
+    :data:`LONGEST` (its offsets may not fit). ``runs``: :func:`scored_runs` of ``ids`` read in
+    the same snapshot, when the caller has it (each run is then read by its key).
     """
     import numpy
 
@@ -380,16 +381,21 @@ def simple_rows(store: Store, ids: Sequence[int], pipeline: str | None, labels: 
     reviewer = {doc: who for doc, state, who in store._q(
         f"SELECT document_id, state, annotator FROM reviews WHERE document_id IN ({marks})", part)
         if state == accepted and who is not None and who != final and layers.get(doc) == 1}
-    where = f"document_id IN ({marks})" + (" AND pipeline = ?" if pipeline is not None else "")
-    params = part + ([pipeline] if pipeline is not None else [])
+    if runs is None:
+        where = f"document_id IN ({marks})" + (" AND pipeline = ?" if pipeline is not None else "")
+        params: list[Any] = part + ([pipeline] if pipeline is not None else [])
+        newest = f"SELECT max(id) FROM prediction_runs WHERE {where} GROUP BY document_id"
+    else:
+        params = [runs[d] for d in part if d in reviewer and d in runs]
+        newest = _marks(params)
     who: dict[tuple[str, str], str] = {}  # one string per pipeline version, not one per document
-    runs = {doc: (run, who.setdefault((name, version), f"{name} {version}"), blob)
-            for doc, run, name, version, blob in store._q(
-        f"SELECT document_id, id, pipeline, version, spans FROM prediction_runs WHERE id IN "
-        f"(SELECT max(id) FROM prediction_runs WHERE {where} GROUP BY document_id)", params) if doc in reviewer}
+    found = {doc: (run, who.setdefault((name, version), f"{name} {version}"), blob)
+             for doc, run, name, version, blob in store._q(
+        f"SELECT document_id, id, pipeline, version, spans FROM prediction_runs WHERE id IN ({newest})", params)
+        if doc in reviewer}
     tokens = dict(store._q(f"SELECT document_id, tokens FROM document_tokens WHERE document_id IN ({marks})",
                            part).fetchall())
-    simple = [d for d in part if d in runs and d in tokens]
+    simple = [d for d in part if d in found and d in tokens]
     if not simple:
         return SimpleRows([], [], [], [], [], numpy.zeros((0, 4), dtype=numpy.int64), []), part
     gold = _gold_of(store, reviewer, simple, labels)
@@ -405,8 +411,9 @@ def simple_rows(store: Store, ids: Sequence[int], pipeline: str | None, labels: 
         simple = [d for d in simple if d not in unknown]
         gold = gold[~numpy.isin(gold[:, 0], list(unknown))]
     chosen = set(simple)
-    rows = SimpleRows(simple, [runs[d][0] for d in simple], [runs[d][1] for d in simple], [tokens[d] for d in simple],
-                      [runs[d][2] for d in simple], gold, [b for b in boilerplate if b[0] in chosen])
+    rows = SimpleRows(simple, [found[d][0] for d in simple], [found[d][1] for d in simple],
+                      [tokens[d] for d in simple], [found[d][2] for d in simple], gold,
+                      [b for b in boilerplate if b[0] in chosen])
     return rows, [d for d in part if d not in chosen]
 
 

@@ -52,7 +52,9 @@ class ChunkInput:
     boiler_end: np.ndarray
     labels: Sequence[str]
     excluded: np.ndarray | None = None  # documents to leave to score_document (flagged irregular)
-    tok_keyed: bool = False  # tok_starts/tok_ends are already ``doc << 32 | offset`` keys (token_keys_of)
+    # tok_starts/tok_ends already chunk coordinates, with their documents' (lo, hi, shift, size)
+    # (:func:`annotator.core.packed_arrays.token_coordinates_of`); None: plain positions
+    tok_coordinates: tuple[np.ndarray, np.ndarray, np.ndarray, int] | None = None
 
 
 def _i64(values: np.ndarray) -> np.ndarray:
@@ -83,48 +85,98 @@ def _by_label(label: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndar
     return np.lexsort((last, first, label))
 
 
+_LIMIT = 1 << 31  # chunk coordinates stay below this: two of them make one int64 key
+
+
 class _Aligner:
-    """Token ranges [first, last) of character spans, ``Doc.char_span(alignment_mode="expand")``."""
+    """Spans' tokens as the characters they cover, in chunk coordinates.
+
+    ``Doc.char_span(alignment_mode="expand")`` gives a span tokens [first, last); here the span
+    becomes [start of token first, end of token last - 1), on the line of
+    :class:`~annotator.core.packed_arrays.TokenCoordinates` (each document's positions clipped and
+    shifted into a range of its own). Tokens being non-empty and disjoint, two spans have the
+    same tokens exactly when these ranges are equal, and share a token exactly when they
+    overlap: the scorer compares the ranges, never token indices. A span on token edges (nearly
+    every one) is its own range, found by two bitmap lookups; the others are bisected.
+    Documents with an empty token, or beyond the coordinates' limit, are ``unusable`` (left to
+    :func:`score_document`).
+    """
 
     def __init__(self, data: ChunkInput):
-        if data.tok_keyed:
-            self.starts, self.ends = _i64(data.tok_starts), _i64(data.tok_ends)
+        offsets = _i64(data.tok_offsets)
+        sizes = np.diff(offsets)
+        starts, ends = _i64(data.tok_starts), _i64(data.tok_ends)
+        if data.tok_coordinates is None:
+            from annotator.core.packed_arrays import coordinates
+
+            has = sizes > 0
+            first = np.zeros(len(sizes), dtype=np.int64)
+            last = np.zeros(len(sizes), dtype=np.int64)
+            first[has] = starts[offsets[:-1][has]]
+            last[has] = ends[offsets[1:][has] - 1]
+            self.lo, self.hi, self.shift, size = coordinates(first, last, has)
+            per_token = np.repeat(self.shift, sizes)
+            starts, ends = starts + per_token, ends + per_token
         else:
-            n_tokens = np.diff(_i64(data.tok_offsets))
-            tok_doc = np.repeat(np.arange(data.n_docs, dtype=np.int64), n_tokens)
-            self.starts = _keys(tok_doc, data.tok_starts)
-            self.ends = _keys(tok_doc, data.tok_ends)
-        self.hi = _i64(data.tok_offsets[1:])
+            self.lo, self.hi, self.shift, size = data.tok_coordinates
+        self.starts, self.ends = starts, ends
+        self.tok_hi = offsets[1:]
+        self.unusable = np.zeros(len(sizes), dtype=bool)
+        if len(starts) and (ends - starts).min() <= 0:
+            empty = np.flatnonzero(ends <= starts)
+            self.unusable[np.searchsorted(offsets, empty, side="right") - 1] = True
+        if size >= _LIMIT:  # (a chunk of ~2 GB of text): all the plain way
+            self.unusable[:] = True
+            size = 1
+            self.starts = self.ends = np.zeros(0, dtype=np.int64)
+            self.tok_hi = self.lo = self.hi = self.shift = np.zeros(len(sizes), dtype=np.int64)
+        self.on_start = np.zeros(size + 1, dtype=bool)
+        self.on_start[self.starts] = True
+        self.on_end = np.zeros(size + 1, dtype=bool)
+        self.on_end[self.ends] = True
 
-    def align(self, doc: np.ndarray, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(aligned, first, last) as :meth:`Tokens.token_range`, bisecting each document's tokens."""
-        first = np.searchsorted(self.ends, _keys(doc, start), side="right")  # first token ending after start
-        last = np.searchsorted(self.starts, _keys(doc, end), side="left")  # one past the last starting before end
-        ok = (first < self.hi[_i64(doc)]) & (last > first)
+    def place(self, doc: np.ndarray, *positions: np.ndarray) -> list[np.ndarray]:
+        """Positions of documents ``doc`` as chunk coordinates (new arrays)."""
+        lo, hi, shift = self.lo[doc], self.hi[doc], self.shift[doc]
+        out = []
+        for pos in positions:
+            at = np.maximum(pos, lo)
+            np.minimum(at, hi, out=at)
+            at += shift
+            out.append(at)
+        return out
+
+    def token_range(self, doc: np.ndarray, start: np.ndarray, end: np.ndarray,
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(aligned, first, last) token indices as :meth:`Tokens.token_range`, bisecting each document's tokens."""
+        doc = _i64(doc)
+        s, e = self.place(doc, _i64(start), _i64(end))
+        return self._bisect(doc, s, e)
+
+    def _bisect(self, doc: np.ndarray, s: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        first = np.searchsorted(self.ends, s, side="right")  # the first token ending after the start
+        last = np.searchsorted(self.starts, e, side="left")  # past the last one starting before the end
+        ok = (first < self.tok_hi[doc]) & (last > first)
         return ok, first, last
 
-    def align_like(self, doc: np.ndarray, start: np.ndarray, end: np.ndarray, known: tuple[np.ndarray, ...],
-                   known_doc: np.ndarray, known_start: np.ndarray, known_end: np.ndarray,
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """:meth:`align`, taking the result ``known`` of spans already aligned where a span has the
-        same document and characters as one of them (predictions and gold mostly do): one
-        bisection of the few spans instead of two of the many tokens for those."""
-        if not len(known_doc) or not len(doc):
-            return self.align(doc, start, end)
-        known_key = _keys(known_doc, known_start)
-        key = _keys(doc, start)
-        order = _lexsort(known_key, known_key)
-        sorted_key = known_key[order]
-        at = np.minimum(np.searchsorted(sorted_key, key), len(sorted_key) - 1)
-        at = order[at] if not isinstance(order, slice) else at
-        same = (known_key[at] == key) & (_i64(known_end)[at] == _i64(end))  # same characters: same tokens
-        rest = np.flatnonzero(~same)
-        if len(rest) == len(key):
-            return self.align(doc, start, end)
-        ok, first, last = known[0][at], known[1][at], known[2][at]
+    def expand(self, doc: np.ndarray, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(aligned, range start, range end) of spans, in chunk coordinates (see the class)."""
+        doc = _i64(doc)
+        s, e = self.place(doc, _i64(start), _i64(end))
+        ok = self.on_start[s]  # on token edges: its own range
+        ok &= self.on_end[e]
+        ok &= s < e
+        rest = np.flatnonzero(~ok)
         if len(rest):
-            ok[rest], first[rest], last[rest] = self.align(_i64(doc)[rest], _i64(start)[rest], _i64(end)[rest])
-        return ok, first, last
+            found, first, last = self._bisect(doc[rest], s[rest], e[rest])
+            ok[rest] = found
+            moved = rest[found]
+            s[moved], e[moved] = self.starts[first[found]], self.ends[last[found] - 1]
+        return ok, s, e
+
+    def tokens_of(self, s: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Token indices [first, last) of ranges made by :meth:`expand` (on token edges)."""
+        return np.searchsorted(self.starts, s, side="left"), np.searchsorted(self.ends, e, side="right")
 
 
 class _Missing:
@@ -156,6 +208,14 @@ class _Missing:
             return np.zeros(len(a), dtype=bool)
         k = np.searchsorted(self.ends, a, side="right")  # the first merged range ending after a
         return (k < len(self.ends)) & (self.starts[np.minimum(k, len(self.ends) - 1)] < b)
+
+    def in_chunk(self, aligner: _Aligner) -> _Missing:
+        """The same tokens as chunk coordinates (:meth:`touches` then takes ranges of
+        :meth:`_Aligner.expand`; :meth:`upto` and :meth:`within` are for token indices only)."""
+        ranges = object.__new__(_Missing)
+        ranges.starts = aligner.starts[self.starts]
+        ranges.ends = aligner.ends[self.ends - 1]
+        return ranges
 
     def within(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """How many of the tokens lie in each [a, b)."""
@@ -277,25 +337,26 @@ def score_chunk(data: ChunkInput) -> ChunkScores:
     aligner = _Aligner(data)
     n_tok_doc = np.diff(_i64(data.tok_offsets))
 
-    # missing tokens: boilerplate, then gold touching it (its tokens too)
-    b_ok, b_first, b_last = aligner.align(bd, data.boiler_start, data.boiler_end)
-    missing = _Missing(b_first[b_ok], b_last[b_ok])
-    g_ok, g_first, g_last = aligner.align(gd, gs, ge)
-    p_ok, p_first, p_last = aligner.align_like(pd, ps, pe, (g_ok, g_first, g_last), gd, gs, ge)
+    # every span's tokens as chunk coordinates (g_first/g_last, p_first/p_last: see _Aligner)
+    g_ok, g_first, g_last = aligner.expand(gd, gs, ge)
+    p_ok, p_first, p_last = aligner.expand(pd, ps, pe)
     regular = _disjoint(gd[g_ok], g_first[g_ok], g_last[g_ok], n_docs) & _disjoint(
-        pd[p_ok], p_first[p_ok], p_last[p_ok], n_docs)
+        pd[p_ok], p_first[p_ok], p_last[p_ok], n_docs) & ~aligner.unusable
     if data.excluded is not None:
         regular &= ~data.excluded
-    g_touch = g_ok & missing.touches(g_first, g_last)
+    # missing tokens (as token indices, to count them): boilerplate, then gold touching it (its tokens too)
+    b_ok, b_first, b_last = aligner.token_range(bd, data.boiler_start, data.boiler_end)
+    missing = _Missing(b_first[b_ok], b_last[b_ok])
+    g_touch = g_ok & missing.in_chunk(aligner).touches(g_first, g_last)
     if g_touch.any():
-        missing = _Missing(np.concatenate((b_first[b_ok], g_first[g_touch])),
-                           np.concatenate((b_last[b_ok], g_last[g_touch])))
+        t_first, t_last = aligner.tokens_of(g_first[g_touch], g_last[g_touch])
+        missing = _Missing(np.concatenate((b_first[b_ok], t_first)), np.concatenate((b_last[b_ok], t_last)))
     tok_offsets = _i64(data.tok_offsets)
     n_missing = missing.within(tok_offsets[:-1], tok_offsets[1:])  # missing tokens per document
     scored = (n_tok_doc > 0) & (n_missing < n_tok_doc) & regular
 
     kept = g_ok & ~g_touch & scored[gd]  # the golds dict
-    counted = p_ok & scored[pd] & ~missing.touches(p_first, p_last)
+    counted = p_ok & scored[pd] & ~missing.in_chunk(aligner).touches(p_first, p_last)
     g_idx = np.flatnonzero(kept)
     p_idx = np.flatnonzero(counted)
     # the kept gold's and counted predictions' columns, gathered once

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import zlib
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -132,33 +133,64 @@ def _positions(raws: list[tuple[str, bytes]], relative: list[bool]) -> tuple[np.
     return positions[0::2], positions[1::2], offsets
 
 
-def token_keys_of(blobs: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`tokens_of` as the array scorer bisects them: (start keys, end keys, offsets, each
-    document's last token end), a key being ``k << 32 | position`` for document k (positions
-    below 2**32). The running sums restart per document by a correction added at each
-    document's first value, so one running sum makes the keys: no per-token document index.
-    A document whose last token end is 2**32 or more has meaningless keys (the scorer leaves
-    documents ending past 2**31 to the plain way)."""
+class TokenCoordinates(NamedTuple):
+    """Many documents' tokens on one line (:func:`token_coordinates_of`): document k's position p
+    is the chunk coordinate ``p + shift[k]`` once clipped to [lo[k], hi[k]] (one before its first
+    token's start, one past its last token's end: clipping a span there changes none of its
+    token edges), so the documents follow one another, each in its own range of coordinates."""
+
+    starts: np.ndarray  # every token's start coordinate, document after document
+    ends: np.ndarray
+    offsets: np.ndarray  # document k's tokens are offsets[k]:offsets[k + 1]
+    lo: np.ndarray
+    hi: np.ndarray
+    shift: np.ndarray
+    size: int  # coordinates used (the next document would start here)
+
+
+def coordinates(first: np.ndarray, last: np.ndarray, has: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(lo, hi, shift, size) of :class:`TokenCoordinates` from each document's first token start
+    and last token end (``has``: documents with tokens; the others get one coordinate)."""
+    lo = np.where(has, first - 1, 0)
+    hi = np.where(has, last + 1, 0)
+    extent = hi - lo + 1
+    base = np.cumsum(extent) - extent
+    return lo, hi, base - lo, int(extent.sum())
+
+
+def token_coordinates_of(blobs: Sequence[bytes]) -> TokenCoordinates:
+    """:func:`tokens_of` as the array scorer reads them: as chunk coordinates
+    (:class:`TokenCoordinates`). The running sums restart per document by a correction added at
+    each document's first value, so one running sum makes the coordinates: no per-token document index."""
     raws, relative = _token_raws(blobs)
+    n = len(blobs)
     if not all(relative):  # the older form (absolute uint32 pairs) among them: the general way
         starts, ends, offsets = _positions(raws, relative)
-        doc = np.repeat(np.arange(len(blobs), dtype=np.int64), np.diff(offsets))
-        return (doc << 32) | starts, (doc << 32) | ends, offsets, _last_ends(ends, offsets)
+        sizes = np.diff(offsets)
+        has = sizes > 0
+        first = np.zeros(n, dtype=np.int64)
+        first[has] = starts[offsets[:-1][has]]
+        lo, hi, shift, size = coordinates(first, _last_ends(ends, offsets), has)
+        per_token = np.repeat(shift, sizes)
+        return TokenCoordinates(starts + per_token, ends + per_token, offsets, lo, hi, shift, size)
     values, sizes = values_of(raws)
-    offsets = np.zeros(len(blobs) + 1, dtype=np.int64)
+    offsets = np.zeros(n + 1, dtype=np.int64)
     offsets[1:] = np.cumsum(sizes // 2)
-    docs = np.flatnonzero(sizes > 0)
+    has = sizes > 0
+    docs = np.flatnonzero(has)
+    first = np.zeros(n, dtype=np.int64)
+    last = np.zeros(n, dtype=np.int64)
     if len(docs):
         firsts = (np.cumsum(sizes) - sizes)[docs]
-        totals = np.add.reduceat(values, firsts)  # each document's last token end
-        base = docs << 32
-        before = np.concatenate(([0], (base + totals)[:-1]))  # the running sum reached before each document
-        values[firsts] += base - before
-    keys = np.cumsum(values)
-    last = np.zeros(len(blobs), dtype=np.int64)
+        last[docs] = np.add.reduceat(values, firsts)  # each document's last token end
+        first[docs] = values[firsts]  # its first gap: its first token's start
+    lo, hi, shift, size = coordinates(first, last, has)
     if len(docs):
-        last[docs] = totals
-    return np.ascontiguousarray(keys[0::2]), np.ascontiguousarray(keys[1::2]), offsets, last
+        reached = (last + shift)[docs]  # the running sum after each document
+        values[firsts] += shift[docs] - np.concatenate(([0], reached[:-1]))
+    values = np.cumsum(values)
+    return TokenCoordinates(np.ascontiguousarray(values[0::2]), np.ascontiguousarray(values[1::2]), offsets,
+                            lo, hi, shift, size)
 
 
 def _last_ends(ends: np.ndarray, offsets: np.ndarray) -> np.ndarray:

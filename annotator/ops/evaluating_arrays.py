@@ -22,7 +22,7 @@ import numpy as np
 from annotator.core.errors import AnnotatorError
 from annotator.core.evaluation import DisagreementAt
 from annotator.core.evaluation_arrays import ChunkInput, ChunkScores, score_chunk
-from annotator.core.packed_arrays import spans_of, token_keys_of
+from annotator.core.packed_arrays import spans_of, token_coordinates_of
 from annotator.core.model import ACCEPTED
 from annotator.core.team import FINAL, SINGLE
 from annotator.store import Store, evaluation_cache
@@ -79,17 +79,17 @@ class ArrayScoring:
         assert self.labels is not None
         labels = self.labels
         order = np.asarray(rows.ids, dtype=np.int64)
-        tok_starts, tok_ends, offsets, last = token_keys_of(rows.tokens)
+        tokens = token_coordinates_of(rows.tokens)
         pred_doc, pred_start, pred_end, pred_label = spans_of(rows.predictions, labels)
         gold = rows.gold
         boiler = np.array(rows.boilerplate, dtype=np.int64).reshape(-1, 3)
 
         return ChunkInput(
-            len(rows.ids), tok_starts, tok_ends, offsets,
+            len(rows.ids), tokens.starts, tokens.ends, tokens.offsets,
             _index_of(order, gold[:, 0]), gold[:, 1], gold[:, 2], gold[:, 3],
             pred_doc, pred_start, pred_end, pred_label,
             _index_of(order, boiler[:, 0]), boiler[:, 1], boiler[:, 2], list(labels),
-            last >= evaluation_cache.LONGEST, tok_keyed=True)  # offsets past LONGEST may not fit the keys
+            tok_coordinates=(tokens.lo, tokens.hi, tokens.shift, tokens.size))
 
     def score(self, store: Store, ids: Sequence[int], pipeline: str | None, room: int,
               runs: Mapping[int, int] | None = None) -> ChunkResult:

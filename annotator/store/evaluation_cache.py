@@ -326,9 +326,6 @@ class SimpleRows(NamedTuple):
     boilerplate: list[tuple[int, int, int]]  # (document id, start, end)
 
 
-LONGEST = 1 << 31  # documents whose tokens end before this are scored in arrays (offsets fit 32 bits)
-
-
 def _gold_of(store: Store, reviewer: dict[int, str], simple: list[int], labels: Sequence[str]) -> Any:
     """(document id, start, end, label index) rows of the reviewers' gold, each document's
     layer one packed row (read per reviewer by key), the chunk's layers decoded into arrays at
@@ -366,9 +363,8 @@ def simple_rows(store: Store, ids: Sequence[int], pipeline: str | None, labels: 
     Gold spans come back as arrays decoded from each document's packed layer (:func:`_gold_of`),
     not as a Python object per span: at 100 spans per document that would cost more than
     scoring them.
-    The caller must leave to the plain path any document whose tokens end at or after
-    :data:`LONGEST` (its offsets may not fit). ``runs``: :func:`scored_runs` of ``ids`` read in
-    the same snapshot, when the caller has it (each run is then read by its key).
+    ``runs``: :func:`scored_runs` of ``ids`` read in the same snapshot, when the caller has it
+    (each run is then read by its key).
     """
     import numpy
 

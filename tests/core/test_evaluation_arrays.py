@@ -186,15 +186,19 @@ def _assert_decoded_together_as_one_by_one(token_blobs: list[bytes], span_blobs:
     """Many stored lists decoded at once (``tokens_of``, ``spans_of``) give each list as decoding it alone does."""
     import numpy as np
 
-    from annotator.core.packed_arrays import span_arrays, spans_of, token_arrays, token_keys_of, tokens_of
+    from annotator.core.packed_arrays import span_arrays, spans_of, token_arrays, token_coordinates_of, tokens_of
 
     starts, ends, offsets = tokens_of(token_blobs)
-    start_keys, end_keys, key_offsets, last = token_keys_of(token_blobs)  # as the scorer bisects them
+    line = token_coordinates_of(token_blobs)  # as the scorer reads them
     doc = np.repeat(np.arange(len(token_blobs)), np.diff(offsets))
-    assert key_offsets.tolist() == offsets.tolist()
-    assert start_keys.tolist() == ((doc << 32) | starts).tolist() and end_keys.tolist() == ((doc << 32) | ends).tolist()
-    assert last.tolist() == [int(ends[offsets[k + 1] - 1]) if offsets[k + 1] > offsets[k] else 0
-                             for k in range(len(token_blobs))]
+    assert line.offsets.tolist() == offsets.tolist()
+    assert line.starts.tolist() == (starts + line.shift[doc]).tolist()
+    assert line.ends.tolist() == (ends + line.shift[doc]).tolist()
+    has = [offsets[k + 1] > offsets[k] for k in range(len(token_blobs))]
+    assert line.lo.tolist() == [int(starts[offsets[k]]) - 1 if has[k] else 0 for k in range(len(token_blobs))]
+    assert line.hi.tolist() == [int(ends[offsets[k + 1] - 1]) + 1 if has[k] else 0 for k in range(len(token_blobs))]
+    low, high = line.lo + line.shift, line.hi + line.shift  # each document's coordinates, in order, apart
+    assert low[0] == 0 and (low[1:] == high[:-1] + 1).all() and line.size == high[-1] + 1
     for k, blob in enumerate(token_blobs):
         one_s, one_e = token_arrays(blob)
         assert starts[offsets[k]:offsets[k + 1]].tolist() == one_s.tolist()
@@ -245,6 +249,24 @@ def test_spans_beyond_the_tokens_and_far_offsets_align_as_score_document():
             assert bool(found.scored[d]) == expected.scored, doc
             assert counts.get(d, {}) == expected.counts(), doc
             assert found.disagreements(d) == (expected.disagreements if expected.scored else []), doc
+
+
+def test_a_document_with_an_empty_token_is_left_to_score_document():
+    """The array scorer compares the characters of spans' tokens; an empty token (stored tokens
+    allow one) would make two token ranges cover the same characters: such a document is flagged
+    irregular and left to score_document; the rest of the chunk is scored as before."""
+    text = "Putin met Macron"
+    spans = [Span(0, 5, "PERSON"), Span(10, 16, "PERSON")]
+    empty = Tokens.from_pairs([(0, 5), (6, 9), (10, 10), (10, 16)])
+    docs = [EvalDocument(1, "a", text, Tokens.from_pairs([(0, 5), (6, 9), (10, 16)]), spans, spans),
+            EvalDocument(2, "b", text, empty, spans, [Span(10, 16, "ORG")]),
+            *_corpus(23, 20, overlapping_share=0.0)]
+    found = score_chunk(chunk_input(docs))
+    assert not found.regular[1] and found.regular[0] and found.regular[2:].all()
+    counts = {d: dict(zip((found.key_names[k] for k in keys.tolist()), n.tolist())) for d, keys, n in found.counts_of()}
+    for d, doc in enumerate(docs):
+        if found.regular[d]:
+            assert counts.get(d, {}) == score_document(doc).counts()
 
 
 def test_spans_given_in_any_order_score_as_score_document():

@@ -183,13 +183,13 @@ def test_missing_predictions_are_refused_alike(store, corpus, tokenize):
                                                                  in_arrays=False))
 
 
-def test_documents_too_long_for_the_packed_gold_go_the_plain_way(store, corpus, tokenize, monkeypatch):
-    from annotator.store import evaluation_cache
+def test_a_chunk_too_long_for_the_coordinates_goes_the_plain_way(store, corpus, tokenize, monkeypatch):
+    from annotator.core import evaluation_arrays
 
-    monkeypatch.setattr(evaluation_cache, "LONGEST", 60)  # as if these texts were over 64M characters
+    monkeypatch.setattr(evaluation_arrays, "_LIMIT", 2000)  # as if the chunk's texts were over 2G characters
     in_bulk = record_bulk_scored(monkeypatch)
     found = evaluate_stored(store, "en_x", tokenize, use_cache=False)
-    assert in_bulk and all(len(store.document(d).text) < 62 for d in in_bulk)
+    assert not in_bulk
     same(found, evaluate_stored(store, "en_x", tokenize, use_cache=False, in_arrays=False))
 
 

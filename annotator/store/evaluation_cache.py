@@ -235,8 +235,8 @@ def write(store: Store, rows: Iterable[tuple[int, int, int, Fresh]], batch: int 
     pending: list[tuple[int, int, int, Fresh]] = []
 
     def flush() -> None:
-        with store.transaction():
-            conn = store.db.conn
+        with store.transaction(bare=True):
+            conn = store.conn
             ids = {key: i for i, key in key_names(store).items()}
             wanted = {key for *_, fresh in pending if isinstance(fresh.counts, dict) for key in fresh.counts}
             if any(isinstance(fresh.counts, bytes) for *_, fresh in pending):

@@ -161,3 +161,26 @@ def test_scores_are_kept_without_waiting_for_the_disk_and_the_connection_is_left
     assert seen[0] == before == 2 and set(seen[1:]) == {1}, "NORMAL while the cache is written (WAL)"
     assert store.conn.execute("PRAGMA synchronous").fetchone()[0] == before
     assert store._q("SELECT count(*) FROM evaluation_cache").fetchone()[0] == len(corpus)
+
+
+def test_scores_are_kept_without_loading_sqlite_utils(store, corpus, db_path):
+    """Keeping scores writes through the plain connection: the evaluation's second process (and a
+    command line that only evaluates) never imports sqlite-utils (~0.25 s) for it. A separate
+    process, as the second process is."""
+    code = textwrap.dedent("""
+        import sys
+        from annotator.store import Store, evaluation_cache
+        from annotator.store.evaluation_cache import Fresh
+
+        with Store.open(sys.argv[1], create=False) as store:
+            runs = evaluation_cache.scored_runs(store, [int(d) for d in sys.argv[2:]], "en_x")
+            stamps = evaluation_cache.stamps(store, list(runs))
+            kept = evaluation_cache.write(store, [(d, run, stamps[d], Fresh("single", "en_x 1", {"documents": 1}, 0, None))
+                                                  for d, run in runs.items()])
+        print(kept, "sqlite_utils" in sys.modules)
+    """)
+    result = subprocess.run([sys.executable, "-c", code, str(db_path), *map(str, corpus)], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [str(len(corpus)), "False"]
+    assert store._q("SELECT count(*) FROM evaluation_cache").fetchone()[0] == len(corpus)

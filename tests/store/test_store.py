@@ -174,3 +174,18 @@ def test_old_database_migrates_to_packed_storage_keeping_every_span_and_token(db
         assert store.prediction(rows[0][0], "en_empty").spans == []
         assert store.list_rows([rows[1][0]])[rows[1][0]][2] == 2
     assert len(list(db_path.parent.glob("project.db.bak-*"))) == 1
+
+
+def test_a_bare_transaction_commits_and_rolls_back_and_refuses_to_nest(store):
+    """``transaction(bare=True)`` (writes through the plain connection, sqlite-utils not loaded)
+    commits or rolls back like any outermost block, and refuses to be a savepoint."""
+    doc_id, _ = store.add_document("Peskov met officials.", "a.txt", "h1")
+    with store.transaction(bare=True):
+        store.conn.execute("INSERT INTO evaluation_stamps(document_id, stamp) VALUES (?, 7)", (doc_id,))
+    with pytest.raises(ZeroDivisionError), store.transaction(bare=True):
+        store.conn.execute("UPDATE evaluation_stamps SET stamp = 8 WHERE document_id = ?", (doc_id,))
+        1 / 0
+    assert store._q("SELECT stamp FROM evaluation_stamps WHERE document_id = ?", (doc_id,)).fetchone()[0] == 7
+    with store.transaction(), pytest.raises(RuntimeError, match="cannot be nested"):
+        with store.transaction(bare=True):
+            pass

@@ -62,24 +62,38 @@ def _cpu() -> tuple[float, float]:
 
 
 def run_window(dialog, cancel_after: float | None = None) -> dict:  # noqa: ANN001
-    from PySide6.QtWidgets import QApplication
+    """Refresh the dialog and run the event loop (as the window's own: the GUI thread waits in Qt,
+    not holding Python's GIL) until the report is shown, then until the worker thread ended."""
+    from PySide6.QtCore import QEventLoop, QTimer
 
+    runner = dialog.runner
     ticks = GuiTicks()
     before = rss_mb()
     cpu_before = _cpu()
+    loop = QEventLoop()
+    outcomes = (runner.succeeded, runner.failed, runner.cancelled)
+    for signal in outcomes:
+        signal.connect(loop.quit)
+    cancelled_at: list[float] = []
+
+    def cancel() -> None:
+        cancelled_at.append(time.perf_counter())
+        dialog.cancel()
+
     started = time.perf_counter()
     dialog.refresh()
-    cancelled_at = None
-    while dialog.running:
-        QApplication.processEvents()
-        time.sleep(0.001)
-        if cancel_after is not None and cancelled_at is None and time.perf_counter() - started >= cancel_after:
-            cancelled_at = time.perf_counter()
-            dialog.cancel()
+    if cancel_after is not None:
+        QTimer.singleShot(int(cancel_after * 1000), cancel)
+    if dialog.running:
+        loop.exec()
     seconds = time.perf_counter() - started
-    while dialog.runner.finishing:  # the report is shown; the task still keeps what it computed
-        QApplication.processEvents()
-        time.sleep(0.001)
+    for signal in outcomes:
+        signal.disconnect(loop.quit)
+    if runner.finishing:  # the report is shown; the task still keeps what it computed
+        ended = QEventLoop()
+        runner._thread.finished.connect(ended.quit)
+        if runner.finishing:
+            ended.exec()
     finished = time.perf_counter() - started
     ticks.stop()
     cpu = [after - earlier for after, earlier in zip(_cpu(), cpu_before)]
@@ -91,8 +105,8 @@ def run_window(dialog, cancel_after: float | None = None) -> dict:  # noqa: ANN0
               "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 0),
               # the evaluation's second process, if one ran (the largest child ended so far)
               "child_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 0)}
-    if cancelled_at is not None:
-        result["cancel_to_stop_s"] = round(time.perf_counter() - cancelled_at, 2)
+    if cancelled_at:
+        result["cancel_to_stop_s"] = round(time.perf_counter() - cancelled_at[0], 2)
     return result
 
 

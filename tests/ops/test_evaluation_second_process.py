@@ -8,11 +8,14 @@ is ended when the evaluation is cancelled. Real processes (spawn) on a real data
 
 from __future__ import annotations
 
+import multiprocessing.context
+import os
 import time
 
 import pytest
 
 import annotator.ops.evaluating as evaluating_module
+from annotator.ops import evaluating_helper
 from annotator.core.errors import InputError
 from annotator.core.spans import Span
 from annotator.ops import gold_edits
@@ -156,6 +159,38 @@ def test_a_failing_helper_leaves_its_chunks_to_the_caller(store, corpus, tokeniz
     seen = _record_helper(monkeypatch, broken=True)
     found = evaluate_stored(store, "en_x", tokenize, second_process=True)
     assert seen["helpers"] and seen["helpers"][0].failed and not seen["used"]
+    same(found, evaluate_stored(store, "en_x", tokenize, use_cache=False, in_arrays=False))
+
+
+def exits_at_once(*args) -> None:  # noqa: ANN002 - a second process dying before it reads its work
+    os._exit(3)
+
+
+class RecordingProcess(multiprocessing.context.SpawnProcess):
+    """The spawn context's process, keeping the arguments each was started with."""
+
+    started: list = []
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        RecordingProcess.started.append(kwargs["args"])
+        super().__init__(*args, **kwargs)
+
+
+def test_a_helper_dying_before_it_reads_its_chunks_leaves_them_to_the_caller(
+        store, corpus, tokenize, monkeypatch):  # noqa: F811
+    """The chunks reach the second process by a queue it reads: its start never waits on it, and
+    a process that died first (a main module spawn cannot import, say) only leaves its chunks
+    to the caller, and nothing waits on the queue at the end."""
+    started = RecordingProcess.started = []
+    monkeypatch.setattr(multiprocessing.context.SpawnContext, "Process", RecordingProcess)
+    monkeypatch.setattr(evaluating_helper, "run", exits_at_once)
+    helpers: list = []
+    real_start = evaluating_module._start_helper
+    monkeypatch.setattr(evaluating_module, "_start_helper", lambda *a: helpers.append(real_start(*a)) or helpers[-1])
+    monkeypatch.setattr(evaluating_module, "CHUNK", CHUNK)
+    found = evaluate_stored(store, "en_x", tokenize, second_process=True)
+    assert helpers and helpers[0]._process.exitcode == 3
+    assert not any(isinstance(arg, list) for arg in started[0]), "no chunk is among the process's arguments"
     same(found, evaluate_stored(store, "en_x", tokenize, use_cache=False, in_arrays=False))
 
 

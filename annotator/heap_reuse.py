@@ -10,8 +10,11 @@ pages, and every page a fault the kernel zeroes: ~220,000 faults over the two pr
 With the thresholds raised meanwhile, a freed array's pages serve the next one: ~40,000 faults,
 0.3-0.4 s. The peak stays the same; the pages are kept only until the outermost use ends.
 
-Process-wide (glibc has one setting); uses may nest (threads too): the outermost end sets glibc's
-starting thresholds again and gives the free memory back to the system (``malloc_trim``).
+Process-wide (glibc has one setting); uses may nest (threads too). Setting a threshold turns
+glibc's adaptation off for good, so the outermost end gives the free memory back to the system
+(``malloc_trim``) and leaves the thresholds where that adaptation would stop at most (blocks up to
+32 MB from the heap, up to 64 MB free kept at its top): a later large block still reuses freed
+pages, as the window's next evaluation or opened document would, and what stays is bounded.
 Elsewhere than glibc (macOS, Windows, musl) it does nothing.
 """
 
@@ -25,9 +28,9 @@ from contextlib import ContextDecorator
 from typing import Any
 
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's malloc.h
-BLOCK = 32 << 20  # while in use: blocks up to 32 MB (the most every glibc accepts) come from the heap,
-FREE = 1 << 30  # and up to 1 GB free at its top stays there
-_DEFAULT = 128 * 1024  # glibc's starting value of both thresholds
+BLOCK = 32 << 20  # blocks up to 32 MB (the most every glibc accepts; its adaptation's ceiling) come from the heap,
+FREE = 1 << 30  # while in use up to 1 GB free at its top stays there,
+SETTLED_FREE = 2 * BLOCK  # and after, up to 64 MB (the adaptation's ceiling)
 
 _lock = threading.Lock()
 _depth = 0
@@ -77,6 +80,5 @@ class kept_heap(ContextDecorator):  # noqa: N801 - a context and a decorator, li
         with _lock:
             _depth -= 1
             if _depth == 0 and libc is not None:
-                libc.mallopt(_M_MMAP_THRESHOLD, _DEFAULT)
-                libc.mallopt(_M_TRIM_THRESHOLD, _DEFAULT)
+                libc.mallopt(_M_TRIM_THRESHOLD, SETTLED_FREE)
                 libc.malloc_trim(0)

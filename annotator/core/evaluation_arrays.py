@@ -2,15 +2,17 @@
 
 The first evaluation of a large project scores every accepted document; one at a time in
 Python that is ~3 ms per document of 100 gold and 100 predicted spans. Here a chunk of
-documents is scored with array operations: every offset is made unique across the chunk
-by putting the document's index in the high 32 bits (``doc << 32 | offset``), so one
-sorted array answers "which token" or "which overlapping span" for every document at once.
+documents is scored with array operations: the documents' tokens and spans are put on one
+line of chunk coordinates (:class:`_Aligner`), each document in a range of its own, so one
+sorted array or bitmap answers "which tokens" for every document at once; a span's tokens
+are then compared as the characters they cover. Character overlaps between spans (the kinds
+of disagreement) use ``doc << 32 | offset`` keys.
 
 The result is exactly :func:`score_document`'s for *regular* documents: their aligned gold
 spans cover pairwise disjoint token ranges, and so do their aligned predictions (spaCy's
-NER output and a normal annotation always do). Irregular documents (overlapping or
-same-token spans, where the order of the spans decides the score) are flagged and left to
-:func:`score_document`. Disagreement details are built only for the documents asked for
+NER output and a normal annotation always do), and no token is empty. Irregular documents
+(overlapping or same-token spans, where the order of the spans decides the score; an empty
+token) are flagged and left to :func:`score_document`. Disagreement details are built only for the documents asked for
 (:meth:`ChunkScores.disagreements`); their number is counted for all.
 """
 

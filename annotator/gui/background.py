@@ -12,6 +12,7 @@ back to the GUI thread by signal. A task may hand its value over before it ends
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -94,7 +95,8 @@ class TaskWorker(QObject):
     succeeded = Signal(int, object)  # generation, the task's value
     failed = Signal(int, object)  # generation, the exception
     cancelled = Signal(int)
-    ended = Signal()  # after any of the three
+    failed_after = Signal(object)  # the exception of a task that had handed its value over (:meth:`deliver`)
+    ended = Signal()  # after any of them
 
     def __init__(self, task: Task, generation: int = 0):
         super().__init__()
@@ -112,7 +114,7 @@ class TaskWorker(QObject):
                 self.cancelled.emit(self.generation)
         except Exception as exc:  # noqa: BLE001 - handed to the GUI thread, which reports it
             if self.delivered:
-                log.warning("a background task failed after handing over its result", exc_info=True)
+                self.failed_after.emit(exc)
             else:
                 self.failed.emit(self.generation, exc)
         else:
@@ -120,6 +122,17 @@ class TaskWorker(QObject):
                 self.succeeded.emit(self.generation, value)
         finally:
             self.ended.emit()
+
+
+def _failed_after(exc: BaseException) -> None:
+    """A task failed after handing its value over (keeping a cache, say): a known problem is
+    logged; a bug reaches the error report like any other (in the GUI thread)."""
+    from annotator.core.errors import AnnotatorError
+
+    if isinstance(exc, AnnotatorError):
+        log.warning("a background task failed after handing over its result: %s", exc)
+    else:
+        sys.excepthook(type(exc), exc, exc.__traceback__)
 
 
 class BackgroundRunner(QObject):
@@ -179,6 +192,7 @@ class BackgroundRunner(QObject):
         worker.succeeded.connect(self._succeeded, queued)
         worker.failed.connect(self._failed, queued)
         worker.cancelled.connect(self._cancelled, queued)
+        worker.failed_after.connect(self._failed_after, queued)
         worker.ended.connect(thread.quit, Qt.ConnectionType.DirectConnection)  # not via the GUI thread's queue
         thread.started.connect(worker.run)
         thread.finished.connect(self._previous_ended, queued)
@@ -194,11 +208,15 @@ class BackgroundRunner(QObject):
         if self._worker is not None:
             self._worker.cancel_event.set()
 
-    def stop(self, timeout_ms: int = 60_000) -> None:
-        """Cancel the task and wait for its thread (before the window that owns it is destroyed)."""
+    def stop(self, timeout_ms: int = 60_000, *, wait: bool = True) -> None:
+        """Cancel the task and wait for its thread (before the window that owns it is destroyed).
+        ``wait=False`` (the window only hides): a task that handed its value over already is left
+        to finish its housekeeping; one still computing is cancelled and waited for (it stops
+        at its next progress step)."""
         self._pending = None
         self.cancel()
-        self._join(timeout_ms)
+        if wait or not (self._worker is not None and self._worker.delivered):
+            self._join(timeout_ms)
         self._generation += 1  # whatever it still had queued is ignored
         self._busy = False
 
@@ -223,6 +241,9 @@ class BackgroundRunner(QObject):
         if self._current(generation):
             self._busy = False
             self.failed.emit(exc)
+
+    def _failed_after(self, exc: BaseException) -> None:
+        _failed_after(exc)
 
     def _cancelled(self, generation: int) -> None:
         if self._current(generation):

@@ -181,16 +181,18 @@ class ReportWindow(QDialog):
 
     # -- closing -----------------------------------------------------------------------------
     def done(self, result: int) -> None:  # noqa: D102 - QDialog's: Esc, Close
-        self.shutdown()
+        self.shutdown(wait=False)
         super().done(result)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
-        self.shutdown()
+        self.shutdown(wait=False)
         super().closeEvent(event)
 
-    def shutdown(self) -> None:
-        """Cancel a running computation and wait for its thread (the window may be destroyed next)."""
+    def shutdown(self, wait: bool = True) -> None:
+        """Cancel a running computation and wait for its thread (the window may be destroyed next).
+        ``wait=False`` (the window is only closed: it is kept for next time): a task that showed
+        its report already finishes its housekeeping (keeping scores) without the GUI waiting."""
         running = self.runner.running
-        self.runner.stop()  # always: a finished task's thread may still be winding down, and a QThread
-        if running:         # destroyed while it runs aborts the process
+        self.runner.stop(wait=wait)  # always: a finished task's thread may still be winding down, and a
+        if running:                  # QThread destroyed while it runs aborts the process
             self._idle()

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+from array import array
 import os
 import queue
 import sys
@@ -72,10 +73,13 @@ class Helper:
         self.chunk_count = len(chunks)
         self._bounds = ctx.Array("q", [first, len(chunks)])  # [the caller's next chunk, the helper's last taken]
         self._results: Any = ctx.Queue()
-        # the chunks go by a queue, not with the process's arguments: those are written into a pipe
-        # before start() returns, which blocks while the new process starts Python when they are
-        # larger than the pipe (50 chunks of ids are), and forever if it dies first
-        self._work: Any = ctx.Queue()
+        # the chunks' ids go in shared memory, not with the process's arguments: those are written
+        # into a pipe before start() returns, which blocks while the new process starts Python when
+        # they are larger than the pipe (50 chunks of ids are), and forever if it dies first
+        ids = array("q", [d for chunk in chunks for d in chunk])
+        shared = ctx.RawArray("q", max(len(ids), 1))
+        memoryview(shared).cast("B")[:len(ids) * ids.itemsize] = memoryview(ids).cast("B")
+        work = (shared, [len(chunk) for chunk in chunks])
         self._stop = ctx.Event()
         self._received: dict[int, HelperChunk] = {}
         self._told: dict[int, int] = {}  # chunk -> documents the helper scored (counted as progress)
@@ -83,10 +87,9 @@ class Helper:
         self.failed: str | None = None
         self._process = ctx.Process(
             target=run, name="annotator-evaluation", daemon=True,
-            args=(str(path), self._work, pipeline, use_cache, self._bounds, self._results, self._stop,
+            args=(str(path), work, pipeline, use_cache, self._bounds, self._results, self._stop,
                   write_every, busy_timeout_ms))
         self._process.start()
-        self._work.put([list(c) for c in chunks])  # pickled and written by the queue's own thread
 
     def claim(self) -> int | None:
         """The next chunk for the caller, or None: the rest is the helper's."""
@@ -159,17 +162,21 @@ class Helper:
             self._process.join(2.0)
         self._results.close()
         self._results.join_thread()
-        self._work.cancel_join_thread()  # not read if the process died first: never wait on it
-        self._work.close()
 
 
-def run(path: str, work: Any, pipeline: str | None, use_cache: bool, bounds: Any, results: Any,
+def run(path: str, work: tuple[Any, list[int]], pipeline: str | None, use_cache: bool, bounds: Any, results: Any,
         stop: Any, write_every: int = _WRITE_EVERY, busy_timeout_ms: int | None = None) -> None:
     """The second process: score chunks from the back until it meets the caller (see the module);
     its scores kept ``write_every`` documents per write transaction, waiting for another writer
     as long as ``busy_timeout_ms`` (None: the project's default)."""
     try:
-        chunks: list[list[int]] = work.get()
+        shared, lengths = work  # the chunks' ids, one after another in shared memory
+        ids = array("q", bytes(memoryview(shared).cast("B")))
+        chunks: list[list[int]] = []
+        at = 0
+        for n in lengths:
+            chunks.append(ids[at:at + n].tolist())
+            at += n
         from annotator.heap_reuse import kept_heap
         from annotator.ops.evaluating_arrays import ArrayScoring, keep_scores
         from annotator.store import Store, evaluation_cache

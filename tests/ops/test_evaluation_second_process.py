@@ -40,7 +40,8 @@ def _record_helper(monkeypatch, change=None, broken: bool = False) -> dict[str, 
         if change is not None:
             change()
         if broken:
-            chunks = [*chunks[:-1], [2 ** 70]]  # no SQLite integer: the helper fails on it
+            # more ids than one SQL statement takes: the helper fails on it (the caller's chunks are its own)
+            chunks = [*chunks[:-1], list(range(10 ** 12, 10 ** 12 + 300_000))]
         helper = real_start(store_path, chunks, *args)
         seen["helpers"].append(helper)
         return helper
@@ -178,9 +179,11 @@ class RecordingProcess(multiprocessing.context.SpawnProcess):
 
 def test_a_helper_dying_before_it_reads_its_chunks_leaves_them_to_the_caller(
         store, corpus, tokenize, monkeypatch):  # noqa: F811
-    """The chunks reach the second process by a queue it reads: its start never waits on it, and
-    a process that died first (a main module spawn cannot import, say) only leaves its chunks
-    to the caller, and nothing waits on the queue at the end."""
+    """The chunks' ids reach the second process in shared memory, not with its arguments: its start
+    never waits for it to read them, and a process that died first (a main module spawn cannot
+    import, say) only leaves its chunks to the caller; no thread is left waiting to write to it."""
+    import threading
+
     started = RecordingProcess.started = []
     monkeypatch.setattr(multiprocessing.context.SpawnContext, "Process", RecordingProcess)
     monkeypatch.setattr(evaluating_helper, "run", exits_at_once)
@@ -191,6 +194,7 @@ def test_a_helper_dying_before_it_reads_its_chunks_leaves_them_to_the_caller(
     found = evaluate_stored(store, "en_x", tokenize, second_process=True)
     assert helpers and helpers[0]._process.exitcode == 3
     assert not any(isinstance(arg, list) for arg in started[0]), "no chunk is among the process's arguments"
+    assert not [t.name for t in threading.enumerate() if "Feeder" in t.name]
     same(found, evaluate_stored(store, "en_x", tokenize, use_cache=False, in_arrays=False))
 
 

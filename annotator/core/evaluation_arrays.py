@@ -78,15 +78,6 @@ def _lexsort(secondary: np.ndarray, primary: np.ndarray) -> np.ndarray | slice:
     return np.lexsort((secondary, primary))
 
 
-def _by_label(label: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
-    """``np.lexsort((last, first, label))``: a stable radix sort by label where (first, last) are in order."""
-    inner = _lexsort(last, first)
-    if isinstance(inner, slice):
-        return np.argsort(label.astype(np.int16 if len(label) and label.max() < 1 << 15 else np.int64),
-                          kind="stable")  # radix sort for 16-bit keys
-    return np.lexsort((last, first, label))
-
-
 _LIMIT = 1 << 31  # chunk coordinates stay below this: two of them make one int64 key
 
 
@@ -237,12 +228,27 @@ def _overlap_first(starts: np.ndarray, ends: np.ndarray, q_start: np.ndarray, q_
     return np.where((k >= 0) & (lo <= k), lo, -1)
 
 
-def _pairs_overlap(a_first: np.ndarray, a_last: np.ndarray, b_first: np.ndarray, b_last: np.ndarray,
-                   order: np.ndarray | slice | None = None) -> np.ndarray:
-    """Does each interval b overlap some interval a (half-open)? (``order``: a's by (first, last))"""
-    if order is None:
-        order = _lexsort(a_last, a_first)
-    return _overlap_first(a_first[order], a_last[order], b_first, b_last) >= 0
+def _same_label_overlap(s: np.ndarray, e: np.ndarray, label: np.ndarray,
+                        q_s: np.ndarray, q_e: np.ndarray, q_label: np.ndarray) -> np.ndarray:
+    """Does a range of (s, e, label), pairwise disjoint (a regular document's), with the label of
+    each query [q_s, q_e) overlap it? The ranges a query overlaps are consecutive once sorted:
+    nearly always none or one, whose label is compared; several are compared in one pass."""
+    hit = np.zeros(len(q_s), dtype=bool)
+    if not len(s):
+        return hit
+    order = _lexsort(e, s)
+    s, e, label = s[order], e[order], label[order]
+    lo = np.searchsorted(e, q_s, side="right")  # the first range ending after the query's start
+    n = np.searchsorted(s, q_e, side="left") - lo  # the ranges from lo starting before its end
+    one = np.flatnonzero(n == 1)
+    hit[one] = label[lo[one]] == q_label[one]
+    many = np.flatnonzero(n > 1)
+    if len(many):
+        counts = n[many]
+        heads = np.cumsum(counts) - counts
+        at = np.repeat(lo[many] - heads, counts) + np.arange(int(counts.sum()))
+        hit[many] = np.logical_or.reduceat(label[at] == np.repeat(q_label[many], counts), heads)
+    return hit
 
 
 def _disjoint(doc: np.ndarray, first: np.ndarray, last: np.ndarray, n_docs: int) -> np.ndarray:
@@ -437,20 +443,14 @@ def score_chunk(data: ChunkInput) -> ChunkScores:
              + np.bincount(gd[missed], minlength=n_docs))
 
     # partial: same label, overlapping tokens
-    lab_g_first = (kgl << _SHIFT) | kgf
-    lab_g_last = (kgl << _SHIFT) | kgt
-    lab_p_first = (cpl << _SHIFT) | cpf
-    lab_p_last = (cpl << _SHIFT) | cpt
-    pred_hit = tp.copy()  # an exact match overlaps; search only for the others (none: no index to sort)
+    pred_hit = tp.copy()  # an exact match overlaps; search only for the others
     rest = np.flatnonzero(~tp)
     if len(rest):
-        pred_hit[rest] = _pairs_overlap(lab_g_first, lab_g_last, lab_p_first[rest], lab_p_last[rest],
-                                        _by_label(kgl, kgf, kgt))
+        pred_hit[rest] = _same_label_overlap(kgf, kgt, kgl, cpf[rest], cpt[rest], cpl[rest])
     gold_hit = matched_gold[g_idx]
     rest = np.flatnonzero(~gold_hit)
     if len(rest):
-        gold_hit[rest] = _pairs_overlap(lab_p_first, lab_p_last, lab_g_first[rest], lab_g_last[rest],
-                                        _by_label(cpl, cpf, cpt))
+        gold_hit[rest] = _same_label_overlap(cpf, cpt, cpl, kgf[rest], kgt[rest], kgl[rest])
     partial = np.stack([np.bincount(cpd[pred_hit], minlength=n_docs), np.bincount(cpd, minlength=n_docs),
                         np.bincount(kgd[gold_hit], minlength=n_docs), np.bincount(kgd, minlength=n_docs)])
 

@@ -162,6 +162,9 @@ def token_coordinates_of(blobs: Sequence[bytes]) -> TokenCoordinates:
     """:func:`tokens_of` as the array scorer reads them: as chunk coordinates
     (:class:`TokenCoordinates`). The running sums restart per document by a correction added at
     each document's first value, so one running sum makes the coordinates: no per-token document index."""
+    plain = _plain_escaped_tokens(blobs)
+    if plain is not None:
+        return _coordinates_of_units(*plain)
     raws, relative = _token_raws(blobs)
     n = len(blobs)
     if not all(relative):  # the older form (absolute uint32 pairs) among them: the general way
@@ -191,6 +194,46 @@ def token_coordinates_of(blobs: Sequence[bytes]) -> TokenCoordinates:
     values = np.cumsum(values)
     return TokenCoordinates(np.ascontiguousarray(values[0::2]), np.ascontiguousarray(values[1::2]), offsets,
                             lo, hi, shift, size)
+
+
+def _plain_escaped_tokens(blobs: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray] | None:
+    """Nearly always: every list ``TK2`` with no value escaped (each token one byte: its gap
+    and its length, four bits each). Then (the units, each list's token count); else None (the
+    general way, which also refuses damaged lists)."""
+    counts = []
+    for data in blobs:
+        n = int.from_bytes(data[3:7], "little")
+        if data[:3] != packing.TOKENS_ESCAPED or n % 2 or len(data) != 7 + n // 2:
+            return None  # another form, escaped values after the units, or damaged
+        counts.append(n // 2)
+    units = np.frombuffer(b"".join(memoryview(data)[7:] for data in blobs), dtype=np.uint8)
+    if len(units) and (((units & 15) == 15).any() or units.max() >= 0xF0):
+        return None  # a 15 is an escape (here without its value: damaged)
+    return units, np.array(counts, dtype=np.int64)
+
+
+def _coordinates_of_units(units: np.ndarray, sizes: np.ndarray) -> TokenCoordinates:
+    """:func:`token_coordinates_of` of unescaped ``TK2`` lists: a token's end is the running sum
+    of gaps and lengths (restarted per document by a correction at its first token), its start
+    that end less its length."""
+    lengths = units >> 4
+    steps = ((units & 15) + lengths).astype(np.int64)
+    offsets = np.zeros(len(sizes) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum(sizes)
+    has = sizes > 0
+    docs = np.flatnonzero(has)
+    first = np.zeros(len(sizes), dtype=np.int64)
+    last = np.zeros(len(sizes), dtype=np.int64)
+    if len(docs):
+        firsts = offsets[:-1][docs]
+        last[docs] = np.add.reduceat(steps, firsts)
+        first[docs] = units[firsts] & 15
+    lo, hi, shift, size = coordinates(first, last, has)
+    if len(docs):
+        reached = (last + shift)[docs]  # the running sum after each document
+        steps[firsts] += shift[docs] - np.concatenate(([0], reached[:-1]))
+    ends = np.cumsum(steps)
+    return TokenCoordinates(ends - lengths, ends, offsets, lo, hi, shift, size)
 
 
 def _last_ends(ends: np.ndarray, offsets: np.ndarray) -> np.ndarray:

@@ -23,7 +23,7 @@ LABELS = ["A", "B", "C"]
 def _document(i: int, rng: random.Random, empty_tokens: bool) -> EvalDocument:
     starts, ends, pos = [], [], rng.choice([0, 0, 1, 2, 5])
     for k in range(rng.choice([0, 0, 1, 2, 3, 8, 20])):
-        pos += rng.choice([0, 0, 1, 1, 2, 3]) if k else 0
+        pos += rng.choice([0, 0, 1, 1, 2, 3, 3, 3, 3, 3, 3, 3, 20]) if k else 0  # 20: stored escaped
         length = 0 if empty_tokens and rng.random() < 0.15 else rng.choice([1, 1, 2, 3, 5])
         starts.append(pos)
         ends.append(pos + length)

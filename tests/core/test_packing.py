@@ -146,14 +146,16 @@ def test_damaged_escaped_lists_are_refused_not_misread():
     """A count that does not fit (a token list's must be even, a span list's a multiple of 3), a
     padding half-byte that is not 0, a payload cut short: refused as malformed by every reader,
     never read as other values (one damaged list would shift every later one in a chunk)."""
-    from annotator.core.packed_arrays import spans_of, token_arrays, tokens_of
+    from annotator.core.packed_arrays import spans_of, token_arrays, token_coordinates_of, tokens_of
     from annotator.core.packing import pack_tokens, unescape_many, unpack_tokens
 
     good = pack_tokens([0, 5], [3, 9])
     odd_count = good[:3] + (3).to_bytes(4, "little") + good[7:]  # 4 values said to be 3
     no_escape = good[:7] + bytes([0x3F]) + good[8:]  # a gap of 15 with no escaped value after
-    for damaged in (odd_count, good[:-1], no_escape):
-        for read in (unpack_tokens, token_arrays, lambda b: tokens_of([b, good])):
+    long_no_escape = good[:7] + bytes([0xF3]) + good[8:]  # a length of 15 with no escaped value after
+    for damaged in (odd_count, good[:-1], no_escape, long_no_escape):
+        for read in (unpack_tokens, token_arrays, lambda b: tokens_of([b, good]),
+                     lambda b: token_coordinates_of([good, b])):  # (the scorer's read of unescaped lists)
             with pytest.raises(ValueError, match="malformed"):
                 read(damaged)
     three = bytes([0x21, 0x03])  # values 1, 2, 3 and a pad of 0

@@ -283,32 +283,35 @@ def _triples_of(blobs: Sequence[bytes], labels: dict[str, int], gold: bool) -> t
     indices, human). A gold code is ``2 * label + human``; a prediction's is the label."""
     raws: list[tuple[str, bytes | memoryview]] = []
     table: list[int] = []
-    table_at = np.zeros(len(blobs), dtype=np.int64)
+    table_at: list[int] = []
     seen: dict[bytes, int] = {}  # the same label list (nearly always) is read once
-    for k, data in enumerate(blobs):
-        view = memoryview(data)
-        magic = bytes(view[:3])
-        size = int.from_bytes(view[3:7], "little")
-        if magic == packing.SPANS_ESCAPED and not gold:
-            raws.append(("8", view[7 + size:]))
-        elif magic == (packing.GOLD_MAGIC if gold else packing.SPANS_MAGIC):
-            code = chr(view[7 + size])
+    escaped = None if gold else packing.SPANS_ESCAPED  # a gold layer's array is raw, with its type code
+    older = packing.GOLD_MAGIC if gold else packing.SPANS_MAGIC
+    for data in blobs:  # (slices of the bytes as read: cheaper here than memoryviews)
+        magic = data[:3]
+        size = int.from_bytes(data[3:7], "little")
+        if magic == escaped:
+            raws.append(("8", data[7 + size:]))
+        elif magic == older:
+            code = chr(data[7 + size])
             if code not in packing._TYPES:
                 raise ValueError(f"unknown packed array type {code!r}")
-            raws.append((code, view[8 + size:] if gold else zlib.decompress(view[8 + size:])))
+            raws.append((code, data[8 + size:] if gold else zlib.decompress(data[8 + size:])))
         else:
             raise ValueError("not a packed gold layer" if gold else "not a packed span list")
-        names = bytes(view[7:7 + size])
+        names = data[7:7 + size]
         at = seen.get(names)
         if at is None:
             at = seen[names] = len(table)
-            table.extend(labels.setdefault(name, len(labels)) for name in _names(names))
-        table_at[k] = at
+            for name in _names(bytes(names)):
+                found = labels.get(name)
+                table.append(labels.setdefault(name, len(labels)) if found is None else found)
+        table_at.append(at)
     values, sizes = values_of(raws)
     counts = sizes // 3
     starts = _running(values[0::3], counts)
     doc = np.repeat(np.arange(len(blobs), dtype=np.int64), counts)
     codes = values[2::3] >> 1 if gold else values[2::3]
-    label = np.asarray(table, dtype=np.int64)[table_at[doc] + codes] if len(doc) else doc
+    label = np.asarray(table, dtype=np.int64)[np.asarray(table_at, dtype=np.int64)[doc] + codes] if len(doc) else doc
     human = (values[2::3] & 1).astype(bool) if gold else np.zeros(len(doc), dtype=bool)
     return doc, starts, starts + values[1::3], label, human

@@ -230,6 +230,7 @@ def export(
     documents whose annotators disagree and nobody adjudicated are left out and counted."""
     from annotator.ops.exporting import check_options, export as run
     from annotator.pipeline import tokenizer_for
+    from annotator.tempfiles import is_stream
 
     try:
         check_options(fmt, strip)
@@ -245,7 +246,7 @@ def export(
     for kind, line in report.summary_lines():
         err.print(f"[yellow]{'note' if kind == 'inside_boilerplate' else 'warning'}:[/] {line}",
                   highlight=False, soft_wrap=True)
-    said = err if _is_stream(out_path) else out  # the data goes to stdout or a pipe: the summary beside it
+    said = err if is_stream(out_path) else out  # the data goes to stdout or a pipe: the summary beside it
     if report.shards:
         out.print(f"Wrote {report.documents} document(s), {report.spans} span(s) to the folder {report.path} "
                   f"({report.format}: {report.shards} DocBin shards; spaCy's corpus reader and `spacy train` read the "
@@ -255,12 +256,6 @@ def export(
                    highlight=False, soft_wrap=True)
     if report.documents == 0 and not include_all:
         err.print("[yellow]note:[/] no accepted documents yet; --all exports every document with its current spans.", highlight=False)
-
-
-def _is_stream(path: Path) -> bool:
-    """Is ``path`` a device or a pipe (``/dev/stdout``, a named pipe), not a file or folder?"""
-    path = Path(path)
-    return path.exists() and not path.is_file() and not path.is_dir()
 
 
 @app.command()

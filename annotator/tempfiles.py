@@ -99,3 +99,10 @@ def stale_temps_in(folder: Path, suffix: str) -> list[Path]:
     except OSError:
         return []
     return [Path(e.path) for e in entries if (m := pattern.match(e.name)) and not pid_alive(int(m.group(1)))]
+
+
+def is_stream(path: Path) -> bool:
+    """Is ``path`` a device or a pipe (``/dev/stdout``, ``/dev/null``, a named pipe), not a file or a
+    folder? Such an output is written into as it is: no temporary file is put beside it."""
+    path = Path(path)
+    return path.exists() and not path.is_file() and not path.is_dir()

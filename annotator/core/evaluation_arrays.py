@@ -53,7 +53,6 @@ class ChunkInput:
     boiler_start: np.ndarray
     boiler_end: np.ndarray
     labels: Sequence[str]
-    excluded: np.ndarray | None = None  # documents to leave to score_document (flagged irregular)
     # tok_starts/tok_ends already chunk coordinates, with their documents' (lo, hi, shift, size)
     # (:func:`annotator.core.packed_arrays.token_coordinates_of`); None: plain positions
     tok_coordinates: tuple[np.ndarray, np.ndarray, np.ndarray, int] | None = None
@@ -100,16 +99,10 @@ class _Aligner:
         sizes = np.diff(offsets)
         starts, ends = _i64(data.tok_starts), _i64(data.tok_ends)
         if data.tok_coordinates is None:
-            from annotator.core.packed_arrays import coordinates
+            from annotator.core.packed_arrays import coordinates_of_positions
 
-            has = sizes > 0
-            first = np.zeros(len(sizes), dtype=np.int64)
-            last = np.zeros(len(sizes), dtype=np.int64)
-            first[has] = starts[offsets[:-1][has]]
-            last[has] = ends[offsets[1:][has] - 1]
-            self.lo, self.hi, self.shift, size = coordinates(first, last, has)
-            per_token = np.repeat(self.shift, sizes)
-            starts, ends = starts + per_token, ends + per_token
+            line = coordinates_of_positions(starts, ends, offsets)
+            starts, ends, self.lo, self.hi, self.shift, size = line.starts, line.ends, line.lo, line.hi, line.shift, line.size
         else:
             self.lo, self.hi, self.shift, size = data.tok_coordinates
         self.starts, self.ends = starts, ends
@@ -350,8 +343,6 @@ def score_chunk(data: ChunkInput) -> ChunkScores:
     p_ok, p_first, p_last = aligner.expand(pd, ps, pe)
     regular = _disjoint(gd[g_ok], g_first[g_ok], g_last[g_ok], n_docs) & _disjoint(
         pd[p_ok], p_first[p_ok], p_last[p_ok], n_docs) & ~aligner.unusable
-    if data.excluded is not None:
-        regular &= ~data.excluded
     # missing tokens (as token indices, to count them): boilerplate, then gold touching it (its tokens too)
     b_ok, b_first, b_last = aligner.token_range(bd, data.boiler_start, data.boiler_end)
     missing = _Missing(b_first[b_ok], b_last[b_ok])

@@ -159,41 +159,30 @@ def coordinates(first: np.ndarray, last: np.ndarray, has: np.ndarray) -> tuple[n
 
 
 def token_coordinates_of(blobs: Sequence[bytes]) -> TokenCoordinates:
-    """:func:`tokens_of` as the array scorer reads them: as chunk coordinates
-    (:class:`TokenCoordinates`). The running sums restart per document by a correction added at
-    each document's first value, so one running sum makes the coordinates: no per-token document index."""
+    """:func:`tokens_of` as the array scorer reads them: as chunk coordinates (:class:`TokenCoordinates`)."""
     plain = _plain_escaped_tokens(blobs)
-    if plain is not None:
-        return _coordinates_of_units(*plain)
+    if plain is not None:  # each token's byte: its gap and its length, four bits each
+        units, counts = plain
+        lengths = units >> 4
+        return _on_line((units & 15) + lengths, lengths, counts)
     raws, relative = _token_raws(blobs)
-    n = len(blobs)
     if not all(relative):  # the older form (absolute uint32 pairs) among them: the general way
-        starts, ends, offsets = _positions(raws, relative)
-        sizes = np.diff(offsets)
-        has = sizes > 0
-        first = np.zeros(n, dtype=np.int64)
-        first[has] = starts[offsets[:-1][has]]
-        lo, hi, shift, size = coordinates(first, _last_ends(ends, offsets), has)
-        per_token = np.repeat(shift, sizes)
-        return TokenCoordinates(starts + per_token, ends + per_token, offsets, lo, hi, shift, size)
-    values, sizes = values_of(raws)
-    offsets = np.zeros(n + 1, dtype=np.int64)
-    offsets[1:] = np.cumsum(sizes // 2)
+        return coordinates_of_positions(*_positions(raws, relative))
+    values, sizes = values_of(raws)  # gap, length, gap, length...
+    lengths = values[1::2]
+    return _on_line(values[0::2] + lengths, lengths, sizes // 2)
+
+
+def coordinates_of_positions(starts: np.ndarray, ends: np.ndarray, offsets: np.ndarray) -> TokenCoordinates:
+    """:class:`TokenCoordinates` of tokens given by their positions (document k's are
+    ``offsets[k]:offsets[k + 1]``)."""
+    sizes = np.diff(offsets)
     has = sizes > 0
-    docs = np.flatnonzero(has)
-    first = np.zeros(n, dtype=np.int64)
-    last = np.zeros(n, dtype=np.int64)
-    if len(docs):
-        firsts = (np.cumsum(sizes) - sizes)[docs]
-        last[docs] = np.add.reduceat(values, firsts)  # each document's last token end
-        first[docs] = values[firsts]  # its first gap: its first token's start
-    lo, hi, shift, size = coordinates(first, last, has)
-    if len(docs):
-        reached = (last + shift)[docs]  # the running sum after each document
-        values[firsts] += shift[docs] - np.concatenate(([0], reached[:-1]))
-    values = np.cumsum(values)
-    return TokenCoordinates(np.ascontiguousarray(values[0::2]), np.ascontiguousarray(values[1::2]), offsets,
-                            lo, hi, shift, size)
+    first = np.zeros(len(sizes), dtype=np.int64)
+    first[has] = starts[offsets[:-1][has]]
+    lo, hi, shift, size = coordinates(first, _last_ends(ends, offsets), has)
+    per_token = np.repeat(shift, sizes)
+    return TokenCoordinates(starts + per_token, ends + per_token, offsets, lo, hi, shift, size)
 
 
 def _plain_escaped_tokens(blobs: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray] | None:
@@ -212,22 +201,22 @@ def _plain_escaped_tokens(blobs: Sequence[bytes]) -> tuple[np.ndarray, np.ndarra
     return units, np.array(counts, dtype=np.int64)
 
 
-def _coordinates_of_units(units: np.ndarray, sizes: np.ndarray) -> TokenCoordinates:
-    """:func:`token_coordinates_of` of unescaped ``TK2`` lists: a token's end is the running sum
-    of gaps and lengths (restarted per document by a correction at its first token), its start
-    that end less its length."""
-    lengths = units >> 4
-    steps = ((units & 15) + lengths).astype(np.int64)
-    offsets = np.zeros(len(sizes) + 1, dtype=np.int64)
-    offsets[1:] = np.cumsum(sizes)
-    has = sizes > 0
+def _on_line(steps: np.ndarray, lengths: np.ndarray, counts: np.ndarray) -> TokenCoordinates:
+    """:class:`TokenCoordinates` of tokens given by each one's gap + length (``steps``) and
+    length, ``counts`` per document: a token's end is the running sum of the steps (restarted
+    per document by a correction added at its first token, so one running sum serves all: no
+    per-token document index), its start that end less its length."""
+    steps = steps.astype(np.int64)  # (a new array: corrected in place)
+    offsets = np.zeros(len(counts) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum(counts)
+    has = counts > 0
     docs = np.flatnonzero(has)
-    first = np.zeros(len(sizes), dtype=np.int64)
-    last = np.zeros(len(sizes), dtype=np.int64)
+    first = np.zeros(len(counts), dtype=np.int64)
+    last = np.zeros(len(counts), dtype=np.int64)
     if len(docs):
         firsts = offsets[:-1][docs]
-        last[docs] = np.add.reduceat(steps, firsts)
-        first[docs] = units[firsts] & 15
+        last[docs] = np.add.reduceat(steps, firsts)  # each document's last token end
+        first[docs] = steps[firsts] - lengths[firsts]  # its first gap: its first token's start
     lo, hi, shift, size = coordinates(first, last, has)
     if len(docs):
         reached = (last + shift)[docs]  # the running sum after each document

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from annotator.core.errors import OutputError
-from annotator.tempfiles import remove_stale_temps, stale_temps, temp_path
+from annotator.tempfiles import is_stream, remove_stale_temps, stale_temps, temp_path
 
 SHARD_TOKENS = 500_000  # about 700 news articles of 4 KB; a DocBin this size takes ~80 MB to build and write
 # What the exported Docs carry (words and spaces are always stored): the entities and missing annotation.
@@ -80,7 +80,7 @@ class DocBinOutput:
 
     def _write_shard(self) -> None:
         if self._folder is None:
-            if self.path.exists() and not self.path.is_file() and not self.path.is_dir():  # /dev/null, a pipe
+            if is_stream(self.path):
                 raise OutputError("is a device or a pipe, and a spaCy export this large is a folder of DocBin "
                                   "shards: give a file name (it becomes the folder)", path=self.path)
             self._folder = temp_path(self.path, FOLDER_TEMP)

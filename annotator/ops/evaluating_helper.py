@@ -23,12 +23,12 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-from array import array
 import os
 import queue
 import sys
 import time
 import traceback
+from array import array
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple

@@ -31,7 +31,7 @@ from annotator.core.spans import Span, split_by_boilerplate
 from annotator.core.splits import SPLITS
 from annotator.core.tokens import Tokens
 from annotator.ops.progress import NullProgress, Progress
-from annotator.tempfiles import make_temp, remove_stale_temps
+from annotator.tempfiles import is_stream, make_temp, remove_stale_temps
 from annotator.store import Store
 from annotator.store import flags as flags_sql
 from annotator.store.store import ExportRow
@@ -105,7 +105,7 @@ def atomic_output(path: Path, binary: bool = False) -> Iterator[IO[Any]]:
     command whose output goes to a file is such a link).
     """
     path = Path(path)
-    if path.exists() and not path.is_file() and not path.is_dir():
+    if is_stream(path):
         yield from _into_stream(path, binary)
         return
     if path.is_symlink():

@@ -40,6 +40,10 @@ def _display_problem() -> str | None:
 
 
 def create_application(argv: list[str] | None = None):  # noqa: ANN201 - QApplication
+    if "shiboken6" not in sys.modules:  # before PySide6 loads its support files
+        from annotator.gui.qt_support_files import drop_if_stale
+
+        drop_if_stale()
     from PySide6.QtCore import QCoreApplication
     from PySide6.QtWidgets import QApplication
 
@@ -119,6 +123,14 @@ def load_store_writer_after_first_paint(window) -> None:  # noqa: ANN001
     from annotator.store.connection import import_sqlite_utils
 
     after_first_paint(window.gold_view, lambda: QTimer.singleShot(0, import_sqlite_utils))
+
+
+def unpack_qt_support_files_after_first_paint(window) -> None:  # noqa: ANN001
+    """Once the first document is painted, unpack PySide6's support modules for the next starts
+    (:mod:`annotator.gui.qt_support_files`; once per PySide6 install, in a thread)."""
+    from annotator.gui.qt_support_files import unpack_in_background
+
+    after_first_paint(window.gold_view, unpack_in_background)
 
 
 def pause_gc_for_start() -> bool:
@@ -222,6 +234,7 @@ def _run_gui(db_path: Path, import_paths: list[str], model: str, *, show: bool, 
         return 0
     prepare_after_first_paint(window, db_path, for_import)  # (its hook runs after the smoke's one below)
     load_store_writer_after_first_paint(window)
+    unpack_qt_support_files_after_first_paint(window)
     if smoke:
         def say_shown() -> None:
             shown = window.view.document.source if window.view else "no document"

@@ -320,7 +320,6 @@ def evaluate(
     from annotator.ops.evaluating import (
         EvaluationReport, choose_stored_pipeline, evaluate_model, evaluate_stored, scoring_ids,
     )
-    from annotator.ops.exporting import atomic_output
     from annotator.pipeline import load_pipeline, tokenizer_for
 
     def tokenize(text: str) -> Tokens:  # documents imported without tokens: the default pipeline's tokenizer
@@ -332,7 +331,9 @@ def evaluate(
         data = {"pipeline": report.pipeline, **report.evaluation.to_dict()}
         if scored_on is not None:
             data["scored_on"] = scored_on
-        if out_file is not None:
+        if out_file is not None:  # (the export code, srsly with it, is ~60 ms to import: only for --out)
+            from annotator.ops.exporting import atomic_output
+
             with atomic_output(out_file) as fh:
                 fh.write(json.dumps(data, indent=2) + "\n")
         conflicts = report.gold.conflict_line()

@@ -293,3 +293,35 @@ def test_large_preannotation_uses_every_core_and_reports_each_process_memory(tmp
             assert summary, result.stdout
             assert all(int(x.replace(",", "")) > 50 for x in summary.groups()), "the pipeline's memory is counted"
     assert entities["auto"] == entities["one"] and len(entities["one"]) == 5
+
+
+def test_evaluate_loads_the_export_code_only_to_write_a_file(tmp_path):
+    """srsly (msgpack, yaml, catalogue: ~60 ms) is the export code's; scores printed need none of it.
+    A real process, as ``-X importtime`` lists what it imported."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    db = tmp_path / "p.db"
+    text = "Mali said on Monday that talks would resume in Bamako."
+    for name, label, extra in (("preds", "PERSON", {"meta": {"pipeline": "en_elsewhere"}}),
+                               ("gold", "GPE", {"answer": "accept"})):
+        path = tmp_path / f"{name}.jsonl"
+        path.write_text(json.dumps({"text": text, "spans": [{"start": 0, "end": 4, "label": label}], **extra}) + "\n")
+        assert run("import", path, "--db", db).exit_code == 0
+    root = Path(__file__).resolve().parents[1]
+
+    def imported(*extra: str) -> tuple[set[str], str]:
+        result = subprocess.run([sys.executable, "-X", "importtime", "-m", "annotator", "evaluate", "--db", str(db),
+                                 "--json", *extra], cwd=root, capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stderr[-2000:]
+        return set(re.findall(r"^import time:\s+\d+ \|\s+\d+ \|\s*(\S+)", result.stderr, re.MULTILINE)), result.stdout
+
+    modules, printed = imported()
+    assert "annotator.ops.evaluating" in modules
+    assert json.loads(printed)["fp"] == 1
+    assert sorted(m for m in modules if m.split(".")[0] == "srsly" or m == "annotator.ops.exporting") == []
+    out = tmp_path / "scores.json"
+    modules, printed_too = imported("--out", str(out))
+    assert "annotator.ops.exporting" in modules
+    assert json.loads(out.read_text()) == json.loads(printed) == json.loads(printed_too)

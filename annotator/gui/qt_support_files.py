@@ -24,18 +24,19 @@ shiboken6 then goes on compiling its embedded sources, as it does without this m
 
 from __future__ import annotations
 
-import logging
 import os
-import shutil
 import sys
-import threading
 from pathlib import Path
-
-log = logging.getLogger(__name__)
 
 FOLDER = "files.dir"  # shiboken6's name (signature_bootstrap.find_incarnated_files)
 STAMP = "annotator-unpacked-from"  # our file inside it: which shiboken6 build the files came from
 _TEMPORARY_PREFIX = ".files.dir-annotator-"
+
+
+def _log():  # noqa: ANN202 - logging loads when there is something to say (this module runs before PySide6)
+    import logging
+
+    return logging.getLogger(__name__)
 
 
 def shiboken_folder() -> Path | None:
@@ -80,14 +81,15 @@ def drop_if_stale(folder: Path | None = None) -> bool:
             return False
         _remove(unpacked, folder)
     except OSError as exc:
-        log.warning("could not remove PySide6's outdated support files %s: %s", unpacked, exc)
+        _log().warning("could not remove PySide6's outdated support files %s: %s", unpacked, exc)
         return False
-    log.info("removed PySide6's support files unpacked from an earlier build: %s", unpacked)
+    _log().info("removed PySide6's support files unpacked from an earlier build: %s", unpacked)
     return True
 
 
 def _remove(unpacked: Path, folder: Path) -> None:
     """Out of shiboken6's way in one step (a rename), then deleted."""
+    import shutil
     import tempfile
 
     aside = Path(tempfile.mkdtemp(prefix=_TEMPORARY_PREFIX, dir=folder))
@@ -107,16 +109,17 @@ def unpack(folder: Path | None = None, embedded: dict[str, bytes] | None = None)
     try:
         sources = embedded_sources() if embedded is None else embedded
     except Exception as exc:  # noqa: BLE001 - shiboken6's bootstrap is not a public interface
-        log.info("PySide6's embedded support files were not unpacked: %s", exc)
+        _log().info("PySide6's embedded support files were not unpacked: %s", exc)
         return None
     import importlib.util
     import py_compile
+    import shutil
     import tempfile
 
     try:
         staging = Path(tempfile.mkdtemp(prefix=_TEMPORARY_PREFIX, dir=folder))
     except OSError as exc:
-        log.info("PySide6's embedded support files were not unpacked: %s", exc)
+        _log().info("PySide6's embedded support files were not unpacked: %s", exc)
         return None
     try:
         made = staging / FOLDER
@@ -138,7 +141,7 @@ def unpack(folder: Path | None = None, embedded: dict[str, bytes] | None = None)
             return None
         return folder / FOLDER
     except Exception as exc:  # noqa: BLE001 - never a reason for the window to fail
-        log.info("PySide6's embedded support files were not unpacked: %s", exc)
+        _log().info("PySide6's embedded support files were not unpacked: %s", exc)
         return None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -155,7 +158,7 @@ def embedded_sources() -> dict[str, bytes]:
     return sources
 
 
-def unpack_in_background() -> threading.Thread | None:
+def unpack_in_background():  # noqa: ANN201 - a threading.Thread or None
     """:func:`unpack` in a thread (once the window is painted), unless there is nothing to do.
 
     Not a daemon: a window closed at once still finishes its ~50 ms of work (or none of it shows:
@@ -163,6 +166,8 @@ def unpack_in_background() -> threading.Thread | None:
     folder = shiboken_folder()
     if folder is None or (folder / FOLDER).exists() or "signature_bootstrap" not in sys.modules:
         return None
+    import threading
+
     thread = threading.Thread(target=unpack, args=(folder,), name="unpack PySide6 support files")
     thread.start()
     return thread

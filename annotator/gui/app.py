@@ -41,9 +41,9 @@ def _display_problem() -> str | None:
 
 def create_application(argv: list[str] | None = None):  # noqa: ANN201 - QApplication
     if "shiboken6" not in sys.modules:  # before PySide6 loads its support files
-        from annotator.gui.qt_support_files import drop_if_stale
+        from annotator.gui.qt_support_files import check_before_import
 
-        drop_if_stale()
+        check_before_import()
     from PySide6.QtCore import QCoreApplication
     from PySide6.QtWidgets import QApplication
 

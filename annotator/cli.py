@@ -10,21 +10,32 @@ from pathlib import Path
 from typing import Any, NoReturn, Optional
 
 import typer
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress as RichProgress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from annotator import __version__, paths
-from annotator.cli_output import CommandGroup, OutputConsole
+from annotator import DEFAULT_MODEL, __version__, paths
+from annotator.cli_output import CommandGroup, LazyConsole
 from annotator.core.errors import AnnotatorError
 from annotator.launch import command_word, exit_cleanly_on_sigterm as _exit_cleanly_on_sigterm
-from annotator.pipeline import DEFAULT_MODEL
 
 
 app = typer.Typer(cls=CommandGroup, add_completion=False, no_args_is_help=False, pretty_exceptions_enable=False,
                   help="Correct named-entity annotations, offline.")
-err = OutputConsole(stderr=True)
-out = OutputConsole()
+# rich (tables, colours, progress bars) loads when a command first prints for people
+err = LazyConsole(stderr=True)
+out = LazyConsole()
+
+
+def escape(text: str) -> str:
+    """rich markup in ``text`` shown as it is."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
+
+
+def Table(*columns: Any, **options: Any) -> Any:  # noqa: N802 - rich's class, made on use
+    """A rich table (rich loads on first use)."""
+    from rich.table import Table as RichTable
+
+    return RichTable(*columns, **options)
 
 
 DbOption = typer.Option(None, "--db", help="Project database (default: $ANNOTATOR_DB or ./annotations.db).")
@@ -37,9 +48,11 @@ class RichBar:
     """The ops Progress protocol on a rich progress bar (on stderr)."""
 
     def __init__(self) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress as RichProgress, TextColumn, TimeElapsedColumn
+
         self.bar = RichProgress(
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            console=err, transient=False, disable=not err.is_terminal,
+            console=err.console, transient=False, disable=not err.is_terminal,
         )
         self.task: Any = None
 

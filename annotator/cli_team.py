@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import Any, Optional
 
 import typer
-from rich.table import Table
 
-from annotator.cli import DbOption, NetFsOption, _fail, _open_store, _show, app, err, out
+from annotator.cli import DbOption, NetFsOption, Table, _fail, _open_store, _show, app, err, out
 from annotator.core.errors import AnnotatorError
 
 

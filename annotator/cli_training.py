@@ -13,10 +13,9 @@ from pathlib import Path
 from typing import Any, Optional
 
 import typer
-from rich.table import Table
 
 from annotator import paths
-from annotator.cli import DbOption, NetFsOption, RichBar, _fail, _open_store, _pct, app, err, out
+from annotator.cli import DbOption, NetFsOption, RichBar, Table, _fail, _open_store, _pct, app, err, out
 from annotator.core.errors import AnnotatorError
 from annotator.ops.training_config import DEFAULT_MAX_STEPS
 

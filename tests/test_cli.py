@@ -296,7 +296,8 @@ def test_large_preannotation_uses_every_core_and_reports_each_process_memory(tmp
 
 
 def test_evaluate_loads_the_export_code_only_to_write_a_file(tmp_path):
-    """srsly (msgpack, yaml, catalogue: ~60 ms) is the export code's; scores printed need none of it.
+    """srsly (msgpack, yaml, catalogue: ~60 ms) is the export code's, rich (~40 ms) the output for
+    people's; scores printed as JSON need neither.
     A real process, as ``-X importtime`` lists what it imported."""
     import subprocess
     import sys
@@ -321,6 +322,7 @@ def test_evaluate_loads_the_export_code_only_to_write_a_file(tmp_path):
     assert "annotator.ops.evaluating" in modules
     assert json.loads(printed)["fp"] == 1
     assert sorted(m for m in modules if m.split(".")[0] == "srsly" or m == "annotator.ops.exporting") == []
+    assert sorted(m for m in modules if m.split(".")[0] == "rich") == []  # JSON needs no tables nor colours
     out = tmp_path / "scores.json"
     modules, printed_too = imported("--out", str(out))
     assert "annotator.ops.exporting" in modules

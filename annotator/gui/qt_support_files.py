@@ -23,20 +23,18 @@ This module does the same once, after the window's first paint (:func:`unpack_in
 
 Anything unexpected (shiboken6's bootstrap changed, a full disk, a killed start) leaves
 shiboken6 compiling its embedded sources, as it does without this module; a temporary folder
-left by a killed start is removed by a later one.
+left by a killed start (named by :mod:`annotator.tempfiles`) is removed by a later one.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-import time
 from pathlib import Path
 
 FOLDER = "files.dir"  # shiboken6's name (signature_bootstrap.find_incarnated_files)
 STAMP = "annotator-unpacked-from"  # our file inside it: which shiboken6 build the files came from
-_TEMPORARY_PREFIX = ".files.dir-annotator-"
-_ABANDONED_AFTER_S = 3600  # a temporary folder this old belongs to no running start (an unpack takes ~50 ms)
+_PART, _OLD = ".part", ".old"  # temporary folders beside it (annotator.tempfiles: named by host and process)
 
 # shiboken6's folder and its build's stamp, as found before PySide6 was imported (check_before_import)
 _at_import: tuple[Path, str] | None = None
@@ -116,15 +114,15 @@ def _remove(unpacked: Path, folder: Path) -> bool:
     """Out of shiboken6's way in one step (a rename), then deleted. Returns False if another start
     removed it first (not an error)."""
     import shutil
-    import tempfile
 
-    aside = Path(tempfile.mkdtemp(prefix=_TEMPORARY_PREFIX, dir=folder))
+    from annotator.tempfiles import temp_path
+
+    aside = temp_path(folder / FOLDER, _OLD)
     try:
-        os.replace(unpacked, aside / FOLDER)
+        os.rename(unpacked, aside)
     except FileNotFoundError:
         return False
-    finally:
-        shutil.rmtree(aside, ignore_errors=True)
+    shutil.rmtree(aside, ignore_errors=True)
     return True
 
 
@@ -163,16 +161,14 @@ def unpack(folder: Path | None = None, embedded: dict[str, bytes] | None = None,
         _log().info("PySide6's embedded support files were not unpacked: %s", exc)
         return None
     import shutil
-    import tempfile
 
-    _sweep_abandoned(folder)
+    from annotator.tempfiles import stale_temps, temp_path
+
+    for left in stale_temps(folder / FOLDER, _PART) + stale_temps(folder / FOLDER, _OLD):  # of killed starts
+        shutil.rmtree(left, ignore_errors=True)
+    made = temp_path(folder / FOLDER, _PART)
     try:
-        staging = Path(tempfile.mkdtemp(prefix=_TEMPORARY_PREFIX, dir=folder))
-    except OSError as exc:
-        _log().info("PySide6's embedded support files were not unpacked: %s", exc)
-        return None
-    try:
-        made = staging / FOLDER
+        made.mkdir()
         _write_tree(made, sources, stamp)
         try:
             os.rename(made, folder / FOLDER)  # one step; fails if another start got there first
@@ -186,7 +182,7 @@ def unpack(folder: Path | None = None, embedded: dict[str, bytes] | None = None,
         _log().info("PySide6's embedded support files were not unpacked: %s", exc)
         return None
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(made, ignore_errors=True)  # (gone once renamed into place)
 
 
 def _write_tree(made: Path, sources: dict[str, bytes], stamp: str) -> None:
@@ -231,20 +227,6 @@ def _fsync_folder(path: Path) -> None:
     if os.name == "nt":  # folders cannot be opened for fsync there (NTFS orders its metadata itself)
         return
     _fsync_file(path)
-
-
-def _sweep_abandoned(folder: Path) -> None:
-    """Remove temporary folders that starts killed mid-way left beside shiboken6's files."""
-    import shutil
-
-    now = time.time()
-    try:
-        with os.scandir(folder) as found:
-            for entry in found:
-                if entry.name.startswith(_TEMPORARY_PREFIX) and now - entry.stat().st_mtime > _ABANDONED_AFTER_S:
-                    shutil.rmtree(entry.path, ignore_errors=True)
-    except OSError:
-        pass
 
 
 def embedded_sources() -> dict[str, bytes]:

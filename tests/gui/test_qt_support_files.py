@@ -10,13 +10,13 @@ import os
 import stat
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from annotator.gui import qt_support_files as support
 from annotator.gui.qt_support_files import FOLDER, STAMP, build_stamp, check_before_import, may_unpack, unpack
+from annotator.tempfiles import temp_path
 
 ROOT = Path(__file__).resolve().parents[2]
 EMBEDDED = {
@@ -133,15 +133,18 @@ def test_two_starts_removing_the_same_old_folder_leave_nothing_behind(shiboken):
 
 
 def test_temporary_folders_of_killed_starts_are_swept_by_a_later_unpack(shiboken):
-    old = shiboken / ".files.dir-annotator-killed" / FOLDER / "shibokensupport"
-    old.mkdir(parents=True)
-    (old / "__init__.py").write_text("half")
-    recent = shiboken / ".files.dir-annotator-running"
-    recent.mkdir()
-    hour_ago = time.time() - 2 * 3600
-    os.utime(shiboken / ".files.dir-annotator-killed", (hour_ago, hour_ago))
+    """Named as annotator.tempfiles names them (host and process): those of a process that no
+    longer runs are removed, not those of a running one."""
+    code = ("import sys; from pathlib import Path; from annotator.tempfiles import temp_path;"
+            "f = Path(sys.argv[1]); [temp_path(f / 'files.dir', s).mkdir() for s in ('.part', '.old')]")
+    subprocess.run([sys.executable, "-c", code, str(shiboken)], cwd=ROOT, check=True, timeout=120)  # then gone
+    for killed in shiboken.glob(".files.dir.*"):
+        (killed / "shibokensupport").mkdir()
+        (killed / "shibokensupport" / "__init__.py").write_text("half")
+    running = temp_path(shiboken / FOLDER, ".part")  # this process: another start may be using it
+    running.mkdir()
     assert unpacked_from(shiboken) == shiboken / FOLDER
-    assert leftovers(shiboken) == [".files.dir-annotator-running"]  # another start may be using it
+    assert leftovers(shiboken) == [running.name]
 
 
 def test_a_folder_someone_else_unpacked_is_left_alone(shiboken):
